@@ -1,0 +1,3 @@
+"""Backtest engine, job rows and results."""
+
+from django.db import models  # noqa: F401

@@ -1,0 +1,13 @@
+"""The Celery app. Workers: `celery -A config worker -Q default,sync,analytics,backtests,reports,alerts`."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("quantdesk")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

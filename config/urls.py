@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("console.urls")),
+    path("quant/", include("quant.urls")),
+    path("warehouse/", include("warehouse.urls")),
+    path("research/", include("research.urls")),
+    path("risk/", include("risk.urls")),
+    path("backtests/", include("backtests.urls")),
+    path("tax/", include("tax.urls")),
+    path("alerts/", include("alerts.urls")),
+]

@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from console.nav import visible_items
+
+
+def console(request: HttpRequest) -> dict[str, object]:
+    user = getattr(request, "user", None)
+    return {
+        "nav_areas": visible_items(user) if user is not None else {},
+        "jobs_in_process": not settings.CELERY_BROKER_URL,
+    }

@@ -1,0 +1,3 @@
+"""Tax lots and wash sales."""
+
+from django.db import models  # noqa: F401

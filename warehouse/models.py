@@ -1,0 +1,3 @@
+"""The Parquet warehouse: datasets, manifests, validation, readers."""
+
+from django.db import models  # noqa: F401
