@@ -1,0 +1,41 @@
+"""Prepare a fresh machine: migrations, roles, demo admin, demo data and everything built on it."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from quant.quickstart import Options, collect_steps
+
+
+class Command(BaseCommand):
+    help = "Run every quickstart step (idempotent): migrate, seed roles, demo admin, demo data, builds."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--stocks", type=int, default=500, help="demo universe size (default 500)")
+        parser.add_argument("--years", type=int, default=10, help="demo history in years (default 10)")
+        parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--list", action="store_true", help="list the steps and exit")
+
+    def handle(self, *args: object, **opts: object) -> None:
+        steps = collect_steps()
+        if opts["list"]:
+            for i, step in enumerate(steps, 1):
+                self.stdout.write(f"{i:2d}. {step.name}")
+            return
+        options = Options(
+            stdout=self.stdout,
+            demo_stocks=int(opts["stocks"]),  # type: ignore[arg-type]
+            demo_years=int(opts["years"]),  # type: ignore[arg-type]
+            seed=int(opts["seed"]),  # type: ignore[arg-type]
+        )
+        for i, step in enumerate(steps, 1):
+            self.stdout.write(self.style.MIGRATE_HEADING(f"[{i}/{len(steps)}] {step.name}"))
+            started = time.perf_counter()
+            try:
+                step.run(options)
+            except Exception as exc:
+                raise CommandError(f"Quickstart step '{step.name}' failed: {exc}") from exc
+            self.stdout.write(f"      done in {time.perf_counter() - started:.1f}s")
+        self.stdout.write(self.style.SUCCESS("Quickstart complete."))

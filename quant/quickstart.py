@@ -1,0 +1,53 @@
+"""Quickstart steps: what `manage.py quickstart_setup` runs on a fresh machine.
+
+Each app may define `<app>/quickstart.py` with ``STEPS: list[Step]``; the command runs all of
+them ordered by ``order`` (ties by app order in INSTALLED_APPS). A step is idempotent: running the
+quickstart twice leaves the same state and does not redo finished heavy work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import TextIO
+
+from django.apps import apps
+from django.core.management import call_command
+
+
+@dataclass(frozen=True)
+class Options:
+    stdout: TextIO
+    demo_stocks: int = 500
+    demo_years: int = 10
+    seed: int = 7
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    order: int
+    run: Callable[[Options], None]
+
+
+def collect_steps() -> list[Step]:
+    steps: list[tuple[int, int, Step]] = []
+    for position, config in enumerate(apps.get_app_configs()):
+        try:
+            module = import_module(f"{config.name}.quickstart")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{config.name}.quickstart":
+                raise
+            continue
+        for step in getattr(module, "STEPS", []):
+            steps.append((step.order, position, step))
+    return [s for _, _, s in sorted(steps, key=lambda t: (t[0], t[1]))]
+
+
+def _migrate(opts: Options) -> None:
+    call_command("migrate", interactive=False, verbosity=0, stdout=opts.stdout)
+
+
+STEPS = [Step(name="Apply database migrations", order=0, run=_migrate)]
