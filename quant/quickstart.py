@@ -41,8 +41,7 @@ def collect_steps() -> list[Step]:
             if exc.name != f"{config.name}.quickstart":
                 raise
             continue
-        for step in getattr(module, "STEPS", []):
-            steps.append((step.order, position, step))
+        steps.extend((step.order, position, step) for step in getattr(module, "STEPS", []))
     return [s for _, _, s in sorted(steps, key=lambda t: (t[0], t[1]))]
 
 
