@@ -80,13 +80,9 @@ def atomic_write(
     return target
 
 
-def atomic_write_bytes(
-    path: Path | str, data: bytes, *, validate: Callable[[Path], None] | None = None
-) -> Path:
+def atomic_write_bytes(path: Path | str, data: bytes, *, validate: Callable[[Path], None] | None = None) -> Path:
     return atomic_write(path, lambda tmp: tmp.write_bytes(data), validate=validate)
 
 
-def atomic_write_text(
-    path: Path | str, text: str, *, validate: Callable[[Path], None] | None = None
-) -> Path:
+def atomic_write_text(path: Path | str, text: str, *, validate: Callable[[Path], None] | None = None) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"), validate=validate)

@@ -306,9 +306,8 @@ def force_unlock(domain: str, *, directory: Path | None = None) -> LockInfo | No
         if alive is True and not expired:
             raise LockBusy(domain, info, f"Refusing to unlock '{domain}': its holder is alive ({info.describe()}).")
         if alive is None and not expired:
-            raise LockBusy(
-                domain, info, f"Refusing to unlock '{domain}': held from another host until it expires ({info.describe()})."
-            )
+            message = f"Refusing to unlock '{domain}': held from another host until it expires ({info.describe()})."
+            raise LockBusy(domain, info, message)
         path.unlink()
         logger.warning("Force-unlocked '%s': %s.", domain, info.describe())
         return info

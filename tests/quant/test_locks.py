@@ -96,8 +96,13 @@ def _contend(directory: str, barrier: mp.synchronize.Barrier, results: mp.Queue)
 def _write_stale_lock(directory: Path, domain: str) -> None:
     # A holder that died: a pid that cannot exist on this host.
     stale = locks.LockInfo(
-        domain=domain, writer="dead", pid=2**22 + 12345, hostname=os.uname().nodename,
-        token="dead", acquired="2020-01-01T00:00:00+00:00", expires="2999-01-01T00:00:00+00:00",
+        domain=domain,
+        writer="dead",
+        pid=2**22 + 12345,
+        hostname=os.uname().nodename,
+        token="dead",
+        acquired="2020-01-01T00:00:00+00:00",
+        expires="2999-01-01T00:00:00+00:00",
     )
     (directory / f"{domain}.lock").write_text(json.dumps(stale.__dict__))
 
