@@ -86,7 +86,9 @@ class JobHandle:
             try:
                 eager = self._future.result(timeout=timeout)
             except FutureTimeout as exc:
-                raise TimeoutError(f"Job {self.id} ({self.task_name}) still running after {timeout}s") from exc
+                raise TimeoutError(
+                    f"Job {self.id} ({self.task_name}) still running after {timeout}s"
+                ) from exc
             return eager.get(propagate=True)
         assert self._async_result is not None
         from celery.exceptions import TimeoutError as CeleryTimeout
@@ -113,7 +115,9 @@ class _InProcessRunner:
                 self._executor = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="qd-job")
             return self._executor
 
-    def submit(self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], task_id: str) -> Future[EagerResult]:
+    def submit(
+        self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], task_id: str
+    ) -> Future[EagerResult]:
         future = self.executor().submit(self._run, task, args, kwargs, task_id)
         with self._lock:
             self._submitted += 1
