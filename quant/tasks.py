@@ -32,3 +32,21 @@ def ping_job(token: str) -> dict[str, object]:
     }
     cache.set(ping_cache_key(token), record, timeout=PING_CACHE_SECONDS)
     return record
+
+
+@shared_task(name="quant.system_selfcheck", acks_late=True, time_limit=60, soft_time_limit=50)
+def system_selfcheck() -> dict[str, object]:
+    """Report which database this worker reaches and how many migrations it sees applied.
+
+    Lets an operator (or a test) confirm a worker shares the web process's database.
+    """
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
+
+    return {
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "database_vendor": connection.vendor,
+        "database_name": str(connection.settings_dict["NAME"]),
+        "applied_migrations": MigrationRecorder(connection).migration_qs.count(),
+    }
