@@ -136,9 +136,12 @@ def run_checks(checks: list[HealthCheck] | None = None) -> list[CheckOutcome]:
     return outcomes
 
 
-_SEVERITY: dict[Status, int] = {"ok": 0, "unknown": 1, "warn": 2, "bad": 3}
+# "unknown" means not configured or no data yet (Redis in embedded mode, no beat schedules): it
+# does not make an otherwise healthy system look unhealthy, and is the answer only when nothing
+# else is known.
+_SEVERITY: dict[Status, int] = {"unknown": 0, "ok": 1, "warn": 2, "bad": 3}
 
 
 def overall_status(statuses: Iterable[Status]) -> Status:
-    """The worst status; "unknown" (a service not configured) never hides a warn or bad."""
+    """The worst known status: bad > warn > ok; "unknown" only if every check is unknown (or none)."""
     return max(statuses, key=_SEVERITY.__getitem__, default="unknown")

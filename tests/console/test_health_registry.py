@@ -73,7 +73,8 @@ def test_checks_run_concurrently_within_their_deadline() -> None:
     ("statuses", "expected"),
     [
         (["ok", "ok"], "ok"),
-        (["ok", "unknown"], "unknown"),
+        (["ok", "unknown"], "ok"),
+        (["unknown", "unknown"], "unknown"),
         (["unknown", "warn", "ok"], "warn"),
         (["warn", "bad", "unknown"], "bad"),
         ([], "unknown"),

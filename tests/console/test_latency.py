@@ -81,9 +81,11 @@ def test_the_latency_check_reports_rounded_percentiles() -> None:
     assert latency.percentiles()["p95"] == pytest.approx(100.0 + 0.75 * 59_900.0)
 
 
-def test_the_middleware_records_requests_but_not_static_files(client: Client) -> None:
-    client.get("/healthz")
-    client.get("/healthz")
+def test_the_middleware_records_pages_but_not_static_files_or_monitoring(client: Client) -> None:
+    client.get("/")  # anonymous: a redirect to the login page, still a timed request
+    client.get("/accounts/login/")
     client.get("/static/console/console.css")
+    client.get("/healthz")
+    client.get("/health/")
     assert latency.percentiles()["count"] == 2
     assert all(value >= 0 for value in latency.recent())
