@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse
 
 from console import latency
 
-
 # The health page polls every few seconds and waits on its own checks (a Celery control ping
 # always takes its full timeout); counting the monitoring endpoints would skew the percentiles
 # they report toward themselves.
