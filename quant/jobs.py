@@ -180,9 +180,14 @@ def enqueue(
 ) -> JobHandle:
     """Run ``task`` asynchronously: on the Celery queue ``queue``, or in-process without a broker.
 
-    Pass IDs and small JSON values only. ``priority`` (0-9, Redis transport) is ignored in-process.
-    Raises ``JobSubmissionError`` if the job cannot be submitted; never drops it silently.
+    Pass IDs and small JSON values only. ``queue`` must be one of ``CELERY_TASK_QUEUES_NAMES``;
+    ``priority`` (0-9, Redis transport) is ignored in-process. Raises ``JobSubmissionError`` if the
+    job cannot be submitted; never drops it silently.
     """
+    known_queues = list(settings.CELERY_TASK_QUEUES_NAMES)
+    if queue not in known_queues:
+        # A message on a queue no worker consumes would wait forever: refuse it loudly instead.
+        raise JobSubmissionError(f"Unknown queue {queue!r} for {task.name}; queues are {known_queues}.")
     call_args = tuple(args)
     call_kwargs = dict(kwargs or {})
     task_id = str(uuid.uuid4())

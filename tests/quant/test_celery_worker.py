@@ -18,7 +18,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
-from django.test import Client
+from django.test import Client, override_settings
 
 from config.celery import app
 from quant.jobs import enqueue
@@ -92,9 +92,16 @@ def celery_worker(
             process.wait(timeout=10)
 
 
-def test_worker_runs_a_job_queued_through_enqueue(celery_worker: Worker) -> None:
+@pytest.fixture
+def worker_queue(celery_worker: Worker) -> Iterator[str]:
+    """Let enqueue accept the worker's private queue name."""
+    with override_settings(CELERY_TASK_QUEUES_NAMES=[celery_worker.queue]):
+        yield celery_worker.queue
+
+
+def test_worker_runs_a_job_queued_through_enqueue(celery_worker: Worker, worker_queue: str) -> None:
     token = uuid.uuid4().hex
-    handle = enqueue(ping_job, args=(token,), queue=celery_worker.queue)
+    handle = enqueue(ping_job, args=(token,), queue=worker_queue)
     assert not handle.in_process
     record = handle.result(timeout=60)
     assert record["token"] == token
@@ -104,8 +111,8 @@ def test_worker_runs_a_job_queued_through_enqueue(celery_worker: Worker) -> None
 
 
 @pytest.mark.django_db
-def test_worker_reaches_the_test_database(celery_worker: Worker) -> None:
-    report = enqueue(system_selfcheck, queue=celery_worker.queue).result(timeout=60)
+def test_worker_reaches_the_test_database(worker_queue: str) -> None:
+    report = enqueue(system_selfcheck, queue=worker_queue).result(timeout=60)
     assert report["database_name"] == str(connection.settings_dict["NAME"])
     assert report["applied_migrations"] == MigrationRecorder(connection).migration_qs.count() > 0
 

@@ -83,6 +83,15 @@ def test_submission_failure_raises_instead_of_dropping_the_job(
         jobs.enqueue(ping_job, args=("never",))
 
 
+@pytest.mark.parametrize("broker", [None, "redis://127.0.0.1:6379/3"])
+def test_an_unknown_queue_is_refused_in_both_modes(broker: str | None) -> None:
+    with (
+        override_settings(CELERY_BROKER_URL=broker),
+        pytest.raises(jobs.JobSubmissionError, match="'backtest'"),
+    ):
+        jobs.enqueue(ping_job, args=("typo",), queue="backtest")
+
+
 @override_settings(CELERY_BROKER_URL="redis://127.0.0.1:6379/3")
 def test_broker_submission_failure_raises(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
@@ -132,7 +141,7 @@ def test_with_a_broker_the_job_is_published_to_the_named_queue(redis_url: str) -
     queue = f"qd-test-{uuid.uuid4().hex[:8]}"  # no worker consumes it: the message stays put
     client = redis.Redis.from_url(redis_url)
     try:
-        with override_settings(CELERY_BROKER_URL=redis_url):
+        with override_settings(CELERY_BROKER_URL=redis_url, CELERY_TASK_QUEUES_NAMES=[queue]):
             handle = jobs.enqueue(ping_job, args=("queued",), queue=queue, priority=9)
         assert not handle.in_process and handle.queue == queue and not handle.done()
         assert client.llen(queue) == 0
