@@ -11,7 +11,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def shared_data_dir() -> Path | None:
-    """``$QUANTDESK_SHARED_DATA``, else ``<repo>/../shared/data``, else ``/work/shared/data``; None if absent."""
+    """``$QUANTDESK_SHARED_DATA``, else ``<repo>/../shared/data``, else ``/work/shared/data``.
+
+    None if none of them exists.
+    """
     candidates = [
         os.environ.get("QUANTDESK_SHARED_DATA"),
         REPO_ROOT.parent / "shared" / "data",
