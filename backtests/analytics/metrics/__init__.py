@@ -10,7 +10,7 @@ conventions table and the documented differences from empyrical.
 from __future__ import annotations
 
 from ._core import DEFAULT_PERIODS_PER_YEAR, Compounding, ReturnsLike, align_pair, clean
-from .ratios import calmar_ratio, hit_rate, omega_ratio, sharpe_ratio, sortino_ratio
+from .ratios import calmar_ratio, hit_rate, omega_ratio, sharpe_ratio, sharpe_ratio_columns, sortino_ratio
 from .relative import (
     AlphaBeta,
     alpha_beta,
@@ -81,6 +81,7 @@ __all__ = [
     "rolling_max_drawdown",
     "rolling_sharpe",
     "sharpe_ratio",
+    "sharpe_ratio_columns",
     "sortino_ratio",
     "stability_of_timeseries",
     "tail_ratio",

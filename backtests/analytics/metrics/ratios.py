@@ -94,3 +94,22 @@ def hit_rate(returns: ReturnsLike, *, benchmark: ReturnsLike | float = 0.0) -> f
     else:
         r, b, _ = align_pair(returns, benchmark)
     return float(np.mean(r > b)) if r.size else float("nan")
+
+
+def sharpe_ratio_columns(
+    returns: np.ndarray, *, risk_free: float = 0.0, periods_per_year: float = DEFAULT_PERIODS_PER_YEAR
+) -> np.ndarray:
+    """Vectorised :func:`sharpe_ratio` of each column of a ``(periods, strategies)`` matrix.
+
+    Same convention (``ddof=1``, ``sqrt(periods_per_year)``); NaNs are dropped per column;
+    a zero-volatility column gives +-inf (NaN if its mean is also 0); fewer than 2 values -> NaN.
+    """
+    x = np.asarray(returns, dtype=float) - risk_free
+    n = (~np.isnan(x)).sum(axis=0)
+    mean = np.nanmean(np.where(n > 0, x, 0.0), axis=0)
+    dev = np.where(np.isnan(x), 0.0, x - mean)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sd = np.sqrt((dev**2).sum(axis=0) / (n - 1))
+        out = mean / sd * np.sqrt(periods_per_year)
+    out[n < 2] = np.nan
+    return out
