@@ -41,8 +41,7 @@ def collect_steps() -> list[Step]:
             if exc.name != f"{config.name}.quickstart":
                 raise
             continue
-        for step in getattr(module, "STEPS", []):
-            steps.append((step.order, position, step))
+        steps.extend((step.order, position, step) for step in getattr(module, "STEPS", []))
     return [s for _, _, s in sorted(steps, key=lambda t: (t[0], t[1]))]
 
 
@@ -67,12 +66,13 @@ def _demo_admin(opts: Options) -> None:
             if admin.password_source == "env"
             else admin.password_source.removeprefix("file ")
         )
-        out.write(f"created user '{admin.username}' (superuser, role admin); password: see {where}")
+        out.write(f"created user '{admin.username}' (superuser, role admin); password: see {where}\n")
     else:
-        out.write(f"user '{admin.username}' already exists; its password was left unchanged")
+        out.write(f"user '{admin.username}' already exists; its password was left unchanged\n")
     out.write(
-        "Log in at http://127.0.0.1:8000/accounts/login/ (after `python manage.py runserver`), then enrol 2FA at\n"
-        "http://127.0.0.1:8000/accounts/profile/ : controls and the Django admin need a verified second factor."
+        "Log in at http://127.0.0.1:8000/accounts/login/ (after `python manage.py runserver`),\n"
+        "then enrol 2FA at http://127.0.0.1:8000/accounts/profile/\n"
+        "(manual controls and the Django admin need a verified second factor).\n"
     )
 
 

@@ -30,14 +30,11 @@ STEP_UP_FIELDS = ("step_up_token", "step_up_reason", "csrfmiddlewaretoken")
 class StepUpForm(forms.Form):
     step_up_token = forms.CharField(label="Authenticator code", max_length=6, min_length=6)
     step_up_reason = forms.CharField(
-        label="Reason (kept in the audit log)", widget=forms.Textarea(attrs={"rows": 2})
+        label="Reason (kept in the audit log)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Write why you are doing this."},
     )
 
-    def clean_step_up_reason(self) -> str:
-        reason = self.cleaned_data["step_up_reason"].strip()
-        if not reason:
-            raise forms.ValidationError("Write why you are doing this.")
-        return reason
 
 
 def _confirmation(
