@@ -1,8 +1,8 @@
 """factory_boy factories shared by every app's tests.
 
-    user = UserFactory(role="operator")             # in the "operator" group (roles seeded)
-    op = UserFactory.with_role("operator", enrolled=True)  # plus a confirmed TOTP device
-    strategy = StrategyFactory(owner=user)          # owner gets view/change object perms
+user = UserFactory(role="operator")             # in the "operator" group (roles seeded)
+op = UserFactory.with_role("operator", enrolled=True)  # plus a confirmed TOTP device
+strategy = StrategyFactory(owner=user)          # owner gets view/change object perms
 """
 
 from __future__ import annotations

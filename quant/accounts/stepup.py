@@ -36,7 +36,6 @@ class StepUpForm(forms.Form):
     )
 
 
-
 def _confirmation(
     request: HttpRequest, action_name: str, form: StepUpForm, status: int = 200
 ) -> HttpResponse:

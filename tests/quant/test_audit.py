@@ -35,13 +35,20 @@ def test_log_access_records_successful_requests_only():
     def view(request, strategy_id):
         return HttpResponse(status=200 if strategy_id != 9 else 404)
 
-    request = RequestFactory().get("/risk/exposures/?as_of=2024-12-31", HTTP_USER_AGENT="ua", REMOTE_ADDR="10.1.2.3")
+    request = RequestFactory().get(
+        "/risk/exposures/?as_of=2024-12-31", HTTP_USER_AGENT="ua", REMOTE_ADDR="10.1.2.3"
+    )
     request.user = user
     view(request, strategy_id=4)
     view(request, strategy_id=9)
     log = AccessLog.objects.get()
     assert (log.name, log.action, log.object_id, log.ip, log.user_agent, log.path) == (
-        "risk.exposures", "view", "4", "10.1.2.3", "ua", "/risk/exposures/?as_of=2024-12-31",
+        "risk.exposures",
+        "view",
+        "4",
+        "10.1.2.3",
+        "ua",
+        "/risk/exposures/?as_of=2024-12-31",
     )
 
 
@@ -63,7 +70,9 @@ def test_audit_page_filters_and_paginates(client):
     assert full.status_code == 200 and "<html" in full.content.decode()
     assert full.context["page"].paginator.count == 63  # the admin's own view is logged after rendering
 
-    page2 = client.get(reverse("quant:audit_log"), {"user": "alice", "page": 2}, headers={"HX-Request": "true"})
+    page2 = client.get(
+        reverse("quant:audit_log"), {"user": "alice", "page": 2}, headers={"HX-Request": "true"}
+    )
     body = page2.content.decode()
     assert "<html" not in body and body.strip().startswith('<div id="audit-table">')
     assert "Page 2 of 2 (60 rows)" in body and body.count("<td>alice</td>") == 10
@@ -90,7 +99,11 @@ def test_export_is_csv_of_the_filtered_rows_and_is_logged(client):
     assert rows[0][:4] == ["timestamp", "username", "action", "name"]
     assert len(rows) == 5 and {r[1] for r in rows[1:]} == {"alice"}
     export = AccessLog.objects.get(action="export")
-    assert (export.user_id, export.name, export.path) == (admin.pk, "audit.export", "/quant/audit/export.csv?user=alice")
+    assert (export.user_id, export.name, export.path) == (
+        admin.pk,
+        "audit.export",
+        "/quant/audit/export.csv?user=alice",
+    )
 
 
 def test_model_changes_are_in_auditlog():

@@ -66,4 +66,9 @@ def test_detail_needs_object_permission_and_is_logged(client):
     response = client.get(reverse("quant:strategy_detail", args=[strategy.pk]))
     assert response.status_code == 200 and strategy.name in response.content.decode()
     log = AccessLog.objects.get()
-    assert (log.action, log.name, log.object_id, log.user_id) == ("view", "strategy.detail", str(strategy.pk), owner.pk)
+    assert (log.action, log.name, log.object_id, log.user_id) == (
+        "view",
+        "strategy.detail",
+        str(strategy.pk),
+        owner.pk,
+    )

@@ -6,7 +6,6 @@ Used by tests/test_url_protection.py. Sample URLs are generated from each patter
 
 from __future__ import annotations
 
-import re
 import re._constants as C  # noqa: N812
 import re._parser as sre_parse
 from collections.abc import Callable, Iterator
@@ -18,7 +17,12 @@ from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-_CATEGORY_SAMPLE = {C.CATEGORY_DIGIT: "1", C.CATEGORY_WORD: "a", C.CATEGORY_NOT_SPACE: "a", C.CATEGORY_SPACE: " "}
+_CATEGORY_SAMPLE = {
+    C.CATEGORY_DIGIT: "1",
+    C.CATEGORY_WORD: "a",
+    C.CATEGORY_NOT_SPACE: "a",
+    C.CATEGORY_SPACE: " ",
+}
 
 
 def _sample(parsed: Any) -> str:

@@ -86,9 +86,17 @@ def test_code_and_reason_run_the_action_and_record_it(client):
     assert strategy.status == Strategy.Status.HALTED
     log = AccessLog.objects.get(action="control")
     assert (log.name, log.object_type, log.object_id, log.reason) == (
-        "strategy.halt", "quant.strategy", str(strategy.pk), "drawdown over limit",
+        "strategy.halt",
+        "quant.strategy",
+        str(strategy.pk),
+        "drawdown over limit",
     )
-    assert (log.user_id, log.ip, log.user_agent, log.method) == (device.user.pk, "127.0.0.1", "pytest-agent", "POST")
+    assert (log.user_id, log.ip, log.user_agent, log.method) == (
+        device.user.pk,
+        "127.0.0.1",
+        "pytest-agent",
+        "POST",
+    )
     # the same code cannot be replayed for a second action
     other = StrategyFactory(owner=device.user)
     replay = client.post(

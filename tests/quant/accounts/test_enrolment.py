@@ -66,7 +66,9 @@ def test_confirm_turns_2fa_on_verifies_session_and_shows_ten_backup_codes_once(c
     assert device.confirmed is True
     shown = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", page)
     assert len(shown) == 10
-    assert sorted(shown) == sorted(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
+    assert sorted(shown) == sorted(
+        StaticToken.objects.filter(device__user=user).values_list("token", flat=True)
+    )
     # the session counts as verified: no detour to the 2FA step
     again = client.get(reverse("account_profile")).content.decode()
     assert "this session verified" in again
@@ -103,8 +105,11 @@ def test_disable_needs_step_up_and_is_logged(client):
     assert "<html" not in ask.content.decode()
     assert TOTPDevice.objects.filter(user=device.user).exists()
 
-    done = client.post(url, {"step_up_token": totp_code(device), "step_up_reason": "lost phone"},
-                       headers={"HX-Request": "true"})
+    done = client.post(
+        url,
+        {"step_up_token": totp_code(device), "step_up_reason": "lost phone"},
+        headers={"HX-Request": "true"},
+    )
     assert done.status_code == 200 and done["HX-Redirect"] == reverse("account_profile")
     assert not TOTPDevice.objects.filter(user=device.user).exists()
     assert not StaticDevice.objects.filter(user=device.user).exists()
