@@ -14,6 +14,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django_htmx.http import trigger_client_event
 
 from quant.accounts.devices import is_enrolled
 
@@ -21,6 +22,11 @@ logger = logging.getLogger("quantdesk.security")
 
 ViewFunc = Callable[..., HttpResponse]
 CONTROL_VIEWS: dict[str, str] = {}  # "module.qualname" -> permission
+REFUSALS = {
+    "permission": "Not allowed: your role does not include this control.",
+    "not_enrolled": "Enrol two-factor authentication at your profile (/accounts/profile/) to use controls.",
+    "not_verified": "Verify your session with your authenticator code before using controls.",
+}
 
 
 def control_denial(user: Any, perm: str) -> str | None:
@@ -52,12 +58,12 @@ def control_required(perm: str) -> Callable[[ViewFunc], ViewFunc]:
                 getattr(request.user, "pk", None),
                 request.META.get("REMOTE_ADDR"),
             )
-            template = (
-                "components/control_refused.html"
-                if getattr(request, "htmx", False)
-                else "console/account_control_refused.html"
-            )
-            return render(request, template, {"problem": problem, "perm": perm}, status=403)
+            context = {"problem": problem, "perm": perm}
+            if not getattr(request, "htmx", False):
+                return render(request, "console/account_control_refused.html", context, status=403)
+            response = render(request, "components/control_refused.html", context, status=403)
+            # htmx does not swap 4xx bodies by default: the toast event always reaches the user.
+            return trigger_client_event(response, "toast", {"level": "error", "message": REFUSALS[problem]})
 
         wrapped.control_permission = perm  # type: ignore[attr-defined]
         CONTROL_VIEWS[f"{view.__module__}.{view.__qualname__}"] = perm

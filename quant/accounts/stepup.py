@@ -31,7 +31,7 @@ class StepUpForm(forms.Form):
     step_up_token = forms.CharField(label="Authenticator code", max_length=6, min_length=6)
     step_up_reason = forms.CharField(
         label="Reason (kept in the audit log)",
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "style": "width:100%;min-width:0"}),
         error_messages={"required": "Write why you are doing this."},
     )
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from django.urls import NoReverseMatch, reverse
 
-from tests.factories import TEST_PASSWORD, TOTPDeviceFactory, UserFactory
+from quant.models import AccessLog
+from tests.factories import TEST_PASSWORD, StrategyFactory, TOTPDeviceFactory, UserFactory
 from tests.support.otp import totp_code
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -36,6 +37,7 @@ def test_password_then_totp_lands_on_console(live_server, chromium_path, monkeyp
     from playwright.sync_api import sync_playwright
 
     device = TOTPDeviceFactory(user=UserFactory(username="dana", role="operator"))
+    strategy = StrategyFactory(owner=device.user, name="Momentum 12-1")
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
@@ -57,9 +59,21 @@ def test_password_then_totp_lands_on_console(live_server, chromium_path, monkeyp
             assert page.url == f"{live_server.url}{_landing_path()}"  # no detour back to login/2FA
             assert page.locator(".userbox").inner_text().startswith("dana")
             assert page.locator(f"form[action='{reverse('account_logout')}']").count() == 1
+
+            # A destructive control through the HTMX step-up fragment.
+            page.goto(f"{live_server.url}{strategy.get_absolute_url()}")
+            page.click("#quant-strategy-actions button")
+            page.wait_for_selector("#step-up-confirm")
+            page.fill("#step-up-confirm input[name=step_up_token]", totp_code(device, steps_ahead=1))
+            page.fill("#step-up-confirm textarea[name=step_up_reason]", "browser test: halt")
+            page.screenshot(path=str(ARTIFACTS / "step-up-confirm.png"), full_page=True)
+            page.click("#step-up-confirm button[type=submit]")
+            page.wait_for_selector("#quant-strategy-status:has-text('Halted')")
         finally:
             browser.close()
     assert (ARTIFACTS / "login-flow.png").stat().st_size > 1000
+    log = AccessLog.objects.get(action="control")
+    assert (log.name, log.object_id, log.reason) == ("strategy.halt", str(strategy.pk), "browser test: halt")
 
 
 @pytest.mark.browser

@@ -95,14 +95,27 @@ def test_anonymous_reaches_login_and_reset_pages(client, name):
     assert client.get(reverse(name)).status_code == 200
 
 
-def test_password_reset_email_link_works_for_anonymous(client, mailoutbox):
+def test_password_reset_by_email_link_sets_a_new_password(client, mailoutbox):
     user = UserFactory(email="reset-me@example.com")
     client.post(reverse("account_reset_password"), {"email": user.email})
     assert len(mailoutbox) == 1
     link = next(w for w in mailoutbox[0].body.split() if "/accounts/password/reset/key/" in w)
-    response = client.get(link, follow=True)
-    assert response.status_code == 200
-    assert "password1" in response.content.decode()
+    form = client.get(link, follow=True)
+    assert form.status_code == 200 and "password1" in form.content.decode()
+    new_password = "a-brand-new-passphrase-42"
+    done = client.post(form.redirect_chain[-1][0] if form.redirect_chain else link,
+                       {"password1": new_password, "password2": new_password})
+    assert done.status_code == 302
+    assert done["Location"] == reverse("account_reset_password_from_key_done")
+    assert client.get(done["Location"]).status_code == 200
+    user.refresh_from_db()
+    assert user.check_password(new_password)
+
+
+def test_password_change_page_renders_in_console_layout(client):
+    client.force_login(UserFactory())
+    page = client.get(reverse("account_change_password")).content.decode()
+    assert 'class="topbar"' in page and 'name="oldpassword"' in page
 
 
 @pytest.mark.parametrize(
