@@ -127,7 +127,8 @@ def test_operator_without_enrolment_is_told_to_enrol(client):
     body = response.content.decode()
     assert "Enrol two-factor authentication first" in body and reverse("account_profile") in body
     assert "<html" not in body  # fragment for HTMX
-    assert json.loads(response["HX-Trigger"])["toast"]["message"].startswith("Enrol two-factor authentication")
+    toast = json.loads(response["HX-Trigger"])["toast"]
+    assert toast["level"] == "error" and toast["message"].startswith("Enrol two-factor authentication")
 
 
 def test_operator_without_object_permission_gets_404_after_step_up(client):

@@ -103,8 +103,10 @@ def test_password_reset_by_email_link_sets_a_new_password(client, mailoutbox):
     form = client.get(link, follow=True)
     assert form.status_code == 200 and "password1" in form.content.decode()
     new_password = "a-brand-new-passphrase-42"
-    done = client.post(form.redirect_chain[-1][0] if form.redirect_chain else link,
-                       {"password1": new_password, "password2": new_password})
+    done = client.post(
+        form.redirect_chain[-1][0] if form.redirect_chain else link,
+        {"password1": new_password, "password2": new_password},
+    )
     assert done.status_code == 302
     assert done["Location"] == reverse("account_reset_password_from_key_done")
     assert client.get(done["Location"]).status_code == 200
