@@ -145,6 +145,8 @@ def _publish(claim: Claim, staging: Path, summary: ResultSummary) -> None:
         if final.exists():
             shutil.rmtree(final)  # only a published-then-rolled-back directory can be here
         os.replace(staging, final)
+        for leftover in final.parent.glob(f"{claim.run_id}.attempt-*"):  # a killed attempt's files
+            shutil.rmtree(leftover, ignore_errors=True)
         fsync_dir(final.parent)
         fields = summary.row_fields()
         BacktestRun.objects.filter(pk=claim.run_id).update(
