@@ -8,7 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from backtests.data import DataUnavailable
 from backtests.forms import BacktestForm, RunFilterForm
@@ -54,7 +56,9 @@ def run_new(request: HttpRequest) -> HttpResponse:
         else:
             if not created.created:
                 messages.info(request, f"Same config on the same data: showing existing run #{created.run.pk}.")
-            return redirect("backtests:detail", run_id=created.run.pk)
+            url = reverse("backtests:detail", args=[created.run.pk])
+            # An htmx post must not swap the whole run page into the form: let htmx navigate.
+            return HttpResponseClientRedirect(url) if wants_fragment(request) else redirect(url)
     status = 400 if form.errors else 200
     return render_htmx(request, "backtests/run_form.html", "form", {"form": form}, status=status)
 
