@@ -16,7 +16,7 @@ from backtests.data import DataUnavailable
 from backtests.models import BacktestRun
 from backtests.services import backtest_run_cancel, backtest_run_create, backtest_run_execute, backtest_runs_reap
 from backtests.services.results import read_series
-from backtests.services.runs import backtest_run_claim, backtest_run_heartbeat, RunLost
+from backtests.services.runs import RunLost, backtest_run_claim, backtest_run_heartbeat
 from quant.io import sha256_file
 from tests.backtests.conftest import synthetic_config
 from tests.factories import UserFactory
