@@ -148,11 +148,23 @@ def _publish(claim: Claim, staging: Path, summary: ResultSummary) -> None:
         for leftover in final.parent.glob(f"{claim.run_id}.attempt-*"):  # a killed attempt's files
             shutil.rmtree(leftover, ignore_errors=True)
         fsync_dir(final.parent)
+        _reference_warehouse_versions(owned)
         fields = summary.row_fields()
         BacktestRun.objects.filter(pk=claim.run_id).update(
             **fields, result_path=str(final), status=BacktestRun.Status.SUCCEEDED, progress=100,
             progress_message="done", error="", finished_at=timezone.now(),
         )  # fmt: skip
+
+
+def _reference_warehouse_versions(run: BacktestRun) -> None:
+    """Protect the dataset versions this result read from warehouse gc (removed when pruned)."""
+    try:
+        from warehouse.references import add_reference
+    except ImportError:
+        return
+    for dataset, version in run.dataset_versions.items():
+        if isinstance(version, int):
+            add_reference(dataset, version, f"backtest:{run.pk}")
 
 
 def read_manifest(run: BacktestRun) -> dict[str, Any]:
