@@ -33,6 +33,13 @@ def num(value: object, digits: int = 2) -> str:
 
 
 @register.filter
+def bps(value: object, digits: int = 2) -> str:
+    """A fraction in basis points: 0.00012 -> "1.20"."""
+    number = _number(value)
+    return "—" if number is None else f"{number * 1e4:.{int(digits)}f}"
+
+
+@register.filter
 def heat(value: object, scale: float = 0.05) -> str:
     """Background colour of a monthly return: green up, red down, saturating at +/- ``scale``."""
     number = _number(value)

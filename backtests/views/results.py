@@ -14,7 +14,7 @@ from backtests.selectors import compare_equity, run_charts, run_monte_carlo, run
 from console.htmx import render_htmx
 from quant.audit import log_access
 
-TRADES_SHOWN = 200
+TRADES_SHOWN = 50
 MAX_COMPARED = 6
 
 
