@@ -27,11 +27,19 @@ def run_backtest(self, run_id: int) -> dict[str, object]:  # noqa: ANN001 - Cele
     return {"run_id": outcome.run_id, "status": outcome.status, "detail": outcome.detail}
 
 
-@shared_task(name="backtests.tasks.reap_stale_runs", acks_late=True, time_limit=120)
+@shared_task(name="backtests.tasks.reap_stale_runs", acks_late=True, soft_time_limit=100, time_limit=120)
 def reap_stale_runs() -> dict[str, list[int]]:
     """Re-queue or fail runs whose worker stopped heart-beating (beat: every minute)."""
     report = backtest_runs_reap()
     return {"requeued": report.requeued, "failed": report.failed}
+
+
+@shared_task(name="backtests.tasks.finalize_walk_forward", acks_late=True, soft_time_limit=1700, time_limit=1800)
+def finalize_walk_forward(parent_id: int) -> str:
+    """Stitch a walk-forward parent once all its candidate runs finished (no-op before/after)."""
+    from backtests.services.walkforward import walkforward_finalize
+
+    return walkforward_finalize(parent_id=parent_id)
 
 
 @worker_ready.connect

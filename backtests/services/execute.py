@@ -61,6 +61,17 @@ class ExecuteOutcome:
 
 def backtest_run_execute(*, run_id: int, task_id: str, loader: InputsLoader = load_inputs) -> ExecuteOutcome:
     """Run ``run_id`` if this task can claim it; safe to call twice (the second call is a no-op)."""
+    outcome = _execute(run_id, task_id, loader)
+    if outcome.status in BacktestRun.FINISHED and outcome.detail != "nothing to do":
+        parent_id = BacktestRun.objects.filter(pk=run_id).values_list("parent_id", flat=True).first()
+        if parent_id is not None:
+            from backtests.services.walkforward import child_finished
+
+            child_finished(BacktestRun(pk=run_id, parent_id=parent_id))
+    return outcome
+
+
+def _execute(run_id: int, task_id: str, loader: InputsLoader) -> ExecuteOutcome:
     claim = backtest_run_claim(run_id=run_id, task_id=task_id)
     if claim is None:
         status = BacktestRun.objects.filter(pk=run_id).values_list("status", flat=True).first()

@@ -31,7 +31,7 @@ from quant.io import atomic_write, atomic_write_text, fsync_dir, sha256_file
 from quant.periods import TRADING_DAYS_PER_YEAR
 
 MANIFEST = "result.json"
-SERIES = ("daily", "positions", "trades")
+SERIES = ("daily", "positions", "trades", "oos", "folds")  # the last two: walk-forward parents
 MANIFEST_VERSION = 1
 
 
@@ -65,6 +65,20 @@ class ResultSummary:
 
 def _finite(value: float) -> float | None:
     return float(value) if value is not None and np.isfinite(value) else None
+
+
+def summarize_returns(frame: pl.DataFrame, benchmark: pl.DataFrame | None = None) -> ResultSummary:
+    """Headline metrics of a ``date, return`` series (no turnover)."""
+    perf = performance_summary(frame, benchmark=benchmark)
+    return ResultSummary(
+        total_return=_finite(perf.total_return),
+        cagr=_finite(perf.annual_return),
+        volatility=_finite(perf.annual_volatility),
+        sharpe=_finite(perf.sharpe_ratio),
+        max_drawdown=_finite(perf.max_drawdown),
+        turnover=None,
+        summary=perf.as_dict(),
+    )
 
 
 def summarize(result: BacktestResult) -> ResultSummary:

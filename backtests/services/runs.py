@@ -119,7 +119,12 @@ def backtest_run_cancel(*, run: BacktestRun) -> BacktestRun:
     callback stops it within a second or so. Finished runs are left unchanged."""
     with transaction.atomic():
         locked = BacktestRun.objects.select_for_update().get(pk=run.pk)
-        if locked.status == Status.QUEUED:
+        if locked.kind == BacktestRun.Kind.WALK_FORWARD and locked.is_active:
+            for child in locked.children.filter(status__in=BacktestRun.ACTIVE):
+                backtest_run_cancel(run=child)
+            _finish_fields(locked, Status.CANCELLED, message="cancelled with its candidate runs")
+            locked.save()
+        elif locked.status == Status.QUEUED:
             _finish_fields(locked, Status.CANCELLED, message="cancelled before it started")
             locked.save()
         elif locked.status == Status.RUNNING and not locked.cancel_requested:
@@ -230,8 +235,8 @@ def backtest_runs_reap(*, now: dt.datetime | None = None) -> ReapReport:
     report = ReapReport([], [])
     with transaction.atomic():
         stale = BacktestRun.objects.select_for_update(skip_locked=True).filter(
-            status=Status.RUNNING, heartbeat_at__lt=cutoff
-        )
+            status=Status.RUNNING, heartbeat_at__lt=cutoff, kind=BacktestRun.Kind.SINGLE
+        )  # a walk-forward parent runs nowhere: its children are the jobs
         for run in stale:
             if run.cancel_requested:
                 _finish_fields(run, Status.CANCELLED, message="cancelled (worker lost)")

@@ -137,3 +137,26 @@ def test_high_priority_runs_before_low_on_a_busy_worker(worker_factory) -> None:
     low, high = status_of(low.pk), status_of(high.pk)
     assert high.status == "succeeded"
     assert high.started_at < low.started_at
+
+
+def test_walk_forward_children_run_on_the_worker_and_the_parent_is_stitched(worker_factory) -> None:
+    from backtests.services.walkforward import WalkForwardSpec, walkforward_create
+
+    worker_factory()
+    spec = WalkForwardSpec(
+        base=synthetic_config(), candidates=[{"signal": "momentum_12_1"}, {"signal": "low_vol"}],
+        train_months=6, test_months=3,
+    )  # fmt: skip
+    parent = walkforward_create(spec=spec, owner=UserFactory()).run
+    wait_for(lambda: status_of(parent.pk).status in BacktestRun.FINISHED, 180, "the walk-forward parent")
+    done = status_of(parent.pk)
+    assert done.status == "succeeded", done.error
+    assert set(done.children.values_list("status", flat=True)) == {"succeeded"}
+    assert done.summary["walk_forward"]["n_folds"] >= 2 and (Path(done.result_path) / "oos.parquet").exists()
+
+
+def test_the_beat_reaper_task_runs_on_the_worker(worker_factory) -> None:
+    from backtests.tasks import reap_stale_runs
+
+    worker_factory()
+    assert enqueue(reap_stale_runs, queue="backtests").result(timeout=60) == {"requeued": [], "failed": []}
