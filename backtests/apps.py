@@ -16,6 +16,8 @@ class BacktestsConfig(AppConfig):
                          permission="backtests.view_backtestrun", order=10))  # fmt: skip
         register(NavItem(area="Backtests", label="New backtest", url_name="backtests:new",
                          permission="backtests.add_backtestrun", order=20))  # fmt: skip
+        register(NavItem(area="Backtests", label="Walk-forward", url_name="backtests:walkforward_new",
+                         permission="backtests.add_backtestrun", order=25))  # fmt: skip
         register(NavItem(area="Backtests", label="Compare", url_name="backtests:compare",
                          permission="backtests.view_backtestrun", order=30))  # fmt: skip
         register_backtest_checks()

@@ -113,3 +113,35 @@ class RunFilterForm(forms.Form):
     signal = forms.ChoiceField(choices=[("", "Any signal"), *_signal_choices()], required=False)
     mine = forms.BooleanField(required=False, label="Only mine")
     q = forms.CharField(required=False, label="Label contains")
+
+
+class WalkForwardForm(BacktestForm):
+    """A base backtest plus the candidate signals to choose between and the fold lengths."""
+
+    candidate_signals = forms.MultipleChoiceField(
+        choices=_signal_choices, widget=forms.CheckboxSelectMultiple, label="Candidate signals",
+        initial=["momentum_12_1", "reversal_1m", "low_vol"],
+    )  # fmt: skip
+    train_months = forms.IntegerField(min_value=3, max_value=120, initial=24)
+    test_months = forms.IntegerField(min_value=1, max_value=60, initial=6)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["signal"].required = False  # the candidates replace it
+
+    def clean(self) -> dict[str, object]:
+        data = self.cleaned_data
+        signals = data.get("candidate_signals") or []
+        if len(signals) < 2:
+            self.add_error("candidate_signals", "Pick at least two signals to choose between.")
+        else:
+            data["signal"] = signals[0]  # the base config carries the first candidate
+        data = super().clean()
+        if not self.errors:
+            from backtests.services.walkforward import WalkForwardSpec
+
+            self.spec = WalkForwardSpec(
+                base=self.config, candidates=[{"signal": s} for s in signals],
+                train_months=data["train_months"], test_months=data["test_months"],
+            )  # fmt: skip
+        return data

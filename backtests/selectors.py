@@ -173,3 +173,27 @@ def run_monte_carlo(run: BacktestRun) -> MonteCarloView:
         n_sims=result.n_sims, method=result.method, confidence=result.confidence, intervals=intervals,
         fan={col: _rounded(fan[col].to_numpy()[keep], 4) for col in fan.columns},
     )  # fmt: skip
+
+
+def walkforward_view(run: BacktestRun) -> dict[str, Any]:
+    """A stitched walk-forward parent: diagnostics, folds with chosen runs, OOS equity, children."""
+    children = list(run.children.order_by("id"))
+    oos = read_series(run, "oos").sort("date")
+    folds = read_series(run, "folds").sort("fold")
+    keep = _thin(oos.height)
+    equity = np.cumprod(1.0 + oos["return"].to_numpy())
+    dates = oos["date"].to_list()
+    fold_rows = [{**row, "run": children[row["candidate"]]} for row in folds.to_dicts()]
+    first_test = folds["test_start"].min() if folds.height else 0
+    for row in fold_rows:  # calendar dates of each test window, from the stitched curve
+        start, stop = row["test_start"] - first_test, row["test_stop"] - first_test - 1
+        row["test_from"], row["test_to"] = dates[start], dates[stop]
+    return {
+        "diagnostics": run.summary.get("walk_forward", {}),
+        "folds": fold_rows,
+        "children": children,
+        "oos_chart": {
+            "dates": [d.isoformat() for d in oos["date"].gather(keep).to_list()],
+            "equity": _rounded(equity[keep]),
+        },  # fmt: skip
+    }

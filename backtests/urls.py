@@ -7,6 +7,7 @@ app_name = "backtests"
 urlpatterns = [
     path("", runs.runs_index, name="list"),
     path("new/", runs.run_new, name="new"),
+    path("walk-forward/new/", runs.walkforward_new, name="walkforward_new"),
     path("compare/", results.compare, name="compare"),
     path("<int:run_id>/", runs.run_detail, name="detail"),
     path("<int:run_id>/cancel/", runs.run_cancel, name="cancel"),

@@ -72,7 +72,9 @@ class WalkForwardSpec:
         }  # fmt: skip
 
 
-def walkforward_create(*, spec: WalkForwardSpec, owner: Any, label: str = "") -> CreateResult:
+def walkforward_create(
+    *, spec: WalkForwardSpec, owner: Any, label: str = "", priority: str = BacktestRun.Priority.NORMAL
+) -> CreateResult:
     """Create the parent and its children and queue the children (idempotent like single runs)."""
     from backtests.data import current_dataset_versions
     from backtests.services.runs import _live_run, _queue
@@ -87,7 +89,7 @@ def walkforward_create(*, spec: WalkForwardSpec, owner: Any, label: str = "") ->
     with transaction.atomic():
         parent = BacktestRun.objects.create(
             **keys, kind=BacktestRun.Kind.WALK_FORWARD, config=spec.as_json_dict(), dataset_versions=versions,
-            code_version=code_version(), owner=owner, status=Status.RUNNING, started_at=timezone.now(),
+            code_version=code_version(), owner=owner, status=Status.RUNNING, started_at=timezone.now(), priority=priority,
             label=label or f"Walk-forward: {len(spec.candidates)} candidates", progress_message="children queued",
         )  # fmt: skip
         for i, config in enumerate(spec.candidate_configs()):

@@ -10,7 +10,14 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404
 
 from backtests.models import BacktestRun
-from backtests.selectors import compare_equity, run_charts, run_monte_carlo, run_trades, runs_by_ids
+from backtests.selectors import (
+    compare_equity,
+    run_charts,
+    run_monte_carlo,
+    run_trades,
+    runs_by_ids,
+    walkforward_view,
+)
 from console.htmx import render_htmx
 from quant.audit import log_access
 
@@ -19,6 +26,8 @@ MAX_COMPARED = 6
 
 
 def results_context(run: BacktestRun) -> dict[str, Any]:
+    if run.kind == BacktestRun.Kind.WALK_FORWARD:
+        return {"wf": walkforward_view(run), "summary": run.summary}
     trades = run_trades(run)
     return {
         "charts": run_charts(run).as_json(),

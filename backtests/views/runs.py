@@ -13,10 +13,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from backtests.data import DataUnavailable
-from backtests.forms import BacktestForm, RunFilterForm
+from backtests.forms import BacktestForm, RunFilterForm, WalkForwardForm
 from backtests.models import BacktestRun
 from backtests.selectors import run_get, run_list
 from backtests.services import backtest_run_cancel, backtest_run_create
+from backtests.services.walkforward import walkforward_create
 from backtests.views.results import results_context
 from console.htmx import render_htmx, wants_fragment
 from quant.audit import log_access
@@ -96,3 +97,22 @@ def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
         context = {"run": run, "can_cancel": may_cancel(request.user, run), "fragment": True}
         return render(request, "backtests/run_detail.html#status", context)
     return redirect("backtests:detail", run_id=run.pk)
+
+
+@permission_required("backtests.add_backtestrun", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def walkforward_new(request: HttpRequest) -> HttpResponse:
+    form = WalkForwardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = walkforward_create(
+                spec=form.spec, owner=request.user, label=form.cleaned_data["label"],
+                priority=form.cleaned_data["priority"],
+            )  # fmt: skip
+        except DataUnavailable as exc:
+            form.add_error(None, str(exc))
+        else:
+            url = reverse("backtests:detail", args=[created.run.pk])
+            return HttpResponseClientRedirect(url) if wants_fragment(request) else redirect(url)
+    status = 400 if form.errors else 200
+    return render_htmx(request, "backtests/walkforward_form.html", "form", {"form": form}, status=status)

@@ -20,6 +20,10 @@
       line(c, f.step, [ds("5%", f.q05, 4), ds("25%", f.q25, 1), ds("Median", f.q50, 0), ds("75%", f.q75, 1), ds("95%", f.q95, 2)],
         { scales: { x: { title: { display: true, text: "trading days" }, ticks: { maxTicksLimit: 8 } } } });
     },
+    oos: function (c) {
+      var d = data("backtests-oos-data"); if (!d) return;
+      line(c, d.dates, [ds("Out-of-sample (chosen candidate per fold)", d.equity, 0)]);
+    },
     compare: function (c) {
       var d = data("backtests-compare-data"); if (!d) return;
       line(c, d.dates, d.series.map(function (s, i) { return ds("#" + s.run, s.values, i); }));

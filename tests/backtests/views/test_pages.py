@@ -143,3 +143,32 @@ def test_cancel_needs_post() -> None:
     client, user = client_for("researcher")
     run = queued_run(user)
     assert client.get(reverse("backtests:cancel", args=[run.pk])).status_code == 405
+
+
+def test_walk_forward_form_and_parent_page(django_capture_on_commit_callbacks) -> None:
+    from backtests.services import backtest_run_execute
+    from backtests.services.walkforward import walkforward_finalize
+
+    client, _ = client_for("researcher")
+    data = {
+        "label": "wf", "source": "synthetic", "universe": "all", "universe_top_n": 500, "start": "2006-03-01",
+        "end": "2009-11-30", "rebalance": "monthly", "construction": "long_short_decile", "top_n": 50,
+        "commission_bps": 1, "half_spread_bps": 5, "impact_k": 0, "priority": "normal",
+        "candidate_signals": ["momentum_12_1"], "train_months": 12, "test_months": 6,
+    }  # fmt: skip
+    bad = client.post(reverse("backtests:walkforward_new"), data, headers=HX)
+    assert bad.status_code == 400 and "Pick at least two signals" in bad.content.decode()
+    data["candidate_signals"] = ["momentum_12_1", "low_vol"]
+    with django_capture_on_commit_callbacks():
+        response = client.post(reverse("backtests:walkforward_new"), data)
+    parent = BacktestRun.objects.get(kind="walk_forward")
+    assert response["Location"] == reverse("backtests:detail", args=[parent.pk])
+    for child in parent.children.all():
+        backtest_run_execute(run_id=child.pk, task_id=f"t{child.pk}")
+    walkforward_finalize(parent_id=parent.pk)
+    html = client.get(reverse("backtests:detail", args=[parent.pk])).content.decode()
+    parent.refresh_from_db()
+    assert parent.status == "succeeded"
+    assert 'data-bt-chart="oos"' in html and "PBO (CSCV)" in html
+    assert f"{parent.summary['walk_forward']['oos_sharpe']:.2f}" in html
+    assert html.count('class="data bt-children"') == 1
