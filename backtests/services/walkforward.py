@@ -89,7 +89,8 @@ def walkforward_create(
     with transaction.atomic():
         parent = BacktestRun.objects.create(
             **keys, kind=BacktestRun.Kind.WALK_FORWARD, config=spec.as_json_dict(), dataset_versions=versions,
-            code_version=code_version(), owner=owner, status=Status.RUNNING, started_at=timezone.now(), priority=priority,
+            code_version=code_version(), owner=owner, status=Status.RUNNING, started_at=timezone.now(),
+            priority=priority,
             label=label or f"Walk-forward: {len(spec.candidates)} candidates", progress_message="children queued",
         )  # fmt: skip
         for i, config in enumerate(spec.candidate_configs()):
