@@ -86,3 +86,9 @@ def test_infers_daily_from_trading_sessions_with_weekends() -> None:
     assert infer_frequency(sessions(dt.date(2024, 1, 1), dt.date(2024, 3, 31))).frequency == "daily"
     with pytest.raises(ValueError, match="median gap of 15"):
         infer_frequency(pl.Series([dt.date(2020, 1, 1) + dt.timedelta(days=15 * i) for i in range(5)]))
+
+
+def test_reads_csv_with_byte_order_mark(tmp_path: Path) -> None:
+    p = tmp_path / "bom.csv"
+    p.write_bytes("\ufeffDate,Return\n2024-01-02,0.01\n".encode())
+    assert read_return_series(p)["return"].to_list() == [0.01]
