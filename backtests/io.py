@@ -50,7 +50,7 @@ def _load_raw(path: Path) -> pl.DataFrame:
 
 
 def _pick_columns(raw: pl.DataFrame, path: Path, notes: list[str]) -> pl.DataFrame:
-    lower = {c.strip().lower(): c for c in raw.columns}
+    lower = {c.strip().lstrip("\ufeff").lower(): c for c in raw.columns}
     if "date" not in lower:
         raise ReturnFileError(f"{path}: no 'date' column (found: {', '.join(raw.columns)})")
     ret_name = next((a for a in RETURN_ALIASES if a in lower), None)

@@ -58,7 +58,13 @@ class Panels:
 @dataclass(frozen=True, slots=True)
 class Strategy:
     """Either ``target_weights`` (``date, permno, weight``) or ``signal`` (``date, permno, signal``)
-    with a ``weighting`` function; an optional ``optimizer`` refines the target at each rebalance."""
+    with a ``weighting`` function; an optional ``optimizer`` refines the target at each rebalance.
+
+    Rebalances happen on the ``schedule`` dates (for ``target_weights``: those of its dates that
+    are on the schedule). Target weights and signals of names that are not tradable that day
+    (outside the universe or without a returns row) are ignored — weights are *not*
+    renormalised.
+    """
 
     schedule: Schedule = "monthly"
     target_weights: pl.DataFrame | None = None

@@ -36,13 +36,16 @@ class PBOResult:
     """``pbo`` = share of the C(S, S/2) splits whose in-sample winner ranks at or below the
     out-of-sample median (logit <= 0); ``logits`` per split; ``is_best``/``oos_of_best``: the
     winner's in- and out-of-sample metric per split (for the degradation regression);
-    ``prob_oos_loss``: share of splits where the winner's OOS metric is negative."""
+    ``prob_oos_loss``: share of splits where the winner's OOS metric is negative;
+    ``degradation_slope``: OLS slope of the winner's OOS metric on its IS metric across splits
+    (negative = the better it looked in sample, the worse out of sample)."""
 
     pbo: float
     logits: np.ndarray
     is_best: np.ndarray
     oos_of_best: np.ndarray
     prob_oos_loss: float
+    degradation_slope: float
     n_splits: int
     n_blocks: int
 
@@ -84,13 +87,15 @@ def probability_of_backtest_overfitting(
         logits.append(np.log(w / (1 - w)))
         is_best.append(is_perf[best])
         oos_best.append(oos_perf[best])
-    lg, oos = np.array(logits), np.array(oos_best)
+    lg, ins, oos = np.array(logits), np.array(is_best), np.array(oos_best)
+    slope = float(stats.linregress(ins, oos).slope) if np.ptp(ins) > 0 else float("nan")
     return PBOResult(
         pbo=float(np.mean(lg <= 0)),
         logits=lg,
-        is_best=np.array(is_best),
+        is_best=ins,
         oos_of_best=oos,
         prob_oos_loss=float(np.mean(oos < 0)),
+        degradation_slope=slope,
         n_splits=lg.size,
         n_blocks=n_blocks,
     )

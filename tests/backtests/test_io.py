@@ -8,7 +8,6 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from backtests.analytics.frequency import infer_frequency
 from backtests.io import ReturnFileError, read_return_file, read_return_series
 
 
@@ -70,19 +69,7 @@ def test_warns_on_percent_looking_returns(tmp_path: Path) -> None:
     assert any("look like percentages" in n for n in got.notes)
 
 
-@pytest.mark.parametrize(
-    ("step", "expected"),
-    [(1, ("daily", 252)), (7, ("weekly", 52)), (30, ("monthly", 12)), (91, ("quarterly", 4))],
-)
-def test_infers_frequency_from_spacing(step: int, expected: tuple[str, int]) -> None:
-    dates = pl.Series([dt.date(2020, 1, 1) + dt.timedelta(days=step * i) for i in range(20)])
-    got = infer_frequency(dates)
-    assert (got.frequency, got.periods_per_year) == expected
-
-
-def test_infers_daily_from_trading_sessions_with_weekends() -> None:
-    from quant.calendars import sessions
-
-    assert infer_frequency(sessions(dt.date(2024, 1, 1), dt.date(2024, 3, 31))).frequency == "daily"
-    with pytest.raises(ValueError, match="median gap of 15"):
-        infer_frequency(pl.Series([dt.date(2020, 1, 1) + dt.timedelta(days=15 * i) for i in range(5)]))
+def test_reads_csv_with_byte_order_mark(tmp_path: Path) -> None:
+    p = tmp_path / "bom.csv"
+    p.write_bytes("\ufeffDate,Return\n2024-01-02,0.01\n".encode())
+    assert read_return_series(p)["return"].to_list() == [0.01]

@@ -18,7 +18,6 @@ def shared_data_dir() -> Path | None:
     candidates = [
         os.environ.get("QUANTDESK_SHARED_DATA"),
         REPO_ROOT.parent / "shared" / "data",
-        REPO_ROOT.parent.parent / "shared" / "data",
         "/work/shared/data",
     ]
     for c in candidates:

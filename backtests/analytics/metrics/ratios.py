@@ -12,6 +12,8 @@ Conventions
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ._core import DEFAULT_PERIODS_PER_YEAR, Compounding, ReturnsLike, align_pair, clean, excess, safe_ratio
@@ -106,10 +108,11 @@ def sharpe_ratio_columns(
     """
     x = np.asarray(returns, dtype=float) - risk_free
     n = (~np.isnan(x)).sum(axis=0)
-    mean = np.nanmean(np.where(n > 0, x, 0.0), axis=0)
-    dev = np.where(np.isnan(x), 0.0, x - mean)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sd = np.sqrt((dev**2).sum(axis=0) / (n - 1))
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(x, axis=0)
+        sd = np.nanstd(x, axis=0, ddof=1)
         out = mean / sd * np.sqrt(periods_per_year)
+    out[(sd == 0) & (mean == 0)] = np.nan
     out[n < 2] = np.nan
     return out

@@ -69,6 +69,10 @@ class Command(BaseCommand):
         )
         if summary.n_obs < 2:
             raise CommandError(f"only {summary.n_obs} non-missing return(s): need at least 2")
+        if summary.benchmark is not None and summary.benchmark.n_aligned < 2:
+            raise CommandError(
+                f"the benchmark shares only {summary.benchmark.n_aligned} dated return(s) with the series"
+            )
         if opts["format"] == "json":
             payload = {"file": str(opts["returns"]), **summary.as_dict(), "notes": notes}
             payload["conventions"]["risk_free_annual"] = opts["risk_free"]

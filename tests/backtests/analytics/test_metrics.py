@@ -163,3 +163,16 @@ def test_matches_qlib_risk_analysis_product_mode() -> None:
     )
     assert m.max_drawdown(r, compounding="arithmetic") == pytest.approx(qs["max_drawdown"], rel=1e-12)
     assert m.sharpe_ratio(r, periods_per_year=252) == pytest.approx(qs["information_ratio"], rel=1e-12)
+
+
+def test_vectorised_sharpe_columns_equal_the_scalar_function() -> None:
+    x = np.random.default_rng(12).normal(0.0005, 0.01, (300, 4))
+    x[[3, 50, 51], 2] = np.nan
+    got = m.sharpe_ratio_columns(x, risk_free=0.0001, periods_per_year=52)
+    for j in range(4):
+        scalar = m.sharpe_ratio(x[:, j], risk_free=0.0001, periods_per_year=52)
+        assert got[j] == pytest.approx(scalar, rel=1e-12)
+    flat = np.full((9, 2), 0.01)
+    flat[:, 1] = 0.0
+    assert np.isinf(m.sharpe_ratio_columns(flat)[0]) and np.isnan(m.sharpe_ratio_columns(flat)[1])
+    assert np.isnan(m.sharpe_ratio(flat[:, 1]))

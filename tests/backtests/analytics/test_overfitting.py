@@ -36,6 +36,9 @@ def test_pbo_is_about_one_half_for_pure_noise() -> None:
     res = of.probability_of_backtest_overfitting(x, n_blocks=10)
     assert res.n_splits == 252
     assert 0.3 < res.pbo < 0.7
+    # with noise, in-sample luck is paid back out of sample (IS and OOS halves share the total)
+    assert res.degradation_slope < 0
+    assert res.degradation_slope == pytest.approx(np.polyfit(res.is_best, res.oos_of_best, 1)[0], rel=1e-10)
 
 
 def test_pbo_is_low_with_one_dominant_true_signal() -> None:

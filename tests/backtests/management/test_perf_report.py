@@ -67,3 +67,11 @@ def test_bad_file_is_a_command_error(tmp_path: Path) -> None:
         run("--returns", str(p))
     with pytest.raises(CommandError, match="no such file"):
         run("--returns", str(tmp_path / "missing.csv"))
+
+
+def test_benchmark_without_common_dates_is_rejected(tmp_path: Path) -> None:
+    path, _ = monthly_file(tmp_path)
+    other = tmp_path / "other.csv"
+    other.write_text("date,return\n1999-01-29,0.01\n1999-02-26,0.02\n")
+    with pytest.raises(CommandError, match="shares only 0"):
+        run("--returns", str(path), "--benchmark", str(other))
