@@ -87,14 +87,17 @@ def queue(jobs: int) -> None:
             t0 = time.monotonic()
             ids = []
             for i in range(jobs):
-                spec = SyntheticSpec(stocks=100, days=750, seed=(salt + i) % 2**31)
-                config = BacktestConfig(signal="momentum_12_1", start=dt.date(2006, 2, 1), end=dt.date(2007, 12, 31),
+                spec = SyntheticSpec(stocks=300, days=1000, seed=(salt + i) % 2**31)
+                config = BacktestConfig(signal="momentum_12_1", start=dt.date(2006, 2, 1), end=dt.date(2008, 12, 19),
                                         source="synthetic", synthetic=spec)  # fmt: skip
                 ids.append(backtest_run_create(config=config, owner=owner).run.pk)
             while BacktestRun.objects.filter(pk__in=ids, status__in=BacktestRun.ACTIVE).exists():
                 time.sleep(0.25)
             elapsed = time.monotonic() - t0
             ok = BacktestRun.objects.filter(pk__in=ids, status="succeeded").count()
+            if ok != jobs:
+                bad = BacktestRun.objects.filter(pk__in=ids).exclude(status="succeeded").first()
+                raise SystemExit(f"{jobs - ok} of {jobs} jobs did not succeed: {bad.error if bad else ''}")
             rounds.append((workers, elapsed, ok))
             print(f"queue: {workers} worker(s): {jobs} jobs in {elapsed:.1f} s = {60 * jobs / elapsed:.1f} jobs/min "
                   f"({ok} succeeded)")  # fmt: skip
