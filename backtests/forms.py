@@ -61,10 +61,10 @@ class BacktestForm(forms.Form):
 
     def clean(self) -> dict[str, object]:
         data = super().clean()
-        if self.errors:
-            return data
-        self._check_signal(data)
-        self._check_range(data)
+        if data.get("signal") and data.get("source"):
+            self._check_signal(data)
+        if data.get("start") and data.get("end") and data.get("source"):
+            self._check_range(data)  # reported even when other fields have errors
         if not self.errors:
             try:
                 self.config = self._config(data)

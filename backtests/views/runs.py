@@ -60,7 +60,8 @@ def run_new(request: HttpRequest) -> HttpResponse:
             url = reverse("backtests:detail", args=[created.run.pk])
             # An htmx post must not swap the whole run page into the form: let htmx navigate.
             return HttpResponseClientRedirect(url) if wants_fragment(request) else redirect(url)
-    status = 400 if form.errors else 200
+    # htmx swaps only 2xx bodies: the fragment with errors is a 200, a plain post a 400.
+    status = 400 if form.errors and not wants_fragment(request) else 200
     return render_htmx(request, "backtests/run_form.html", "form", {"form": form}, status=status)
 
 
@@ -114,5 +115,6 @@ def walkforward_new(request: HttpRequest) -> HttpResponse:
         else:
             url = reverse("backtests:detail", args=[created.run.pk])
             return HttpResponseClientRedirect(url) if wants_fragment(request) else redirect(url)
-    status = 400 if form.errors else 200
+    # htmx swaps only 2xx bodies: the fragment with errors is a 200, a plain post a 400.
+    status = 400 if form.errors and not wants_fragment(request) else 200
     return render_htmx(request, "backtests/walkforward_form.html", "form", {"form": form}, status=status)

@@ -59,7 +59,9 @@ def test_post_renders_errors_in_the_fragment_and_valid_post_redirects() -> None:
     client.force_login(UserFactory(role="researcher"))
     bad = client.post(reverse("backtests:new"), {**VALID, "commission_bps": -1}, headers={"HX-Request": "true"})
     html = bad.content.decode()
-    assert bad.status_code == 400 and html.lstrip().startswith('<form id="backtests-form"')
+    assert bad.status_code == 200 and html.lstrip().startswith('<form id="backtests-form"')  # htmx swaps 2xx only
+    plain = client.post(reverse("backtests:new"), {**VALID, "commission_bps": -1})
+    assert plain.status_code == 400 and "<html" in plain.content.decode()
     assert 'id="id_commission_bps-error"' in html
     good = client.post(reverse("backtests:new"), VALID)
     run = BacktestRun.objects.get()
@@ -68,3 +70,9 @@ def test_post_renders_errors_in_the_fragment_and_valid_post_redirects() -> None:
     assert again["Location"] == good["Location"] and BacktestRun.objects.count() == 1
     htmx = client.post(reverse("backtests:new"), VALID, headers={"HX-Request": "true"})
     assert htmx["HX-Redirect"] == good["Location"]
+
+
+def test_date_errors_show_together_with_other_field_errors() -> None:
+    form = BacktestForm({**VALID, "start": "2009-01-01", "end": "2008-01-01", "commission_bps": -1})
+    assert not form.is_valid()
+    assert form.errors["end"] == ["End must be after start."] and "commission_bps" in form.errors
