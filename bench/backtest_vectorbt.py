@@ -58,9 +58,8 @@ def main(directory: Path) -> None:
         f"  daily return correlation {both.corr().iloc[0, 1]:.6f}, median |diff| {diff.median():.2e}, "
         f"max |diff| {diff.max():.2e}"
     )
-    print(
-        f"  total return ours {(1 + both['gross_return']).prod() - 1:.4f} vs vectorbt {(1 + both['vbt']).prod() - 1:.4f}"
-    )
+    ours_total, theirs_total = (1 + both["gross_return"]).prod() - 1, (1 + both["vbt"]).prod() - 1
+    print(f"  total return ours {ours_total:.4f} vs vectorbt {theirs_total:.4f}")
 
 
 if __name__ == "__main__":
