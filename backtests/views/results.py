@@ -23,6 +23,7 @@ from quant.audit import log_access
 
 TRADES_SHOWN = 50
 MAX_COMPARED = 6
+PICKER_SIZE = 30
 
 
 def results_context(run: BacktestRun) -> dict[str, Any]:
@@ -79,6 +80,7 @@ def run_montecarlo(request: HttpRequest, run_id: int) -> HttpResponse:
 def compare(request: HttpRequest) -> HttpResponse:
     ids = [int(i) for i in request.GET.getlist("ids") if i.isdigit()][:MAX_COMPARED]
     runs = runs_by_ids(ids)
-    recent = BacktestRun.objects.filter(status=BacktestRun.Status.SUCCEEDED, parent__isnull=True)[:50]
+    others = BacktestRun.objects.filter(status=BacktestRun.Status.SUCCEEDED, parent__isnull=True).exclude(pk__in=ids)
+    recent = [*runs, *others[:PICKER_SIZE]]  # the selected runs stay ticked even when old
     context = {"runs": runs, "recent": recent, "selected": set(ids), "curves": compare_equity(runs)}
     return render_htmx(request, "backtests/compare.html", "comparison", context)
