@@ -38,10 +38,12 @@ def results_context(run: BacktestRun) -> dict[str, Any]:
     }
 
 
-def _succeeded(run_id: int) -> BacktestRun:
+def _succeeded(run_id: int, *, single: bool = False) -> BacktestRun:
     run = get_object_or_404(BacktestRun.objects.select_related("owner"), pk=run_id)
     if run.status != BacktestRun.Status.SUCCEEDED:
         raise Http404(f"Run #{run.pk} has no results ({run.status}).")
+    if single and run.kind != BacktestRun.Kind.SINGLE:
+        raise Http404(f"Run #{run.pk} is a walk-forward: open its candidate runs for trades.")
     return run
 
 
@@ -55,7 +57,7 @@ def run_results(request: HttpRequest, run_id: int) -> HttpResponse:
 @permission_required("backtests.view_backtestrun", raise_exception=True)
 @log_access("backtests.trades_csv", action="export")
 def trades_csv(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
-    run = _succeeded(run_id)
+    run = _succeeded(run_id, single=True)
     trades = run_trades(run)
 
     class Echo:
@@ -71,7 +73,7 @@ def trades_csv(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
 
 @permission_required("backtests.view_backtestrun", raise_exception=True)
 def run_montecarlo(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = _succeeded(run_id)
+    run = _succeeded(run_id, single=True)
     return render_htmx(request, "backtests/run_detail.html", "montecarlo", {"run": run, "mc": run_monte_carlo(run)})
 
 
