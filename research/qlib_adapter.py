@@ -11,6 +11,7 @@ qlib's ``calc_ic`` groups by an index level named ``datetime``, so the frame is 
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from typing import Literal
 
 import numpy as np
@@ -36,7 +37,10 @@ def _qlib_ic(signal: pl.DataFrame, fwd: pl.DataFrame) -> pl.DataFrame:
     ).to_pandas().set_index(["datetime", "instrument"])
     if frame.empty:
         return ic_by_date(signal, fwd)
-    ic, ric = calc_ic(frame["value"], frame["fwd_ret"], date_col="datetime")
+    # Dates with < 3 pairs or constant inputs are nulled below; silence numpy/scipy's warnings.
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        ic, ric = calc_ic(frame["value"], frame["fwd_ret"], date_col="datetime")
     result = pl.DataFrame({
         "date": pl.Series(ic.index.to_numpy()).cast(pl.Date),
         "ic": pl.Series(ic.to_numpy(dtype=np.float64)),
