@@ -171,3 +171,35 @@ def warehouse_factors(frequency: str) -> pl.DataFrame:
             f"warehouse ff_factors has no {frequency} rows; run `python manage.py french_import`"
         )
     return frame.drop("frequency").sort("date")
+
+
+def french_factors(path: Path | str, *, model: str, frequency: str) -> pl.DataFrame:
+    """Factors from Ken French CSV/zip files (a file, a zip, or a directory of them).
+
+    Returns the ``ff_factors`` shape without ``frequency``. When several files publish the same
+    factor, the file matching the model wins: the 5-factor file (it has RMW) for ff5/ff6, a
+    file without RMW (the 3-factor file) for ff3 — so SMB/HML always come from the model's own
+    construction. Momentum (Mom) only supplies ``umd``.
+    """
+    from warehouse.sources.french import FrenchParseError, read_french, to_ff_factors
+
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".zip"))
+    elif path.is_file():
+        files = [path]
+    else:
+        raise InputError(f"{path}: no such file or directory of Ken French files")
+    blocks = []
+    for file in files:
+        try:
+            blocks += read_french(file)
+        except FrenchParseError:
+            continue  # not a Ken French file: ignore it in a directory
+    wants_rmw = model in ("ff5", "ff6")
+    blocks.sort(key=lambda b: ("RMW" in b.columns) != wants_rmw)
+    try:
+        frame = to_ff_factors(blocks, frequency=frequency)  # type: ignore[arg-type]
+    except FrenchParseError as exc:
+        raise InputError(f"{path}: {exc}") from exc
+    return frame.drop("frequency")
