@@ -24,6 +24,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 import statsmodels.api as sm
+from statsmodels.regression.linear_model import RegressionResultsWrapper
 from statsmodels.regression.rolling import RollingOLS
 
 Model = Literal["ff3", "ff5", "ff6"]
@@ -115,7 +116,7 @@ class AttributionResult:
         return asdict(self)
 
 
-def _fit(frame: pl.DataFrame, cols: Sequence[str], lags: int):  # noqa: ANN202 - statsmodels results
+def _fit(frame: pl.DataFrame, cols: Sequence[str], lags: int) -> RegressionResultsWrapper:
     y = frame["excess"].to_numpy()
     x = sm.add_constant(frame.select(cols).to_numpy(), has_constant="add")
     return sm.OLS(y, x).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
