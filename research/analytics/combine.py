@@ -88,7 +88,9 @@ def _ridge_moments(signals: pl.DataFrame, fwd: pl.DataFrame, dates: pl.Series,
     index = {d: i for i, d in enumerate(dates.to_list())}
     for (day,), group in data.group_by("date"):
         zero = np.zeros(group.height)
-        x = np.column_stack([group[n].fill_null(0.0).to_numpy() if n in group.columns else zero for n in names])
+        x = np.column_stack(
+            [group[n].fill_null(0.0).to_numpy() if n in group.columns else zero for n in names]
+        )
         y = group["y"].to_numpy()
         i = index[day]
         xtx[i], xty[i], count[i] = x.T @ x, x.T @ y, len(y)
