@@ -40,12 +40,17 @@ def _cast_date(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
         return frame
     if col.dtype == pl.Datetime:
         return frame.with_columns(pl.col("date").dt.date())
-    parsed = col.cast(pl.Utf8).str.strip_chars().str.to_date(strict=False)
+    text = col.cast(pl.Utf8).str.strip_chars()
+    # ISO dates (or compact YYYYMMDD) only: day/month order of "02/01/2024" is ambiguous.
+    parsed = pl.select(pl.coalesce(
+        text.str.to_date("%Y-%m-%d", strict=False), text.str.to_date("%Y%m%d", strict=False)
+    )).to_series()
     bad = col.filter(parsed.is_null() & col.is_not_null())
     if bad.len() or col.null_count():
         example = bad[0] if bad.len() else None
         raise InputError(
-            f"{path}: column 'date' has values that are not dates (e.g. {example!r}); use YYYY-MM-DD"
+            f"{path}: column 'date' has values that are not dates (e.g. {example!r}); "
+            "use YYYY-MM-DD or YYYYMMDD"
         )
     return frame.with_columns(parsed.alias("date"))
 
@@ -176,6 +181,8 @@ def warehouse_factors(frequency: str) -> pl.DataFrame:
 def french_factors(path: Path | str, *, model: str, frequency: str) -> pl.DataFrame:
     """Factors from Ken French CSV/zip files (a file, a zip, or a directory of them).
 
+    In a directory only files whose name contains "factor" are read (the library's naming).
+
     Returns the ``ff_factors`` shape without ``frequency``. When several files publish the same
     factor, the file matching the model wins: the 5-factor file (it has RMW) for ff5/ff6, a
     file without RMW (the 3-factor file) for ff3 — so SMB/HML always come from the model's own
@@ -185,7 +192,9 @@ def french_factors(path: Path | str, *, model: str, frequency: str) -> pl.DataFr
 
     path = Path(path)
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".zip"))
+        # Only factor files (the library names them *Factor*): industry files are large and unused.
+        files = sorted(p for p in path.iterdir()
+                       if p.suffix.lower() in (".csv", ".zip") and "factor" in p.name.lower())
     elif path.is_file():
         files = [path]
     else:
