@@ -119,6 +119,21 @@ def read_returns(path: Path | str) -> pl.DataFrame:
     return frame.sort("date")
 
 
+def read_groups(path: Path | str) -> pl.DataFrame:
+    """Group (e.g. sector) file: ``asset, group`` (static) or ``date, asset, group`` (point in time)."""
+    path = Path(path)
+    raw = _read_any(path)
+    lowered = [c.strip().lower() for c in raw.columns]
+    keys = ["date", "asset"] if "date" in lowered else ["asset"]
+    frame = _check_columns(raw, [*keys, "group"], path).with_columns(
+        pl.col("asset").cast(pl.Utf8).str.strip_chars(), pl.col("group").cast(pl.Utf8)
+    )
+    if "date" in keys:
+        frame = _cast_date(frame, path)
+    _check_unique(frame, keys, path)
+    return frame
+
+
 def check_overlap(signal: pl.DataFrame, prices: pl.DataFrame) -> None:
     """Raise when the signal and price files share no (date, asset) pair."""
     common = signal.join(prices, on=["date", "asset"], how="semi")

@@ -79,7 +79,10 @@ def align_excess_returns(
         key = pl.col("date").dt.truncate("1mo").alias("_key")
         rets = returns.with_columns(key)
         if rets["_key"].is_duplicated().any():
-            raise ValueError("monthly attribution needs one return per month; the file has duplicates")
+            raise ValueError(
+                "monthly attribution needs one return per month; the file has several in a month "
+                "(use --frequency daily, or compound the returns to months first)"
+            )
         joined = rets.join(fac.with_columns(key).drop("date"), on="_key", how="left").drop("_key")
     elif frequency == "daily":
         joined = returns.join(fac, on="date", how="left")

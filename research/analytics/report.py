@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 import polars as pl
 
-from research.analytics.ic import CONVENTION, forward_returns, ic_summary, sign_agreement
+from research.analytics.ic import CONVENTION, forward_returns, ic_by_date, ic_summary, sign_agreement
 from research.analytics.quantiles import quantile_returns, quantile_turnover, rank_autocorrelation
 from research.qlib_adapter import Backend, compute_ic
 
@@ -32,6 +32,7 @@ class HorizonReport:
     sign_agreement: float | None
     quantile_mean_returns: dict[str, float | None]
     long_short_mean: float | None
+    group_mean_ic: dict[str, dict[str, float | int | None]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,20 @@ def _mean(series: pl.Series) -> float | None:
     return None if value is None else float(value)  # type: ignore[arg-type]
 
 
+def _group_ic(signal: pl.DataFrame, fwd: pl.DataFrame,
+              groups: pl.DataFrame | None) -> dict[str, dict[str, float | int | None]]:
+    if groups is None:
+        return {}
+    per = ic_by_date(signal, fwd, groups=groups)
+    agg = per.group_by("group").agg(
+        pl.col("ic").mean().alias("mean_ic"), pl.col("rank_ic").mean().alias("mean_rank_ic"),
+        pl.col("ic").is_not_null().sum().cast(pl.Int64).alias("n_dates"),
+    ).sort("group")
+    return {row.pop("group"): row for row in agg.to_dicts()}
+
+
 def _horizon(signal: pl.DataFrame, fwd: pl.DataFrame, h: int, q: int, ppy: float,
-             backend: Backend) -> HorizonReport:
+             backend: Backend, groups: pl.DataFrame | None) -> HorizonReport:
     per_date = compute_ic(signal, fwd, backend=backend)
     valid_signal = signal.filter(pl.col("value").is_not_null() & pl.col("value").is_finite())
     with_fwd = valid_signal.join(fwd.filter(pl.col("fwd_ret").is_not_null() & pl.col("fwd_ret").is_finite()),
@@ -76,6 +89,7 @@ def _horizon(signal: pl.DataFrame, fwd: pl.DataFrame, h: int, q: int, ppy: float
         sign_agreement=sign_agreement(signal, fwd),
         quantile_mean_returns={str(k): v for k, v in qr.mean.select("quantile", "mean_ret").rows()},
         long_short_mean=qr.long_short_mean,
+        group_mean_ic=_group_ic(signal, fwd, groups),
     )
 
 
@@ -87,19 +101,21 @@ def alpha_report(
     quantiles: int,
     periods_per_year: float,
     backend: Backend = "auto",
+    groups: pl.DataFrame | None = None,
 ) -> AlphaReport:
     """Build the report of ``signal`` (``date, asset, value``) against ``prices`` (``date, asset, price``).
 
     Forward returns follow :data:`research.analytics.ic.CONVENTION`; IC per date via
     :func:`research.qlib_adapter.compute_ic` (``backend``). Turnover is the mean membership
     turnover of the top and bottom buckets between consecutive signal dates; autocorrelation is
-    the mean lag-1 cross-sectional rank autocorrelation.
+    the mean lag-1 cross-sectional rank autocorrelation. With ``groups`` (``asset, group`` or
+    ``date, asset, group``) each horizon also reports the mean IC within each group.
     """
     if periods_per_year <= 0 or not math.isfinite(periods_per_year):
         raise ValueError("periods_per_year must be positive")
     fwd_all = forward_returns(prices, horizons)
     reports = [
-        _horizon(signal, fwd_all.filter(pl.col("h") == h), h, quantiles, periods_per_year, backend)
+        _horizon(signal, fwd_all.filter(pl.col("h") == h), h, quantiles, periods_per_year, backend, groups)
         for h in horizons
     ]
     return AlphaReport(

@@ -110,3 +110,24 @@ def test_attribution_without_factors_names_the_import_commands(tmp_path: Path) -
             _run("attribution", "--returns", str(returns), "--model", "ff3")
     else:
         pytest.skip("warehouse.readers exists: covered by the integration tests")
+
+
+def test_alpha_report_groups_give_per_group_mean_ic(tmp_path: Path) -> None:
+    signal, prices = _files(tmp_path)
+    groups = tmp_path / "sectors.csv"
+    pl.DataFrame({"asset": [f"S{i}" for i in range(15)],
+                  "group": ["10"] * 8 + ["20"] * 7}).write_csv(groups)
+    out = json.loads(_run("alpha_report", "--signal", str(signal), "--prices", str(prices),
+                          "--groups", str(groups), "--horizons", "1", "--format", "json",
+                          "--backend", "local"))
+    by_group = out["horizons"][0]["group_mean_ic"]
+    assert set(by_group) == {"10", "20"}
+    sig = pl.read_parquet(signal)
+    px = pl.read_csv(prices, try_parse_dates=True)
+    in_20 = pl.col("asset").is_in([f"S{i}" for i in range(8, 15)])
+    direct = ic_by_date(sig.filter(in_20), forward_returns(px.filter(in_20), [1]))
+    assert by_group["20"]["mean_ic"] == pytest.approx(direct["ic"].mean(), abs=1e-12)
+    assert by_group["20"]["n_dates"] == 39
+    text = _run("alpha_report", "--signal", str(signal), "--prices", str(prices), "--groups", str(groups),
+                "--backend", "local")
+    assert "IC in 10" in text and "IC in 20" in text
