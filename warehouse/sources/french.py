@@ -232,7 +232,9 @@ def _weighting(title: str) -> str | None:
     return None
 
 
-def to_ff_industries(blocks: Iterable[FrenchBlock], *, frequency: Literal["daily", "monthly"]) -> pl.DataFrame:
+def to_ff_industries(
+    blocks: Iterable[FrenchBlock], *, frequency: Literal["daily", "monthly"]
+) -> pl.DataFrame:
     """Build the warehouse ``ff_industries`` frame (long: one row per date and industry).
 
     Uses the return blocks titled "Average Value/Equal Weighted Returns" of the frequency;
