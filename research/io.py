@@ -42,9 +42,9 @@ def _cast_date(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
         return frame.with_columns(pl.col("date").dt.date())
     text = col.cast(pl.Utf8).str.strip_chars()
     # ISO dates (or compact YYYYMMDD) only: day/month order of "02/01/2024" is ambiguous.
-    parsed = pl.select(pl.coalesce(
-        text.str.to_date("%Y-%m-%d", strict=False), text.str.to_date("%Y%m%d", strict=False)
-    )).to_series()
+    parsed = pl.select(
+        pl.coalesce(text.str.to_date("%Y-%m-%d", strict=False), text.str.to_date("%Y%m%d", strict=False))
+    ).to_series()
     bad = col.filter(parsed.is_null() & col.is_not_null())
     if bad.len() or col.null_count():
         example = bad[0] if bad.len() else None
@@ -208,8 +208,9 @@ def french_factors(path: Path | str, *, model: str, frequency: str) -> pl.DataFr
     path = Path(path)
     if path.is_dir():
         # Only factor files (the library names them *Factor*): industry files are large and unused.
-        files = sorted(p for p in path.iterdir()
-                       if p.suffix.lower() in (".csv", ".zip") and "factor" in p.name.lower())
+        files = sorted(
+            p for p in path.iterdir() if p.suffix.lower() in (".csv", ".zip") and "factor" in p.name.lower()
+        )
     elif path.is_file():
         files = [path]
     else:

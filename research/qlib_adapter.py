@@ -32,26 +32,36 @@ def _qlib_ic(signal: pl.DataFrame, fwd: pl.DataFrame) -> pl.DataFrame:
 
     pairs = paired(signal, fwd)
     counts = pairs.group_by("date").agg(pl.len().cast(pl.Int64).alias("n"))
-    frame = pairs.select(
-        pl.col("date").alias("datetime"), pl.col("asset").alias("instrument"), "value", "fwd_ret"
-    ).to_pandas().set_index(["datetime", "instrument"])
+    frame = (
+        pairs.select(
+            pl.col("date").alias("datetime"), pl.col("asset").alias("instrument"), "value", "fwd_ret"
+        )
+        .to_pandas()
+        .set_index(["datetime", "instrument"])
+    )
     if frame.empty:
         return ic_by_date(signal, fwd)
     # Dates with < 3 pairs or constant inputs are nulled below; silence numpy/scipy's warnings.
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         ic, ric = calc_ic(frame["value"], frame["fwd_ret"], date_col="datetime")
-    result = pl.DataFrame({
-        "date": pl.Series(ic.index.to_numpy()).cast(pl.Date),
-        "ic": pl.Series(ic.to_numpy(dtype=np.float64)),
-        "rank_ic": pl.Series(ric.reindex(ic.index).to_numpy(dtype=np.float64)),
-    })
+    result = pl.DataFrame(
+        {
+            "date": pl.Series(ic.index.to_numpy()).cast(pl.Date),
+            "ic": pl.Series(ic.to_numpy(dtype=np.float64)),
+            "rank_ic": pl.Series(ric.reindex(ic.index).to_numpy(dtype=np.float64)),
+        }
+    )
     all_dates = signal.select(pl.col("date").unique())
-    out = (all_dates.join(counts, on="date", how="left").join(result, on="date", how="left")
-           .with_columns(pl.col("n").fill_null(0)))
+    out = (
+        all_dates.join(counts, on="date", how="left")
+        .join(result, on="date", how="left")
+        .with_columns(pl.col("n").fill_null(0))
+    )
     small = pl.col("n") < MIN_PAIRS
     return out.select(
-        "date", "n",
+        "date",
+        "n",
         *[pl.when(small).then(None).otherwise(pl.col(c).fill_nan(None)).alias(c) for c in ("ic", "rank_ic")],
     ).sort("date")
 

@@ -61,8 +61,10 @@ def signal_performance(signals: pl.DataFrame, fwd: pl.DataFrame) -> pl.DataFrame
     pairs = zscores(signals).join(fwd.select("date", "asset", "fwd_ret"), on=["date", "asset"])
     pairs = pairs.drop_nulls(["z", "fwd_ret"])
     factor = pairs.group_by("date", "signal").agg(
-        pl.when(pl.len() >= MIN_PAIRS).then((pl.col("z") * pl.col("fwd_ret")).sum() / (pl.len() - 1))
-        .otherwise(None).alias("factor_ret")
+        pl.when(pl.len() >= MIN_PAIRS)
+        .then((pl.col("z") * pl.col("fwd_ret")).sum() / (pl.len() - 1))
+        .otherwise(None)
+        .alias("factor_ret")
     )
     return ics.join(factor, on=["date", "signal"], how="left").sort("date", "signal")
 
@@ -72,13 +74,14 @@ def _matrix(perf: pl.DataFrame, column: str, dates: pl.Series, names: list[str])
         perf.pivot(on="signal", index="date", values=column), on="date", how="left"
     )
     empty = np.full(len(dates), np.nan)
-    return np.column_stack([
-        wide[n].cast(pl.Float64).fill_null(np.nan).to_numpy() if n in wide.columns else empty for n in names
-    ])
+    return np.column_stack(
+        [wide[n].cast(pl.Float64).fill_null(np.nan).to_numpy() if n in wide.columns else empty for n in names]
+    )
 
 
-def _ridge_moments(signals: pl.DataFrame, fwd: pl.DataFrame, dates: pl.Series,
-                   names: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _ridge_moments(
+    signals: pl.DataFrame, fwd: pl.DataFrame, dates: pl.Series, names: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per date: X'X (K x K), X'y (K) and N of the pooled ridge regression."""
     z = zscores(signals).pivot(on="signal", index=["date", "asset"], values="z")
     data = z.join(fwd.select("date", "asset", "fwd_ret"), on=["date", "asset"]).drop_nulls("fwd_ret")
@@ -140,13 +143,13 @@ def combination_weights(
         elif hi < 0:
             continue
         elif method == "ridge":
-            n = count[lo:hi + 1].sum()
-            if (count[lo:hi + 1] > 0).sum() < min_periods:
+            n = count[lo : hi + 1].sum()
+            if (count[lo : hi + 1] > 0).sum() < min_periods:
                 continue
-            a = xtx[lo:hi + 1].sum(axis=0) + ridge_lambda * n * np.eye(k)
-            w = _normalise(np.linalg.solve(a, xty[lo:hi + 1].sum(axis=0)))
+            a = xtx[lo : hi + 1].sum(axis=0) + ridge_lambda * n * np.eye(k)
+            w = _normalise(np.linalg.solve(a, xty[lo : hi + 1].sum(axis=0)))
         else:
-            block = (fr if method == "vol_parity" else ic)[lo:hi + 1]
+            block = (fr if method == "vol_parity" else ic)[lo : hi + 1]
             n_obs = np.sum(~np.isnan(block), axis=0)
             if n_obs.min() < min_periods:
                 continue
@@ -157,8 +160,7 @@ def combination_weights(
         if np.isnan(w).any():
             continue
         rows.extend((day, name, float(weight)) for name, weight in zip(names, w, strict=True))
-    return pl.DataFrame(rows, schema={"date": pl.Date, "signal": pl.Utf8, "weight": pl.Float64},
-                        orient="row")
+    return pl.DataFrame(rows, schema={"date": pl.Date, "signal": pl.Utf8, "weight": pl.Float64}, orient="row")
 
 
 def combine_signals(signals: pl.DataFrame, weights: pl.DataFrame) -> pl.DataFrame:
@@ -186,8 +188,10 @@ def signal_correlation(signals: pl.DataFrame) -> pl.DataFrame:
         for j in range(i + 1, len(names)):
             b = names[j]
             both = wide.select("date", a, b).drop_nulls().drop_nans()
-            ranked = both.with_columns(pl.col(a).rank("average").over("date").alias("_ra"),
-                                       pl.col(b).rank("average").over("date").alias("_rb"))
+            ranked = both.with_columns(
+                pl.col(a).rank("average").over("date").alias("_ra"),
+                pl.col(b).rank("average").over("date").alias("_rb"),
+            )
             ok = (pl.len() >= MIN_PAIRS) & (pl.col("_ra").std() > 0) & (pl.col("_rb").std() > 0)
             per_date = ranked.group_by("date").agg(
                 pl.when(ok).then(pl.corr("_ra", "_rb")).otherwise(None).alias("c")

@@ -62,16 +62,19 @@ def forward_returns(prices: pl.DataFrame, horizons: Sequence[int]) -> pl.DataFra
     px = prices.join(cal, on="date").select("date", "idx", "asset", "price")
     parts = []
     for h in horizons:
-        target = px.select(
-            (pl.col("idx") - h).alias("idx"), "asset", pl.col("price").alias("price_h")
-        )
+        target = px.select((pl.col("idx") - h).alias("idx"), "asset", pl.col("price").alias("price_h"))
         joined = px.join(target, on=["idx", "asset"], how="left")
-        parts.append(joined.select(
-            "date", "asset", pl.lit(h, dtype=pl.Int64).alias("h"),
-            pl.when((pl.col("price") > 0) & (pl.col("price_h") > 0))
-            .then(pl.col("price_h") / pl.col("price") - 1.0)
-            .otherwise(None).alias("fwd_ret"),
-        ))
+        parts.append(
+            joined.select(
+                "date",
+                "asset",
+                pl.lit(h, dtype=pl.Int64).alias("h"),
+                pl.when((pl.col("price") > 0) & (pl.col("price_h") > 0))
+                .then(pl.col("price_h") / pl.col("price") - 1.0)
+                .otherwise(None)
+                .alias("fwd_ret"),
+            )
+        )
     return pl.concat(parts).sort("h", "date", "asset")
 
 
@@ -85,8 +88,10 @@ def paired(signal: pl.DataFrame, fwd: pl.DataFrame, *, by: Sequence[str] = ()) -
         fwd.select("date", "asset", "fwd_ret"), on=["date", "asset"], how="inner"
     )
     return joined.filter(
-        pl.col("value").is_not_null() & pl.col("value").is_finite()
-        & pl.col("fwd_ret").is_not_null() & pl.col("fwd_ret").is_finite()
+        pl.col("value").is_not_null()
+        & pl.col("value").is_finite()
+        & pl.col("fwd_ret").is_not_null()
+        & pl.col("fwd_ret").is_finite()
     )
 
 
@@ -204,13 +209,20 @@ def ic_decay(
     rows = []
     for h in horizons:
         per_date = ic_by_date(signal, fwd.filter(pl.col("h") == h))
-        rows.append({
-            "h": h,
-            "mean_ic": per_date["ic"].mean(),
-            "mean_rank_ic": per_date["rank_ic"].mean(),
-            "n_dates": int(per_date["ic"].is_not_null().sum()),
-            "n_null": int(per_date["ic"].is_null().sum()),
-        })
-    schema = {"h": pl.Int64, "mean_ic": pl.Float64, "mean_rank_ic": pl.Float64,
-              "n_dates": pl.Int64, "n_null": pl.Int64}
+        rows.append(
+            {
+                "h": h,
+                "mean_ic": per_date["ic"].mean(),
+                "mean_rank_ic": per_date["rank_ic"].mean(),
+                "n_dates": int(per_date["ic"].is_not_null().sum()),
+                "n_null": int(per_date["ic"].is_null().sum()),
+            }
+        )
+    schema = {
+        "h": pl.Int64,
+        "mean_ic": pl.Float64,
+        "mean_rank_ic": pl.Float64,
+        "n_dates": pl.Int64,
+        "n_null": pl.Int64,
+    }
     return pl.DataFrame(rows, schema=schema)

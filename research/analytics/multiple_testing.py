@@ -79,16 +79,18 @@ def multiple_testing_table(
     significant_bh`` (adjusted p < ``alpha``) and ``passes_t3``."""
     p = t_to_pvalue(t_stats, dof)
     bh = adjust_pvalues(p, "bh")
-    return pl.DataFrame({
-        "name": list(names),
-        "t_stat": np.asarray(t_stats, dtype=np.float64),
-        "p_value": p,
-        "p_bonferroni": adjust_pvalues(p, "bonferroni"),
-        "p_holm": adjust_pvalues(p, "holm"),
-        "p_bh": bh,
-        "significant_bh": bh < alpha,
-        "passes_t3": passes_hurdle(t_stats),
-    })
+    return pl.DataFrame(
+        {
+            "name": list(names),
+            "t_stat": np.asarray(t_stats, dtype=np.float64),
+            "p_value": p,
+            "p_bonferroni": adjust_pvalues(p, "bonferroni"),
+            "p_holm": adjust_pvalues(p, "holm"),
+            "p_bh": bh,
+            "significant_bh": bh < alpha,
+            "passes_t3": passes_hurdle(t_stats),
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -100,8 +102,9 @@ class Split:
     out_of_sample: pl.Series
 
 
-def oos_split(dates: pl.Series, *, fraction: float | None = None, cutoff: dt.date | None = None,
-              embargo: int = 0) -> Split:
+def oos_split(
+    dates: pl.Series, *, fraction: float | None = None, cutoff: dt.date | None = None, embargo: int = 0
+) -> Split:
     """Split the sorted unique ``dates`` chronologically.
 
     Give either ``fraction`` (share of dates in sample, 0 < f < 1; cutoff = last in-sample date)

@@ -99,9 +99,7 @@ def quantile_turnover(signal: pl.DataFrame, q: int, *, bucket: int) -> pl.DataFr
     has_previous = counts.join(
         members.select((pl.col("idx") + 1).alias("idx")).unique(), on="idx", how="semi"
     )
-    return has_previous.select(
-        "date", (1.0 - pl.col("kept") / pl.col("size")).alias("turnover")
-    ).sort("date")
+    return has_previous.select("date", (1.0 - pl.col("kept") / pl.col("size")).alias("turnover")).sort("date")
 
 
 def rank_autocorrelation(signal: pl.DataFrame, *, lag: int = 1) -> pl.DataFrame:

@@ -59,24 +59,40 @@ def _mean(series: pl.Series) -> float | None:
     return None if value is None else float(value)  # type: ignore[arg-type]
 
 
-def _group_ic(signal: pl.DataFrame, fwd: pl.DataFrame,
-              groups: pl.DataFrame | None) -> dict[str, dict[str, float | int | None]]:
+def _group_ic(
+    signal: pl.DataFrame, fwd: pl.DataFrame, groups: pl.DataFrame | None
+) -> dict[str, dict[str, float | int | None]]:
     if groups is None:
         return {}
     per = ic_by_date(signal, fwd, groups=groups)
-    agg = per.group_by("group").agg(
-        pl.col("ic").mean().alias("mean_ic"), pl.col("rank_ic").mean().alias("mean_rank_ic"),
-        pl.col("ic").is_not_null().sum().cast(pl.Int64).alias("n_dates"),
-    ).sort("group")
+    agg = (
+        per.group_by("group")
+        .agg(
+            pl.col("ic").mean().alias("mean_ic"),
+            pl.col("rank_ic").mean().alias("mean_rank_ic"),
+            pl.col("ic").is_not_null().sum().cast(pl.Int64).alias("n_dates"),
+        )
+        .sort("group")
+    )
     return {row.pop("group"): row for row in agg.to_dicts()}
 
 
-def _horizon(signal: pl.DataFrame, fwd: pl.DataFrame, h: int, q: int, ppy: float,
-             backend: Backend, groups: pl.DataFrame | None) -> HorizonReport:
+def _horizon(
+    signal: pl.DataFrame,
+    fwd: pl.DataFrame,
+    h: int,
+    q: int,
+    ppy: float,
+    backend: Backend,
+    groups: pl.DataFrame | None,
+) -> HorizonReport:
     per_date = compute_ic(signal, fwd, backend=backend)
     valid_signal = signal.filter(pl.col("value").is_not_null() & pl.col("value").is_finite())
-    with_fwd = valid_signal.join(fwd.filter(pl.col("fwd_ret").is_not_null() & pl.col("fwd_ret").is_finite()),
-                                 on=["date", "asset"], how="semi")
+    with_fwd = valid_signal.join(
+        fwd.filter(pl.col("fwd_ret").is_not_null() & pl.col("fwd_ret").is_finite()),
+        on=["date", "asset"],
+        how="semi",
+    )
     qr = quantile_returns(signal, fwd, q)
     return HorizonReport(
         h=h,

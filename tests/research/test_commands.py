@@ -37,8 +37,23 @@ def _run(*args: str) -> str:
 
 def test_alpha_report_json_matches_the_analytics(tmp_path: Path) -> None:
     signal, prices = _files(tmp_path)
-    out = json.loads(_run("alpha_report", "--signal", str(signal), "--prices", str(prices),
-                          "--horizons", "1,5", "--quantiles", "5", "--format", "json", "--backend", "local"))
+    out = json.loads(
+        _run(
+            "alpha_report",
+            "--signal",
+            str(signal),
+            "--prices",
+            str(prices),
+            "--horizons",
+            "1,5",
+            "--quantiles",
+            "5",
+            "--format",
+            "json",
+            "--backend",
+            "local",
+        )
+    )
     assert "price file's own calendar" in out["convention"]
     h1 = out["horizons"][0]
     sig = pl.read_parquet(signal).with_columns(pl.col("asset").cast(pl.Utf8))
@@ -91,8 +106,20 @@ def test_attribution_command_json_names_coefficients_by_factor(tmp_path: Path) -
     frame = read_french(industries)[0].frame.filter(pl.col("date").dt.year() == 2019)
     returns = tmp_path / "r.csv"
     frame.select("date", pl.col("HiTec").alias("return")).write_csv(returns)
-    out = json.loads(_run("attribution", "--returns", str(returns), "--model", "ff5",
-                          "--factors", str(factors_dir), "--format", "json", "--conditional"))
+    out = json.loads(
+        _run(
+            "attribution",
+            "--returns",
+            str(returns),
+            "--model",
+            "ff5",
+            "--factors",
+            str(factors_dir),
+            "--format",
+            "json",
+            "--conditional",
+        )
+    )
     assert set(out["betas"]) == {"mktrf", "smb", "hml", "rmw", "cma"}
     assert set(out["t_stats"]) == {"alpha", "mktrf", "smb", "hml", "rmw", "cma"}
     assert out["n_obs"] == 252 and out["dropped"] == 0 and out["hac_lags"] == 4
@@ -115,11 +142,24 @@ def test_attribution_without_factors_names_the_import_commands(tmp_path: Path) -
 def test_alpha_report_groups_give_per_group_mean_ic(tmp_path: Path) -> None:
     signal, prices = _files(tmp_path)
     groups = tmp_path / "sectors.csv"
-    pl.DataFrame({"asset": [f"S{i}" for i in range(15)],
-                  "group": ["10"] * 8 + ["20"] * 7}).write_csv(groups)
-    out = json.loads(_run("alpha_report", "--signal", str(signal), "--prices", str(prices),
-                          "--groups", str(groups), "--horizons", "1", "--format", "json",
-                          "--backend", "local"))
+    pl.DataFrame({"asset": [f"S{i}" for i in range(15)], "group": ["10"] * 8 + ["20"] * 7}).write_csv(groups)
+    out = json.loads(
+        _run(
+            "alpha_report",
+            "--signal",
+            str(signal),
+            "--prices",
+            str(prices),
+            "--groups",
+            str(groups),
+            "--horizons",
+            "1",
+            "--format",
+            "json",
+            "--backend",
+            "local",
+        )
+    )
     by_group = out["horizons"][0]["group_mean_ic"]
     assert set(by_group) == {"10", "20"}
     sig = pl.read_parquet(signal)
@@ -128,6 +168,15 @@ def test_alpha_report_groups_give_per_group_mean_ic(tmp_path: Path) -> None:
     direct = ic_by_date(sig.filter(in_20), forward_returns(px.filter(in_20), [1]))
     assert by_group["20"]["mean_ic"] == pytest.approx(direct["ic"].mean(), abs=1e-12)
     assert by_group["20"]["n_dates"] == 39
-    text = _run("alpha_report", "--signal", str(signal), "--prices", str(prices), "--groups", str(groups),
-                "--backend", "local")
+    text = _run(
+        "alpha_report",
+        "--signal",
+        str(signal),
+        "--prices",
+        str(prices),
+        "--groups",
+        str(groups),
+        "--backend",
+        "local",
+    )
     assert "IC in 10" in text and "IC in 20" in text

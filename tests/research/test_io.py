@@ -17,8 +17,11 @@ def _write(path: Path, text: str) -> Path:
 def test_reads_csv_and_parquet_signal_files(tmp_path: Path) -> None:
     csv = _write(tmp_path / "s.csv", "date,asset,value\n2024-01-03,B,2.5\n2024-01-02,A,1\n2024-01-02,B,\n")
     frame = io.read_signal(csv)
-    assert frame.rows() == [(dt.date(2024, 1, 2), "A", 1.0), (dt.date(2024, 1, 2), "B", None),
-                            (dt.date(2024, 1, 3), "B", 2.5)]
+    assert frame.rows() == [
+        (dt.date(2024, 1, 2), "A", 1.0),
+        (dt.date(2024, 1, 2), "B", None),
+        (dt.date(2024, 1, 3), "B", 2.5),
+    ]
     pq = tmp_path / "s.parquet"
     frame.write_parquet(pq)
     assert io.read_signal(pq).equals(frame)

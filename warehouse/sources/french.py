@@ -37,8 +37,17 @@ from quant import calendars
 BlockFrequency = Literal["daily", "monthly", "annual"]
 
 MISSING_VALUES = (-99.99, -999.0)
-FACTOR_NAMES = {"mkt-rf": "mktrf", "smb": "smb", "hml": "hml", "rmw": "rmw", "cma": "cma",
-                "mom": "umd", "umd": "umd", "wml": "umd", "rf": "rf"}
+FACTOR_NAMES = {
+    "mkt-rf": "mktrf",
+    "smb": "smb",
+    "hml": "hml",
+    "rmw": "rmw",
+    "cma": "cma",
+    "mom": "umd",
+    "umd": "umd",
+    "wml": "umd",
+    "rf": "rf",
+}
 FF_FACTOR_COLUMNS = ("mktrf", "smb", "hml", "rmw", "cma", "umd", "rf")
 _NOT_PERCENT = ("number of firms", "firm size", "be / me", "be/me", "sum of be")
 _DATA_ROW = re.compile(r"^\s*(\d{4}|\d{6}|\d{8})\s*,")
@@ -73,8 +82,9 @@ def _frequency(token: str) -> BlockFrequency:
     return {8: "daily", 6: "monthly", 4: "annual"}[len(token)]  # type: ignore[return-value]
 
 
-def _block_frame(tokens: list[str], rows: list[list[float | None]], columns: Sequence[str],
-                 frequency: BlockFrequency) -> pl.DataFrame:
+def _block_frame(
+    tokens: list[str], rows: list[list[float | None]], columns: Sequence[str], frequency: BlockFrequency
+) -> pl.DataFrame:
     data: dict[str, object] = {}
     if frequency == "daily":
         data["date"] = [dt.date(int(t[:4]), int(t[4:6]), int(t[6:])) for t in tokens]
@@ -186,8 +196,11 @@ def _stamp(frame: pl.DataFrame, frequency: str) -> pl.DataFrame:
     if frequency != "monthly":
         return frame
     sessions = _month_end_sessions(frame["month"])
-    return (frame.join(sessions, on="month", how="left")
-            .with_columns(date=pl.coalesce("session", "date")).drop("session"))
+    return (
+        frame.join(sessions, on="month", how="left")
+        .with_columns(date=pl.coalesce("session", "date"))
+        .drop("session")
+    )
 
 
 def to_ff_factors(blocks: Iterable[FrenchBlock], *, frequency: Literal["daily", "monthly"]) -> pl.DataFrame:
@@ -247,15 +260,20 @@ def to_ff_industries(
         if block.frequency != frequency or weighting is None:
             continue
         key = ["date", "month"] if frequency == "monthly" else ["date"]
-        long = block.frame.unpivot(index=key, on=list(block.columns), variable_name="industry",
-                                   value_name="ret")
+        long = block.frame.unpivot(
+            index=key, on=list(block.columns), variable_name="industry", value_name="ret"
+        )
         long = _stamp(long, frequency)
-        parts.append(long.select(
-            pl.lit(frequency).alias("frequency"),
-            pl.lit(len(block.columns), dtype=pl.Int64).alias("scheme"),
-            pl.lit(weighting).alias("weighting"),
-            "date", "industry", pl.col("ret").cast(pl.Float64),
-        ))
+        parts.append(
+            long.select(
+                pl.lit(frequency).alias("frequency"),
+                pl.lit(len(block.columns), dtype=pl.Int64).alias("scheme"),
+                pl.lit(weighting).alias("weighting"),
+                "date",
+                "industry",
+                pl.col("ret").cast(pl.Float64),
+            )
+        )
     if not parts:
         raise FrenchParseError(f"no {frequency} industry return block was given")
     return pl.concat(parts).sort("weighting", "date", "industry")

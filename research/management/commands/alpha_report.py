@@ -56,9 +56,7 @@ def render_table(report: AlphaReport) -> str:
     )
     rows.append((f"long-short Q{report.quantiles}-Q1", [_fmt(h.long_short_mean, True) for h in hs]))
     groups = sorted({g for h in hs for g in h.group_mean_ic})
-    rows.extend(
-        (f"IC in {g}", [_fmt(h.group_mean_ic.get(g, {}).get("mean_ic")) for h in hs]) for g in groups
-    )
+    rows.extend((f"IC in {g}", [_fmt(h.group_mean_ic.get(g, {}).get("mean_ic")) for h in hs]) for g in groups)
     width = max(len(r[0]) for r in rows)
     header = " " * width + "".join(f"{'h=' + str(h.h):>12}" for h in hs)
     lines = [header] + [label.ljust(width) + "".join(f"{v:>12}" for v in vals) for label, vals in rows]
@@ -80,8 +78,11 @@ class Command(BaseCommand):
         parser.add_argument("--signal", required=True, help="CSV/Parquet with columns date,asset,value")
         source = parser.add_mutually_exclusive_group(required=True)
         source.add_argument("--prices", help="CSV/Parquet with columns date,asset,price")
-        source.add_argument("--warehouse", action="store_true",
-                            help="use the warehouse crsp_daily total-return index (asset = permno)")
+        source.add_argument(
+            "--warehouse",
+            action="store_true",
+            help="use the warehouse crsp_daily total-return index (asset = permno)",
+        )
         parser.add_argument("--groups", help="CSV/Parquet asset,group or date,asset,group (e.g. sectors)")
         parser.add_argument("--horizons", default="1,5,21", help="comma-separated, in price-file dates")
         parser.add_argument("--quantiles", type=int, default=5)
@@ -99,8 +100,15 @@ class Command(BaseCommand):
             prices = io.warehouse_prices() if opts["warehouse"] else io.read_prices(opts["prices"])
             io.check_overlap(signal, prices)
             groups = io.read_groups(opts["groups"]) if opts["groups"] else None
-            report = alpha_report(signal, prices, horizons=horizons, quantiles=opts["quantiles"],
-                                  periods_per_year=ppy, backend=opts["backend"], groups=groups)
+            report = alpha_report(
+                signal,
+                prices,
+                horizons=horizons,
+                quantiles=opts["quantiles"],
+                periods_per_year=ppy,
+                backend=opts["backend"],
+                groups=groups,
+            )
         except (io.InputError, ValueError, RuntimeError) as exc:
             raise CommandError(str(exc)) from exc
         if opts["format"] == "json":

@@ -41,8 +41,9 @@ def test_daily_ff3_reproduces_statsmodels_hac_on_nodur_2010_2020() -> None:
     factors = _block("F-F_Research_Data_Factors_daily.CSV")
     window = pl.col("date").is_between(dt.date(2010, 1, 1), dt.date(2020, 12, 31))
     returns = industries.filter(window).select("date", pl.col("NoDur").alias("return"))
-    ff = to_ff_factors(read_french(require_shared_file("french", "F-F_Research_Data_Factors_daily.CSV")),
-                       frequency="daily")
+    ff = to_ff_factors(
+        read_french(require_shared_file("french", "F-F_Research_Data_Factors_daily.CSV")), frequency="daily"
+    )
     aligned = align_excess_returns(returns, ff, model="ff3", frequency="daily")
     res = factor_regression(aligned, model="ff3", periods_per_year=252)
 
@@ -70,8 +71,9 @@ def test_monthly_ff5_aligns_any_day_of_month_and_reproduces_statsmodels() -> Non
     sample = industries.filter(pl.col("date").dt.year().is_between(2000, 2021))
     mid_month = (pl.col("month") + pl.duration(days=14)).alias("date")
     returns = sample.select(mid_month, pl.col("Softw").alias("return"))
-    ff = to_ff_factors(read_french(require_shared_file("french", "F-F_Research_Data_5_Factors_2x3.CSV")),
-                       frequency="monthly")
+    ff = to_ff_factors(
+        read_french(require_shared_file("french", "F-F_Research_Data_5_Factors_2x3.CSV")), frequency="monthly"
+    )
     aligned = align_excess_returns(returns, ff, model="ff5", frequency="monthly")
     res = factor_regression(aligned, model="ff5", periods_per_year=12)
 
@@ -122,8 +124,9 @@ def test_rolling_exposures_match_a_fit_on_each_window_and_ignore_the_future() ->
     roll = rolling_exposures(aligned, model="ff3", window=60)
     assert roll.height == 400 - 59
     window = aligned.frame.slice(100, 60)
-    direct = sm.OLS(window["excess"].to_numpy(),
-                    sm.add_constant(window.select("mktrf", "smb", "hml").to_numpy())).fit()
+    direct = sm.OLS(
+        window["excess"].to_numpy(), sm.add_constant(window.select("mktrf", "smb", "hml").to_numpy())
+    ).fit()
     row = roll.filter(pl.col("date") == window["date"][-1]).row(0)
     np.testing.assert_allclose(row[1:], direct.params, rtol=0, atol=1e-10)
     future = aligned.frame.with_columns(

@@ -24,17 +24,24 @@ ASSETS = [f"x{i:02d}" for i in range(N_ASSETS)]
 def _data(seed: int = 4) -> tuple[pl.DataFrame, pl.DataFrame]:
     rng = np.random.default_rng(seed)
     ret = rng.normal(0, 0.02, (N_DATES, N_ASSETS))
-    good = ret + rng.normal(0, 0.02, ret.shape)       # informative
-    weak = ret + rng.normal(0, 0.2, ret.shape)        # barely informative
+    good = ret + rng.normal(0, 0.02, ret.shape)  # informative
+    weak = ret + rng.normal(0, 0.2, ret.shape)  # barely informative
     noise = rng.normal(0, 1, ret.shape)
     rows = []
     for name, mat in (("good", good), ("weak", weak), ("noise", noise)):
-        rows.append(pl.DataFrame({
-            "date": [d for d in DATES for _ in ASSETS], "asset": ASSETS * N_DATES,
-            "signal": name, "value": mat.ravel(),
-        }))
-    fwd = pl.DataFrame({"date": [d for d in DATES for _ in ASSETS], "asset": ASSETS * N_DATES,
-                        "fwd_ret": ret.ravel()})
+        rows.append(
+            pl.DataFrame(
+                {
+                    "date": [d for d in DATES for _ in ASSETS],
+                    "asset": ASSETS * N_DATES,
+                    "signal": name,
+                    "value": mat.ravel(),
+                }
+            )
+        )
+    fwd = pl.DataFrame(
+        {"date": [d for d in DATES for _ in ASSETS], "asset": ASSETS * N_DATES, "fwd_ret": ret.ravel()}
+    )
     return pl.concat(rows), fwd
 
 
@@ -57,10 +64,14 @@ def test_icir_and_vol_parity_weights_are_hand_computed() -> None:
     signals, fwd = _data()
     perf = signal_performance(signals, fwd)
     known = perf.filter(pl.col("date").is_in(DATES[1:9]))  # t = 10, h = 2, window 8 -> 1..8
-    agg = known.group_by("signal").agg(
-        (pl.col("ic").mean() / pl.col("ic").std(ddof=1)).alias("icir"),
-        (1.0 / pl.col("factor_ret").std(ddof=1)).alias("inv_vol"),
-    ).sort("signal")
+    agg = (
+        known.group_by("signal")
+        .agg(
+            (pl.col("ic").mean() / pl.col("ic").std(ddof=1)).alias("icir"),
+            (1.0 / pl.col("factor_ret").std(ddof=1)).alias("inv_vol"),
+        )
+        .sort("signal")
+    )
     for method, column in (("icir", "icir"), ("vol_parity", "inv_vol")):
         w = combination_weights(signals, fwd, method=method, horizon=2, window=8)
         got = w.filter(pl.col("date") == DATES[10]).sort("signal")["weight"].to_numpy()

@@ -16,23 +16,40 @@ D = [dt.date(2024, 1, 2), dt.date(2024, 1, 3), dt.date(2024, 1, 5), dt.date(2024
 
 def _prices() -> pl.DataFrame:
     # B has no price on D[1]: its 1-day forward return from D[0] must be null, never D[2]'s.
-    return pl.DataFrame({
-        "date": [D[0], D[1], D[2], D[3], D[0], D[2], D[3]],
-        "asset": ["A", "A", "A", "A", "B", "B", "B"],
-        "price": [100.0, 110.0, 99.0, 99.0, 50.0, 55.0, 60.0],
-    })
+    return pl.DataFrame(
+        {
+            "date": [D[0], D[1], D[2], D[3], D[0], D[2], D[3]],
+            "asset": ["A", "A", "A", "A", "B", "B", "B"],
+            "price": [100.0, 110.0, 99.0, 99.0, 50.0, 55.0, 60.0],
+        }
+    )
 
 
 def test_forward_returns_use_the_price_calendar_and_null_the_tail() -> None:
     fwd = forward_returns(_prices(), [1, 2])
-    expected = pl.DataFrame({
-        "date": [D[0], D[0], D[1], D[2], D[2], D[3], D[3],
-                 D[0], D[0], D[1], D[2], D[2], D[3], D[3]],
-        "asset": ["A", "B", "A", "A", "B", "A", "B"] * 2,
-        "h": [1] * 7 + [2] * 7,
-        "fwd_ret": [0.1, None, -0.1, 0.0, 60 / 55 - 1, None, None,
-                    -0.01, 0.1, -0.1, None, None, None, None],
-    }).sort("h", "date", "asset")
+    expected = pl.DataFrame(
+        {
+            "date": [D[0], D[0], D[1], D[2], D[2], D[3], D[3], D[0], D[0], D[1], D[2], D[2], D[3], D[3]],
+            "asset": ["A", "B", "A", "A", "B", "A", "B"] * 2,
+            "h": [1] * 7 + [2] * 7,
+            "fwd_ret": [
+                0.1,
+                None,
+                -0.1,
+                0.0,
+                60 / 55 - 1,
+                None,
+                None,
+                -0.01,
+                0.1,
+                -0.1,
+                None,
+                None,
+                None,
+                None,
+            ],
+        }
+    ).sort("h", "date", "asset")
     assert_frame_equal(fwd, expected.select("date", "asset", "h", "fwd_ret"), check_dtypes=False)
 
 
@@ -51,17 +68,21 @@ def test_forward_returns_reject_non_positive_horizons() -> None:
 
 
 def _pairs() -> tuple[pl.DataFrame, pl.DataFrame]:
-    signal = pl.DataFrame({
-        "date": [D[0]] * 5 + [D[1]] * 3 + [D[2]] * 4,
-        "asset": ["a", "b", "c", "d", "e", "a", "b", "c", "a", "b", "c", "d"],
-        # D[0]: ties (1, 1) and e has a null signal; D[1]: c has no fwd → 2 pairs; D[2]: constant.
-        "value": [1.0, 1.0, 2.0, 3.0, None, 0.5, 0.1, 0.3, 2.0, 2.0, 2.0, 2.0],
-    })
-    fwd = pl.DataFrame({
-        "date": [D[0]] * 5 + [D[1]] * 2 + [D[2]] * 4,
-        "asset": ["a", "b", "c", "d", "e", "a", "b", "a", "b", "c", "d"],
-        "fwd_ret": [0.01, 0.03, 0.02, 0.05, 0.07, 0.01, -0.02, 0.01, 0.02, 0.03, 0.04],
-    })
+    signal = pl.DataFrame(
+        {
+            "date": [D[0]] * 5 + [D[1]] * 3 + [D[2]] * 4,
+            "asset": ["a", "b", "c", "d", "e", "a", "b", "c", "a", "b", "c", "d"],
+            # D[0]: ties (1, 1) and e has a null signal; D[1]: c has no fwd → 2 pairs; D[2]: constant.
+            "value": [1.0, 1.0, 2.0, 3.0, None, 0.5, 0.1, 0.3, 2.0, 2.0, 2.0, 2.0],
+        }
+    )
+    fwd = pl.DataFrame(
+        {
+            "date": [D[0]] * 5 + [D[1]] * 2 + [D[2]] * 4,
+            "asset": ["a", "b", "c", "d", "e", "a", "b", "a", "b", "c", "d"],
+            "fwd_ret": [0.01, 0.03, 0.02, 0.05, 0.07, 0.01, -0.02, 0.01, 0.02, 0.03, 0.04],
+        }
+    )
     return signal, fwd
 
 
@@ -83,10 +104,13 @@ def test_ic_and_rank_ic_match_numpy_and_scipy_with_ties_and_missing_values() -> 
 def test_grouped_ic_equals_ic_on_each_group_subset() -> None:
     rng = np.random.default_rng(7)
     n = 60
-    signal = pl.DataFrame({
-        "date": [D[i // 20] for i in range(n)], "asset": [f"x{i % 20}" for i in range(n)],
-        "value": rng.normal(size=n),
-    })
+    signal = pl.DataFrame(
+        {
+            "date": [D[i // 20] for i in range(n)],
+            "asset": [f"x{i % 20}" for i in range(n)],
+            "value": rng.normal(size=n),
+        }
+    )
     fwd = signal.select("date", "asset", pl.Series("fwd_ret", rng.normal(size=n)))
     groups = pl.DataFrame({"asset": [f"x{i}" for i in range(20)], "group": ["g1"] * 12 + ["g2"] * 8})
     out = ic_by_date(signal, fwd, groups=groups)
@@ -128,10 +152,13 @@ def test_ic_decay_reports_each_horizon() -> None:
     rng = np.random.default_rng(3)
     dates = [dt.date(2024, 3, 1) + dt.timedelta(days=i) for i in range(12)]
     assets = [f"s{i}" for i in range(8)]
-    prices = pl.DataFrame({
-        "date": [d for d in dates for _ in assets], "asset": assets * len(dates),
-        "price": np.exp(np.cumsum(rng.normal(0, 0.02, (12, 8)), axis=0)).ravel(),
-    })
+    prices = pl.DataFrame(
+        {
+            "date": [d for d in dates for _ in assets],
+            "asset": assets * len(dates),
+            "price": np.exp(np.cumsum(rng.normal(0, 0.02, (12, 8)), axis=0)).ravel(),
+        }
+    )
     signal = prices.select("date", "asset", pl.Series("value", rng.normal(size=96)))
     decay = ic_decay(signal, prices, horizons=[1, 5])
     fwd5 = forward_returns(prices, [5])

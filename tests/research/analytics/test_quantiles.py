@@ -37,8 +37,9 @@ def test_dates_with_fewer_values_than_buckets_are_skipped() -> None:
 
 
 def test_quantile_returns_and_long_short_are_hand_computed() -> None:
-    sig = pl.concat([_signal(D1, [float(v) for v in range(1, 11)]),
-                     _signal(D2, [float(v) for v in range(10, 0, -1)])])
+    sig = pl.concat(
+        [_signal(D1, [float(v) for v in range(1, 11)]), _signal(D2, [float(v) for v in range(10, 0, -1)])]
+    )
     fwd_values = [0.01, 0.03, 0.0, 0.02, 0.05, -0.01, 0.04, 0.02, 0.06, 0.08]
     fwd = pl.DataFrame({"date": [D1] * 10 + [D2] * 10, "asset": ASSETS * 2, "fwd_ret": fwd_values * 2})
     out = quantile_returns(sig, fwd, 5)
@@ -52,11 +53,13 @@ def test_quantile_returns_and_long_short_are_hand_computed() -> None:
 
 
 def test_top_bucket_turnover_counts_membership_changes() -> None:
-    sig = pl.concat([
-        _signal(D1, [float(v) for v in range(1, 11)]),             # top: a09, a10
-        _signal(D2, [11.0, 2, 3, 4, 5, 6, 7, 8, 9, 10]),           # top: a10, a01 -> 1 of 2 kept
-        _signal(D3, [11.0, 2, 3, 4, 5, 6, 7, 8, 9, 10]),           # unchanged
-    ])
+    sig = pl.concat(
+        [
+            _signal(D1, [float(v) for v in range(1, 11)]),  # top: a09, a10
+            _signal(D2, [11.0, 2, 3, 4, 5, 6, 7, 8, 9, 10]),  # top: a10, a01 -> 1 of 2 kept
+            _signal(D3, [11.0, 2, 3, 4, 5, 6, 7, 8, 9, 10]),  # unchanged
+        ]
+    )
     out = quantile_turnover(sig, 5, bucket=5)
     expected = pl.DataFrame({"date": [D2, D3], "turnover": [0.5, 0.0]})
     assert_frame_equal(out, expected)

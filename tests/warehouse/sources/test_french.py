@@ -71,17 +71,27 @@ def test_monthly_five_factor_file_blocks() -> None:
     [
         # line 6: 19260701,    0.10,   -0.25,   -0.27,   0.009
         # line 25822: 20240830,    0.98,   -0.55,    0.04,   0.022
-        ("F-F_Research_Data_Factors_daily.CSV", 25817,
-         (dt.date(1926, 7, 1), [0.001, -0.0025, -0.0027, 0.00009]),
-         (dt.date(2024, 8, 30), [0.0098, -0.0055, 0.0004, 0.00022])),
+        (
+            "F-F_Research_Data_Factors_daily.CSV",
+            25817,
+            (dt.date(1926, 7, 1), [0.001, -0.0025, -0.0027, 0.00009]),
+            (dt.date(2024, 8, 30), [0.0098, -0.0055, 0.0004, 0.00022]),
+        ),
         # line 15: 19261103,   0.56 ; line 25312: 20221230,  -0.26
-        ("F-F_Momentum_Factor_daily.CSV", 25298,
-         (dt.date(1926, 11, 3), [0.0056]), (dt.date(2022, 12, 30), [-0.0026])),
+        (
+            "F-F_Momentum_Factor_daily.CSV",
+            25298,
+            (dt.date(1926, 11, 3), [0.0056]),
+            (dt.date(2022, 12, 30), [-0.0026]),
+        ),
         # line 5: 19630701,   -0.67,    0.02,   -0.35,    0.03,    0.13,   0.012
         # line 15401: 20240830,    0.98,   -0.56,    0.04,   -0.20,   -0.14,   0.022
-        ("F-F_Research_Data_5_Factors_2x3_daily.CSV", 15397,
-         (dt.date(1963, 7, 1), [-0.0067, 0.0002, -0.0035, 0.0003, 0.0013, 0.00012]),
-         (dt.date(2024, 8, 30), [0.0098, -0.0056, 0.0004, -0.002, -0.0014, 0.00022])),
+        (
+            "F-F_Research_Data_5_Factors_2x3_daily.CSV",
+            15397,
+            (dt.date(1963, 7, 1), [-0.0067, 0.0002, -0.0035, 0.0003, 0.0013, 0.00012]),
+            (dt.date(2024, 8, 30), [0.0098, -0.0056, 0.0004, -0.002, -0.0014, 0.00022]),
+        ),
     ],
 )
 def test_daily_files_first_and_last_rows(name: str, rows: int, first: tuple, last: tuple) -> None:
@@ -158,8 +168,11 @@ def test_to_ff_factors_daily_merges_momentum_as_umd() -> None:
     ff = to_ff_factors(three + mom, frequency="daily")
     row = ff.filter(pl.col("date") == dt.date(2022, 12, 30)).row(0, named=True)
     assert row["umd"] == pytest.approx(-0.0026) and row["rmw"] is None
-    assert ff["umd"].null_count() == ff.filter(pl.col("date") < dt.date(1926, 11, 3)).height + ff.filter(
-        pl.col("date") > dt.date(2022, 12, 30)).height
+    assert (
+        ff["umd"].null_count()
+        == ff.filter(pl.col("date") < dt.date(1926, 11, 3)).height
+        + ff.filter(pl.col("date") > dt.date(2022, 12, 30)).height
+    )
 
 
 def test_to_ff_industries_is_long_with_scheme_and_weighting() -> None:
