@@ -70,7 +70,7 @@ def compute_ic(signal: pl.DataFrame, fwd: pl.DataFrame, *, backend: Backend = "a
     """Per-date ``date, n, ic, rank_ic`` via qlib or the local polars implementation.
 
     ``backend="auto"`` uses qlib when importable, else local; ``"qlib"`` raises
-    ``RuntimeError`` when qlib is missing; ``"local"`` always uses
+    ``RuntimeError`` when qlib is missing or cannot be imported; ``"local"`` always uses
     :func:`research.analytics.ic.ic_by_date`.
     """
     if backend not in ("auto", "qlib", "local"):
@@ -79,4 +79,9 @@ def compute_ic(signal: pl.DataFrame, fwd: pl.DataFrame, *, backend: Backend = "a
         return ic_by_date(signal, fwd)
     if not qlib_available():
         raise RuntimeError("backend='qlib' requested but pyqlib is not installed")
-    return _qlib_ic(signal, fwd)
+    try:
+        return _qlib_ic(signal, fwd)
+    except ImportError as exc:  # installed but broken (e.g. a missing optional dependency)
+        if backend == "qlib":
+            raise RuntimeError(f"pyqlib cannot be imported: {exc}") from exc
+        return ic_by_date(signal, fwd)

@@ -54,3 +54,14 @@ def test_unknown_backend_is_rejected() -> None:
     signal, fwd = _random_data()
     with pytest.raises(ValueError, match="unknown backend"):
         compute_ic(signal, fwd, backend="zipline")  # type: ignore[arg-type]
+
+
+def test_auto_falls_back_to_local_when_qlib_cannot_be_imported(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    signal, fwd = _random_data(12)
+    monkeypatch.setitem(sys.modules, "qlib.contrib.eva.alpha", None)  # import raises ImportError
+    monkeypatch.setattr("research.qlib_adapter.qlib_available", lambda: True)
+    assert_frame_equal(compute_ic(signal, fwd, backend="auto"), ic_by_date(signal, fwd))
+    with pytest.raises(RuntimeError, match="cannot be imported"):
+        compute_ic(signal, fwd, backend="qlib")

@@ -202,3 +202,22 @@ def test_parser_rejects_text_without_blocks_and_bad_values() -> None:
         parse_french_text("title\n,A,B\n202001, 1.0, x\n")
     with pytest.raises(FrenchParseError, match="2 values for 1 columns"):
         parse_french_text(",A\n202001, 1.0, 2.0\n")
+
+
+def test_value_and_equal_weighted_daily_blocks_become_two_weightings() -> None:
+    # The layout of the library's full 10-industry daily file (the shared copy has only the VW block).
+    text = (
+        "This file was created by CMPT_IND_RETS_DAILY.\r\n\r\n"
+        "  Average Value Weighted Returns -- Daily\r\n,NoDur,Durbl\r\n"
+        "20210830,   0.21,   1.46\r\n20210831,   0.01, -99.99\r\n\r\n\r\n"
+        "  Average Equal Weighted Returns -- Daily\r\n,NoDur,Durbl\r\n"
+        "20210830,   0.50,  -0.25\r\n20210831,  -999,   0.75\r\n\r\n"
+        "Copyright 2021 Kenneth R. French\r\n"
+    )
+    blocks = parse_french_text(text)
+    ind = to_ff_industries(blocks, frequency="daily")
+    assert ind.height == 8 and set(ind["scheme"].to_list()) == {2}
+    equal = ind.filter(pl.col("weighting") == "equal").sort("date", "industry")
+    assert equal["ret"].to_list() == pytest.approx([-0.0025, 0.005, 0.0075, None])
+    value = ind.filter(pl.col("weighting") == "value").sort("date", "industry")
+    assert value["ret"].to_list() == pytest.approx([0.0146, 0.0021, None, 0.0001])
