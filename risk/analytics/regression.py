@@ -12,7 +12,7 @@ Model, for each date ``t`` and stock ``n`` in that day's estimation universe::
   sum-to-zero constraint ``sum_s w_s f_s = 0`` with ``w_s`` = the industry's share of the day's
   total capitalisation (Menchero, USE4). We impose it by reparameterising: the last industry
   present on the day, ``S``, gets ``f_S = -sum_{s<S} (w_s / w_S) f_s``, i.e. ``f = R g`` with a
-  restriction matrix ``R`` and an unconstrained WLS on ``Z = [1, D R_ind, X]``.
+  restriction matrix ``R`` and an unconstrained WLS in ``g`` (restricted least squares).
 
 Returns are daily decimals. R² is the weighted, centred R² (weighted mean removed), the same
 definition statsmodels uses for WLS with a constant. Missing-value policy: a row with a null or
@@ -90,32 +90,38 @@ def solve_day(
 ) -> _Day | None:
     """Solve one day's constrained WLS; ``industry`` holds integer codes in ``[0, n_industries)``.
 
-    Returns ``None`` when the day has fewer stocks than free parameters.
+    Builds the normal equations ``Aᵀ V A`` of the full design ``A = [1, D, X]`` from sufficient
+    statistics (dummy blocks are per-industry sums, so no N x S dummy matrix is formed), then
+    solves ``(Rᵀ AᵀVA R) g = Rᵀ AᵀV r`` and maps back ``f = R g``. Returns ``None`` when the
+    day has fewer stocks than free parameters.
     """
     present, local = np.unique(industry, return_inverse=True)
     n_ind, n_sty = present.shape[0], styles.shape[1]
     n_obs = ret.shape[0]
     if n_obs < n_ind + n_sty + 1:
         return None
-    ind_caps = np.bincount(local, weights=cap, minlength=n_ind)
-    # Reduced design Z = [1, D R_ind, X] built directly (no dense dummy matrix).
-    design = np.empty((n_obs, n_ind + n_sty))
-    design[:, 0] = 1.0
-    ind_block = np.zeros((n_obs, n_ind - 1))
-    in_last = local == n_ind - 1
-    rows = np.flatnonzero(~in_last)
-    ind_block[rows, local[rows]] = 1.0
-    ind_block[in_last] = -ind_caps[:-1] / ind_caps[-1]
-    design[:, 1:n_ind] = ind_block
-    design[:, n_ind:] = styles
     weight = np.sqrt(cap)
-    sqrt_w = np.sqrt(weight)
-    a = design * sqrt_w[:, None]
-    b = ret * sqrt_w
-    g = np.linalg.solve(a.T @ a, a.T @ b)
-    f = restriction_matrix(ind_caps, n_sty) @ g
-    resid = ret - design @ g
-    mean = np.sum(weight * ret) / np.sum(weight)
+    wx = np.asfortranarray(styles * weight[:, None])  # contiguous columns for bincount
+    w_ind = np.bincount(local, weights=weight, minlength=n_ind)
+    dim = 1 + n_ind + n_sty
+    gram = np.empty((dim, dim))
+    gram[0, 0] = weight.sum()
+    gram[0, 1 : 1 + n_ind] = gram[1 : 1 + n_ind, 0] = w_ind
+    gram[1 : 1 + n_ind, 1 : 1 + n_ind] = np.diag(w_ind)
+    ind_sty = np.zeros((n_ind, n_sty))
+    for j in range(n_sty):
+        ind_sty[:, j] = np.bincount(local, weights=wx[:, j], minlength=n_ind)
+    gram[1 : 1 + n_ind, 1 + n_ind :] = ind_sty
+    gram[1 + n_ind :, 1 : 1 + n_ind] = ind_sty.T
+    gram[0, 1 + n_ind :] = gram[1 + n_ind :, 0] = wx.sum(axis=0)
+    gram[1 + n_ind :, 1 + n_ind :] = styles.T @ wx
+    wy = weight * ret
+    rhs = np.concatenate(([wy.sum()], np.bincount(local, weights=wy, minlength=n_ind), styles.T @ wy))
+    restrict = restriction_matrix(np.bincount(local, weights=cap, minlength=n_ind), n_sty)
+    g = np.linalg.solve(restrict.T @ gram @ restrict, restrict.T @ rhs)
+    f = restrict @ g
+    resid = ret - f[0] - f[1 : 1 + n_ind][local] - styles @ f[1 + n_ind :]
+    mean = wy.sum() / weight.sum()
     tss = np.sum(weight * (ret - mean) ** 2)
     r2 = 1.0 - np.sum(weight * resid**2) / tss if tss > 0 else float("nan")
     coef = np.full(1 + n_industries + n_sty, np.nan)
@@ -160,9 +166,10 @@ def factor_returns(
         .with_columns(pl.col(industry).cast(pl.String))
         .drop_nulls(cols)
         .filter(pl.all_horizontal(finite) & (pl.col(cap) > 0))
-        .sort(DATE, asset)
         .collect()
     )
+    if not _sorted_by_date_asset(data, asset):
+        data = data.sort(DATE, asset)
     labels = sorted(data.get_column(industry).unique().to_list())
     names = [MARKET, *labels, *styles]
     if len(set(names)) != len(names):
@@ -171,7 +178,12 @@ def factor_returns(
     codes_np = codes.to_numpy()
     ret_np = data.get_column(ret).to_numpy()
     cap_np = data.get_column(cap).to_numpy()
-    sty_np = data.select(styles).to_numpy().astype(np.float64) if styles else np.empty((data.height, 0))
+    # Column-major (polars' native layout): each day's rows slice into contiguous columns.
+    sty_np = (
+        np.asfortranarray(data.select(styles).to_numpy(), dtype=np.float64)
+        if styles
+        else np.empty((data.height, 0))
+    )
     dates = data.get_column(DATE)
     starts = np.flatnonzero(np.r_[True, (dates.to_numpy()[1:] != dates.to_numpy()[:-1])])
     ends = np.r_[starts[1:], data.height]
@@ -188,6 +200,16 @@ def factor_returns(
         resid_parts.append(day.resid)
         resid_rows.append(np.arange(lo, hi))
     return _assemble(data, asset, names, starts, day_idx, coefs, r2s, n_stocks, resid_parts, resid_rows)
+
+
+def _sorted_by_date_asset(data: pl.DataFrame, asset: str) -> bool:
+    """True when rows are strictly increasing in (date, asset): skips a costly re-sort."""
+    if data.height < 2:
+        return True
+    d = data.get_column(DATE).to_physical().to_numpy()
+    a = data.get_column(asset).to_numpy()
+    step = (d[1:] > d[:-1]) | ((d[1:] == d[:-1]) & (a[1:] > a[:-1]))
+    return bool(step.all())
 
 
 def _assemble(

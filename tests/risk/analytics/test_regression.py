@@ -118,3 +118,12 @@ def test_output_for_a_day_ignores_other_days() -> None:
     again = factor_returns(changed, styles=styles).factor_returns
     assert_frame_equal(base.filter(pl.col("date") < last), again.filter(pl.col("date") < last))
     assert not base.filter(pl.col("date") == last).equals(again.filter(pl.col("date") == last))
+
+
+def test_row_order_of_the_input_does_not_matter() -> None:
+    sp = simulate_panel(n_stocks=150, n_days=4, n_industries=5, n_styles=2, seed=8)
+    styles = ["style0", "style1"]
+    base = factor_returns(sp.panel, styles=styles)
+    shuffled = factor_returns(sp.panel.sample(fraction=1.0, shuffle=True, seed=1), styles=styles)
+    assert_frame_equal(base.factor_returns, shuffled.factor_returns, abs_tol=1e-14)
+    assert_frame_equal(base.residuals, shuffled.residuals, abs_tol=1e-14)
