@@ -63,8 +63,19 @@ def build(
         cons += [exposure >= times(p("s_lo", g)), exposure <= times(p("s_hi", g))]
     if "factor_bounds" in families:
         cons += [x >= times(p("f_lo", k)), x <= times(p("f_hi", k))]
+    trade = None
+    if problem.linear_cost is not None or problem.impact_cost is not None:
+        # One bound t >= n|w - w0| shared by the cost terms and the turnover limit (t is tight
+        # at the optimum because costs increase in t; for the limit, Σt <= T iff ||Δw||₁ <= T
+        # is achievable), which keeps the cone program small and well scaled.
+        trade = cp.Variable(n, nonneg=True, name="abs_trade_scaled")
+        w0_scaled = p("w0", n) * n
+        cons += [trade >= v - w0_scaled, trade >= w0_scaled - v]
     if "turnover" in families:
-        cons.append(cp.norm1(y - times(p("w0", n))) <= times(p("turnover", nonneg=True)))
+        if trade is not None:
+            cons.append(cp.sum(trade) <= p("turnover", nonneg=True) * n)
+        else:
+            cons.append(cp.norm1(y - times(p("w0", n))) <= times(p("turnover", nonneg=True)))
     if "leverage" in families:
         cons.append(cp.norm1(y) <= times(p("leverage", nonneg=True)))
 
@@ -77,12 +88,7 @@ def build(
     # Mean-variance is solved as min risk - (μ/λ)ᵀw + costs/λ: dividing by λ keeps every
     # parameter multiplying a parameter-free expression (DPP), so re-solves skip canonicalisation.
     objective: cp.Expression = risk
-    if problem.linear_cost is not None or problem.impact_cost is not None:
-        # One bound t >= |w - w0| shared by both cost terms (t is tight at the optimum because
-        # both costs increase in t); a single abs keeps the cone program small and well scaled.
-        trade = cp.Variable(n, nonneg=True, name="abs_trade_scaled")  # n |w - w0|
-        w0 = p("w0", n) * n
-        cons += [trade >= v - w0, trade >= w0 - v]
+    if trade is not None:
         if problem.linear_cost is not None:
             objective = objective + p("c_lin", n, nonneg=True) @ trade
         if problem.impact_cost is not None:
