@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 from scipy import stats
 
 
@@ -88,6 +89,26 @@ def decompose_risk(model: FactorModel, weights: np.ndarray) -> RiskDecomposition
         exposures=x,
         factor_contribution=x * fx / vol,
         specific_contribution=spec_var / vol,
+    )
+
+
+def risk_attribution(model: FactorModel, weights: np.ndarray) -> pl.DataFrame:
+    """Risk by factor: ``source, exposure, contribution, share`` (daily vol units).
+
+    One row per factor (names from ``model.factors``, else ``f0..``) plus ``specific``;
+    ``contribution`` sums to the total vol and ``share`` to 1 (Euler, may be negative).
+    """
+    r = decompose_risk(model, weights)
+    names = list(model.factors) or [f"f{i}" for i in range(r.exposures.size)]
+    contrib = np.r_[r.factor_contribution, r.specific_contribution]
+    return pl.DataFrame(
+        {
+            "source": [*names, "specific"],
+            "exposure": [*r.exposures.tolist(), None],
+            "contribution": contrib,
+            "share": contrib / r.total_vol,
+        },
+        schema={"source": pl.String, "exposure": pl.Float64, "contribution": pl.Float64, "share": pl.Float64},
     )
 
 

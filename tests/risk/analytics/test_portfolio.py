@@ -10,6 +10,7 @@ from risk.analytics.portfolio import (
     historical_var,
     monte_carlo_var,
     parametric_var,
+    risk_attribution,
     tracking_error,
 )
 
@@ -89,3 +90,19 @@ def test_historical_var_hand_computed() -> None:
     assert historical_var(r, confidence=0.9, horizon=9).var == pytest.approx(0.096)
     with pytest.raises(ValueError):
         historical_var(r, confidence=1.5)
+
+
+def test_risk_attribution_table_hand_computed() -> None:
+    m = FactorModel(
+        exposures=np.array([[1.0, 0.0], [0.0, 1.0]]),
+        factor_cov=np.diag([4e-4, 1e-4]),
+        specific_var=np.array([1e-4, 1e-4]),
+        factors=("market", "value"),
+    )
+    table = risk_attribution(m, np.array([0.5, 0.5]))
+    total = np.sqrt(0.25 * 4e-4 + 0.25 * 1e-4 + 0.5 * 1e-4)
+    assert table.get_column("source").to_list() == ["market", "value", "specific"]
+    assert table.get_column("contribution").to_list() == pytest.approx(
+        [0.25 * 4e-4 / total, 0.25 * 1e-4 / total, 0.5 * 1e-4 / total]
+    )
+    assert table.get_column("share").sum() == pytest.approx(1.0)
