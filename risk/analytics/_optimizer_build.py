@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def build(
-    problem: PortfolioProblem, families: tuple[str, ...], n: int, k: int, g: int
+    problem: PortfolioProblem, families: tuple[str, ...], n: int, k: int, g: int, *, dpp: bool = True
 ) -> tuple[cp.Problem, dict[str, cp.Parameter], cp.Expression]:
     """Return ``(problem, parameters by name, weight expression)`` for one structure."""
     # Exposures and sector membership are compiled in as constants (the caller keys its cache
@@ -47,12 +47,15 @@ def build(
     # objective stays parameter-free quadratic, which keeps DPP canonicalisation cheap.
     x = cp.Variable(k, name="factor_exposure")
     z = cp.Variable(k, name="factor_root")
-    u = cp.Variable(n, name="specific_root")
-    cons: list[cp.Constraint] = [
-        x == xt @ y,
-        z == params["Lt"] @ x,
-        u == cp.multiply(params["sd"], y),
-    ]
+    cons: list[cp.Constraint] = [x == xt @ y, z == params["Lt"] @ x]
+    if dpp:
+        u = cp.Variable(n, name="specific_root")
+        cons.append(u == cp.multiply(params["sd"], y))
+        specific = cp.sum_squares(u)
+    else:
+        # Without DPP the diagonal specific term goes straight into the QP's P matrix: N fewer
+        # variables and equality rows for the solver.
+        specific = cp.sum_squares(cp.multiply(params["sd"], y))
     if "budget" in families:
         cons.append(cp.sum(y) == times(p("budget")))
     if "positions" in families:
@@ -79,7 +82,7 @@ def build(
     if "leverage" in families:
         cons.append(cp.norm1(y) <= times(p("leverage", nonneg=True)))
 
-    risk = cp.sum_squares(z) + cp.sum_squares(u)
+    risk = cp.sum_squares(z) + specific
     if homogeneous:
         assert kappa is not None
         cons.append(p("mu", n) @ y == 1)

@@ -252,7 +252,7 @@ class FactorOptimizer:
         if key not in self._cache:
             while len(self._cache) >= self.max_cached:
                 self._cache.pop(next(iter(self._cache)))
-            self._cache[key] = _Compiled(*build(problem, families, n, k, g))
+            self._cache[key] = _Compiled(*build(problem, families, n, k, g, dpp=self.uses_dpp(n, k, g)))
         return self._cache[key]
 
 
