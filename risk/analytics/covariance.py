@@ -12,6 +12,7 @@ the day). No look-ahead: an estimate "as of" row ``t`` uses rows ``<= t`` only.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,11 +93,13 @@ def eigenfactor_adjust(
     n_sims: int = 1_000,
     scale: float = USE4_EIGEN_SCALE,
     seed: int = 0,
+    half_life: float | None = None,
 ) -> np.ndarray:
     """Eigenfactor risk adjustment (Menchero, Wang and Orr 2011).
 
     Simulate ``n_sims`` histories of ``n_obs`` iid normal returns with covariance ``cov``
-    (zero mean), estimate each with the equal-weighted second-moment matrix, and measure how
+    (zero mean), estimate each with the second-moment matrix under the model's weights
+    (``half_life``; None = equal weights), and measure how
     much each sample eigenportfolio's true variance exceeds its estimated variance:
     ``λ_k = sqrt(mean_m(ũ_mkᵀ Σ ũ_mk / d̃_mk))``. Eigenvalues of ``cov`` are multiplied by
     ``γ_k² = (scale (λ_k - 1) + 1)²``; eigenvectors are unchanged. Seeded, deterministic.
@@ -107,10 +110,11 @@ def eigenfactor_adjust(
     k = cov.shape[0]
     ratio = np.zeros(k)
     sd = np.sqrt(eigval)
+    w = ewma_weights(n_obs, half_life)
     for _ in range(n_sims):
         b = rng.standard_normal((n_obs, k)) * sd  # returns in the eigenbasis
         sim = b @ eigvec.T
-        sim_cov = sim.T @ sim / n_obs
+        sim_cov = (sim * w[:, None]).T @ sim
         d_sim, u_sim = np.linalg.eigh(sim_cov)
         true_var = np.einsum("ik,ij,jk->k", u_sim, cov, u_sim)
         ratio += true_var / np.clip(d_sim, 1e-300, None)
@@ -179,7 +183,7 @@ class FactorCovariance:
 
     factors: list[str]
     matrix: np.ndarray
-    as_of: object
+    as_of: dt.date
     n_obs: int
     vra_multiplier: float
 
@@ -199,7 +203,14 @@ def estimate_factor_covariance(
         x, vol_half_life=cfg.vol_half_life, corr_half_life=cfg.corr_half_life, nw_lags=cfg.nw_lags
     )
     if cfg.eigen_adjust:
-        cov = eigenfactor_adjust(cov, x.shape[0], n_sims=cfg.eigen_sims, scale=cfg.eigen_scale, seed=cfg.seed)
+        cov = eigenfactor_adjust(
+            cov,
+            x.shape[0],
+            n_sims=cfg.eigen_sims,
+            scale=cfg.eigen_scale,
+            seed=cfg.seed,
+            half_life=cfg.corr_half_life,  # simulate with the estimator's own weighting
+        )
     multiplier = 1.0
     if cfg.vra:
         multiplier = volatility_regime_multiplier(
