@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from scipy import stats
 
 from risk.analytics.portfolio import (
@@ -106,3 +109,11 @@ def test_risk_attribution_table_hand_computed() -> None:
         [0.25 * 4e-4 / total, 0.25 * 1e-4 / total, 0.5 * 1e-4 / total]
     )
     assert table.get_column("share").sum() == pytest.approx(1.0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(arrays(np.float64, 40, elements=st.floats(-1.0, 1.0)).filter(lambda w: np.abs(w).sum() > 1e-3))
+def test_euler_components_always_sum_to_total_vol(w: np.ndarray) -> None:
+    r = decompose_risk(_model(), w)
+    assert r.component.sum() == pytest.approx(r.total_vol, rel=1e-9)
+    assert r.factor_contribution.sum() + r.specific_contribution == pytest.approx(r.total_vol, rel=1e-9)
