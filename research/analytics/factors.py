@@ -78,6 +78,23 @@ def roe(lagged_be: str = "be_lag") -> pl.Expr:
     return pl.when(be > 0).then(pl.col("ib") / be)
 
 
+def lagged_fundamental(col: str, by: str = "gvkey", order: str = "datadate") -> pl.Expr:
+    """Previous fiscal year's ``col`` within ``by`` (apply on the fundamentals frame)."""
+    return pl.col(col).shift(1).over(by, order_by=order)
+
+
+def earnings_yield(book_to_dollars: float = 1.0) -> pl.Expr:
+    """Earnings yield ``ib / market cap`` (``ib`` converted with ``book_to_dollars``)."""
+    cap = market_cap()
+    return pl.when(cap > 0).then(pl.col("ib") * book_to_dollars / cap)
+
+
+def asset_growth(lagged_at: str = "at_lag") -> pl.Expr:
+    """Investment: ``at / at_{prev fiscal year} - 1``; null when the lagged assets are <= 0."""
+    lag = pl.col(lagged_at)
+    return pl.when(lag > 0).then(pl.col("at") / lag - 1.0)
+
+
 def gross_profitability() -> pl.Expr:
     """Novy-Marx gross profitability ``(revt - cogs) / at``; null when ``at <= 0``."""
     return pl.when(pl.col("at") > 0).then((pl.col("revt") - pl.col("cogs")) / pl.col("at"))
@@ -168,6 +185,8 @@ FACTORS: dict[str, FactorDef] = {
         ),
         FactorDef("roe", "ib / lagged book equity", ("ib", "be_lag"), roe),
         FactorDef("gross_profitability", "(revt - cogs) / at", ("revt", "cogs", "at"), gross_profitability),
+        FactorDef("earnings_yield", "ib / market cap", ("ib", PRC, SHROUT), earnings_yield),
+        FactorDef("asset_growth", "at / lagged at - 1", ("at", "at_lag"), asset_growth),
         FactorDef("momentum", "12-1 compounded return (252 sessions, skip 21)", (RET,), momentum),
         FactorDef("reversal", "minus the last 21-session return", (RET,), short_term_reversal),
         FactorDef("low_volatility", "minus trailing 252-session daily return std", (RET,), low_volatility),

@@ -9,12 +9,15 @@ from polars.testing import assert_frame_equal, assert_series_equal
 
 from research.analytics.factors import (
     FACTORS,
+    asset_growth,
     beta,
     book_equity,
     compute_factors,
+    earnings_yield,
     gross_profitability,
     lagged_book_equity,
     lagged_cap,
+    lagged_fundamental,
     low_volatility,
     market_cap,
     market_return,
@@ -73,13 +76,17 @@ def test_roe_uses_prior_year_book_and_gross_profitability() -> None:
         ib=pl.Series([10.0, 12.0, 30.0]),
         revt=pl.Series([50.0, 60.0, 70.0]),
         cogs=pl.Series([20.0, 30.0, 35.0]),
+        at=pl.Series([100.0, 200.0, 150.0]),
     )
-    f = f.with_columns(f["at"].fill_null(200.0))
-    out = f.with_columns(be_lag=lagged_book_equity()).select(
-        roe().alias("roe"), gross_profitability().alias("gp")
+    out = f.with_columns(be_lag=lagged_book_equity(), at_lag=lagged_fundamental("at")).select(
+        roe().alias("roe"), gross_profitability().alias("gp"), asset_growth().alias("ag")
     )
     assert out.get_column("roe").to_list() == [None, pytest.approx(0.12), pytest.approx(0.25)]
-    assert out.get_column("gp").to_list() == pytest.approx([0.15, 0.15, 0.175])
+    assert out.get_column("gp").to_list() == pytest.approx([0.30, 0.15, 35 / 150])
+    assert out.get_column("ag").to_list() == [None, pytest.approx(1.0), pytest.approx(-0.25)]
+    # cap = 20 * 50 * 1000 = 1e6 dollars; ib in $ millions
+    ey = f.with_columns(prc=pl.lit(-20.0), shrout=pl.lit(50.0)).select(earnings_yield(book_to_dollars=1e6))
+    assert ey.to_series().to_list() == pytest.approx([10.0, 12.0, 30.0])
 
 
 def test_momentum_hand_computed_small_window() -> None:
