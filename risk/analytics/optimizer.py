@@ -187,7 +187,8 @@ class FactorOptimizer:
                 if status not in (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE):
                     break
             if status in (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE):
-                raise InfeasibleError((), families)
+                # Still infeasible with every relaxable family dropped: name what remains.
+                raise InfeasibleError(self._diagnose(problem, families), families)
         if status != cp.OPTIMAL:
             raise OptimizationError(f"Solver {self.solver} returned status {status!r}.", status)
         return self._result(problem, families, relaxed, time.perf_counter() - start)

@@ -190,3 +190,11 @@ def test_rejects_bad_inputs() -> None:
         optimize(_problem(objective="mean_variance", expected_returns=None))
     with pytest.raises(ValueError, match="w0"):
         optimize(_problem(max_turnover=0.1))
+
+
+def test_relaxation_never_drops_the_budget() -> None:
+    # Leverage 0.5 cannot hold a fully invested portfolio; leverage and budget are never relaxed.
+    p = _problem(lower=-0.2, upper=0.3, max_leverage=0.5)
+    with pytest.raises(InfeasibleError) as err:
+        optimize(p, relax=True)
+    assert err.value.conflicting == ("budget", "leverage")
