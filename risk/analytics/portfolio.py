@@ -44,6 +44,48 @@ class FactorModel:
         return float(x @ self.factor_cov @ x + np.sum(self.specific_var * weights**2))
 
 
+def build_factor_model(
+    exposures: pl.DataFrame,
+    factors: list[str],
+    factor_cov: np.ndarray,
+    specific: pl.DataFrame,
+    *,
+    industry: str = "industry",
+    market: str = "market",
+    asset: str = "permno",
+    vol: str = "specific_vol",
+) -> tuple[FactorModel, pl.Series]:
+    """Align polars inputs into a :class:`FactorModel` (rows ordered by ``asset``).
+
+    ``exposures`` has one row per asset with style columns and an ``industry`` label; each
+    factor name becomes: 1 for ``market``, the column of that name if present, else the dummy
+    ``industry == name``. ``specific`` holds daily ``vol`` per asset (squared into variances).
+    Assets missing a specific vol or a style exposure are dropped. Returns the model and the
+    asset identifiers in row order.
+    """
+    styles = [f for f in factors if f != market and f in exposures.columns]
+    frame = (
+        exposures.join(specific.select(asset, vol), on=asset, how="inner")
+        .drop_nulls([vol, *styles])
+        .sort(asset)
+    )
+    columns = []
+    for name in factors:
+        if name == market:
+            columns.append(np.ones(frame.height))
+        elif name in styles:
+            columns.append(frame.get_column(name).cast(pl.Float64).to_numpy())
+        else:
+            columns.append((frame.get_column(industry).cast(pl.String) == name).cast(pl.Float64).to_numpy())
+    model = FactorModel(
+        exposures=np.column_stack(columns),
+        factor_cov=np.asarray(factor_cov, dtype=np.float64),
+        specific_var=frame.get_column(vol).to_numpy() ** 2,
+        factors=tuple(factors),
+    )
+    return model, frame.get_column(asset)
+
+
 @dataclass(frozen=True)
 class RiskDecomposition:
     """Daily risk of a weight vector and its Euler decomposition.

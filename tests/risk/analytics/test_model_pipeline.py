@@ -7,7 +7,7 @@ import polars as pl
 
 from risk.analytics.bias import bias_confidence_band, bias_statistic
 from risk.analytics.covariance import CovarianceConfig, estimate_factor_covariance
-from risk.analytics.portfolio import FactorModel
+from risk.analytics.portfolio import FactorModel, build_factor_model
 from risk.analytics.regression import factor_returns
 from risk.analytics.simulate import simulate_panel
 from risk.analytics.specific import ewma_specific_vol
@@ -26,14 +26,13 @@ def test_model_forecasts_are_unbiased_out_of_sample() -> None:
     cov = estimate_factor_covariance(fit.factor_returns_wide(), CovarianceConfig(nw_lags=0))
     spec = ewma_specific_vol(fit.residuals)
 
-    stocks = train.filter(pl.col("date") == dates[0]).sort("permno")
-    x = np.column_stack(
-        [np.ones(stocks.height)]
-        + [(stocks.get_column("industry") == f).cast(pl.Float64).to_numpy() for f in cov.factors[1:7]]
-        + [stocks.get_column(s).to_numpy() for s in STYLES]
-    )
+    stocks = train.filter(pl.col("date") == dates[0])
+    model, permnos = build_factor_model(stocks, cov.factors, cov.matrix, spec)
+    assert permnos.to_list() == list(range(1, 801))
     assert cov.factors[7:] == STYLES
-    model = FactorModel(x, cov.matrix, spec.get_column("specific_vol").to_numpy() ** 2, tuple(cov.factors))
+    x = model.exposures
+    np.testing.assert_array_equal(x[:, 0], 1.0)
+    np.testing.assert_array_equal(x[:, 1:7].sum(axis=1), 1.0)  # one industry each
 
     rng = np.random.default_rng(0)
     returns = test.pivot(on="permno", index="date", values="ret").sort("date").drop("date").to_numpy()
