@@ -165,3 +165,19 @@ def replay_scenario(
             .agg(agg.alias("specific"))
         )
     return stress_pnl(weights, exposures, shocks, name=win.name, specific=specific)
+
+
+def hypothetical_scenario(
+    weights: pl.DataFrame,
+    exposures: pl.DataFrame,
+    shocks: Mapping[str, float],
+    factor_cov: np.ndarray,
+    factors: Sequence[str],
+    *,
+    propagate: bool = True,
+    name: str = "hypothetical",
+) -> StressResult:
+    """P&L of hypothetical factor shocks (decimals, e.g. ``{"market": -0.2}``), optionally
+    propagated to the other factors through ``factor_cov`` (see :func:`conditional_shocks`)."""
+    full = conditional_shocks(shocks, factor_cov, factors, propagate=propagate)
+    return stress_pnl(weights, exposures, full, name=name)

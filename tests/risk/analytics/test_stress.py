@@ -12,6 +12,7 @@ from risk.analytics.stress import (
     SCENARIOS,
     ScenarioWindow,
     conditional_shocks,
+    hypothetical_scenario,
     replay_scenario,
     scenario_shocks,
     stress_pnl,
@@ -109,3 +110,19 @@ def test_missing_factor_gets_zero_shock_and_is_reported() -> None:
     res = stress_pnl(weights, exposures, pl.DataFrame({"factor": ["market"], "shock": [-0.2]}))
     assert res.missing_factors == ("size",)
     assert res.total == pytest.approx(-0.2)
+
+
+def test_hypothetical_market_shock_propagates_to_correlated_factors() -> None:
+    cov = np.array([[4e-4, 1e-4], [1e-4, 1e-4]])  # market vol 2 %, value vol 1 %, corr 0.5
+    weights = pl.DataFrame({"permno": [1, 2], "weight": [0.5, 0.5]})
+    exposures = pl.DataFrame(
+        {"permno": [1, 1, 2, 2], "factor": ["market", "value"] * 2, "exposure": [1.0, 1.0, 1.0, -3.0]}
+    )
+    res = hypothetical_scenario(weights, exposures, {"market": -0.2}, cov, ["market", "value"])
+    value_shock = 1e-4 / 4e-4 * -0.2  # Σ_us Σ_ss⁻¹ s = -0.05
+    assert res.by_factor.get_column("shock").to_list() == pytest.approx([-0.2, value_shock])
+    assert res.total == pytest.approx(1.0 * -0.2 + (-1.0) * value_shock)
+    flat = hypothetical_scenario(
+        weights, exposures, {"market": -0.2}, cov, ["market", "value"], propagate=False
+    )
+    assert flat.total == pytest.approx(-0.2)
