@@ -82,7 +82,11 @@ def _query(dataset: str, version: Version, select: str, *, years=None, where="TR
 
 
 def _fetch(sql: str, params: list[object]) -> pl.DataFrame:
-    return _cursor().sql(sql, params=params).pl()
+    cursor = _cursor()
+    try:
+        return cursor.sql(sql, params=params).pl()
+    finally:
+        cursor.close()
 
 
 def _log_drops(reader: str, counts: dict[str, int]) -> None:
@@ -200,19 +204,23 @@ def total_returns_with_report(
 ) -> tuple[pl.LazyFrame, TotalReturnReport]:
     events = _delisting_events(start, end, permnos, version)
     names = _names(version).select("permno", "namedt", "exchcd").sort("namedt")
-    events = events.sort("date").join_asof(names, left_on="date", right_on="namedt", by="permno", strategy="backward")
+    events = events.sort("date").join_asof(
+        names, left_on="date", right_on="namedt", by="permno", strategy="backward", check_sortedness=False
+    )
     performance = pl.col("dlstcd").is_in(PERFORMANCE_DELIST_CODES) & pl.col("dlret").is_null()
-    nyse = performance & pl.col("exchcd").is_in(NYSE_AMEX)
-    nasdaq = performance & pl.col("exchcd").is_in(NASDAQ)
     events = events.with_columns(
-        dlret_imputed=(nyse | nasdaq).fill_null(False),
-        dlret=pl.when(nyse).then(MISSING_DLRET_NYSE_AMEX).when(nasdaq).then(MISSING_DLRET_NASDAQ)
+        _nyse=(performance & pl.col("exchcd").is_in(NYSE_AMEX)).fill_null(False),
+        _nasdaq=(performance & pl.col("exchcd").is_in(NASDAQ)).fill_null(False),
+    )
+    events = events.with_columns(
+        dlret_imputed=pl.col("_nyse") | pl.col("_nasdaq"),
+        dlret=pl.when("_nyse").then(MISSING_DLRET_NYSE_AMEX).when("_nasdaq").then(MISSING_DLRET_NASDAQ)
         .otherwise(pl.col("dlret")),
     )  # fmt: skip
     report = TotalReturnReport(
         delistings_applied=events.filter(pl.col("dlret").is_not_null()).height,
-        replaced_nyse_amex=events.filter(nyse.fill_null(False)).height,
-        replaced_nasdaq=events.filter(nasdaq.fill_null(False)).height,
+        replaced_nyse_amex=int(events["_nyse"].sum()),
+        replaced_nasdaq=int(events["_nasdaq"].sum()),
         missing_dlret_kept_null=events.filter(pl.col("dlret").is_null()).height,
     )
     logger.info("total_returns(%s..%s): %s", start, end, report)

@@ -168,7 +168,7 @@ def _row_diff(dataset: str, old: storage.VersionFiles, new: storage.VersionFiles
     """
     con = duckdb.connect()
     try:
-        added, removed, changed, unchanged = con.execute(sql).fetchone()  # type: ignore[misc]
+        added, removed, changed, unchanged = con.execute(sql).fetchall()[0]
     finally:
         con.close()
     return int(added), int(removed), int(changed), int(unchanged)

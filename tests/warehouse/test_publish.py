@@ -69,8 +69,8 @@ def test_catalog_has_a_view_per_dataset_readable_read_only(wh, frames) -> None:
     try:
         for name, frame in frames.items():
             if frame.height:
-                assert con.execute(f"select count(*) from {name}").fetchone()[0] == frame.height
-        cols = con.sql("select * from crsp_daily limit 1").pl().columns
+                assert con.execute(f"select count(*) from {name}").fetchall() == [(frame.height,)]
+        cols = con.cursor().sql("select * from crsp_daily limit 1").pl().columns
         assert cols == list(frames["crsp_daily"].columns)
         versions = con.execute("select dataset, version from _versions order by dataset").fetchall()
         assert ("crsp_daily", 1) in versions and len(versions) == len(frames)
