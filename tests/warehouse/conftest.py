@@ -98,8 +98,10 @@ def demo_frames(seed: int = 7) -> dict[str, pl.DataFrame]:
     annual = _fill({"gvkey": gv, "datadate": [dt.date(2018, 12, 31)] * 2, "fyear": [2018, 2018],
                     "at": [100.0, 200.0], "ceq": [40.0, 90.0], "sich": [3570, 2834], "gsector": ["45", "35"]},
                    "compustat_annual", 2)  # fmt: skip
-    quarterly = _fill({"gvkey": gv, "datadate": [dt.date(2019, 9, 30)] * 2, "fyearq": [2019, 2019], "fqtr": [3, 3],
-                       "rdq": [dt.date(2019, 10, 30), None], "atq": [101.0, 201.0]}, "compustat_quarterly", 2)  # fmt: skip
+    quarterly = _fill(
+        {"gvkey": gv, "datadate": [dt.date(2019, 9, 30)] * 2, "fyearq": [2019, 2019], "fqtr": [3, 3],
+         "rdq": [dt.date(2019, 10, 30), None], "atq": [101.0, 201.0]}, "compustat_quarterly", 2
+    )  # fmt: skip
     link = _fill({"gvkey": gv, "lpermno": permnos[:2], "linktype": ["LC", "LU"], "linkprim": ["P", "P"],
                   "linkdt": [dt.date(2000, 1, 3)] * 2, "linkenddt": [None, None]}, "ccm_link", 2)  # fmt: skip
     days = calendars.sessions(START, END).to_list()
