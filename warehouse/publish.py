@@ -98,13 +98,21 @@ def _stage(
 ) -> tuple[list[FileEntry], int]:
     """Write one file per partition year into ``staging``; returns entries (relative to staging) and links."""
     spec = get_spec(dataset)
-    year = pl.col(spec.partition).dt.year().fill_null(NULL_YEAR).alias("_year")
-    framed = frame.with_columns(year) if spec.partition in frame.columns else frame.with_columns(_year=NULL_YEAR)
+    if spec.partition in frame.columns:
+        years = frame.get_column(spec.partition).dt.year().fill_null(NULL_YEAR)
+    else:
+        years = pl.Series("year", [NULL_YEAR] * frame.height, dtype=pl.Int32)
+    sort_key = list(spec.key) if set(spec.key) <= set(frame.columns) else []
     old = {(f.year, f.sha256): storage.dataset_dir(dataset) / f.path for f in (previous.files if previous else [])}
     entries, linked = [], 0
-    parts = framed.partition_by("_year", as_dict=True, maintain_order=True)
-    for i, ((y,), part) in enumerate(sorted(parts.items(), key=lambda kv: kv[0][0])):
-        data = _parquet_bytes(part.drop("_year"))
+    distinct = sorted(years.unique().to_list())
+    # One year at a time (filter + sort) so a 30M-row frame is never copied whole.
+    for i, y in enumerate(distinct):
+        part = frame.filter(years == y)
+        if sort_key:
+            part = part.sort(sort_key)
+        data, rows = _parquet_bytes(part), part.height
+        del part
         sha = sha256_bytes(data)
         rel = Path(f"year={y}") / f"part-{sha[:16]}.parquet"
         target = staging / rel
@@ -115,11 +123,11 @@ def _stage(
             linked += 1
         else:
             atomic_write_bytes(target, data)
-        entries.append(FileEntry(path=str(rel), sha256=sha, rows=part.height, bytes=len(data), year=int(y)))
+        entries.append(FileEntry(path=str(rel), sha256=sha, rows=rows, bytes=len(data), year=int(y)))
         if i == 0:
             _pause("staged-file")
         if progress:
-            progress(f"{dataset}: wrote year {y}", (i + 1) / len(parts))
+            progress(f"{dataset}: wrote year {y}", (i + 1) / len(distinct))
     return entries, linked
 
 
@@ -154,6 +162,7 @@ def _publish_locked(
     expected_rows: int | None,
     allow_shrink: bool,
     progress: Progress | None,
+    catalog: bool,
 ) -> PublishResult:
     spec = get_spec(dataset)
     _pause("locked")
@@ -162,8 +171,6 @@ def _publish_locked(
     clean_debris(dataset)
     previous_version = storage.current_version(dataset)
     previous = storage.load_manifest(dataset, previous_version) if previous_version is not None else None
-    if set(spec.key) <= set(frame.columns):
-        frame = frame.sort(list(spec.key))
     staging = base / f"{storage.STAGING_PREFIX}{uuid.uuid4().hex}"
     staging.mkdir()
     entries, linked = _stage(dataset, frame, staging, previous, progress)
@@ -198,7 +205,8 @@ def _publish_locked(
     _pause("manifest")
     atomic_write_text(storage.current_path(dataset), json.dumps({"dataset": dataset, "version": version}))
     _pause("flipped")
-    rebuild_catalog()
+    if catalog:
+        rebuild_catalog()
     return PublishResult(dataset, version, previous_version, frame.height, len(entries) - linked, linked, manifest)
 
 
@@ -213,16 +221,23 @@ def publish_dataset(
     allow_shrink: bool = False,
     lock: LockHandle | None = None,
     progress: Progress | None = None,
+    catalog: bool = True,
 ) -> PublishResult:
     """Validate ``frame`` and publish it as the next version of ``dataset``.
 
     Takes the ``warehouse`` lock (raises `quant.locks.LockBusy` when another writer holds it) unless
     the caller passes the ``lock`` it already holds. Raises `ValidationFailed` (new files quarantined,
-    old version live) when a rule fails.
+    old version live) when a rule fails. ``catalog=False`` skips the catalog rebuild: only for a caller
+    that publishes several datasets under one lock and calls `rebuild_catalog()` itself at the end.
     """
     get_spec(dataset)
     kwargs = dict(
-        source=source, query_hash=query_hash, expected_rows=expected_rows, allow_shrink=allow_shrink, progress=progress
+        source=source,
+        query_hash=query_hash,
+        expected_rows=expected_rows,
+        allow_shrink=allow_shrink,
+        progress=progress,
+        catalog=catalog,
     )
     if lock is not None:
         lock.refresh()

@@ -15,6 +15,7 @@ import polars as pl
 from quant.io import atomic_write, atomic_write_text
 from quant.locks import domain_lock
 from warehouse import storage
+from warehouse.catalog import rebuild_catalog
 from warehouse.datasets import DATASETS
 from warehouse.publish import LOCK_DOMAIN, Progress, PublishResult, publish_dataset
 
@@ -84,18 +85,27 @@ def _write_planted(out: GeneratedData) -> Path:
 def publish_generated(
     out: GeneratedData, *, source: str, config: Any, writer: str, progress: Progress | None = None
 ) -> SyncResult:
-    """Publish every dataset of ``out`` through the one publish path, under one lock hold."""
+    """Publish every dataset of ``out`` through the one publish path, under one lock hold.
+
+    ``out.datasets`` is consumed (each frame is dropped once published) to bound peak memory.
+    """
     unknown = sorted(set(out.datasets) - set(DATASETS))
     if unknown:
         raise storage.WarehouseError(f"The {source} source produced unknown datasets: {unknown}.")
     result = SyncResult(source=source, config_hash=out.config_hash, skipped=False)
     with domain_lock(LOCK_DOMAIN, writer=writer) as lock:
-        for i, (name, frame) in enumerate(out.datasets.items()):
+        names = list(out.datasets)
+        for i, name in enumerate(names):
             if progress:
-                progress(f"publish {name}", i / len(out.datasets))
+                progress(f"publish {name}", i / len(names))
+            frame = out.datasets.pop(name)  # released once published: bounds peak memory on large builds
             result.published.append(
-                publish_dataset(name, frame, source=source, query_hash=out.config_hash, writer=writer, lock=lock)
+                publish_dataset(
+                    name, frame, source=source, query_hash=out.config_hash, writer=writer, lock=lock, catalog=False
+                )
             )
+            del frame
+        rebuild_catalog()
         if out.planted:
             result.planted_dir = _write_planted(out)
         record = {
