@@ -224,10 +224,19 @@ def total_returns_with_report(
         missing_dlret_kept_null=events.filter(pl.col("dlret").is_null()).height,
     )
     logger.info("total_returns(%s..%s): %s", start, end, report)
-    daily = crsp_daily(start, end, permnos=permnos, columns=["permno", "date", "ret"], version=version)
+    # The panel scan is polars' native lazy Parquet reader (about 3x faster than converting a DuckDB
+    # result of 30M+ rows); files are checksum-verified first like every other read.
+    files = storage.version_files("crsp_daily", version, years=(start.year, end.year)).paths
+    if not files:
+        empty = {"permno": pl.Int64, "date": pl.Date, "ret": pl.Float64}
+        daily = pl.LazyFrame(schema=empty)
+    else:
+        daily = pl.scan_parquet(files, hive_partitioning=False).select("permno", "date", "ret")
+    daily = daily.filter(pl.col("date").is_between(start, end))
+    if permnos is not None:
+        daily = daily.filter(pl.col("permno").is_in(list(permnos)))
     out = (
-        daily.lazy()
-        .join(events.lazy().select("permno", "date", "dlret", "dlret_imputed"), on=["permno", "date"], how="left")
+        daily.join(events.lazy().select("permno", "date", "dlret", "dlret_imputed"), on=["permno", "date"], how="left")
         .with_columns(
             total_ret=pl.when(pl.col("dlret").is_null())
             .then(pl.col("ret"))
@@ -242,10 +251,12 @@ def total_returns_with_report(
 def total_returns(
     start: dt.date, end: dt.date, *, permnos: list[int] | None = None, version: Version = None
 ) -> pl.LazyFrame:
-    """Daily total returns including delisting returns (decimals), sorted by permno, date.
+    """Daily total returns including delisting returns (decimals), as a lazy scan.
 
     Columns: permno, date, ret (CRSP), dlret (the delisting return applied that day, after the
     Shumway replacement; null on other days), total_ret, dlret_imputed (True where replaced).
+    Rows are NOT sorted (sorting 30M rows costs more than the scan): ``.sort("permno", "date")``
+    when order matters.
     """
     return total_returns_with_report(start, end, permnos=permnos, version=version)[0]
 
