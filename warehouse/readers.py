@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +50,11 @@ LINK_PRIMARY = ("P", "C")
 ANNUAL_LAG_MONTHS = 6
 QUARTERLY_FALLBACK_DAYS = 45  # when rdq is null
 
-Version = int | str | None
+# A version, a tag, None (current), or {dataset: version} (e.g. a result's recorded
+# `dataset_versions()`). Readers that combine datasets (universe, total_returns, fundamentals by
+# permno) apply an int/str to each dataset they read: pass a tag made by `warehouse_snapshot create`
+# (it exists on every dataset) or a mapping.
+Version = int | str | None | Mapping[str, int | str]
 
 _CONNECTION: tuple[str, duckdb.DuckDBPyConnection] | None = None
 
@@ -67,9 +72,13 @@ def _cursor() -> duckdb.DuckDBPyConnection:
     return _CONNECTION[1].cursor()
 
 
+def _pick(version: Version, dataset: str) -> int | str | None:
+    return version.get(dataset) if isinstance(version, Mapping) else version
+
+
 def _files(dataset: str, version: Version, years: tuple[int, int] | None = None) -> str | None:
     """SQL list of the version's verified files (partition years in ``years``), None when there are none."""
-    paths: list[Path] = storage.version_files(dataset, version, years=years).paths
+    paths: list[Path] = storage.version_files(dataset, _pick(version, dataset), years=years).paths
     return _sql_list(paths) if paths else None
 
 
@@ -226,7 +235,7 @@ def total_returns_with_report(
     logger.info("total_returns(%s..%s): %s", start, end, report)
     # The panel scan is polars' native lazy Parquet reader (about 3x faster than converting a DuckDB
     # result of 30M+ rows); files are checksum-verified first like every other read.
-    files = storage.version_files("crsp_daily", version, years=(start.year, end.year)).paths
+    files = storage.version_files("crsp_daily", _pick(version, "crsp_daily"), years=(start.year, end.year)).paths
     if not files:
         empty = {"permno": pl.Int64, "date": pl.Date, "ret": pl.Float64}
         daily = pl.LazyFrame(schema=empty)
@@ -281,7 +290,7 @@ def link_table(as_of: dt.date, *, version: Version = None) -> pl.DataFrame:
     Columns gvkey, permno, linktype, linkprim, linkdt, linkenddt.
     """
     links = _query("ccm_link", version, "*")
-    return (
+    valid = (
         links.filter(
             pl.col("linktype").is_in(LINK_TYPES)
             & pl.col("linkprim").is_in(LINK_PRIMARY)
@@ -291,6 +300,8 @@ def link_table(as_of: dt.date, *, version: Version = None) -> pl.DataFrame:
         .rename({"lpermno": "permno"})
         .sort("gvkey", "permno")
     )
+    _log_drops(f"link_table({as_of})", {"invalid_or_not_in_force": links.height - valid.height})
+    return valid
 
 
 def gvkey_to_permno(as_of: dt.date, *, version: Version = None) -> dict[str, int]:

@@ -203,3 +203,19 @@ def test_ff_readers_filter_by_frequency_and_dates(wh, frames) -> None:
     assert monthly["date"].to_list() == calendars.month_ends(D(2019, 11, 1), D(2020, 2, 28)).to_list()
     ind = readers.ff_industries(10, "monthly", "value", D(2019, 11, 1), D(2019, 11, 30))
     assert ind.rows() == [(D(2019, 11, 29), "Durbl", -0.02), (D(2019, 11, 29), "NoDur", 0.01)]
+
+
+def test_multi_dataset_readers_time_travel_by_snapshot_tag_or_version_map(crsp) -> None:
+    from warehouse import versions
+
+    versions.snapshot_all("before", writer="test")
+    _publish("crsp_delist", make_delist([(3, D(2020, 1, 14), 231, 0.25), *DELIST[:2], *DELIST[3:]]))
+
+    def permno3(version) -> float:
+        out = readers.total_returns(D(2020, 1, 2), D(2020, 1, 31), permnos=[3], version=version).collect()
+        return out.filter(pl.col("date") == LAST)["total_ret"][0]
+
+    assert permno3(None) == pytest.approx(1.01 * 1.25 - 1)
+    assert permno3("before") == pytest.approx(1.01 * 1.15 - 1)
+    assert permno3({"crsp_delist": 1}) == pytest.approx(1.01 * 1.15 - 1)
+    assert versions.dataset_versions() == {"crsp_daily": 1, "crsp_names": 1, "crsp_delist": 2}
