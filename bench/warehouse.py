@@ -156,6 +156,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         if name in naive and not args.skip_pandas:
             p_seconds, p_rows = timed(naive[name], 1)
             entry.update(pandas_seconds=round(p_seconds, 3), pandas_rows=p_rows, speedup=round(p_seconds / seconds, 1))
+            entry["rows_match"] = p_rows == n  # the naive implementation is an independent cross-check
         rows.append(entry)
         print(_line(entry), flush=True)
     return {

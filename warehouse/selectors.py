@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
+
+import polars as pl
 
 from warehouse import storage
 from warehouse.datasets import DATASETS
@@ -54,3 +57,23 @@ def dataset_summaries() -> list[DatasetSummary]:
             )
         )
     return rows
+
+
+def planted_truth(name: str, *, config_hash: str | None = None) -> pl.DataFrame:
+    """A planted-model table of the demo (e.g. ``factor_returns``) written beside the warehouse.
+
+    ``config_hash`` defaults to the last demo sync (``_planted/current.json``). Raises
+    ``FileNotFoundError`` naming the command to run when there is none.
+    """
+    base = storage.warehouse_dir() / "_planted"
+    if config_hash is None:
+        try:
+            config_hash = json.loads((base / "current.json").read_text())["config_hash"]
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                "No planted demo truth: run `python manage.py warehouse_sync --source demo`."
+            ) from None
+    path = base / str(config_hash) / f"{name}.parquet"
+    if not path.exists():
+        raise FileNotFoundError(f"No planted table {name!r} for demo config {config_hash}: {path} is missing.")
+    return pl.read_parquet(path)

@@ -43,6 +43,7 @@ class SyncResult:
 
 
 def planted_dir() -> Path:
+    """Where `_write_planted` puts the demo truth; read it with `warehouse.selectors.planted_truth`."""
     return storage.warehouse_dir() / "_planted"
 
 

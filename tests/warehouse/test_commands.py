@@ -15,6 +15,7 @@ from quant.quickstart import Options
 from warehouse import services, storage
 from warehouse.datasets import DATASETS
 from warehouse.quickstart import STEPS
+from warehouse.selectors import planted_truth
 
 from .conftest import Demo, demo_frames
 
@@ -55,6 +56,9 @@ def test_sync_publishes_every_dataset_and_is_idempotent(wh, fake_demo) -> None:
     assert (manifest.source, manifest.source_query_hash) == ("demo", "hash-4-1-3")
     planted = pl.read_parquet(wh / "_planted" / "hash-4-1-3" / "factor_returns.parquet")
     assert planted["mkt"].to_list() == [0.01, -0.02]
+    assert planted_truth("factor_returns").equals(planted)
+    with pytest.raises(FileNotFoundError, match="No planted table 'nope'"):
+        planted_truth("nope")
     again = _run("warehouse_sync", "--source", "demo", "--stocks", "4", "--years", "1", "--seed", "3")
     assert "nothing to do" in again and len(fake_demo) == 1
     forced = _run("warehouse_sync", "--source", "demo", "--stocks", "4", "--years", "1", "--seed", "3", "--force")
