@@ -8,15 +8,18 @@ and a few examples. Rules:
 - ``not_null:<col>``: key columns are never null.
 - ``return_gt_minus_one:<col>``: simple returns (ret, retx, dlret) are > -1 where not null.
 - ``price_nonzero:prc``: CRSP prices are never 0 (negative = bid/ask average), where not null.
-- ``trading_calendar:<col>``: CRSP daily/monthly and FF dates are NYSE sessions.
+- ``trading_calendar:<col>``: CRSP daily/monthly and FF dates are NYSE sessions (from 1970, see
+  ``CALENDAR_RELIABLE_FROM``).
 - ``duplicate_keys``: the key is unique.
 - ``expected_rows``: the row count equals the count the source announced (when it gave one).
 - ``null_rate_spike``: no column's null rate rises by more than 5 percentage points vs the previous version.
 - ``row_count_drop``: no more than 10 % fewer rows than the previous version unless ``allow_shrink``.
-- ``date_gaps``: daily datasets have rows on every NYSE session inside their date range.
+- ``date_gaps``: daily datasets have rows on every NYSE session inside their date range (from 1970).
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pandera.polars as pa
 import polars as pl
@@ -25,6 +28,10 @@ from quant import calendars
 from warehouse.datasets import PRICE_COLUMNS, RETURN_COLUMNS, DatasetSpec
 from warehouse.manifest import Manifest, RuleResult, ValidationReport
 
+# exchange_calendars' XNYS calendar matches CRSP's trading days (checked against every date of Ken
+# French's daily factor file, built from CRSP) from 1970 on; before that it misses Saturday sessions
+# (to 1952) and ~10 holidays/closures a year, so the calendar rules only judge dates from here on.
+CALENDAR_RELIABLE_FROM = dt.date(1970, 1, 1)
 NULL_RATE_SPIKE_MAX = 0.05  # fraction of rows (5 percentage points)
 ROW_DROP_MAX = 0.10  # fraction of the previous version's rows
 EXAMPLES = 5
@@ -59,7 +66,8 @@ def build_schema(spec: DatasetSpec, frame: pl.DataFrame) -> tuple[pa.DataFrameSc
         if name in PRICE_COLUMNS:
             checks.append(pa.Check(_nonzero, name="price_nonzero"))
         if spec.session_dates and name == spec.partition and frame.schema.get(name) == pl.Date:
-            bad = calendars.not_sessions(frame.get_column(name).drop_nulls().unique())
+            dates = frame.get_column(name).drop_nulls().unique()
+            bad = calendars.not_sessions(dates.filter(dates >= CALENDAR_RELIABLE_FROM))
             checks.append(_on_calendar(bad))
         rules.append(f"dtype:{name}")
         if name in spec.key:
@@ -147,7 +155,7 @@ def date_gaps(spec: DatasetSpec, frame: pl.DataFrame) -> RuleResult | None:
     dates = rows.get_column(spec.partition).drop_nulls().unique()
     if dates.len() == 0:
         return RuleResult("date_gaps", True, detail="no daily rows")
-    expected = calendars.sessions(dates.min(), dates.max())
+    expected = calendars.sessions(max(dates.min(), CALENDAR_RELIABLE_FROM), dates.max())
     missing = expected.filter(~expected.is_in(dates.implode()))
     examples = [str(d) for d in missing.head(EXAMPLES)]
     detail = f"{missing.len()} NYSE sessions without any row" if missing.len() else ""
