@@ -120,6 +120,7 @@ def _stage(
         source = old.get((int(y), sha))
         if source is not None and source.exists():
             os.link(source, target)
+            fsync_dir(target.parent)
             linked += 1
         else:
             atomic_write_bytes(target, data)
@@ -153,6 +154,37 @@ def _date_range(frame: pl.DataFrame, column: str) -> tuple[str | None, str | Non
     return (lo.isoformat() if lo else None, hi.isoformat() if hi else None)
 
 
+def _manifest(
+    dataset: str,
+    version: int,
+    frame: pl.DataFrame,
+    entries: list[FileEntry],
+    report: ValidationReport,
+    previous_version: int | None,
+    source: str,
+    query_hash: str,
+) -> Manifest:
+    spec = get_spec(dataset)
+    date_min, date_max = _date_range(frame, spec.partition)
+    return Manifest(
+        dataset=dataset,
+        version=version,
+        created=_now().isoformat(),
+        source=source,
+        source_query_hash=query_hash,
+        schema_version=SCHEMA_VERSION,
+        columns={name: str(dtype) for name, dtype in frame.schema.items()},
+        date_column=spec.partition,
+        date_min=date_min,
+        date_max=date_max,
+        rows=frame.height,
+        files=[FileEntry(**{**e.__dict__, "path": f"v{version}/{e.path}"}) for e in entries],
+        null_counts=frame.null_count().row(0, named=True),
+        validation=report,
+        previous_version=previous_version,
+    )
+
+
 def _publish_locked(
     dataset: str,
     frame: pl.DataFrame,
@@ -183,24 +215,7 @@ def _publish_locked(
     os.rename(staging, storage.version_dir(dataset, version))
     fsync_dir(base)
     _pause("renamed")
-    date_min, date_max = _date_range(frame, spec.partition)
-    manifest = Manifest(
-        dataset=dataset,
-        version=version,
-        created=_now().isoformat(),
-        source=source,
-        source_query_hash=query_hash,
-        schema_version=SCHEMA_VERSION,
-        columns={name: str(dtype) for name, dtype in frame.schema.items()},
-        date_column=spec.partition,
-        date_min=date_min,
-        date_max=date_max,
-        rows=frame.height,
-        files=[FileEntry(**{**e.__dict__, "path": f"v{version}/{e.path}"}) for e in entries],
-        null_counts=frame.null_count().row(0, named=True),
-        validation=report,
-        previous_version=previous_version,
-    )
+    manifest = _manifest(dataset, version, frame, entries, report, previous_version, source, query_hash)
     atomic_write_text(storage.manifest_path(dataset, version), manifest.to_json())
     _pause("manifest")
     atomic_write_text(storage.current_path(dataset), json.dumps({"dataset": dataset, "version": version}))
