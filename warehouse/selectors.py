@@ -10,6 +10,7 @@ import polars as pl
 
 from warehouse import storage
 from warehouse.datasets import DATASETS
+from warehouse.manifest import ValidationReport
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,20 @@ class DatasetSummary:
     files: int
     bytes: int
     tags: dict[str, int]
+    rejected: str | None = None  # the last quarantined attempt, when newer than the live version
+
+
+def last_rejection(dataset: str, *, after: dt.datetime | None = None) -> str | None:
+    """ "<UTC timestamp>: <failed rules>" of the newest quarantined publish of ``dataset`` (after ``after``)."""
+    folder = storage.quarantine_dir() / dataset
+    attempts = sorted(p for p in folder.glob("*/validation.json")) if folder.is_dir() else []
+    if not attempts:
+        return None
+    stamp = dt.datetime.strptime(attempts[-1].parent.name, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=dt.UTC)
+    if after is not None and stamp <= after:
+        return None
+    report = ValidationReport.from_dict(json.loads(attempts[-1].read_text()))
+    return f"{stamp.isoformat(timespec='seconds')}: {report.summary()}"
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -40,11 +55,12 @@ def dataset_summaries() -> list[DatasetSummary]:
         if version is None:
             continue
         m = storage.load_manifest(name, version)
+        created = dt.datetime.fromisoformat(m.created)
         rows.append(
             DatasetSummary(
                 dataset=name,
                 version=version,
-                created=dt.datetime.fromisoformat(m.created),
+                created=created,
                 source=m.source,
                 rows=m.rows,
                 date_min=_date(m.date_min),
@@ -54,6 +70,7 @@ def dataset_summaries() -> list[DatasetSummary]:
                 files=len(m.files),
                 bytes=m.total_bytes,
                 tags={t: v for t, v in storage.read_tags(name).items()},
+                rejected=last_rejection(name, after=created),
             )
         )
     return rows

@@ -13,11 +13,12 @@ from typing import Any, Protocol
 import polars as pl
 
 from quant.io import atomic_write, atomic_write_text
-from quant.locks import domain_lock
+from quant.locks import LockHandle, domain_lock
 from warehouse import storage
 from warehouse.catalog import rebuild_catalog
-from warehouse.datasets import DATASETS
+from warehouse.datasets import DATASETS, get_spec
 from warehouse.publish import LOCK_DOMAIN, Progress, PublishResult, publish_dataset
+from warehouse.validation import validate_frame
 
 DEMO_SOURCE = "demo"
 
@@ -83,6 +84,19 @@ def _write_planted(out: GeneratedData) -> Path:
     return target
 
 
+def _prevalidate(out: GeneratedData, *, source: str, writer: str, lock: LockHandle) -> None:
+    """Validate every dataset before publishing any, so one bad dataset cannot leave a half-synced warehouse.
+
+    The first failing dataset goes through `publish_dataset` anyway: that quarantines it and raises
+    `ValidationFailed` with the report, exactly as a single publish would.
+    """
+    for name, frame in out.datasets.items():
+        current = storage.current_version(name)
+        previous = storage.load_manifest(name, current) if current is not None else None
+        if not validate_frame(get_spec(name), frame, previous=previous).passed:
+            publish_dataset(name, frame, source=source, query_hash=out.config_hash, writer=writer, lock=lock)
+
+
 def publish_generated(
     out: GeneratedData, *, source: str, config: Any, writer: str, progress: Progress | None = None
 ) -> SyncResult:
@@ -95,6 +109,7 @@ def publish_generated(
         raise storage.WarehouseError(f"The {source} source produced unknown datasets: {unknown}.")
     result = SyncResult(source=source, config_hash=out.config_hash, skipped=False)
     with domain_lock(LOCK_DOMAIN, writer=writer) as lock:
+        _prevalidate(out, source=source, writer=writer, lock=lock)
         names = list(out.datasets)
         for i, name in enumerate(names):
             if progress:

@@ -133,3 +133,24 @@ def test_status_page_shows_empty_state_then_the_datasets(wh, fake_demo, client, 
 @pytest.mark.django_db
 def test_status_page_requires_login(client) -> None:
     assert client.get("/warehouse/").status_code == 302
+
+
+def test_a_sync_that_fails_validation_exits_non_zero_and_status_shows_the_rejection(wh, fake_demo, monkeypatch) -> None:
+    _run("warehouse_sync", "--source", "demo")
+    good_generate = services.load_demo()[1]
+
+    def bad_generate(config, progress=None):
+        out = good_generate(config, progress)
+        out.datasets["crsp_daily"] = out.datasets["crsp_daily"].with_columns(pl.lit(0.0).alias("prc"))
+        # the bad dataset comes last: nothing before it may be published (no half-synced warehouse)
+        out.datasets["crsp_daily"] = out.datasets.pop("crsp_daily")
+        return out
+
+    monkeypatch.setattr(services, "load_demo", lambda: (FakeConfig, bad_generate))
+    with pytest.raises(CommandError, match=r"price_nonzero:prc \(324 rows"):
+        _run("warehouse_sync", "--source", "demo", "--seed", "8")
+    assert {name: storage.current_version(name) for name in DATASETS} == dict.fromkeys(DATASETS, 1)
+    rows = json.loads(_run("warehouse_status", "--format", "json"))
+    daily = next(r for r in rows if r["dataset"] == "crsp_daily")
+    assert daily["validated"] is True and "price_nonzero:prc (324 rows" in daily["last_rejected"]
+    assert "last attempt rejected" in _run("warehouse_status")

@@ -25,7 +25,7 @@ class Command(BaseCommand):
                     "date_min": r.date_min.isoformat() if r.date_min else None,
                     "date_max": r.date_max.isoformat() if r.date_max else None,
                     "validated": r.validated, "validation": r.validation_summary, "files": r.files,
-                    "bytes": r.bytes, "tags": r.tags,
+                    "bytes": r.bytes, "tags": r.tags, "last_rejected": r.rejected,
                 }
                 for r in rows
             ]  # fmt: skip
@@ -43,3 +43,5 @@ class Command(BaseCommand):
                 f"{r.dataset:<20} {r.version:>4} {r.rows:>12,} {r.date_min!s:>10} {r.date_max!s:>10} "
                 f"{'ok' if r.validated else 'FAIL':<5} {r.source:<8} {tags}"
             )
+            if r.rejected:
+                self.stdout.write(self.style.WARNING(f"    last attempt rejected {r.rejected}"))
