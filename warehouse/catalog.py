@@ -28,6 +28,16 @@ def view_sql(dataset: str, paths: list[Path]) -> str:
     )
 
 
+_DUCKDB_TYPES = {"Int64": "BIGINT", "Float64": "DOUBLE", "Date": "DATE", "String": "VARCHAR"}
+
+
+def empty_view_sql(dataset: str) -> str:
+    """A typed, empty view for a dataset whose live version has no rows (so queries still work)."""
+    spec = storage.get_spec(dataset)
+    cols = ", ".join(f'CAST(NULL AS {_DUCKDB_TYPES[str(t)]}) AS "{c}"' for c, t in spec.columns.items())
+    return f"CREATE OR REPLACE VIEW {dataset} AS SELECT {cols} WHERE false"
+
+
 def _write(tmp: Path) -> None:
     con = duckdb.connect(str(tmp))
     try:
@@ -38,8 +48,7 @@ def _write(tmp: Path) -> None:
         for dataset in storage.published_datasets():
             files = storage.version_files(dataset, verify=False)
             m = files.manifest
-            if files.paths:
-                con.execute(view_sql(dataset, files.paths))
+            con.execute(view_sql(dataset, files.paths) if files.paths else empty_view_sql(dataset))
             con.execute(
                 "INSERT INTO _versions VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [dataset, m.version, m.created, m.source, m.rows, m.date_min, m.date_max],
