@@ -15,7 +15,7 @@ from quant.io import atomic_write
 from warehouse import storage
 
 
-def _sql_list(paths: list[Path]) -> str:
+def sql_list(paths: list[Path]) -> str:
     return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
 
 
@@ -24,7 +24,7 @@ def view_sql(dataset: str, paths: list[Path]) -> str:
     columns = ", ".join(f'"{c}"' for c in storage.get_spec(dataset).column_names)
     return (
         f"CREATE OR REPLACE VIEW {dataset} AS SELECT {columns} "
-        f"FROM read_parquet({_sql_list(paths)}, hive_partitioning = true)"
+        f"FROM read_parquet({sql_list(paths)}, hive_partitioning = true)"
     )
 
 

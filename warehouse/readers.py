@@ -34,7 +34,7 @@ import polars as pl
 
 from quant import calendars
 from warehouse import storage
-from warehouse.catalog import _sql_list
+from warehouse.catalog import sql_list
 
 logger = logging.getLogger("quantdesk.warehouse.readers")
 
@@ -79,10 +79,18 @@ def _pick(version: Version, dataset: str) -> int | str | None:
 def _files(dataset: str, version: Version, years: tuple[int, int] | None = None) -> str | None:
     """SQL list of the version's verified files (partition years in ``years``), None when there are none."""
     paths: list[Path] = storage.version_files(dataset, _pick(version, dataset), years=years).paths
-    return _sql_list(paths) if paths else None
+    return sql_list(paths) if paths else None
 
 
-def _query(dataset: str, version: Version, select: str, *, years=None, where="TRUE", params=None) -> pl.DataFrame:
+def _query(
+    dataset: str,
+    version: Version,
+    select: str,
+    *,
+    years: tuple[int, int] | None = None,
+    where: str = "TRUE",
+    params: list[object] | None = None,
+) -> pl.DataFrame:
     files = _files(dataset, version, years)
     if files is None:
         columns = storage.get_spec(dataset).columns

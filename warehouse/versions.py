@@ -10,7 +10,7 @@ import duckdb
 from quant.io import atomic_write_text
 from quant.locks import domain_lock
 from warehouse import storage
-from warehouse.catalog import _sql_list
+from warehouse.catalog import sql_list
 from warehouse.datasets import DATASETS, get_spec
 from warehouse.publish import LOCK_DOMAIN
 from warehouse.references import referenced_versions
@@ -163,8 +163,8 @@ def _row_diff(dataset: str, old: storage.VersionFiles, new: storage.VersionFiles
                count(*) FILTER (WHERE n.{probe} IS NULL),
                count(*) FILTER (WHERE o.{probe} IS NOT NULL AND n.{probe} IS NOT NULL AND NOT ({same})),
                count(*) FILTER (WHERE o.{probe} IS NOT NULL AND n.{probe} IS NOT NULL AND ({same}))
-        FROM read_parquet({_sql_list(old.paths)}) o
-        FULL OUTER JOIN read_parquet({_sql_list(new.paths)}) n ON {on}
+        FROM read_parquet({sql_list(old.paths)}) o
+        FULL OUTER JOIN read_parquet({sql_list(new.paths)}) n ON {on}
     """
     con = duckdb.connect()
     try:
