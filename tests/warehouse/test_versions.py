@@ -101,3 +101,14 @@ def test_gc_refuses_referenced_versions_and_deletes_the_rest(wh, frames) -> None
     remove_reference("crsp_daily", 2, "risk.model:17")
     assert versions.gc("crsp_daily", writer="test").deleted == [2]
     call_command("warehouse_verify")  # what is left is intact and there are no orphans
+
+
+@pytest.mark.django_db
+def test_gc_dry_run_and_keep_last(wh, frames) -> None:
+    for k in range(4):
+        _publish(frames["crsp_daily"].with_columns(pl.col("vol") + k))
+    dry = versions.gc("crsp_daily", writer="test", dry_run=True)
+    assert dry.deleted == [1, 2, 3] and storage.list_versions("crsp_daily") == [1, 2, 3, 4]
+    kept = versions.gc("crsp_daily", writer="test", keep_last=2)
+    assert kept.deleted == [1, 2] and storage.list_versions("crsp_daily") == [3, 4]
+    assert "keep-last 2" in kept.kept[3]
