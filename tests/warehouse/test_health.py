@@ -1,0 +1,43 @@
+"""The Warehouse health card (the registry lives on another branch: a stand-in CheckResult is injected)."""
+
+from __future__ import annotations
+
+import sys
+import types
+from dataclasses import dataclass, field
+
+import pytest
+
+from warehouse.health import warehouse_check
+from warehouse.publish import publish_dataset
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    status: str
+    summary: str
+    details: dict = field(default_factory=dict)
+
+
+@pytest.fixture
+def registry(monkeypatch) -> None:
+    module = types.ModuleType("console.health.registry")
+    module.CheckResult = CheckResult
+    monkeypatch.setitem(sys.modules, "console.health.registry", module)
+
+
+def test_empty_warehouse_warns_with_the_command(wh, registry) -> None:
+    result = warehouse_check()
+    assert result.status == "warn" and "warehouse_sync --source demo" in result.summary
+
+
+def test_partial_then_complete_warehouse(wh, registry, frames) -> None:
+    publish_dataset("crsp_daily", frames["crsp_daily"], source="t", query_hash="h", writer="t")
+    partial = warehouse_check()
+    assert partial.status == "warn" and "not published: crsp_monthly" in partial.summary
+    assert partial.details["crsp_daily"] == "v1 (324 rows)"
+    for name, frame in frames.items():
+        if name != "crsp_daily":
+            publish_dataset(name, frame, source="t", query_hash="h", writer="t")
+    done = warehouse_check()
+    assert (done.status, done.summary) == ("ok", "9 datasets, data to 2020-02-28")

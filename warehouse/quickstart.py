@@ -1,0 +1,14 @@
+"""Quickstart step 20: build the demo warehouse (skipped when it is already built with that config)."""
+
+from __future__ import annotations
+
+from quant.quickstart import Options, Step
+from warehouse.services import warehouse_sync_demo
+
+
+def _build_demo(opts: Options) -> None:
+    result = warehouse_sync_demo(stocks=opts.demo_stocks, years=opts.demo_years, seed=opts.seed, writer="quickstart")
+    opts.stdout.write(result.message + "\n")
+
+
+STEPS = [Step(name="Build the demo warehouse", order=20, run=_build_demo)]
