@@ -1,0 +1,1 @@
+"""External data sources feeding the warehouse (WRDS, Ken French, yfinance, demo)."""
