@@ -24,9 +24,11 @@ from typing import Any, Protocol
 
 import pandas as pd
 import polars as pl
+import psycopg2.errors
+import sqlalchemy.exc
 
 from quant.io import atomic_write
-from quant.locks import domain_lock
+from quant.locks import LockBusy, domain_lock
 from warehouse.sources.sink import Sink
 from warehouse.sources.wrds.convert import SchemaDrift, to_schema
 from warehouse.sources.wrds.queries import DatasetQuery, dataset_query
@@ -65,7 +67,12 @@ class SyncOutcome:
 
 def fetch(runner: QueryRunner, query: DatasetQuery, start: dt.date, end: dt.date) -> pl.DataFrame:
     """One query for ``[start, end]`` on the partition date, converted to the dataset's schema."""
-    raw = runner.raw_sql(query.sql, params={"start": start, "end": end}, date_cols=query.date_columns)
+    try:
+        raw = runner.raw_sql(query.sql, params={"start": start, "end": end}, date_cols=query.date_columns)
+    except sqlalchemy.exc.ProgrammingError as exc:
+        if isinstance(exc.orig, psycopg2.errors.UndefinedColumn | psycopg2.errors.UndefinedTable):
+            raise SchemaDrift(f"{query.dataset}: upstream schema changed: {str(exc.orig).splitlines()[0]}") from exc
+        raise
     return to_schema(raw, query)
 
 
@@ -163,6 +170,9 @@ class WrdsSyncManager:
             ckpt.state, ckpt.version = ck.PUBLISHED, version
             ckpt.save()
             ckpt.remove_chunks()
+        except LockBusy as exc:
+            self.recorder.finish(run, status="refused", error=str(exc))
+            raise
         except KeyboardInterrupt:
             self.recorder.finish(run, status="interrupted", error="Interrupted (Ctrl-C); re-run to resume.",
                                  checkpoint=str(ckpt.path) if ckpt else "")  # fmt: skip
@@ -199,6 +209,9 @@ class WrdsSyncManager:
                 dataset, merged, source=SOURCE, query_hash=query.query_hash, writer=self.writer,
                 expected_rows=merged.height,
             )  # fmt: skip
+        except LockBusy as exc:
+            self.recorder.finish(run, status="refused", error=str(exc))
+            raise
         except Exception as exc:
             self.recorder.finish(run, status="failed", error=f"{type(exc).__name__}: {exc}")
             raise

@@ -67,17 +67,3 @@ class OrmRecorder:
             checkpoint=checkpoint,
             finished=timezone.now(),
         )
-
-
-def sync_run_refused(*, dataset: str, source: str, mode: str, holder: str) -> SyncRun:
-    """A sync that did not start because another writer holds the `warehouse` lock."""
-    now = timezone.now()
-    return SyncRun.objects.create(
-        dataset=dataset,
-        source=source,
-        mode=mode,
-        status=SyncRun.Status.REFUSED,
-        started=now,
-        finished=now,
-        error=holder,
-    )
