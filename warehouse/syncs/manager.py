@@ -65,14 +65,19 @@ class SyncOutcome:
     message: str = ""
 
 
-def fetch(runner: QueryRunner, query: DatasetQuery, start: dt.date, end: dt.date) -> pl.DataFrame:
-    """One query for ``[start, end]`` on the partition date, converted to the dataset's schema."""
+def run_sql(runner: QueryRunner, query: DatasetQuery, sql: str, params: dict[str, Any], date_cols: list[str]) -> Any:
+    """Run ``sql``; a table or column WRDS no longer has is reported as `SchemaDrift`."""
     try:
-        raw = runner.raw_sql(query.sql, params={"start": start, "end": end}, date_cols=query.date_columns)
+        return runner.raw_sql(sql, params=params, date_cols=date_cols)
     except sqlalchemy.exc.ProgrammingError as exc:
         if isinstance(exc.orig, psycopg2.errors.UndefinedColumn | psycopg2.errors.UndefinedTable):
             raise SchemaDrift(f"{query.dataset}: upstream schema changed: {str(exc.orig).splitlines()[0]}") from exc
         raise
+
+
+def fetch(runner: QueryRunner, query: DatasetQuery, start: dt.date, end: dt.date) -> pl.DataFrame:
+    """One query for ``[start, end]`` on the partition date, converted to the dataset's schema."""
+    raw = run_sql(runner, query, query.sql, {"start": start, "end": end}, query.date_columns)
     return to_schema(raw, query)
 
 
@@ -112,7 +117,7 @@ class WrdsSyncManager:
 
     # --- full -----------------------------------------------------------------------------------
     def _plan(self, query: DatasetQuery, start_year: int | None, end_year: int | None) -> ck.Checkpoint:
-        bounds = self.runner.raw_sql(query.bounds_sql, params=FULL_RANGE, date_cols=["lo", "hi"])
+        bounds = run_sql(self.runner, query, query.bounds_sql, FULL_RANGE, ["lo", "hi"])
         lo, hi = bounds["lo"].iloc[0], bounds["hi"].iloc[0]
         if pd.isna(lo) or pd.isna(hi):
             raise NoUpstreamRows(f"WRDS returned no rows for {query.dataset}; nothing to publish.")

@@ -1,0 +1,203 @@
+"""Full and incremental WRDS syncs against the local WRDS stand-in: row-for-row equality, filters,
+schema drift, lock refusal and the `wrds_sync` command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import subprocess
+import sys
+
+import polars as pl
+import psycopg2
+import pytest
+from django.core.management import CommandError, call_command
+
+from quant.locks import LockBusy, domain_lock
+from tests.support import wrds_standin
+from tests.warehouse.sources.conftest import standin_config
+from warehouse.models_sync import SyncRun
+from warehouse.sources.wrds.client import WrdsClient, close_all
+from warehouse.sources.wrds.convert import SchemaDrift
+from warehouse.sources.wrds.queries import DATASETS, dataset_query
+from warehouse.syncs import checkpoint as ck
+from warehouse.syncs.manager import WrdsSyncManager
+from warehouse.syncs.records import OrmRecorder
+
+
+def make_manager(client, sink, tmp_path, **kwargs) -> WrdsSyncManager:
+    return WrdsSyncManager(client, sink, sync_root=tmp_path / "_sync", lock_dir=tmp_path / "locks", **kwargs)
+
+
+def expected(frames, dataset: str) -> pl.DataFrame:
+    return frames[dataset].sort(list(dataset_query(dataset).key), nulls_last=True)
+
+
+def test_full_sync_of_every_dataset_equals_the_source_row_for_row(wrds_client, wrds_frames, sink, tmp_path) -> None:
+    manager = make_manager(wrds_client, sink, tmp_path)
+    for dataset in DATASETS:
+        outcome = manager.full(dataset)
+        got = sink.read_current(dataset)
+        want = expected(wrds_frames, dataset)
+        assert got.schema == want.schema, dataset
+        assert got.equals(want), dataset
+        assert outcome.rows == want.height and outcome.version == "v0001"
+        assert sink.published[-1]["query_hash"] == dataset_query(dataset).query_hash
+    assert [p["rows"] for p in sink.published] == [wrds_frames[d].height for d in DATASETS]
+
+
+def test_filters_drop_nonstandard_compustat_rows_active_delistings_and_bad_links(wrds_client, wrds_db, sink, tmp_path):
+    with psycopg2.connect(wrds_standin.dsn(wrds_db)) as conn, conn.cursor() as cur:
+        cur.execute("select count(*) from comp.funda")
+        funda_rows = cur.fetchone()[0]
+        cur.execute("select count(*) from crsp.dsedelist where dlstcd = 100")
+        active = cur.fetchone()[0]
+    manager = make_manager(wrds_client, sink, tmp_path)
+    manager.full("compustat_annual")
+    manager.full("crsp_delist")
+    manager.full("ccm_link")
+    annual = sink.read_current("compustat_annual")
+    assert funda_rows - annual.height == 8  # 2 rows each of FS, SUMM_STD, popsrc I, consol P
+    assert annual.filter(pl.col("at") < 0).height == 0
+    assert annual["gsector"].drop_nulls().is_in(["45", "40", "35"]).all()  # joined from comp.company
+    assert active >= 1 and sink.read_current("crsp_delist")["dlstcd"].to_list() == [233, 552]
+    link = sink.read_current("ccm_link")
+    assert set(link["linktype"]) <= {"LU", "LC"} and set(link["linkprim"]) <= {"P", "C"}
+    assert link.filter(pl.col("gvkey") == "001001")["linkenddt"].to_list() == [None]  # still active
+
+
+def test_full_sync_by_year_checkpoints_each_year_then_cleans_up(wrds_client, wrds_frames, sink, tmp_path) -> None:
+    seen: list[tuple[int, int]] = []
+    manager = make_manager(wrds_client, sink, tmp_path, on_chunk=lambda y, n: seen.append((y, n)))
+    outcome = manager.full("crsp_daily", start_year=2019)
+    assert [y for y, _ in seen] == [2019, 2020, 2021] and outcome.years == [2019, 2020, 2021]
+    want = wrds_frames["crsp_daily"].filter(pl.col("date").dt.year() >= 2019)
+    assert sum(n for _, n in seen) == want.height == outcome.rows
+    (ckpt,) = ck.checkpoints("crsp_daily", root=tmp_path / "_sync")
+    saved = json.loads(ckpt.path.read_text())
+    assert saved["state"] == "published" and saved["version"] == "v0001"
+    assert {y: c["rows"] for y, c in saved["chunks"].items()} == {str(y): n for y, n in seen}
+    assert not list(ckpt.directory.glob("*.parquet"))
+
+
+def test_incremental_sync_appends_new_rows_and_applies_revisions(fresh_wrds_db, wrds_frames, sink, tmp_path) -> None:
+    client = WrdsClient(standin_config(fresh_wrds_db))
+    today = dt.date(2022, 1, 7)
+    manager = make_manager(client, sink, tmp_path, today=lambda: today)
+    try:
+        manager.full("crsp_daily")
+        with psycopg2.connect(wrds_standin.dsn(fresh_wrds_db)) as conn, conn.cursor() as cur:
+            cur.execute(
+                "insert into crsp.dsf (permno, date, ret, retx, prc, vol, shrout, cfacpr, cfacshr, bidlo, askhi) "
+                "select permno, date + 7, 0.01, 0.009, abs(prc), vol, shrout, cfacpr, cfacshr, bidlo, askhi "
+                "from crsp.dsf where date between '2021-12-27' and '2021-12-31'"
+            )
+            cur.execute("update crsp.dsf set ret = 0.5 where permno = 10002 and date = '2021-12-29'")  # revision
+            cur.execute("update crsp.dsf set ret = 0.7 where permno = 10002 and date = '2021-06-01'")  # too old
+        outcome = manager.incremental("crsp_daily")
+        again = manager.incremental("crsp_daily")
+    finally:
+        client.close()
+    got = sink.read_current("crsp_daily")
+    base = wrds_frames["crsp_daily"]
+    assert got.height == base.height + 15 and outcome.version == "v0002"
+    assert got.filter((pl.col("permno") == 10002) & (pl.col("date") == dt.date(2021, 12, 29)))["ret"].item() == 0.5
+    old = got.filter((pl.col("permno") == 10002) & (pl.col("date") == dt.date(2021, 6, 1)))["ret"].item()
+    assert old != 0.7  # outside the 10-day overlap window: not re-fetched
+    assert got.filter(pl.col("date") > dt.date(2021, 12, 31))["ret"].unique().to_list() == [0.01]
+    assert got.select("permno", "date").is_duplicated().sum() == 0
+    assert again.rows == 0 and "up to date" in again.message and len(sink.published) == 2
+
+
+@pytest.mark.parametrize(
+    ("ddl", "error"),
+    [
+        ("alter table crsp.msf drop column retx", "column \"retx\" does not exist"),
+        ("alter table crsp.msf alter column ret type text using ret::text", "column 'ret' is String, expected Float64"),
+        ("alter table crsp.msf alter column permno type text using 'P' || permno::text", "column 'permno' is String"),
+    ],
+)
+def test_schema_drift_upstream_fails_and_publishes_nothing(fresh_wrds_db, sink, tmp_path, ddl, error) -> None:
+    with psycopg2.connect(wrds_standin.dsn(fresh_wrds_db)) as conn, conn.cursor() as cur:
+        cur.execute(ddl)
+    client = WrdsClient(standin_config(fresh_wrds_db))
+    try:
+        with pytest.raises(SchemaDrift, match=error):
+            make_manager(client, sink, tmp_path).full("crsp_monthly")
+    finally:
+        client.close()
+    assert sink.published == [] and not (tmp_path / "warehouse" / "crsp_monthly").exists()
+
+
+@pytest.mark.django_db
+def test_a_second_sync_while_one_runs_is_refused_and_recorded(wrds_client, sink, tmp_path) -> None:
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        with domain_lock("warehouse", writer="backfill-by-alice", directory=tmp_path / "locks"):
+            manager = make_manager(wrds_client, sink, tmp_path, recorder=OrmRecorder())
+            with pytest.raises(LockBusy):
+                manager.full("crsp_names")
+    finally:
+        holder.kill()
+        holder.wait()
+    run = SyncRun.objects.get(dataset="crsp_names")
+    assert run.status == "refused" and "backfill-by-alice" in run.error and run.finished is not None
+    assert sink.published == []
+
+
+@pytest.fixture
+def command_settings(settings, wrds_db, tmp_path):
+    close_all()
+    settings.WRDS_USERNAME, settings.WRDS_HOST, settings.WRDS_PORT = "postgres", "127.0.0.1", 5432
+    settings.WRDS_DBNAME, settings.WRDS_SSLMODE = wrds_db, "disable"
+    settings.WAREHOUSE_SINK = "tests.support.parquet_sink.factory"
+    settings.WAREHOUSE_DIR = tmp_path / "warehouse"
+    settings.LOCKS_DIR = tmp_path / "locks"
+    yield settings
+    close_all()
+
+
+@pytest.mark.django_db
+def test_wrds_sync_command_full_incremental_and_status(command_settings, wrds_frames, capsys) -> None:
+    call_command("wrds_sync", "--full", "--dataset", "crsp_monthly", "--dataset", "ff_factors")
+    out = capsys.readouterr().out
+    assert f"crsp_monthly: full sync ok — {wrds_frames['crsp_monthly'].height} rows, version v0001" in out
+    assert "Summary: 2 succeeded, 0 failed." in out
+    call_command("wrds_sync", "--incremental", "--dataset", "crsp_monthly")
+    assert "crsp_monthly: incremental sync ok — up to date" in capsys.readouterr().out
+    call_command("wrds_sync", "--status")
+    status = capsys.readouterr().out
+    line = next(x for x in status.splitlines() if x.startswith("crsp_monthly"))
+    assert "2021-12-31" in line and "incremental succeeded" in line and "published 4/4 years" in line
+    assert next(x for x in status.splitlines() if x.startswith("crsp_daily")).split()[1:3] == ["-", "-"]
+    runs = list(SyncRun.objects.filter(dataset="crsp_monthly").values_list("mode", "status", "version"))
+    assert sorted(runs) == [("full", "succeeded", "v0001"), ("incremental", "succeeded", "")]
+
+
+@pytest.mark.django_db
+def test_wrds_sync_command_refuses_while_locked_and_force_unlock_names_the_holder(command_settings, capsys):
+    with domain_lock("warehouse", writer="nightly-sync"):
+        with pytest.raises(CommandError, match="Refused: .*nightly-sync"):
+            call_command("wrds_sync", "--incremental", "--all")
+        with pytest.raises(CommandError, match="holder is alive"):
+            call_command("wrds_sync", "--force-unlock")
+        assert "nightly-sync" in capsys.readouterr().out
+    assert SyncRun.objects.get().status == "refused"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])  # a pid that no longer runs
+    dead.wait()
+    lock = command_settings.LOCKS_DIR / "warehouse.lock"
+    info = {"domain": "warehouse", "writer": "crashed-sync", "pid": dead.pid, "hostname": socket.gethostname(),
+            "token": "t", "acquired": "2026-01-01T00:00:00+00:00", "expires": "2099-01-01T00:00:00+00:00"}  # fmt: skip
+    lock.write_text(json.dumps(info))
+    call_command("wrds_sync", "--force-unlock")
+    out = capsys.readouterr().out
+    assert "held by writer 'crashed-sync'" in out and "Removed the lock of writer 'crashed-sync'" in out
+    assert not lock.exists()
+
+
+def test_unknown_dataset_and_missing_selection_are_clear_errors(command_settings) -> None:
+    with pytest.raises(CommandError, match="--dataset NAME"):
+        call_command("wrds_sync", "--full")
+    with pytest.raises(CommandError, match="invalid choice"):
+        call_command("wrds_sync", "--full", "--dataset", "crsp_hourly")
