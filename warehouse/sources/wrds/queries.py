@@ -52,8 +52,8 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
 _DSF = "cfacpr, cfacshr"
 _FF_BLOCK = """
 select '{frequency}' as frequency, coalesce(f5.{d5}, f3.{d3}) as date,
-       coalesce(f5.mktrf, f3.mktrf) as mktrf, coalesce(f5.smb, f3.smb) as smb, coalesce(f5.hml, f3.hml) as hml,
-       f5.rmw, f5.cma, coalesce(f3.umd, f5.umd) as umd, coalesce(f5.rf, f3.rf) as rf
+       coalesce(f3.mktrf, f5.mktrf) as mktrf, coalesce(f3.smb, f5.smb) as smb, coalesce(f3.hml, f5.hml) as hml,
+       f5.rmw, f5.cma, coalesce(f3.umd, f5.umd) as umd, coalesce(f3.rf, f5.rf) as rf
 from ff.factors_{frequency} f3
 full outer join ff.fivefactors_{frequency} f5 on f5.{d5} = f3.{d3}
 where coalesce(f5.{d5}, f3.{d3}) between %(start)s and %(end)s"""
@@ -99,7 +99,8 @@ from crsp_a_ccm.ccmxpf_lnkhist
 where linktype in ('LU', 'LC') and linkprim in ('P', 'C') and lpermno is not null
   and linkdt between %(start)s and %(end)s
 order by gvkey, lpermno, linkdt""",
-    # Daily tables key on `date`; monthly ones on `dateff`, the month's last trading day.
+    # Daily tables key on `date`; monthly ones on `dateff`, the month's last trading day. The classic
+    # three-factor series (longer history; SMB differs from the five-factor SMB) win where both exist.
     "ff_factors": _FF_BLOCK.format(frequency="daily", d3="date", d5="date")
     + "\nunion all"
     + _FF_BLOCK.format(frequency="monthly", d3="dateff", d5="dateff")
