@@ -15,9 +15,9 @@ import wrds.sql
 
 from tests.support import wrds_standin
 from tests.warehouse.sources.conftest import standin_config
+from warehouse.sources.limits import RateLimiter, RetryPolicy, with_retries
 from warehouse.sources.wrds.client import WrdsClient, WrdsConfig, WrdsConnectionError
 from warehouse.sources.wrds.convert import to_schema
-from warehouse.sources.wrds.limits import RateLimiter, RetryPolicy, with_retries
 from warehouse.sources.wrds.queries import dataset_query
 
 

@@ -23,7 +23,7 @@ import wrds
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from warehouse.sources.wrds.limits import RateLimiter, RetryPolicy, with_retries
+from warehouse.sources.limits import RateLimiter, RetryPolicy, with_retries
 
 logger = logging.getLogger("quantdesk.sources.wrds")
 

@@ -1,4 +1,4 @@
-"""Query pacing and retries for the WRDS client: a per-minute cap and bounded exponential backoff.
+"""Request pacing and retries for external sources (WRDS, yfinance): a per-minute cap and bounded backoff.
 
 Both take an injectable clock and sleep so tests can check the timing without waiting a minute.
 """
