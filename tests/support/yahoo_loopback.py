@@ -79,6 +79,11 @@ class YahooLoopback:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> YahooLoopback:
+        # yfinance memoises GETs of past date ranges in-process (YfData.cache_get, an lru_cache): start
+        # each loopback with an empty memo so requests are counted per test.
+        from yfinance.data import YfData
+
+        YfData.cache_get.cache_clear()
         self.thread.start()
         return self
 

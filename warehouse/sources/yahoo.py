@@ -48,8 +48,9 @@ class YFinanceRefused(ImproperlyConfigured):
 
 
 def is_production() -> bool:
-    module = getattr(settings, "SETTINGS_MODULE", "") or os.environ.get("DJANGO_SETTINGS_MODULE", "")
-    return not settings.DEBUG and module.rsplit(".", 1)[-1] == "production"
+    """DEBUG off and the production settings module (as configured, or named by DJANGO_SETTINGS_MODULE)."""
+    modules = (getattr(settings, "SETTINGS_MODULE", None) or "", os.environ.get("DJANGO_SETTINGS_MODULE", ""))
+    return not settings.DEBUG and any(m.rsplit(".", 1)[-1] == "production" for m in modules)
 
 
 def ensure_development_allowed() -> None:
