@@ -6,11 +6,13 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
 from quant.locks import LockInfo, read_lock
 from warehouse.models_sync import SyncRun
+from warehouse.sources.kenfrench import QUERY_HASH, FrenchResult, french_import, french_sync
 from warehouse.sources.sink import Sink, default_publisher
 from warehouse.sources.wrds.client import get_client
 from warehouse.sources.wrds.queries import DATASETS, dataset_query
@@ -19,6 +21,7 @@ from warehouse.syncs.manager import QueryRunner, SyncOutcome, WrdsSyncManager
 from warehouse.syncs.records import OrmRecorder
 
 logger = logging.getLogger("quantdesk.syncs")
+FRENCH_DATASETS = ("ff_factors", "ff_industries")
 
 
 @dataclass(frozen=True)
@@ -99,3 +102,31 @@ def wrds_sync_status(*, sink: Sink | None = None) -> list[DatasetStatus]:
 
 def warehouse_lock_holder() -> LockInfo | None:
     return read_lock("warehouse")
+
+
+def french_sync_run(
+    *, files: list[str] | None = None, path: Path | None = None, retry_count: int = 3, pause: float = 1.0,
+    sink: Sink | None = None,
+) -> list[FrenchResult]:  # fmt: skip
+    """Ken French download (or, with ``path``, an import of hand-downloaded files), one SyncRun per dataset."""
+    sink = sink or default_publisher()
+    recorder = OrmRecorder()
+    mode = "import" if path is not None else "full"
+    runs = {d: recorder.start(dataset=d, source="kenfrench", mode=mode, query_hash=QUERY_HASH) for d in FRENCH_DATASETS}
+    try:
+        if path is not None:
+            results = french_import(sink, path)
+        else:
+            results = french_sync(sink, files=files, retry_count=retry_count, pause=pause)
+    except Exception as exc:
+        for run in runs.values():
+            recorder.finish(run, status="failed", error=f"{type(exc).__name__}: {exc}")
+        raise
+    published = {r.dataset: r for r in results}
+    for dataset, run in runs.items():
+        r = published.get(dataset)
+        if r is None:
+            recorder.finish(run, status="succeeded", rows=0, log="no input files for this dataset; nothing published")
+        else:
+            recorder.finish(run, status="succeeded", rows=r.rows, version=r.version, log=f"source {mode}")
+    return results

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from tests.support.parquet_sink import ParquetSink
 from tests.support.shared_data import require_shared_data
+from warehouse.models_sync import SyncRun
 from warehouse.sources.kenfrench import FILES, french_import, french_sync
 
 SHARED_FILES = {
@@ -183,6 +184,7 @@ def test_french_import_from_a_directory_and_a_zip_gives_the_synced_frames(synced
     assert sink.read_current("ff_factors").select(monthly.columns).equals(monthly)
 
 
+@pytest.mark.django_db
 def test_french_import_command(settings, french_dir, tmp_path, capsys) -> None:
     settings.WAREHOUSE_SINK = "tests.support.parquet_sink.factory"
     settings.WAREHOUSE_DIR = tmp_path / "warehouse"
@@ -190,7 +192,27 @@ def test_french_import_command(settings, french_dir, tmp_path, capsys) -> None:
     out = capsys.readouterr().out
     assert "49_Industry_Portfolios: 49_Industry_Portfolios.CSV" in out
     assert re.search(r"ff_factors: \d+ rows, version v0001", out)
+    runs = dict(SyncRun.objects.values_list("dataset", "status"))
+    assert runs == {"ff_factors": "succeeded", "ff_industries": "succeeded"}
+    assert SyncRun.objects.get(dataset="ff_industries").rows == 363036  # 10 daily value + 49 monthly value/equal
     with pytest.raises(CommandError, match="No Ken French files"):
         call_command("french_import", str(tmp_path))
     with pytest.raises(CommandError, match="does not exist"):
         call_command("french_import", str(tmp_path / "nope"))
+
+
+@pytest.mark.django_db
+def test_french_sync_command_records_runs(settings, zips, httpserver, monkeypatch, tmp_path, capsys) -> None:
+    settings.WAREHOUSE_SINK = "tests.support.parquet_sink.factory"
+    settings.WAREHOUSE_DIR = tmp_path / "warehouse"
+    monkeypatch.setattr(famafrench, "_URL", httpserver.url_for("/"))
+    name = "F-F_Research_Data_Factors"
+    httpserver.expect_request(f"/ftp/{name}_CSV.zip").respond_with_data(zips[name], content_type="application/zip")
+    call_command("french_sync", "--file", name, "--retry-count", "0")
+    assert "ff_factors: 1178 rows, version v0001" in capsys.readouterr().out  # 1926-07..2024-08 monthly
+    runs = {r.dataset: r for r in SyncRun.objects.all()}
+    assert runs["ff_factors"].version == "v0001" and runs["ff_industries"].rows == 0
+    httpserver.clear()
+    with pytest.raises(CommandError, match="Ken French sync failed"):
+        call_command("french_sync", "--file", name, "--retry-count", "0", "--pause", "0")
+    assert SyncRun.objects.filter(status="failed").count() == 2

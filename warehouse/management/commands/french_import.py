@@ -7,8 +7,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from quant.locks import LockBusy
-from warehouse.sources.kenfrench import french_import, local_files
-from warehouse.sources.sink import default_publisher
+from warehouse.sources.kenfrench import local_files
+from warehouse.syncs.service import french_sync_run
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         for name, file in found.items():
             self.stdout.write(f"  {name}: {file.name}")
         try:
-            results = french_import(default_publisher(), path)
+            results = french_sync_run(path=path)
         except LockBusy as exc:
             raise CommandError(f"Refused: {exc}") from exc
         except Exception as exc:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from quant.locks import LockBusy
-from warehouse.sources.kenfrench import FILES, french_sync
-from warehouse.sources.sink import default_publisher
+from warehouse.sources.kenfrench import FILES
+from warehouse.syncs.service import french_sync_run
 
 
 class Command(BaseCommand):
@@ -23,8 +23,8 @@ class Command(BaseCommand):
         files = opts["file"] or list(FILES)
         self.stdout.write(f"Downloading {len(files)} Ken French file(s)...")  # type: ignore[arg-type]
         try:
-            results = french_sync(
-                default_publisher(), files=files, retry_count=opts["retry_count"], pause=opts["pause"],  # type: ignore[arg-type]
+            results = french_sync_run(
+                files=files, retry_count=opts["retry_count"], pause=opts["pause"],  # type: ignore[arg-type]
             )  # fmt: skip
         except LockBusy as exc:
             raise CommandError(f"Refused: {exc}") from exc
