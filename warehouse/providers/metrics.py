@@ -40,8 +40,15 @@ def usage_summary(*, since: dt.timedelta | None = dt.timedelta(days=7)) -> list[
         mean=Avg("latency_ms"), worst=Max("latency_ms"), last=Max("created"),
     ).order_by("provider")  # fmt: skip
     return [
-        UsageSummary(g["provider"], g["calls"], g["rows_sum"] or 0, g["failures"], round(g["mean"] or 0.0, 3),
-                     round(g["worst"] or 0.0, 3), g["last"])  # fmt: skip
+        UsageSummary(
+            g["provider"],
+            g["calls"],
+            g["rows_sum"] or 0,
+            g["failures"],
+            round(g["mean"] or 0.0, 3),
+            round(g["worst"] or 0.0, 3),
+            g["last"],
+        )  # fmt: skip
         for g in grouped
     ]
 

@@ -185,11 +185,15 @@ def reconcile(
     differences = joined.filter(pl.col("diff").abs() > tolerance).sort("symbol", "date")
     summary = (
         links.drop_nulls()
-        .join(joined.group_by("symbol").agg(
-            overlap_days=pl.len(),
-            differing_days=(pl.col("diff").abs() > tolerance).sum(),
-            max_abs_diff=pl.col("diff").abs().max(),
-        ), on="symbol", how="left")  # fmt: skip
+        .join(
+            joined.group_by("symbol").agg(
+                overlap_days=pl.len(),
+                differing_days=(pl.col("diff").abs() > tolerance).sum(),
+                max_abs_diff=pl.col("diff").abs().max(),
+            ),
+            on="symbol",
+            how="left",
+        )  # fmt: skip
         .with_columns(pl.col("overlap_days", "differing_days").fill_null(0).cast(pl.Int64))
         .sort("symbol")
     )

@@ -113,7 +113,7 @@ def test_incremental_sync_appends_new_rows_and_applies_revisions(fresh_wrds_db, 
 @pytest.mark.parametrize(
     ("ddl", "error"),
     [
-        ("alter table crsp.msf drop column retx", "column \"retx\" does not exist"),
+        ("alter table crsp.msf drop column retx", 'column "retx" does not exist'),
         ("alter table crsp.msf alter column ret type text using ret::text", "column 'ret' is String, expected Float64"),
         ("alter table crsp.msf alter column permno type text using 'P' || permno::text", "column 'permno' is String"),
     ],

@@ -44,8 +44,15 @@ def schedule_syncs(*, enabled: bool = True) -> list[tuple[PeriodicTask, bool]]:
             )  # fmt: skip
             task, created = PeriodicTask.objects.update_or_create(
                 name=s.name,
-                defaults={"task": s.task, "crontab": crontab, "interval": None, "kwargs": json.dumps(s.kwargs),
-                          "queue": "sync", "enabled": enabled, "description": s.description},  # fmt: skip
+                defaults={
+                    "task": s.task,
+                    "crontab": crontab,
+                    "interval": None,
+                    "kwargs": json.dumps(s.kwargs),
+                    "queue": "sync",
+                    "enabled": enabled,
+                    "description": s.description,
+                },  # fmt: skip
             )
             out.append((task, created))
     return out
