@@ -48,6 +48,10 @@ class QueryRunner(Protocol):
     def raw_sql(self, sql: str, *, params: dict[str, Any] | None = None, date_cols: list[str] | None = None) -> Any: ...
 
 
+# progress(year just saved, years saved in this run, years to download in this run)
+Progress = Callable[[int, int, int], None]
+
+
 class NoUpstreamRows(RuntimeError):
     """WRDS returned nothing for a dataset: refuse to publish an empty version."""
 
@@ -128,14 +132,15 @@ class WrdsSyncManager:
         root = self.sync_root or ck.sync_root()
         return ck.Checkpoint(query.dataset, ck.new_run_id(), query.query_hash, first, last, root=root)
 
-    def _download(self, query: DatasetQuery, ckpt: ck.Checkpoint, progress: Callable[[int], None] | None) -> None:
-        for year in ckpt.pending_years():
+    def _download(self, query: DatasetQuery, ckpt: ck.Checkpoint, progress: Progress | None) -> None:
+        pending = ckpt.pending_years()
+        for index, year in enumerate(pending, start=1):
             frame = fetch(self.runner, query, dt.date(year, 1, 1), dt.date(year, 12, 31))
             atomic_write(ckpt.chunk_path(year), frame.write_parquet)
             ckpt.record_chunk(year, frame.height)
             logger.info("%s: year %d saved (%d rows).", query.dataset, year, frame.height)
             if progress is not None:
-                progress(year)
+                progress(year, index, len(pending))
             if self.on_chunk is not None:
                 self.on_chunk(year, frame.height)
 
@@ -145,7 +150,7 @@ class WrdsSyncManager:
         *,
         start_year: int | None = None,
         end_year: int | None = None,
-        progress: Callable[[int], None] | None = None,
+        progress: Progress | None = None,
     ) -> SyncOutcome:
         """Download ``dataset`` year by year (resuming an unfinished run of the same query) and publish it."""
         query = dataset_query(dataset)

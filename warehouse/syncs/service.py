@@ -17,7 +17,7 @@ from warehouse.sources.sink import Sink, default_publisher
 from warehouse.sources.wrds.client import get_client
 from warehouse.sources.wrds.queries import DATASETS, dataset_query
 from warehouse.syncs import checkpoint as ck
-from warehouse.syncs.manager import QueryRunner, SyncOutcome, WrdsSyncManager
+from warehouse.syncs.manager import Progress, QueryRunner, SyncOutcome, WrdsSyncManager
 from warehouse.syncs.records import OrmRecorder
 
 logger = logging.getLogger("quantdesk.syncs")
@@ -51,7 +51,7 @@ def wrds_sync_run(
     end_year: int | None = None,
     sink: Sink | None = None,
     runner: QueryRunner | None = None,
-    progress: Callable[[str], Callable[[int], None] | None] | None = None,
+    progress: Callable[[str], Progress | None] | None = None,
 ) -> tuple[list[SyncOutcome], dict[str, str]]:
     """Run ``mode`` ("full"/"incremental") for each dataset. Returns (outcomes, failures by dataset).
 
@@ -85,8 +85,8 @@ def wrds_sync_status(*, sink: Sink | None = None) -> list[DatasetStatus]:
     sink = sink or default_publisher()
     statuses = []
     for name in DATASETS:
-        current = sink.read_current(name)
         column = dataset_query(name).date_column
+        current = sink.read_current(name)
         watermark = None if current is None or current.height == 0 else current.select(pl.col(column).max()).item()
         statuses.append(
             DatasetStatus(

@@ -161,7 +161,9 @@ def command_settings(settings, wrds_db, tmp_path):
 @pytest.mark.django_db
 def test_wrds_sync_command_full_incremental_and_status(command_settings, wrds_frames, capsys) -> None:
     call_command("wrds_sync", "--full", "--dataset", "crsp_monthly", "--dataset", "ff_factors")
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
+    assert "crsp_monthly (years): 100%" in captured.err and "4/4" in captured.err  # tqdm, one step per year
     assert f"crsp_monthly: full sync ok — {wrds_frames['crsp_monthly'].height} rows, version v0001" in out
     assert "Summary: 2 succeeded, 0 failed." in out
     call_command("wrds_sync", "--incremental", "--dataset", "crsp_monthly")

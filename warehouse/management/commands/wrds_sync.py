@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from quant.locks import LockBusy, force_unlock
 from warehouse.sources.wrds.client import WrdsConnectionError
 from warehouse.sources.wrds.queries import DATASETS
+from warehouse.syncs.manager import Progress
 from warehouse.syncs.service import resolve_datasets, warehouse_lock_holder, wrds_sync_run, wrds_sync_status
 
 
@@ -38,10 +37,16 @@ class Command(BaseCommand):
         mode = "full" if opts["full"] else "incremental"
         bars: list[tqdm] = []
 
-        def progress(name: str) -> Callable[[int], None]:
+        def progress(name: str) -> Progress:
             bar = tqdm(desc=f"{name} (years)", unit="year", file=self.stderr._out, leave=True)
             bars.append(bar)
-            return lambda year: (bar.set_postfix_str(str(year)), bar.update(1))[-1]
+
+            def update(year: int, done: int, total: int) -> None:
+                bar.total = total
+                bar.set_postfix_str(str(year))
+                bar.update(1)
+
+            return update
 
         try:
             outcomes, failures = wrds_sync_run(
