@@ -158,13 +158,31 @@ def _own_frames(seed: int = 7) -> dict[str, pl.DataFrame]:
 
 
 def source_frames() -> dict[str, pl.DataFrame]:
-    """Warehouse-shaped source data: the demo generator's if installed, else this module's own."""
+    """This module's deterministic warehouse-shaped source data (tests assert on its exact values)."""
+    return _own_frames()
+
+
+def demo_frames() -> dict[str, pl.DataFrame] | None:
+    """The demo generator's datasets (SCHEMAS.md shapes) when ``warehouse.sources.demo`` is installed."""
     try:
         from warehouse.sources.demo import DemoConfig, generate
     except ImportError:
-        return _own_frames()
+        return None
     out = generate(DemoConfig(stocks=6, years=2, seed=7)).datasets
     return {name: out[name] for name in _own_frames() if name in out}
+
+
+def expected_after_sync(frames: dict[str, pl.DataFrame], dataset: str, key: tuple[str, ...]) -> pl.DataFrame:
+    """What a sync must return for ``dataset`` given the frames that were loaded: WRDS keeps one current
+    GICS sector per company (``comp.company``) and the sync keeps primary LU/LC links only."""
+    frame = frames[dataset]
+    if dataset == "compustat_annual":
+        company = frame.sort("datadate").group_by("gvkey").agg(pl.col("gsector").last())
+        frame = frame.drop("gsector").join(company, on="gvkey", how="left").select(frames[dataset].columns)
+    if dataset == "ccm_link":
+        primary = pl.col("linktype").is_in(["LU", "LC"]) & pl.col("linkprim").is_in(["P", "C"])
+        frame = frame.filter(primary, pl.col("lpermno").is_not_null())
+    return frame.sort(list(key), nulls_last=True)
 
 
 def _rows(frame: pl.DataFrame) -> list[tuple]:
@@ -192,7 +210,8 @@ def load_wrds(dsn: str, frames: dict[str, pl.DataFrame]) -> None:
         still_active = active.with_columns(dlstdt=pl.lit(dt.date(2021, 12, 31)), dlstcd=pl.lit(100), dlret=pl.lit(None))
         _insert(cur, "crsp.dsedelist", pl.concat([frames["crsp_delist"], still_active], how="diagonal_relaxed"))
         ann = frames["compustat_annual"]
-        company = ann.group_by("gvkey").agg(pl.col("gsector").last()).with_columns(conm=pl.lit("CO") + pl.col("gvkey"))
+        company = ann.sort("datadate").group_by("gvkey").agg(pl.col("gsector").last())
+        company = company.with_columns(conm=pl.lit("CO") + pl.col("gvkey"))
         _insert(cur, "comp.company", company.sort("gvkey"))
         std = {"indfmt": "INDL", "datafmt": "STD", "popsrc": "D", "consol": "C"}
         annual = ann.drop("gsector").with_columns(**{k: pl.lit(v) for k, v in std.items()})

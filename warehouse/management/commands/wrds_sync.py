@@ -57,6 +57,10 @@ class Command(BaseCommand):
             raise CommandError(f"Refused: {exc}") from exc
         except WrdsConnectionError as exc:
             raise CommandError(str(exc)) from exc
+        except KeyboardInterrupt as exc:
+            raise CommandError(
+                "Interrupted. The checkpoint keeps every completed year: run the same command again to resume."
+            ) from exc
         finally:
             for bar in bars:
                 bar.close()
