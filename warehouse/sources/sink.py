@@ -64,7 +64,7 @@ class WarehouseSink:
         publish_fn: Callable[..., Any] | None = None,
         read_fn: Callable[[str], pl.DataFrame | pl.LazyFrame | None] | None = None,
     ) -> None:
-        self._publish_fn = publish_fn or _import("warehouse.publish", "publish_dataset")
+        self._publish_fn = publish_fn
         self._read_fn = read_fn
 
     def publish(
@@ -77,7 +77,8 @@ class WarehouseSink:
         writer: str,
         expected_rows: int | None,
     ) -> str:
-        result = self._publish_fn(
+        publish = self._publish_fn or _import("warehouse.publish", "publish_dataset")
+        result = publish(
             dataset, frame, source=source, query_hash=query_hash, writer=writer, expected_rows=expected_rows
         )
         return str(getattr(result, "version", result))
@@ -99,4 +100,6 @@ def default_publisher() -> Sink:
         if not isinstance(sink, Sink):
             raise ImproperlyConfigured(f"WAREHOUSE_SINK={factory_path!r} did not return a Sink.")
         return sink
-    return WarehouseSink()
+    sink = WarehouseSink()
+    _import("warehouse.publish", "publish_dataset")  # fail early, with the message, when storage is missing
+    return sink

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from quant.locks import LockBusy, force_unlock
-from warehouse.sources.wrds.client import WrdsConnectionError
 from warehouse.sources.wrds.queries import DATASETS
 from warehouse.syncs.manager import Progress
 from warehouse.syncs.service import resolve_datasets, warehouse_lock_holder, wrds_sync_run, wrds_sync_status
@@ -27,6 +27,12 @@ class Command(BaseCommand):
         parser.add_argument("--end-year", type=int, default=None)
 
     def handle(self, *args: object, **opts: object) -> None:
+        try:
+            self._handle(**opts)
+        except ImproperlyConfigured as exc:  # credentials, storage layer or settings missing
+            raise CommandError(str(exc)) from exc
+
+    def _handle(self, **opts: object) -> None:
         if opts["status"]:
             return self._status()
         if opts["force_unlock"]:
@@ -55,8 +61,6 @@ class Command(BaseCommand):
             )  # fmt: skip
         except LockBusy as exc:
             raise CommandError(f"Refused: {exc}") from exc
-        except WrdsConnectionError as exc:
-            raise CommandError(str(exc)) from exc
         except KeyboardInterrupt as exc:
             raise CommandError(
                 "Interrupted. The checkpoint keeps every completed year: run the same command again to resume."
@@ -75,11 +79,12 @@ class Command(BaseCommand):
             raise CommandError(f"{len(failures)} dataset(s) failed: {', '.join(failures)}.")
 
     def _status(self) -> None:
+        statuses = wrds_sync_status()
         holder = warehouse_lock_holder()
         self.stdout.write(f"warehouse lock: {holder.describe() if holder else 'free'}")
         header = f"{'dataset':<22}{'watermark':<12}{'rows':>10}  {'last run':<44}checkpoint"
         self.stdout.write(header)
-        for s in wrds_sync_status():
+        for s in statuses:
             run = s.last_run
             last = f"{run.mode} {run.status} {run.started:%Y-%m-%d %H:%M}" if run else "never"
             ck = s.checkpoint
