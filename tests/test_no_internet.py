@@ -19,28 +19,29 @@ from tests.support import no_network
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.allow_blocked_network
 def test_connect_to_a_public_address_is_blocked() -> None:
     with pytest.raises(no_network.NetworkBlocked), socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.connect(("93.184.216.34", 80))
     assert no_network.blocked_attempts() == ["'93.184.216.34'"]
+    no_network.forget_attempts()
 
 
-@pytest.mark.allow_blocked_network
 def test_create_connection_and_dns_are_blocked() -> None:
     with pytest.raises(no_network.NetworkBlocked):
         socket.create_connection(("8.8.8.8", 53), timeout=1)
     with pytest.raises(no_network.NetworkBlocked):
         socket.getaddrinfo("mba.tuck.dartmouth.edu", 80)
+    assert no_network.blocked_attempts() == ["'8.8.8.8'", "'mba.tuck.dartmouth.edu' (DNS)"]
+    no_network.forget_attempts()
 
 
-@pytest.mark.allow_blocked_network
 def test_http_libraries_fail_instead_of_reaching_the_internet() -> None:
     with pytest.raises(requests.ConnectionError):
         requests.get("https://query1.finance.yahoo.com/v8/finance/chart/AAPL", timeout=2)
     with pytest.raises(OSError):
         urllib.request.urlopen("http://mba.tuck.dartmouth.edu/pages/faculty/ken.french/", timeout=2)
     assert any("yahoo" in a for a in no_network.blocked_attempts())
+    no_network.forget_attempts()
 
 
 def test_a_swallowed_attempt_still_fails_the_test(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ import psycopg2.errors
 import sqlalchemy.exc
 
 from quant.io import atomic_write
-from quant.locks import LockBusy, domain_lock
+from quant.locks import LockBusy, LockHandle, domain_lock
 from warehouse.sources.sink import Sink
 from warehouse.sources.wrds.convert import SchemaDrift, to_schema
 from warehouse.sources.wrds.queries import DatasetQuery, dataset_query
@@ -132,12 +132,13 @@ class WrdsSyncManager:
         root = self.sync_root or ck.sync_root()
         return ck.Checkpoint(query.dataset, ck.new_run_id(), query.query_hash, first, last, root=root)
 
-    def _download(self, query: DatasetQuery, ckpt: ck.Checkpoint, progress: Progress | None) -> None:
+    def _download(self, query: DatasetQuery, ckpt: ck.Checkpoint, progress: Progress | None, lock: LockHandle) -> None:
         pending = ckpt.pending_years()
         for index, year in enumerate(pending, start=1):
             frame = fetch(self.runner, query, dt.date(year, 1, 1), dt.date(year, 12, 31))
             atomic_write(ckpt.chunk_path(year), frame.write_parquet)
             ckpt.record_chunk(year, frame.height)
+            lock.refresh()  # a full CRSP download can outlast the lock's 4-hour expiry
             logger.info("%s: year %d saved (%d rows).", query.dataset, year, frame.height)
             if progress is not None:
                 progress(year, index, len(pending))
@@ -157,7 +158,7 @@ class WrdsSyncManager:
         run = self.recorder.start(dataset=dataset, source=SOURCE, mode="full", query_hash=query.query_hash)
         ckpt: ck.Checkpoint | None = None
         try:
-            with domain_lock("warehouse", writer=f"{self.writer}:{dataset}", directory=self.lock_dir):
+            with domain_lock("warehouse", writer=f"{self.writer}:{dataset}", directory=self.lock_dir) as lock:
                 ckpt = ck.find_resumable(dataset, query.query_hash, root=self.sync_root)
                 if ckpt is not None and start_year is not None and ckpt.start_year != start_year:
                     ckpt = None  # a different range was asked for: start over
@@ -167,7 +168,7 @@ class WrdsSyncManager:
                 resumed = [y for y in ckpt.years() if ckpt.done(y)]
                 if resumed:
                     logger.info("%s: resuming run %s after years %s.", dataset, ckpt.run_id, resumed)
-                self._download(query, ckpt, progress)
+                self._download(query, ckpt, progress, lock)
                 ckpt.state = ck.PUBLISHING
                 ckpt.save()
             frame = pl.concat([pl.read_parquet(ckpt.chunk_path(y)) for y in ckpt.years()], how="vertical")

@@ -16,7 +16,7 @@ import wrds.sql
 from tests.support import wrds_standin
 from tests.warehouse.sources.conftest import standin_config
 from warehouse.sources.limits import RateLimiter, RetryPolicy, with_retries
-from warehouse.sources.wrds.client import WrdsClient, WrdsConfig, WrdsConnectionError
+from warehouse.sources.wrds.client import WrdsClient, WrdsConfig, WrdsConnectionError, close_all, get_client
 from warehouse.sources.wrds.convert import to_schema
 from warehouse.sources.wrds.queries import dataset_query
 
@@ -166,3 +166,18 @@ def test_client_reconnects_after_the_server_drops_the_connection(wrds_db: str, w
     finally:
         client.close()
     assert new_pid != pid
+
+
+def test_one_pooled_client_per_configuration(wrds_db: str) -> None:
+    close_all()
+    config = standin_config(wrds_db)
+    first = get_client(config)
+    try:
+        assert get_client(config) is first
+        first.raw_sql("select 1 as one")
+        engine = first.connection.engine
+        first.raw_sql("select 2 as two")
+        assert first.connection.engine is engine  # the same engine serves every query
+        assert get_client(standin_config(wrds_db, queries_per_minute=5)) is not first
+    finally:
+        close_all()

@@ -14,7 +14,7 @@ import psycopg2
 import pytest
 from django.core.management import CommandError, call_command
 
-from quant.locks import LockBusy, domain_lock
+from quant.locks import LockBusy, domain_lock, read_lock
 from tests.support import wrds_standin
 from tests.support.parquet_sink import ParquetSink
 from tests.warehouse.sources.conftest import standin_config
@@ -97,8 +97,16 @@ def test_filters_drop_nonstandard_compustat_rows_active_delistings_and_bad_links
 
 def test_full_sync_by_year_checkpoints_each_year_then_cleans_up(wrds_client, wrds_frames, sink, tmp_path) -> None:
     seen: list[tuple[int, int]] = []
-    manager = make_manager(wrds_client, sink, tmp_path, on_chunk=lambda y, n: seen.append((y, n)))
+    expiries: list[str] = []
+
+    def on_chunk(year: int, rows: int) -> None:
+        seen.append((year, rows))
+        expiries.append(read_lock("warehouse", directory=tmp_path / "locks").expires)
+
+    manager = make_manager(wrds_client, sink, tmp_path, on_chunk=on_chunk)
     outcome = manager.full("crsp_daily", start_year=2019)
+    assert expiries == sorted(set(expiries))  # the lock is refreshed after every year
+    assert read_lock("warehouse", directory=tmp_path / "locks") is None  # and released at the end
     assert [y for y, _ in seen] == [2019, 2020, 2021] and outcome.years == [2019, 2020, 2021]
     want = wrds_frames["crsp_daily"].filter(pl.col("date").dt.year() >= 2019)
     assert sum(n for _, n in seen) == want.height == outcome.rows
