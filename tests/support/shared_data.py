@@ -1,4 +1,8 @@
-"""Locate the shared real reference data (/work/shared/data) from a worktree or a clone."""
+"""Locate the shared real reference data (/work/shared/data) used by tests.
+
+Order: env ``QUANTDESK_SHARED_DATA``; ``<repo root>/../shared/data``; ``/work/shared/data``.
+Tests call :func:`require_shared_file` so a clone without the folder skips with a clear reason.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +12,26 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+FALLBACK = Path("/work/shared/data")
 
 
 def shared_data_dir() -> Path | None:
-    """QUANTDESK_SHARED_DATA, else <repo>/../shared/data, else /work/shared/data; None if none exists."""
-    candidates = [os.environ.get("QUANTDESK_SHARED_DATA"), REPO_ROOT.parent / "shared" / "data", "/work/shared/data"]
+    """The shared data folder, or None when it is absent."""
+    env = os.environ.get("QUANTDESK_SHARED_DATA")
+    candidates = [Path(env)] if env else []
+    candidates += [REPO_ROOT.parent / "shared" / "data", FALLBACK]
     for candidate in candidates:
-        if candidate and Path(candidate).is_dir():
-            return Path(candidate)
+        if candidate.is_dir():
+            return candidate
     return None
 
 
-def require_shared_data(*parts: str) -> Path:
-    """The path under the shared data directory, or skip the test with the reason."""
+def require_shared_file(*parts: str) -> Path:
+    """Path of a shared data file; skips the calling test when it is missing."""
     base = shared_data_dir()
     if base is None:
-        pytest.skip("shared reference data not found (set QUANTDESK_SHARED_DATA to the shared/data folder)")
+        pytest.skip("shared reference data folder (../shared/data) is absent")
     path = base.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared reference file missing: {path}")
+    if not path.is_file():
+        pytest.skip(f"shared reference file {path} is absent")
     return path

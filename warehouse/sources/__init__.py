@@ -1,1 +1,1 @@
-"""External data sources feeding the warehouse (WRDS, Ken French, yfinance, demo)."""
+"""Data sources feeding the warehouse (parsers and sync clients)."""

@@ -16,7 +16,7 @@ from pandas_datareader._utils import RemoteDataError
 from werkzeug.wrappers import Response
 
 from tests.support.parquet_sink import ParquetSink
-from tests.support.shared_data import require_shared_data
+from tests.support.shared_data import require_shared_file
 from warehouse.models_sync import SyncRun
 from warehouse.sources.kenfrench import FILES, french_import, french_sync
 
@@ -60,7 +60,9 @@ def value(token: str) -> float | None:
 
 @pytest.fixture(scope="module")
 def french_dir() -> Path:
-    return require_shared_data("french")
+    for file in SHARED_FILES.values():
+        require_shared_file("french", file)  # skips, naming the file, when the shared data is absent
+    return require_shared_file("french", SHARED_FILES["F-F_Research_Data_Factors"]).parent
 
 
 @pytest.fixture(scope="module")
