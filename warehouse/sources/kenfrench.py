@@ -1,39 +1,32 @@
-"""Ken French Data Library → ``ff_factors`` and ``ff_industries`` (SCHEMAS.md), through pandas-datareader.
+"""Ken French Data Library → ``ff_factors`` and ``ff_industries`` (SCHEMAS.md).
 
-`french_sync` downloads the zipped CSVs with ``pandas_datareader.famafrench.FamaFrenchReader`` (base
-URL: the module constant ``pandas_datareader.famafrench._URL``); `french_import` reads the same files
-downloaded by hand (a directory of ``.CSV``/``.zip`` files or one ``.zip``) with the same parser, so
-both paths give identical frames. Values arrive in percent and are stored as decimals; -99.99 and
--999 (French's missing markers) become null. Monthly rows are dated on the month's last NYSE session.
+`french_sync` downloads the zipped CSVs with pandas-datareader's ``FamaFrenchReader`` (base URL: the
+module constant ``pandas_datareader.famafrench._URL``; ``retry_count``, ``pause``, ``session``);
+`french_import` reads files downloaded by hand (a directory of ``.CSV``/``.zip`` files, or one file).
+Both parse with `warehouse.sources.french` (the project's one Ken French parser), so both paths give
+identical frames: percent → decimal, -99.99/-999 → null, monthly rows on the month's last NYSE session.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import io
 import json
 import logging
-import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
 import polars as pl
 from pandas_datareader.famafrench import FamaFrenchReader
 
-from quant.calendars import month_ends
+from warehouse.sources.french import FrenchBlock, parse_french_text, read_french, to_ff_factors, to_ff_industries
 from warehouse.sources.sink import Sink
 
 logger = logging.getLogger("quantdesk.sources.kenfrench")
 
 SOURCE = "kenfrench"
 EARLIEST = "1900-01-01"
-MISSING = (-99.99, -999.0)
-FACTOR_COLUMNS = {"Mkt-RF": "mktrf", "SMB": "smb", "HML": "hml", "RMW": "rmw", "CMA": "cma", "RF": "rf", "Mom": "umd"}
-FF_COLUMNS = ("mktrf", "smb", "hml", "rmw", "cma", "umd", "rf")
+FREQUENCIES = ("daily", "monthly")
 # file name on the French site -> (kind, frequency, industry scheme)
 FILES: dict[str, tuple[str, str, int | None]] = {
     "F-F_Research_Data_Factors": ("three", "monthly", None),
@@ -62,124 +55,43 @@ class FrenchResult:
 
 
 class _Reader(FamaFrenchReader):
-    """FamaFrenchReader that normalises line endings to CRLF before its blank-line block split (copies
-    of the CSVs that went through git or an editor often have LF only, which would merge all blocks)."""
+    """pandas-datareader's downloader (URL from ``famafrench._URL``, ``retry_count``, ``pause``,
+    ``session``) returning the file's text; the parsing is `warehouse.sources.french`'s."""
 
-    def _read_zipfile(self, url: str) -> str:
-        return re.sub(r"\r?\n", "\r\n", self._raw_text(url))
-
-    def _raw_text(self, url: str) -> str:
-        return super()._read_zipfile(url)
-
-
-class _LocalFrenchReader(_Reader):
-    """The same parsing over a file on disk (CSV, or a zip holding the CSV) instead of a download."""
-
-    def __init__(self, path: Path, **kwargs: object) -> None:
-        super().__init__(path.name.split(".")[0].removesuffix("_CSV"), start=EARLIEST, **kwargs)
-        self.path = path
-
-    def _raw_text(self, url: str) -> str:
-        raw = self.path.read_bytes()
-        if zipfile.is_zipfile(io.BytesIO(raw)):
-            with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-                raw = zf.read(zf.namelist()[0])
-        return raw.decode("utf-8", "ignore")
+    def read_text(self) -> str:
+        try:
+            return self._read_zipfile(self.url)
+        finally:
+            self.close()
 
 
-def _titles(descr: str) -> dict[int, str]:
-    """Block number -> title, from the reader's DESCR ("  0 : Average Value Weighted Returns -- Monthly (..)")."""
-    titles = {}
-    for line in descr.splitlines():
-        head, _, rest = line.partition(" : ")
-        if head.strip().isdigit():
-            titles[int(head)] = rest.rsplit(" (", 1)[0].strip()
-    return titles
-
-
-def _dates(index: pd.PeriodIndex, frequency: str) -> pl.Series:
-    if frequency == "daily":
-        return pl.Series("date", index.to_timestamp().to_numpy()).cast(pl.Date)
-    months = pl.DataFrame({"year": index.year.to_numpy(), "month": index.month.to_numpy()}).cast(pl.Int32)
-    first = dt.date(int(months["year"][0]), int(months["month"][0]), 1)
-    last = dt.date(int(months["year"][-1]), int(months["month"][-1]), 28) + dt.timedelta(days=4)
-    ends = month_ends(first, last).to_frame("session")
-    ends = ends.with_columns(year=pl.col("session").dt.year(), month=pl.col("session").dt.month().cast(pl.Int32))
-    # Months beyond the calendar's range fall back to the month's last weekday.
-    weekday_end = pl.date(pl.col("year"), pl.col("month"), 1).dt.month_end()
-    weekday_end = pl.when(weekday_end.dt.weekday() > 5).then(weekday_end.dt.offset_by("-1d")).otherwise(weekday_end)
-    weekday_end = pl.when(weekday_end.dt.weekday() > 5).then(weekday_end.dt.offset_by("-1d")).otherwise(weekday_end)
-    joined = months.join(ends, on=["year", "month"], how="left", maintain_order="left")
-    return joined.select(pl.coalesce("session", weekday_end).alias("date")).to_series()
-
-
-def _decimal(frame: pd.DataFrame) -> pd.DataFrame:
-    values = frame.astype(float)
-    return (values.mask(values.isin(MISSING)) / 100.0).round(10)
-
-
-def _block(datasets: dict, number: int, frequency: str) -> pl.DataFrame:
-    block = datasets[number]
-    block.columns = [str(c).strip() for c in block.columns]
-    values = _decimal(block)
-    frame = pl.from_pandas(values.reset_index(drop=True))
-    return frame.with_columns(_dates(block.index, frequency))
-
-
-def _factor_frame(parts: list[tuple[str, str, pl.DataFrame]]) -> pl.DataFrame:
-    """Outer-join the factor files per frequency; the highest-priority file supplies shared columns."""
-    frames = []
-    for frequency in ("daily", "monthly"):
-        merged: pl.DataFrame | None = None
-        for _kind, _, frame in sorted((p for p in parts if p[1] == frequency), key=lambda p: PRIORITY[p[0]]):
-            frame = frame.rename({c: FACTOR_COLUMNS[c] for c in frame.columns if c in FACTOR_COLUMNS})
-            if merged is None:
-                merged = frame
-                continue
-            new = [c for c in frame.columns if c not in merged.columns]
-            merged = merged.join(frame.select(["date", *new]), on="date", how="full", coalesce=True)
-        if merged is not None:
-            frames.append(merged.with_columns(frequency=pl.lit(frequency)))
-    if not frames:
-        return pl.DataFrame()
-    out = pl.concat(frames, how="diagonal_relaxed")
-    missing = [pl.lit(None, dtype=pl.Float64).alias(c) for c in FF_COLUMNS if c not in out.columns]
-    out = out.with_columns(missing).select(["frequency", "date", *FF_COLUMNS])
-    return out.with_columns(pl.col(c).cast(pl.Float64) for c in FF_COLUMNS).sort("frequency", "date")
-
-
-def _industry_frame(datasets: dict, scheme: int, frequency: str) -> pl.DataFrame:
-    frames = []
-    for number, title in _titles(datasets["DESCR"]).items():
-        lowered = title.lower()
-        if "average" not in lowered or "weighted returns" not in lowered or "annual" in lowered:
-            continue
-        weighting = "value" if "value weighted" in lowered else "equal"
-        wide = _block(datasets, number, frequency)
-        long = wide.unpivot(index="date", variable_name="industry", value_name="ret")
-        frames.append(long.with_columns(frequency=pl.lit(frequency), scheme=pl.lit(scheme, dtype=pl.Int64),
-                                        weighting=pl.lit(weighting)))  # fmt: skip
-    return pl.concat(frames).select("frequency", "scheme", "weighting", "date", "industry", "ret")
-
-
-def frames_from_readers(readers: Iterable[tuple[str, FamaFrenchReader]]) -> dict[str, pl.DataFrame]:
-    """Read each file and build ``ff_factors`` / ``ff_industries`` (only those the files allow)."""
-    factor_parts: list[tuple[str, str, pl.DataFrame]] = []
-    industries: list[pl.DataFrame] = []
-    for name, reader in readers:
-        kind, frequency, scheme = FILES[name]
-        datasets = reader.read()
+def frames_from_blocks(files: Iterable[tuple[str, list[FrenchBlock]]]) -> dict[str, pl.DataFrame]:
+    """Build ``ff_factors`` / ``ff_industries`` from the parsed blocks of each named file (only those
+    the files allow). Factor columns come from the highest-priority file that publishes them."""
+    factor_files: list[tuple[int, list[FrenchBlock]]] = []
+    industry_blocks: list[FrenchBlock] = []
+    for name, blocks in files:
+        kind, _, _ = FILES[name]
         if kind == "industry":
-            industries.append(_industry_frame(datasets, scheme or 0, frequency))
+            industry_blocks += blocks
         else:
-            factor_parts.append((kind, frequency, _block(datasets, 0, frequency)))
-        logger.info("Ken French %s read (%s).", name, ", ".join(_titles(datasets["DESCR"]).values()))
-    out = {}
-    if factor_parts:
-        out["ff_factors"] = _factor_frame(factor_parts)
+            factor_files.append((PRIORITY[kind], blocks))
+    factor_blocks = [b for _, blocks in sorted(factor_files, key=lambda f: f[0]) for b in blocks]
+    out: dict[str, pl.DataFrame] = {}
+    factors = [
+        to_ff_factors(factor_blocks, frequency=freq)
+        for freq in FREQUENCIES
+        if any(b.frequency == freq and b.percent for b in factor_blocks)
+    ]
+    if factors:
+        out["ff_factors"] = pl.concat(factors).sort("frequency", "date")
+    industries = [
+        to_ff_industries(industry_blocks, frequency=freq)
+        for freq in FREQUENCIES
+        if any(b.frequency == freq for b in industry_blocks)
+    ]
     if industries:
-        keys = ["frequency", "scheme", "weighting", "date", "industry"]
-        out["ff_industries"] = pl.concat(industries).sort(keys)
+        out["ff_industries"] = pl.concat(industries).sort("frequency", "scheme", "weighting", "date", "industry")
     return out
 
 
@@ -201,9 +113,13 @@ def french_sync(
     unknown = [n for n in names if n not in FILES]
     if unknown:
         raise ValueError(f"Unknown Ken French file(s) {', '.join(unknown)}; known: {', '.join(FILES)}.")
-    readers = ((n, _Reader(n, start=EARLIEST, retry_count=retry_count, pause=pause, session=session))
-               for n in names)  # fmt: skip
-    return _publish(frames_from_readers(readers), sink, writer)
+    parsed = []
+    for name in names:
+        reader = _Reader(name, start=EARLIEST, retry_count=retry_count, pause=pause, session=session)
+        blocks = parse_french_text(reader.read_text(), source=name)
+        logger.info("Ken French %s: %d block(s) (%s).", name, len(blocks), ", ".join(b.title or "-" for b in blocks))
+        parsed.append((name, blocks))
+    return _publish(frames_from_blocks(parsed), sink, writer)
 
 
 def local_files(path: Path) -> dict[str, Path]:
@@ -225,4 +141,4 @@ def french_import(sink: Sink, path: Path, *, writer: str = "french_import") -> l
     found = local_files(path)
     if not found:
         raise ValueError(f"No Ken French files found in {path} (expected names like {', '.join(list(FILES)[:2])}).")
-    return _publish(frames_from_readers((n, _LocalFrenchReader(p)) for n, p in found.items()), sink, writer)
+    return _publish(frames_from_blocks((n, read_french(p)) for n, p in found.items()), sink, writer)
