@@ -189,9 +189,11 @@ class WrdsSyncManager:
                                  checkpoint=str(ckpt.path) if ckpt else "")  # fmt: skip
             raise
         except Exception as exc:
-            if ckpt is not None and ckpt.state == ck.PUBLISHING and isinstance(exc, SchemaDrift | ValueError):
+            if ckpt is not None and ckpt.state == ck.PUBLISHING and not isinstance(exc, OSError):
+                # The downloaded data was rejected (duplicate keys, the warehouse's validation): never
+                # resume from these chunks; the next run downloads afresh. I/O errors stay resumable.
                 ckpt.state, ckpt.error = ck.FAILED, str(exc)
-                ckpt.save()  # the chunks are bad data: never resume from them
+                ckpt.save()
             self.recorder.finish(run, status="failed", error=f"{type(exc).__name__}: {exc}",
                                  checkpoint=str(ckpt.path) if ckpt else "")  # fmt: skip
             raise

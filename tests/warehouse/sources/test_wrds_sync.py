@@ -239,3 +239,32 @@ def test_unknown_dataset_and_missing_selection_are_clear_errors(command_settings
         call_command("wrds_sync", "--full")
     with pytest.raises(CommandError, match="invalid choice"):
         call_command("wrds_sync", "--full", "--dataset", "crsp_hourly")
+
+
+class RejectingSink(ParquetSink):
+    """The warehouse's validation rejects the first publish (as ValidationFailed would)."""
+
+    rejections = 1
+
+    def publish(self, dataset, frame, **kwargs):  # type: ignore[no-untyped-def]
+        if self.rejections:
+            self.rejections -= 1
+            raise ValueError(f"validation failed for {dataset}: ret out of range")
+        return super().publish(dataset, frame, **kwargs)
+
+
+@pytest.mark.django_db
+def test_rejected_publish_marks_the_checkpoint_failed_and_the_next_run_starts_over(wrds_client, tmp_path):
+    sink = RejectingSink(tmp_path / "warehouse")
+    manager = make_manager(wrds_client, sink, tmp_path, recorder=OrmRecorder())
+    with pytest.raises(ValueError, match="validation failed"):
+        manager.full("crsp_monthly")
+    (failed,) = ck.checkpoints("crsp_monthly", root=tmp_path / "_sync")
+    assert failed.state == ck.FAILED and "ret out of range" in failed.error
+    run = SyncRun.objects.get()
+    assert run.status == "failed" and run.version == "" and "validation failed" in run.error
+    before = wrds_client.queries
+    outcome = manager.full("crsp_monthly")
+    assert outcome.resumed_years == [] and outcome.run_id != failed.run_id
+    assert wrds_client.queries - before == 1 + 4  # a fresh plan (bounds query) and all four years
+    assert outcome.version == "v0001"
