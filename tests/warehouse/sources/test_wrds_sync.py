@@ -268,3 +268,21 @@ def test_rejected_publish_marks_the_checkpoint_failed_and_the_next_run_starts_ov
     assert outcome.resumed_years == [] and outcome.run_id != failed.run_id
     assert wrds_client.queries - before == 1 + 4  # a fresh plan (bounds query) and all four years
     assert outcome.version == "v0001"
+
+
+def test_a_fiscal_year_change_duplicate_keeps_the_later_fiscal_labelling(fresh_wrds_db, wrds_frames, sink, tmp_path):
+    with psycopg2.connect(wrds_standin.dsn(fresh_wrds_db)) as conn, conn.cursor() as cur:
+        # the same quarter-end reported again under the previous fiscal year's labelling
+        cur.execute(
+            "insert into comp.fundq (gvkey, datadate, fyearq, fqtr, indfmt, consol, popsrc, datafmt, rdq, atq) "
+            "values ('001002', '2020-06-30', 2019, 4, 'INDL', 'C', 'D', 'STD', '2020-08-01', 1.0)"
+        )
+    client = WrdsClient(standin_config(fresh_wrds_db))
+    try:
+        make_manager(client, sink, tmp_path).full("compustat_quarterly")
+    finally:
+        client.close()
+    got = sink.read_current("compustat_quarterly")
+    assert got.equals(expected(wrds_frames, "compustat_quarterly"))
+    row = got.filter(pl.col("gvkey") == "001002", pl.col("datadate") == dt.date(2020, 6, 30))
+    assert row.select("fyearq", "fqtr").rows() == [(2020, 2)]

@@ -79,20 +79,24 @@ select permno, dlstdt, dlstcd, dlret
 from crsp.dsedelist
 where dlstcd <> 100 and dlstdt between %(start)s and %(end)s
 order by permno""",
+    # A fiscal-year-end change can leave two filtered rows on one (gvkey, datadate): keep the one with
+    # the later fiscal labelling, so the key is unique and the choice deterministic.
     "compustat_annual": f"""
-select f.gvkey, f.datadate, f.fyear, f.at, f.lt, f.ceq, f.seq, f.txditc, f.pstk, f.pstkrv, f.pstkl, f.ni, f.ib,
+select distinct on (f.gvkey, f.datadate)
+       f.gvkey, f.datadate, f.fyear, f.at, f.lt, f.ceq, f.seq, f.txditc, f.pstk, f.pstkrv, f.pstkl, f.ni, f.ib,
        f.sale, f.revt, f.cogs, f.xsga, f.oancf, f.csho, f.prcc_f, f.sich, c.gsector
 from comp.funda f
 left join comp.company c on c.gvkey = f.gvkey
 where f.{COMPUSTAT_FILTER.replace(" and ", " and f.")}
   and f.datadate between %(start)s and %(end)s
-order by f.gvkey, f.datadate""",
+order by f.gvkey, f.datadate, f.fyear desc nulls last""",
     "compustat_quarterly": f"""
-select gvkey, datadate, fyearq, fqtr, rdq, atq, ltq, ceqq, seqq, niq, ibq, saleq, revtq, cshoq, prccq
+select distinct on (gvkey, datadate)
+       gvkey, datadate, fyearq, fqtr, rdq, atq, ltq, ceqq, seqq, niq, ibq, saleq, revtq, cshoq, prccq
 from comp.fundq
 where {COMPUSTAT_FILTER}
   and datadate between %(start)s and %(end)s
-order by gvkey, datadate""",
+order by gvkey, datadate, fyearq desc nulls last, fqtr desc nulls last""",
     "ccm_link": """
 select gvkey, lpermno, linktype, linkprim, linkdt, linkenddt
 from crsp_a_ccm.ccmxpf_lnkhist
