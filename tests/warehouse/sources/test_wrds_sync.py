@@ -286,3 +286,36 @@ def test_a_fiscal_year_change_duplicate_keeps_the_later_fiscal_labelling(fresh_w
     assert got.equals(expected(wrds_frames, "compustat_quarterly"))
     row = got.filter(pl.col("gvkey") == "001002", pl.col("datadate") == dt.date(2020, 6, 30))
     assert row.select("fyearq", "fqtr").rows() == [(2020, 2)]
+
+
+class CtrlCAfter:
+    """A real client whose user presses Ctrl-C during the n-th query."""
+
+    def __init__(self, client: WrdsClient, n: int) -> None:
+        self.client, self.n = client, n
+
+    def raw_sql(self, sql, **kwargs):  # type: ignore[no-untyped-def]
+        self.n -= 1
+        if self.n == 0:
+            raise KeyboardInterrupt
+        return self.client.raw_sql(sql, **kwargs)
+
+
+@pytest.mark.django_db
+def test_ctrl_c_in_the_command_records_an_interrupted_run_and_resumes(command_settings, wrds_frames, monkeypatch):
+    import warehouse.syncs.service as service
+
+    real = WrdsClient(standin_config(command_settings.WRDS_DBNAME))
+    monkeypatch.setattr(service, "get_client", lambda: CtrlCAfter(real, 4))  # bounds, 2018, 2019, then Ctrl-C
+    try:
+        with pytest.raises(CommandError, match="run the same command again to resume"):
+            call_command("wrds_sync", "--full", "--dataset", "crsp_monthly")
+        interrupted = SyncRun.objects.get()
+        assert interrupted.status == "interrupted" and interrupted.checkpoint.endswith("checkpoint.json")
+        monkeypatch.setattr(service, "get_client", lambda: real)
+        call_command("wrds_sync", "--full", "--dataset", "crsp_monthly")
+    finally:
+        real.close()
+    resumed = SyncRun.objects.order_by("-started").first()
+    assert resumed.status == "succeeded" and "resumed 2 year(s)" in resumed.log
+    assert resumed.rows == wrds_frames["crsp_monthly"].height
