@@ -4,6 +4,8 @@ import pytest
 
 from tests.support import services
 
+pytest_plugins = ["tests.support.no_network"]
+
 
 @pytest.fixture
 def postgres_url() -> str:

@@ -1,4 +1,5 @@
-"""The Parquet warehouse keeps its data in files; the ORM only records who depends on which version."""
+"""The Parquet warehouse keeps its data in files; the ORM records who depends on which version,
+sync runs and provider usage."""
 
 from __future__ import annotations
 
@@ -25,3 +26,6 @@ class DatasetReference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.holder} -> {self.dataset} v{self.version}"
+
+
+from warehouse.models_sync import ProviderUsage, SyncRun  # noqa: E402,F401
