@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .config import MPY, SECTORS, STYLES, Calibration, DemoConfig, rng_for
+from .config import MPY, SECTORS, STYLES, TD, Calibration, DemoConfig, rng_for
 from .exposures import LOOKBACK, descriptors, standardize, tercile_legs
 from .factors import FactorPaths, simulate_factors, unit_t
 from .french import FACTOR_LEGS, FF10, ff10_index
@@ -178,7 +178,9 @@ class Simulation:
             + f.sectors[t0:t1][:, s.sector[act]]
             + f.styles[t0:t1] @ self.x[act].T
         )
-        eps = unit_t(self.rng, cal.t_dof_specific, (d, a)) * s.sig_d[act]
+        # specific risk shares part of the market's volatility regime (variance scales with sqrt(h/h̄))
+        regime = (f.market_var[t0:t1, None] / (cal.market_vol**2 / TD)) ** 0.25
+        eps = unit_t(self.rng, cal.t_dof_specific, (d, a)) * s.sig_d[act] * regime
         ret = np.where(traded, np.clip(systematic + eps, -0.9, 3.0), 0.0)
         eps = np.where(traded, ret - systematic, 0.0)
         divq = np.zeros((d, a))
