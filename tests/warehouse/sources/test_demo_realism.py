@@ -38,7 +38,7 @@ def test_market_is_fat_tailed_clustered_and_15_to_20_percent(demo_mid) -> None:
 def test_industry_and_style_volatilities(demo_mid) -> None:
     sectors = [f"sector_{c}" for c in ("10", "15", "20", "25", "30", "35", "40", "45", "50", "55", "60")]
     vols = [_planted(demo_mid, s).std() * np.sqrt(TD) for s in sectors]
-    assert 0.05 <= min(vols) and max(vols) <= 0.2
+    assert min(vols) >= 0.05 and max(vols) <= 0.2
     for style in ("size", "value", "momentum", "quality", "lowvol"):
         assert 0.02 <= _planted(demo_mid, style).std() * np.sqrt(TD) <= 0.10, style
     mom = _planted(demo_mid, "momentum")
