@@ -15,17 +15,17 @@ F = pl.Float64
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "crsp_daily": {"permno": pl.Int64, "date": pl.Date, "ret": F, "retx": F, "prc": F, "vol": F, "shrout": F,
                    "cfacpr": F, "cfacshr": F, "bidlo": F, "askhi": F},
-    "crsp_monthly": {"permno": pl.Int64, "date": pl.Date, "ret": F, "retx": F, "prc": F, "vol": F, "shrout": F,
+    "crsp_monthly": {"permno": pl.Int64, "date": pl.Date, "ret": F, "retx": F, "prc": F, "vol": F, "shrout": F,  # noqa: E501
                      "cfacpr": F, "cfacshr": F},
     "crsp_names": {"permno": pl.Int64, "namedt": pl.Date, "nameendt": pl.Date, "ticker": pl.Utf8,
                    "comnam": pl.Utf8, "shrcd": pl.Int64, "exchcd": pl.Int64, "siccd": pl.Int64},
     "crsp_delist": {"permno": pl.Int64, "dlstdt": pl.Date, "dlstcd": pl.Int64, "dlret": F},
     "compustat_annual": {"gvkey": pl.Utf8, "datadate": pl.Date, "fyear": pl.Int64,
-                         **{c: F for c in ("at", "lt", "ceq", "seq", "txditc", "pstk", "pstkrv", "pstkl", "ni",
+                         **{c: F for c in ("at", "lt", "ceq", "seq", "txditc", "pstk", "pstkrv", "pstkl", "ni",  # noqa: E501
                                            "ib", "sale", "revt", "cogs", "xsga", "oancf", "csho", "prcc_f")},
                          "sich": pl.Int64, "gsector": pl.Utf8},
     "compustat_quarterly": {"gvkey": pl.Utf8, "datadate": pl.Date, "fyearq": pl.Int64, "fqtr": pl.Int64,
-                            "rdq": pl.Date, **{c: F for c in ("atq", "ltq", "ceqq", "seqq", "niq", "ibq", "saleq",
+                            "rdq": pl.Date, **{c: F for c in ("atq", "ltq", "ceqq", "seqq", "niq", "ibq", "saleq",  # noqa: E501
                                                               "revtq", "cshoq", "prccq")}},
     "ccm_link": {"gvkey": pl.Utf8, "lpermno": pl.Int64, "linktype": pl.Utf8, "linkprim": pl.Utf8,
                  "linkdt": pl.Date, "linkenddt": pl.Date},

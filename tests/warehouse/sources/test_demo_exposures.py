@@ -57,7 +57,9 @@ def _raw_descriptors(out) -> pl.DataFrame:
     dates = out.planted["exposures"]["date"].unique().implode()
     rows = daily.filter(pl.col("date").is_in(dates)).sort("date")
     book = _book(out).sort("avail")
-    rows = rows.join_asof(book, left_on="date", right_on="avail", by="permno", strategy="backward")
+    rows = rows.join_asof(
+        book, left_on="date", right_on="avail", by="permno", strategy="backward", check_sortedness=False
+    )
     return rows.select(
         "date",
         "permno",
@@ -93,7 +95,7 @@ def observed(demo_mid) -> pl.DataFrame:
 def test_style_definitions_computed_from_the_data_recover_the_planted_exposures(observed, style) -> None:
     first = observed["date"].min()
     corrs = []
-    for date, frame in observed.group_by("date"):
+    for _date, frame in observed.group_by("date"):
         if style in ("momentum", "lowvol") and frame["k"].max() < LOOKBACK + 21:
             continue  # the data does not hold a full lookback yet
         x = frame[style].to_numpy().astype(float)
