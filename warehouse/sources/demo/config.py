@@ -45,20 +45,20 @@ BURN_IN_MONTHS: Final = 13  # >= 252 sessions before the first output day so 12-
 class Calibration:
     """Annualised calibration of the planted model (see docs/demo-data.md for the targets)."""
 
-    market_vol: float = 0.165
+    market_vol: float = 0.175
     market_premium: float = 0.06
-    garch_alpha: float = 0.08
-    garch_beta: float = 0.90
+    garch_alpha: float = 0.10
+    garch_beta: float = 0.88
     t_dof_factor: float = 5.0
     t_dof_specific: float = 4.0
-    sector_vol_range: tuple[float, float] = (0.10, 0.18)
+    sector_vol_range: tuple[float, float] = (0.07, 0.15)
     style_vol: tuple[float, ...] = (0.035, 0.07, 0.08, 0.045, 0.045)
     style_premium: tuple[float, ...] = (-0.01, 0.02, 0.05, 0.03, 0.01)
     crash_days: int = 15
     crash_daily_mean: float = -0.009
     years_per_crash: float = 8.0
-    beta_sd: float = 0.35
-    specific_vol_median: float = 0.28
+    beta_sd: float = 0.45
+    specific_vol_median: float = 0.265
     list_rate: float = 0.065
     delist_rate: float = 0.055
     perf_delist_share: float = 0.34
