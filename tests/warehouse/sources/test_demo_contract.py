@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from quant.calendars import sessions
+from quant.calendars import month_ends, sessions
 from warehouse.sources.demo import DATASETS, DemoConfig, generate
 
 F = pl.Float64
@@ -131,3 +131,17 @@ def test_planted_frames_have_the_documented_shape(demo_mid) -> None:
     assert len(factors) == 1 + 11 + 5
     assert p["meta"].height == 1
     assert p["specific_var"]["permno"].n_unique() == demo_mid.datasets["crsp_daily"]["permno"].n_unique()
+
+
+def test_a_mid_month_weekend_end_keeps_monthly_rows_on_month_ends() -> None:
+    out = generate(DemoConfig(stocks=60, years=2, seed=2, end=dt.date(2024, 6, 15)))  # a Saturday
+    d = out.datasets
+    assert d["crsp_daily"]["date"].max() == dt.date(2024, 6, 14)
+    assert d["crsp_daily"]["date"].min() == dt.date(2022, 6, 16)
+    complete_month_ends = set(month_ends(dt.date(2022, 6, 1), dt.date(2024, 5, 31)))
+    assert set(d["crsp_monthly"]["date"]) <= complete_month_ends
+    assert d["crsp_monthly"]["date"].max() == dt.date(2024, 5, 31)
+    ff_monthly = d["ff_factors"].filter(pl.col("frequency") == "monthly")["date"]
+    assert ff_monthly.min() == dt.date(2022, 7, 29) and ff_monthly.max() == dt.date(2024, 5, 31)
+    assert set(out.planted["exposures"]["date"]) <= set(month_ends(dt.date(2022, 5, 1), dt.date(2024, 5, 31)))
+    assert d["compustat_quarterly"]["rdq"].max() <= dt.date(2024, 6, 15)

@@ -56,6 +56,25 @@ class _Buffers:
     )
 
 
+@dataclass(frozen=True)
+class _Month:
+    """One simulated month: arrays are (sessions, active securities)."""
+
+    act: np.ndarray  # security indices of the columns
+    t0: int
+    t1: int
+    ret: np.ndarray  # true total return (0 before listing)
+    eps: np.ndarray  # specific return
+    retx: np.ndarray
+    price: np.ndarray
+    shrout: np.ndarray  # (active,)
+    cap_prev: np.ndarray  # previous session's market cap
+    notrade: np.ndarray
+    missing: np.ndarray  # ret reported as null
+    out_rows: np.ndarray  # rows published in crsp_daily
+    valid: np.ndarray  # out_rows of universe names that traded the day before
+
+
 def _cat(parts: list[np.ndarray], dtype: type | None = None) -> np.ndarray:
     out = np.concatenate(parts) if parts else np.empty(0)
     return out.astype(dtype) if dtype is not None else out
@@ -197,31 +216,34 @@ class Simulation:
         self.hist.append((t0, act, np.where(alive & traded & ~missing, ret, np.nan)))
         out_rows = (dd >= tl.out_start) & alive
         if out_rows.any():
-            self._emit_daily(act, dd, ret, retx, price, shrout, notrade, missing, out_rows)
+            m = _Month(
+                act=act, t0=t0, t1=t1, ret=ret, eps=eps, retx=retx, price=price, shrout=shrout,
+                cap_prev=np.vstack([self.cap_last[act][None, :], cap[:-1]]), notrade=notrade, missing=missing,
+                out_rows=out_rows, valid=out_rows & traded & s.in_universe[act],
+            )  # fmt: skip
+            self._emit_daily(m)
             if tl.block_complete[b]:
-                self._emit_monthly(act, t0, t1, ret, retx, price, shrout, notrade, out_rows)
-            valid = out_rows & traded & s.in_universe[act]
-            cap_prev = np.vstack([self.cap_last[act][None, :], cap[:-1]])
-            self._emit_cross_section(act, dd[:, 0], ret, eps, cap_prev, valid)
+                self._emit_monthly(m)
+            self._emit_cross_section(m)
         s.price[act] = price[-1]
         self.cap_last[act] = cap[-1]
 
-    def _emit_daily(self, act, dd, ret, retx, price, shrout, notrade, missing, out_rows) -> None:  # noqa: ANN001
-        s, rng, buf = self.s, self.rng, self.buf.daily
-        di, aj = np.nonzero(out_rows)
-        r, px = ret[di, aj], price[di, aj]
-        nt = notrade[di, aj]
+    def _emit_daily(self, m: _Month) -> None:
+        s, rng, buf, act = self.s, self.rng, self.buf.daily, m.act
+        di, aj = np.nonzero(m.out_rows)
+        r, px = m.ret[di, aj], m.price[di, aj]
+        nt = m.notrade[di, aj]
         sd = np.sqrt(s.sig_d[act][aj] ** 2 + (0.011 * s.beta[act][aj]) ** 2)
         lo = np.where(nt, 0.003 + 0.2 * sd, 0.0005 + 0.6 * sd * np.abs(rng.standard_normal(len(di))))
         hi = np.where(nt, 0.003 + 0.2 * sd, 0.0005 + 0.6 * sd * np.abs(rng.standard_normal(len(di))))
-        shr = shrout[aj]
+        shr = m.shrout[aj]
         vol = shr * 1000.0 * s.turnover[act][aj] * np.exp(0.5 * rng.standard_normal(len(di)) - 0.125)
         vol = np.where(nt, 0.0, np.rint(vol * (1.0 + 25.0 * np.abs(r))))
-        miss = missing[di, aj]
+        miss = m.missing[di, aj]
         buf["sidx"].append(act[aj])
-        buf["day"].append(dd[di, 0])
+        buf["day"].append(m.t0 + di)
         buf["ret"].append(np.where(miss, np.nan, r))
-        buf["retx"].append(np.where(miss, np.nan, retx[di, aj]))
+        buf["retx"].append(np.where(miss, np.nan, m.retx[di, aj]))
         buf["prc"].append(np.where(nt, -px, px))
         buf["vol"].append(vol)
         buf["shrout"].append(shr)
@@ -229,33 +251,35 @@ class Simulation:
         buf["bidlo"].append(px * (1.0 - np.minimum(lo, 0.5)))
         buf["askhi"].append(px * (1.0 + hi))
 
-    def _emit_monthly(self, act, t0, t1, ret, retx, price, shrout, notrade, out_rows) -> None:  # noqa: ANN001
-        s, tl, buf = self.s, self.tl, self.buf.monthly
-        has = out_rows.any(axis=0)
+    def _emit_monthly(self, m: _Month) -> None:
+        s, tl, buf, act = self.s, self.tl, self.buf.monthly, m.act
         first_day = np.maximum(s.list_day[act], tl.out_start)
-        new = (first_day >= t0) & (first_day < t1)
-        gross = np.where(out_rows, 1.0 + ret, 1.0).prod(axis=0)
-        grossx = np.where(out_rows, 1.0 + retx, 1.0).prod(axis=0)
-        last = np.where(out_rows, np.arange(t1 - t0)[:, None], -1).max(axis=0)
-        cols = np.flatnonzero(has)
+        new = (first_day >= m.t0) & (first_day < m.t1)
+        gross = np.where(m.out_rows, 1.0 + m.ret, 1.0).prod(axis=0)
+        grossx = np.where(m.out_rows, 1.0 + m.retx, 1.0).prod(axis=0)
+        last = np.where(m.out_rows, np.arange(m.t1 - m.t0)[:, None], -1).max(axis=0)
+        cols = np.flatnonzero(m.out_rows.any(axis=0))
         lr = last[cols]
-        px = price[lr, cols]
-        vol_days = self.buf.daily["vol"][-1]  # same block, rows ordered (day, stock)
-        di, aj = np.nonzero(out_rows)
+        px = m.price[lr, cols]
+        vol_days = self.buf.daily["vol"][-1]  # this month's daily rows, ordered (day, security)
+        _, aj = np.nonzero(m.out_rows)
         vol = np.bincount(aj, weights=vol_days, minlength=len(act))[cols]
         buf["sidx"].append(act[cols])
-        buf["day"].append(np.full(len(cols), t1 - 1, dtype=np.int64))
+        buf["day"].append(np.full(len(cols), m.t1 - 1, dtype=np.int64))
         buf["ret"].append(np.where(new[cols], np.nan, gross[cols] - 1.0))
         buf["retx"].append(np.where(new[cols], np.nan, grossx[cols] - 1.0))
-        buf["prc"].append(np.where(notrade[lr, cols], -px, px))
+        buf["prc"].append(np.where(m.notrade[lr, cols], -px, px))
         buf["vol"].append(vol)
-        buf["shrout"].append(shrout[cols])
+        buf["shrout"].append(m.shrout[cols])
         buf["cum_lk"].append(s.cum_lk[act][cols])
 
-    def _emit_cross_section(self, act, days, ret, eps, cap_prev, valid) -> None:  # noqa: ANN001
+    def _emit_cross_section(self, m: _Month) -> None:
+        """Planted R², the cap-weighted market, FF long/short legs and FF10 industry returns."""
+        act = m.act
+        days = np.arange(m.t0, m.t1)
         rows = days >= self.tl.out_start
-        r, e, v = ret[rows], eps[rows], valid[rows].astype(float)
-        w = cap_prev[rows] * v
+        r, e, v = m.ret[rows], m.eps[rows], m.valid[rows].astype(float)
+        w = m.cap_prev[rows] * v
         n_v = np.maximum(v.sum(axis=1), 1.0)
         mean = (r * v).sum(axis=1) / n_v
         sst = (((r - mean[:, None]) ** 2) * v).sum(axis=1)
@@ -292,7 +316,9 @@ class Simulation:
                 out=self.reports,
             )
         has_next = b + 1 < tl.n_blocks
-        record = (int(tl.block_end[b + 1]) - 1 >= tl.out_start) if has_next else e >= tl.out_start
+        last_out = int(tl.block_end[b + 1]) - 1 if has_next else e
+        # record formations that apply to output sessions, plus the final complete month end
+        record = last_out >= tl.out_start and (has_next or bool(tl.block_complete[b]))
         alive = self._form(e, month, record=record)
         if not has_next:
             return
