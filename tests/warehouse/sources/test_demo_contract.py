@@ -55,6 +55,8 @@ KEYS = {
         ({"seed": -1}, "seed must be a non-negative integer"),
         ({"stocks": 100.0}, "stocks must be an integer"),
         ({"end": "2024-12-31"}, "end must be a datetime.date"),
+        ({"end": dt.date(2031, 1, 2)}, "end must be on or before 2030-12-31"),
+        ({"years": 70}, "must start after 1960"),
     ],
 )
 def test_config_rejects_bad_input(kwargs: dict, message: str) -> None:

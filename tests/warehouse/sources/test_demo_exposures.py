@@ -103,7 +103,7 @@ def test_style_definitions_computed_from_the_data_recover_the_planted_exposures(
         ok = np.isfinite(z)
         corrs.append(np.corrcoef(z[ok], frame[f"{style}_planted"].to_numpy()[ok])[0, 1])
     assert len(corrs) >= 24, (style, first)
-    assert np.mean(corrs) >= 0.9
+    assert np.mean(corrs) >= 0.99  # the contract is >= 0.9; by construction they match to ~1.0
     assert np.min(corrs) >= 0.8
 
 

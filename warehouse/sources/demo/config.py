@@ -14,6 +14,7 @@ from typing import Final
 
 import numpy as np
 
+from quant.calendars import CALENDAR_END
 from quant.periods import MONTHS_PER_YEAR, TRADING_DAYS_PER_YEAR
 
 GENERATOR_VERSION: Final = "demo-1"
@@ -38,6 +39,7 @@ SECTOR_SIC: Final = (
 
 TD: Final = TRADING_DAYS_PER_YEAR
 MPY: Final = MONTHS_PER_YEAR
+LAST_CALENDAR_DAY: Final = dt.date.fromisoformat(CALENDAR_END)
 BURN_IN_MONTHS: Final = 13  # >= 252 sessions before the first output day so 12-1 momentum exists
 
 
@@ -92,6 +94,8 @@ class DemoConfig:
             raise ValueError(f"DemoConfig.end must be a datetime.date, got {self.end!r}.")
         if self.end.year - self.years < 1960:
             raise ValueError("DemoConfig: the sample must start after 1960.")
+        if self.end > LAST_CALENDAR_DAY:
+            raise ValueError(f"DemoConfig.end must be on or before {LAST_CALENDAR_DAY} (NYSE calendar range).")
 
     @property
     def start(self) -> dt.date:
