@@ -144,7 +144,7 @@ def test_cross_sectional_regression_recovers_planted_style_returns() -> None:
         .join(rf, on="date")
         .sort("date")
         .join_asof(expo, left_on="date", right_on="formed", by="permno", strategy="backward",
-                   allow_exact_matches=False)
+                   allow_exact_matches=False, check_sortedness=False)
         .join(out.planted["specific_var"], on="permno")
         .drop_nulls("market")
     )  # fmt: skip

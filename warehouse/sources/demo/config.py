@@ -95,7 +95,7 @@ class DemoConfig:
         if self.end.year - self.years < 1960:
             raise ValueError("DemoConfig: the sample must start after 1960.")
         if self.end > LAST_CALENDAR_DAY:
-            raise ValueError(f"DemoConfig.end must be on or before {LAST_CALENDAR_DAY} (NYSE calendar range).")
+            raise ValueError(f"DemoConfig.end must be on or before {LAST_CALENDAR_DAY} (the NYSE calendar).")
 
     @property
     def start(self) -> dt.date:
