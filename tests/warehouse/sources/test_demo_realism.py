@@ -252,3 +252,32 @@ def test_fama_french_frames(demo_mid) -> None:
     assert set(ind["weighting"]) == {"value", "equal"} and set(ind["frequency"]) == {"daily", "monthly"}
     vw = ind.filter((pl.col("frequency") == "daily") & (pl.col("weighting") == "value"))
     assert vw["ret"].null_count() / vw.height < 0.05
+
+
+def test_delisting_returns_follow_their_codes(demo_mid) -> None:
+    delist = demo_mid.datasets["crsp_delist"]
+    moves = delist.filter(pl.col("dlstcd").is_between(300, 399))["dlret"]
+    liquidations = delist.filter(pl.col("dlstcd").is_between(400, 499))["dlret"]
+    if moves.len():
+        assert moves.abs().max() < 0.1
+    if liquidations.len() >= 3:
+        assert liquidations.mean() < 0.0
+    assert set(delist["dlstcd"]) <= {
+        231,
+        233,
+        241,
+        251,
+        331,
+        332,
+        450,
+        470,
+        500,
+        520,
+        551,
+        552,
+        560,
+        561,
+        574,
+        580,
+        584,
+    }
