@@ -90,6 +90,10 @@ class Simulation:
         self.rng_events = rng_for(cfg.seed, "events")
         self.rng_fund = rng_for(cfg.seed, "fundamentals")
         self.f = simulate_factors(rng_for(cfg.seed, "factors"), self.tl.n_days, self.tl.out_start, self.cal)
+        # specific risk shares part of the market's volatility regime (variance ∝ sqrt(h)), normalised
+        # so the mean specific variance over the simulated sessions is exactly sig_d²
+        regime = np.sqrt(self.f.market_var / (self.cal.market_vol**2 / TD))
+        self.spec_scale = np.sqrt(regime / regime.mean())
         self.buf = _Buffers()
         self.hist: deque[tuple[int, np.ndarray, np.ndarray]] = deque(maxlen=LOOKBACK // 19 + 2)
         self.reports = Reports()
@@ -197,9 +201,7 @@ class Simulation:
             + f.sectors[t0:t1][:, s.sector[act]]
             + f.styles[t0:t1] @ self.x[act].T
         )
-        # specific risk shares part of the market's volatility regime (variance scales with sqrt(h/h̄))
-        regime = (f.market_var[t0:t1, None] / (cal.market_vol**2 / TD)) ** 0.25
-        eps = unit_t(self.rng, cal.t_dof_specific, (d, a)) * s.sig_d[act] * regime
+        eps = unit_t(self.rng, cal.t_dof_specific, (d, a)) * s.sig_d[act] * self.spec_scale[t0:t1, None]
         ret = np.where(traded, np.clip(systematic + eps, -0.9, 3.0), 0.0)
         eps = np.where(traded, ret - systematic, 0.0)
         divq = np.zeros((d, a))
