@@ -53,14 +53,14 @@ class Calibration:
     garch_beta: float = 0.88
     t_dof_factor: float = 5.0
     t_dof_specific: float = 4.0
-    sector_vol_range: tuple[float, float] = (0.07, 0.15)
-    style_vol: tuple[float, ...] = (0.035, 0.07, 0.08, 0.045, 0.045)
+    sector_vol_range: tuple[float, float] = (0.08, 0.15)
+    style_vol: tuple[float, ...] = (0.035, 0.075, 0.085, 0.05, 0.045)
     style_premium: tuple[float, ...] = (-0.01, 0.02, 0.05, 0.03, 0.01)
     crash_days: int = 15
     crash_daily_mean: float = -0.009
     years_per_crash: float = 8.0
     beta_sd: float = 0.45
-    specific_vol_median: float = 0.265
+    specific_vol_median: float = 0.245
     list_rate: float = 0.065
     delist_rate: float = 0.055
     perf_delist_share: float = 0.34
