@@ -3,7 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("allauth.urls")),
+    path("accounts/", include("quant.accounts.urls")),  # allauth (filtered) + 2FA step + profile
     path("", include("console.urls")),
     path("quant/", include("quant.urls")),
     path("warehouse/", include("warehouse.urls")),

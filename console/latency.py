@@ -22,12 +22,22 @@ def record(milliseconds: float) -> None:
 
 
 def percentiles() -> dict[str, float | int | None]:
+    """Count and P50/P95/P99 (ms) of the window, numpy's default linear interpolation."""
     with _lock:
         values = np.fromiter(_samples, dtype=float)
     if values.size == 0:
         return {"count": 0, "p50": None, "p95": None, "p99": None}
     p50, p95, p99 = np.percentile(values, [50, 95, 99])
     return {"count": int(values.size), "p50": float(p50), "p95": float(p95), "p99": float(p99)}
+
+
+def recent(limit: int = 120) -> list[float]:
+    """The last ``limit`` request durations in milliseconds, oldest first (for the sparkline)."""
+    if limit <= 0:
+        return []
+    with _lock:
+        tail = list(_samples)[-limit:]
+    return [round(value, 2) for value in tail]
 
 
 def reset() -> None:

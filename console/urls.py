@@ -1,9 +1,11 @@
 from django.urls import path
 
-from console.views import home
+from console.views import health, home
 
 app_name = "console"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("health/", health.health, name="health"),
+    path("healthz", health.liveness, name="liveness"),
 ]

@@ -41,8 +41,7 @@ def collect_steps() -> list[Step]:
             if exc.name != f"{config.name}.quickstart":
                 raise
             continue
-        for step in getattr(module, "STEPS", []):
-            steps.append((step.order, position, step))
+        steps.extend((step.order, position, step) for step in getattr(module, "STEPS", []))
     return [s for _, _, s in sorted(steps, key=lambda t: (t[0], t[1]))]
 
 
@@ -50,4 +49,35 @@ def _migrate(opts: Options) -> None:
     call_command("migrate", interactive=False, verbosity=0, stdout=opts.stdout)
 
 
-STEPS = [Step(name="Apply database migrations", order=0, run=_migrate)]
+def _seed_roles(opts: Options) -> None:
+    call_command("seed_roles", stdout=opts.stdout)
+
+
+def _demo_admin(opts: Options) -> None:
+    from django.conf import settings
+
+    from quant.accounts.bootstrap import PASSWORD_ENV, demo_admin_ensure
+
+    admin = demo_admin_ensure(data_dir=settings.DATA_DIR)
+    out = opts.stdout
+    if admin.created:
+        where = (
+            f"${PASSWORD_ENV}"
+            if admin.password_source == "env"
+            else admin.password_source.removeprefix("file ")
+        )
+        out.write(f"created user '{admin.username}' (superuser, role admin); password: see {where}\n")
+    else:
+        out.write(f"user '{admin.username}' already exists; its password was left unchanged\n")
+    out.write(
+        "Log in at http://127.0.0.1:8000/accounts/login/ (after `python manage.py runserver`),\n"
+        "then enrol 2FA at http://127.0.0.1:8000/accounts/profile/\n"
+        "(manual controls and the Django admin need a verified second factor).\n"
+    )
+
+
+STEPS = [
+    Step(name="Apply database migrations", order=0, run=_migrate),
+    Step(name="Seed roles (viewer, researcher, operator, admin)", order=10, run=_seed_roles),
+    Step(name="Create the demo admin user", order=10, run=_demo_admin),
+]

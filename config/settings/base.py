@@ -6,7 +6,6 @@ Every value that differs between machines comes from the environment through `co
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -65,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "quant.accounts.middleware.OTPVerificationRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -150,7 +150,6 @@ ACCOUNT_LOGOUT_ON_GET = False
 # Users are created by admins, never by self sign-up.
 ACCOUNT_ADAPTER = "quant.accounts.adapter.NoSignupAccountAdapter"
 OTP_TOTP_ISSUER = "Quantdesk"
-STEP_UP_MAX_AGE = timedelta(minutes=env_int("STEP_UP_MAX_AGE_MINUTES", 5, minimum=1))
 GUARDIAN_RAISE_403 = True
 ANONYMOUS_USER_NAME = None
 

@@ -1,0 +1,323 @@
+"""Daily cross-sectional portfolio backtest (pure: polars panels in, polars frames out).
+
+Timing convention
+-----------------
+Weights are decided at the close of date ``t`` from data dated ``<= t`` (signal, universe,
+returns for the sigma estimate) and trades execute at that close; the new positions earn returns
+from ``t+1`` on. Between rebalances weights drift with their returns,
+``w_i <- w_i (1 + r_i) / (1 + sum_j w_j r_j)``; the remainder ``1 - sum w`` is cash earning 0.
+
+Inputs (long polars frames)
+---------------------------
+* ``returns``: ``date, permno, ret`` — simple daily returns with delisting returns already
+  merged in by the caller. A null ``ret`` on a row is treated as 0 for a held name (counted in
+  ``n_missing_returns_held``).
+* ``universe``: ``date, permno`` rows = tradable that day (default: every returns row).
+* ``adv``: ``date, permno, adv`` (dollars) and optionally ``sigma`` (daily vol);
+  ``spread``: ``date, permno, half_spread_bps``; ``benchmark``: ``date, return``.
+
+Exits: a held name with no returns row on a date has left the data (delisted); it was liquidated
+at its last return (the merged delisting return) and its weight goes to cash with no cost
+(``reason="delisted"``). A held name that is still priced but out of the universe is sold at that
+close with costs (``reason="universe_exit"``).
+
+Costs are charged at the trading close as a fraction of NAV: ``net = (1+gross)(1-cost) - 1``;
+post-trade weights equal the targets (positions are sized on post-cost NAV; the second-order
+effect of costs on sizing is ignored). See :mod:`backtests.analytics.costs`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from .costs import CostModel, trade_costs
+from .schedule import Schedule, rebalance_dates
+from .weighting import Weighting
+
+Optimizer = Callable[[dt.date, pl.DataFrame, pl.DataFrame], pl.DataFrame]
+"""``optimizer(date, alpha[permno, alpha], current_weights[permno, weight]) -> [permno, weight]``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Panels:
+    """Point-in-time inputs (see the module docstring for the columns)."""
+
+    returns: pl.DataFrame
+    universe: pl.DataFrame | None = None
+    adv: pl.DataFrame | None = None
+    spread: pl.DataFrame | None = None
+    benchmark: pl.DataFrame | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Strategy:
+    """Either ``target_weights`` (``date, permno, weight``) or ``signal`` (``date, permno, signal``)
+    with a ``weighting`` function; an optional ``optimizer`` refines the target at each rebalance.
+
+    Rebalances happen on the ``schedule`` dates (for ``target_weights``: those of its dates that
+    are on the schedule). Target weights and signals of names that are not tradable that day
+    (outside the universe or without a returns row) are ignored — weights are *not*
+    renormalised.
+    """
+
+    schedule: Schedule = "monthly"
+    target_weights: pl.DataFrame | None = None
+    signal: pl.DataFrame | None = None
+    weighting: Weighting | None = None
+    optimizer: Optimizer | None = None
+
+    def __post_init__(self) -> None:
+        if (self.target_weights is None) == (self.signal is None):
+            raise ValueError("give exactly one of target_weights or signal")
+        if self.signal is not None and self.weighting is None and self.optimizer is None:
+            raise ValueError("a signal needs a weighting function or an optimizer")
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestResult:
+    """``daily``: date, gross_return, net_return, cost, turnover (one-sided, trades only),
+    gross_exposure, net_exposure, n_positions, nav [, benchmark]; ``positions``: end-of-day
+    date, permno, weight; ``trades``: date, permno, trade (weight change), cost, reason."""
+
+    daily: pl.DataFrame
+    positions: pl.DataFrame
+    trades: pl.DataFrame
+    n_missing_returns_held: int = 0
+    n_trades_without_impact: int = 0
+
+
+@dataclass(slots=True)
+class _Grid:
+    """The (date x permno) index of the returns panel and wide matrices on it."""
+
+    dates: pl.Series
+    permnos: np.ndarray
+
+    @classmethod
+    def of(cls, returns: pl.DataFrame) -> _Grid:
+        dup = returns.select("date", "permno").is_duplicated()
+        if dup.any():
+            raise ValueError(f"returns has {int(dup.sum())} duplicated (date, permno) rows")
+        return cls(returns["date"].unique().sort(), returns["permno"].unique().sort().to_numpy())
+
+    def wide(self, frame: pl.DataFrame | None, value: str, fill: float = np.nan) -> np.ndarray | None:
+        if frame is None or value not in frame.columns:
+            return None
+        out = np.full((self.dates.len(), self.permnos.size), fill, dtype=float)
+        pos = self._positions(frame.select("date", "permno", pl.col(value).cast(pl.Float64)))
+        out[pos["row"].to_numpy(), pos["col"].to_numpy()] = pos[value].fill_null(np.nan).to_numpy()
+        return out
+
+    def mask(self, frame: pl.DataFrame) -> np.ndarray:
+        out = np.zeros((self.dates.len(), self.permnos.size), dtype=bool)
+        pos = self._positions(frame.select("date", "permno"))
+        out[pos["row"].to_numpy(), pos["col"].to_numpy()] = True
+        return out
+
+    def _positions(self, frame: pl.DataFrame) -> pl.DataFrame:
+        rows = pl.DataFrame({"date": self.dates, "row": np.arange(self.dates.len())})
+        cols = pl.DataFrame({"permno": self.permnos, "col": np.arange(self.permnos.size)})
+        return frame.join(rows, on="date").join(cols.cast({"permno": frame.schema["permno"]}), on="permno")
+
+
+@dataclass(slots=True)
+class _Inputs:
+    """Wide (date x permno) matrices of every panel."""
+
+    grid: _Grid
+    ret: np.ndarray
+    has_row: np.ndarray
+    universe: np.ndarray
+    alpha: np.ndarray | None
+    targets: np.ndarray | None
+    target_days: set[dt.date]
+    adv: np.ndarray | None
+    sigma: np.ndarray | None
+    spread: np.ndarray | None
+    schedule: set[dt.date]
+
+    @classmethod
+    def build(cls, panels: Panels, strategy: Strategy) -> _Inputs:
+        grid = _Grid.of(panels.returns)
+        ret = grid.wide(panels.returns, "ret")
+        assert ret is not None
+        has_row = grid.mask(panels.returns)
+        tw = strategy.target_weights
+        return cls(
+            grid=grid,
+            ret=ret,
+            has_row=has_row,
+            universe=has_row if panels.universe is None else grid.mask(panels.universe) & has_row,
+            alpha=grid.wide(strategy.signal, "signal"),
+            targets=grid.wide(tw, "weight", 0.0),
+            target_days=set() if tw is None else set(tw["date"].to_list()),
+            adv=grid.wide(panels.adv, "adv"),
+            sigma=grid.wide(panels.adv, "sigma"),
+            spread=grid.wide(panels.spread, "half_spread_bps"),
+            schedule=set(rebalance_dates(grid.dates, strategy.schedule).to_list()),
+        )
+
+    def trailing_sigma(self, t: int, window: int) -> np.ndarray:
+        """Sample std (ddof=1) of each name's returns over rows ``t-window+1 .. t`` (>= 2 obs)."""
+        if self.sigma is not None:
+            return self.sigma[t]
+        block = self.ret[max(0, t - window + 1) : t + 1]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            sd = np.nanstd(block, axis=0, ddof=1)
+        sd[(~np.isnan(block)).sum(axis=0) < 2] = np.nan
+        return sd
+
+
+@dataclass(slots=True)
+class _Ledger:
+    """Rows collected during the simulation."""
+
+    daily: list[tuple] = field(default_factory=list)
+    positions: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    trades: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, str]] = field(default_factory=list)
+    missing_held: int = 0
+    no_impact: int = 0
+
+    def trade(self, t: int, idx: np.ndarray, size: np.ndarray, cost: np.ndarray, reason: str) -> None:
+        if idx.size:
+            self.trades.append((t, idx, size, cost, reason))
+
+
+def _optimize(
+    optimizer: Optimizer,
+    grid: _Grid,
+    date: dt.date,
+    alpha: np.ndarray,
+    current: np.ndarray,
+    eligible: np.ndarray,
+) -> np.ndarray:
+    keep = eligible & ~np.isnan(alpha)
+    held = current != 0
+    out = optimizer(
+        date,
+        pl.DataFrame({"permno": grid.permnos[keep], "alpha": alpha[keep]}),
+        pl.DataFrame({"permno": grid.permnos[held], "weight": current[held]}),
+    )
+    ids = out["permno"].to_numpy()
+    cols = np.searchsorted(grid.permnos, ids)
+    known = (cols < grid.permnos.size) & (grid.permnos[np.minimum(cols, grid.permnos.size - 1)] == ids)
+    if not known.all():
+        raise ValueError(f"optimizer returned permnos outside the returns panel on {date}")
+    w = np.zeros(grid.permnos.size)
+    w[cols] = out["weight"].to_numpy()
+    if np.any((w != 0) & ~eligible):
+        raise ValueError(f"optimizer gave weight to names not tradable on {date}")
+    return w
+
+
+def _trade(inputs: _Inputs, strategy: Strategy, t: int, w: np.ndarray) -> tuple[np.ndarray, str]:
+    """The weight changes at the close of row ``t`` and why (data dated <= t only)."""
+    date = inputs.grid.dates[t]
+    eligible = inputs.universe[t]
+    on_schedule = date in inputs.schedule and (inputs.targets is None or date in inputs.target_days)
+    if not on_schedule:
+        return np.where((w != 0) & ~eligible, -w, 0.0), "universe_exit"
+    if inputs.alpha is not None:
+        alpha = np.where(eligible, inputs.alpha[t], np.nan)
+        target = strategy.weighting(alpha) if strategy.weighting is not None else np.zeros_like(w)
+    else:
+        assert inputs.targets is not None
+        alpha = target = np.where(eligible, inputs.targets[t], 0.0)
+    if strategy.optimizer is not None:
+        target = _optimize(strategy.optimizer, inputs.grid, date, alpha, w, eligible)
+    return target - w, "rebalance"
+
+
+def run_backtest(panels: Panels, strategy: Strategy, costs: CostModel | None = None) -> BacktestResult:
+    """Simulate the strategy over every date of ``panels.returns`` (see the module docstring)."""
+    costs = costs or CostModel()
+    inputs = _Inputs.build(panels, strategy)
+    ledger = _Ledger()
+    w, nav = np.zeros(inputs.grid.permnos.size), 1.0
+    for t, date in enumerate(inputs.grid.dates.to_list()):
+        r = inputs.ret[t]
+        ledger.missing_held += int(np.sum((w != 0) & inputs.has_row[t] & np.isnan(r)))
+        r = np.where(np.isnan(r), 0.0, r)
+        gross = float(w @ r)
+        w = w * (1.0 + r) / (1.0 + gross) if gross != -1.0 else np.zeros_like(w)
+        nav *= 1.0 + gross
+        gone = np.flatnonzero((w != 0) & ~inputs.has_row[t])
+        ledger.trade(t, gone, -w[gone], np.zeros(gone.size), "delisted")
+        w[gone] = 0.0
+        trade, reason = _trade(inputs, strategy, t, w)
+        traded = np.flatnonzero(trade)
+        sigma = inputs.trailing_sigma(t, costs.sigma_window) if costs.impact_k > 0 and traded.size else None
+        tc = trade_costs(
+            trade,
+            model=costs,
+            nav=nav,
+            half_spread_bps=None if inputs.spread is None else inputs.spread[t],
+            adv=None if inputs.adv is None else inputs.adv[t],
+            sigma=sigma,
+        )
+        ledger.no_impact += tc.n_without_impact
+        ledger.trade(t, traded, trade[traded], tc.per_name[traded], reason)
+        cost = float(tc.per_name.sum())
+        w = w + trade
+        w[np.abs(w) < 1e-15] = 0.0
+        nav *= 1.0 - cost
+        held = np.flatnonzero(w)
+        ledger.positions.append((held, w[held]))
+        ledger.daily.append(
+            (
+                date,
+                gross,
+                (1.0 + gross) * (1.0 - cost) - 1.0,
+                cost,
+                0.5 * float(np.abs(trade).sum()),
+                float(np.abs(w).sum()),
+                float(w.sum()),
+                held.size,
+                nav,
+            )  # fmt: skip
+        )
+    return _assemble(inputs.grid, panels, ledger)
+
+
+def _assemble(grid: _Grid, panels: Panels, ledger: _Ledger) -> BacktestResult:
+    cols = ["date", "gross_return", "net_return", "cost", "turnover", "gross_exposure", "net_exposure",
+            "n_positions", "nav"]  # fmt: skip
+    daily = pl.DataFrame(ledger.daily, schema=cols, orient="row").with_columns(
+        pl.col("n_positions").cast(pl.Int64)
+    )
+    if panels.benchmark is not None:
+        bench = panels.benchmark.select("date", pl.col("return").cast(pl.Float64).alias("benchmark"))
+        daily = daily.join(bench, on="date", how="left")
+    dates = grid.dates
+    pos_t = [np.full(idx.size, t) for t, (idx, _) in enumerate(ledger.positions)]
+    positions = pl.DataFrame(
+        {
+            "date": dates.gather(np.concatenate(pos_t)) if pos_t else dates.clear(),
+            "permno": grid.permnos[np.concatenate([p[0] for p in ledger.positions])]
+            if pos_t
+            else grid.permnos[:0],
+            "weight": np.concatenate([p[1] for p in ledger.positions])
+            if pos_t
+            else np.array([], dtype=float),
+        }
+    )
+    tr = ledger.trades
+    trades = pl.DataFrame(
+        {
+            "date": dates.gather(np.concatenate([np.full(x[1].size, x[0]) for x in tr]))
+            if tr
+            else dates.clear(),
+            "permno": grid.permnos[np.concatenate([x[1] for x in tr])] if tr else grid.permnos[:0],
+            "trade": np.concatenate([x[2] for x in tr]) if tr else np.array([], dtype=float),
+            "cost": np.concatenate([x[3] for x in tr]) if tr else np.array([], dtype=float),
+            "reason": pl.Series([x[4] for x in tr for _ in range(x[1].size)], dtype=pl.String),
+        }
+    )
+    return BacktestResult(daily, positions, trades, ledger.missing_held, ledger.no_impact)

@@ -1,0 +1,1 @@
+"""System health: a registry of checks (``registry``) and the core checks (``checks``)."""

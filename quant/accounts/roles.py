@@ -1,0 +1,92 @@
+"""Roles are Django groups with a fixed set of permissions; `seed_roles` keeps them in place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+VIEWER = "viewer"
+RESEARCHER = "researcher"
+OPERATOR = "operator"
+ADMIN = "admin"
+
+_VIEWER = ["quant.view_strategy"]
+_RESEARCHER = [*_VIEWER, "quant.add_strategy"]
+_OPERATOR = [
+    *_RESEARCHER,
+    "quant.change_strategy",
+    "quant.use_controls",
+    "django_celery_beat.view_periodictask",
+    "django_celery_beat.change_periodictask",
+]
+_ADMIN = [
+    *_OPERATOR,
+    "quant.manage_strategies",
+    "quant.view_audit",
+    "quant.export_audit",
+    "quant.view_accesslog",
+    "auth.view_user",
+    "auth.change_user",
+    "auth.view_group",
+    "auditlog.view_logentry",
+]
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    VIEWER: _VIEWER,
+    RESEARCHER: _RESEARCHER,
+    OPERATOR: _OPERATOR,
+    ADMIN: _ADMIN,
+}
+ROLE_DESCRIPTIONS = {
+    VIEWER: "reads pages of the strategies granted to them",
+    RESEARCHER: "viewer + creates strategies and research runs",
+    OPERATOR: "researcher + manual controls (after 2FA enrolment) and schedules",
+    ADMIN: "operator + audit log, CSV export, user and strategy access management",
+}
+
+
+@dataclass
+class SeedReport:
+    created_groups: list[str] = field(default_factory=list)
+    added: dict[str, list[str]] = field(default_factory=dict)
+    removed: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created_groups or self.added or self.removed)
+
+
+def _permission(label: str) -> Permission:
+    app_label, codename = label.split(".", 1)
+    try:
+        return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    except Permission.DoesNotExist as exc:
+        raise LookupError(f"Permission {label} does not exist; run `manage.py migrate` first.") from exc
+
+
+@transaction.atomic
+def roles_seed(*, prune: bool = False) -> SeedReport:
+    """Create the role groups and add their missing permissions (idempotent).
+
+    With ``prune`` a group also loses permissions that are not in its role definition.
+    """
+    report = SeedReport()
+    for name, labels in ROLE_PERMISSIONS.items():
+        group, created = Group.objects.get_or_create(name=name)
+        if created:
+            report.created_groups.append(name)
+        wanted = {label: _permission(label) for label in labels}
+        have = {
+            f"{p.content_type.app_label}.{p.codename}": p
+            for p in group.permissions.select_related("content_type")
+        }
+        missing = sorted(set(wanted) - set(have))
+        if missing:
+            group.permissions.add(*(wanted[label] for label in missing))
+            report.added[name] = missing
+        extra = sorted(set(have) - set(wanted))
+        if prune and extra:
+            group.permissions.remove(*(have[label] for label in extra))
+            report.removed[name] = extra
+    return report

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+from guardian.admin import GuardedModelAdmin
+
+from quant.models import AccessLog, Strategy
+
+
+@admin.register(Strategy)
+class StrategyAdmin(GuardedModelAdmin):
+    list_display = ("name", "status", "owner", "updated")
+    list_filter = ("status",)
+    search_fields = ("name", "description")
+    raw_id_fields = ("owner",)
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    """Read-only: the access log is evidence, nobody edits or deletes it from the admin."""
+
+    list_display = ("timestamp", "username", "action", "name", "object_type", "object_id", "ip")
+    list_filter = ("action", "timestamp")
+    search_fields = ("username", "name", "path", "reason", "object_id")
+    date_hierarchy = "timestamp"
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AccessLog | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AccessLog | None = None) -> bool:
+        return False

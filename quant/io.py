@@ -1,0 +1,88 @@
+"""The one atomic-write and checksum implementation everything else uses.
+
+`atomic_write` writes beside the target, fsyncs, validates, renames over the target and fsyncs the
+directory, so a reader sees either the old file or the new one — never half a file — and a crash at
+any point leaves the old file intact (at worst a `.tmp-*` sibling is left for cleanup).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+CHUNK = 1 << 20
+TMP_MARKER = ".tmp-"
+
+
+def sha256_file(path: Path | str) -> str:
+    """Hex sha256 of a file's bytes, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def fsync_dir(path: Path | str) -> None:
+    """fsync a directory so a rename inside it survives a power loss."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def temp_path_for(path: Path) -> Path:
+    return path.with_name(f".{path.name}{TMP_MARKER}{uuid.uuid4().hex}")
+
+
+def atomic_write(
+    path: Path | str,
+    write: Callable[[Path], None],
+    *,
+    validate: Callable[[Path], None] | None = None,
+) -> Path:
+    """Create or replace ``path`` atomically.
+
+    ``write(tmp)`` must create the temporary file ``tmp`` (same directory, so the rename is atomic).
+    ``validate(tmp)`` may raise to abort: the temporary file is removed and ``path`` is untouched.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_path_for(target)
+    try:
+        write(tmp)
+        if not tmp.exists():
+            raise FileNotFoundError(f"atomic_write: the writer did not create {tmp}")
+        _fsync_file(tmp)
+        if validate is not None:
+            validate(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(target.parent)
+    return target
+
+
+def atomic_write_bytes(path: Path | str, data: bytes, *, validate: Callable[[Path], None] | None = None) -> Path:
+    return atomic_write(path, lambda tmp: tmp.write_bytes(data), validate=validate)
+
+
+def atomic_write_text(path: Path | str, text: str, *, validate: Callable[[Path], None] | None = None) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"), validate=validate)

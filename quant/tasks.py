@@ -1,0 +1,52 @@
+"""Platform tasks. Business tasks live in their own apps' ``tasks.py``."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from celery import shared_task
+from django.core.cache import cache
+from django.utils import timezone
+
+PING_CACHE_PREFIX = "quant:ping:"
+PING_CACHE_SECONDS = 3600
+
+
+def ping_cache_key(token: str) -> str:
+    return f"{PING_CACHE_PREFIX}{token}"
+
+
+@shared_task(name="quant.ping_job", acks_late=True, time_limit=60, soft_time_limit=50)
+def ping_job(token: str) -> dict[str, object]:
+    """Record where and when this ran under ``quant:ping:<token>`` in the cache and return it.
+
+    A round-trip probe: whoever queued it can check the cache (shared Redis, or the process's own
+    cache in embedded mode) and the result backend. Running it twice only overwrites the record.
+    """
+    record: dict[str, object] = {
+        "token": token,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "ran_at": timezone.now().isoformat(),
+    }
+    cache.set(ping_cache_key(token), record, timeout=PING_CACHE_SECONDS)
+    return record
+
+
+@shared_task(name="quant.system_selfcheck", acks_late=True, time_limit=60, soft_time_limit=50)
+def system_selfcheck() -> dict[str, object]:
+    """Report which database this worker reaches and how many migrations it sees applied.
+
+    Lets an operator (or a test) confirm a worker shares the web process's database.
+    """
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
+
+    return {
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "database_vendor": connection.vendor,
+        "database_name": str(connection.settings_dict["NAME"]),
+        "applied_migrations": MigrationRecorder(connection).migration_qs.count(),
+    }

@@ -1,0 +1,62 @@
+"""Each settings module imported in a clean subprocess with a controlled environment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD_SECRET = "k" * 20 + "9Q#xY!m2" * 6
+PROBE = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "print(s.DATABASES['default']['ENGINE'], bool(s.CELERY_BROKER_URL), s.SESSION_COOKIE_SECURE)"
+)
+
+
+def _run(module: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
+    clean.update(env, DJANGO_SETTINGS_MODULE=module, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True)
+
+
+def test_local_defaults_to_sqlite_under_data_dir(tmp_path: Path) -> None:
+    result = _run("config.settings.local", QUANTDESK_DATA_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "False", "False"]
+
+
+def test_production_refuses_without_secret_key() -> None:
+    result = _run("config.settings.production", DATABASE_URL="postgres://u@db/x", REDIS_URL="redis://r:6379/0")
+    assert result.returncode != 0
+    assert "Environment variable SECRET_KEY is required" in result.stderr
+
+
+def test_production_refuses_sqlite() -> None:
+    result = _run("config.settings.production", SECRET_KEY=GOOD_SECRET, REDIS_URL="redis://r:6379/0")
+    assert result.returncode != 0
+    assert "Production requires DATABASE_URL=postgres://" in result.stderr
+
+
+def test_production_refuses_without_redis() -> None:
+    result = _run("config.settings.production", SECRET_KEY=GOOD_SECRET, DATABASE_URL="postgres://u@db/x")
+    assert result.returncode != 0
+    assert "Production requires REDIS_URL" in result.stderr
+
+
+def test_production_starts_with_everything_set() -> None:
+    result = _run(
+        "config.settings.production",
+        SECRET_KEY=GOOD_SECRET,
+        DATABASE_URL="postgres://u@db/x",
+        REDIS_URL="redis://r:6379/0",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.postgresql", "True", "True"]
+
+
+def test_bad_env_value_fails_at_startup(tmp_path: Path) -> None:
+    result = _run("config.settings.local", QUANTDESK_DATA_DIR=str(tmp_path), SESSION_TIMEOUT_SECONDS="soon")
+    assert result.returncode != 0
+    assert "SESSION_TIMEOUT_SECONDS='soon' is not an integer" in result.stderr

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from quant.accounts import devices
+from quant.models import AccessLog
+from tests.factories import TOTPDeviceFactory, UserFactory
+from tests.support.otp import login_verified, totp_code
+
+pytestmark = pytest.mark.django_db
+
+
+def test_profile_offers_setup_to_unenrolled_user(client):
+    client.force_login(UserFactory(role="operator"))
+    page = client.get(reverse("account_profile")).content.decode()
+    assert "not enrolled" in page
+    assert "Operators and admins cannot use any control until they enrol" in page
+    assert reverse("account_totp_start") in page
+
+
+def test_start_shows_qr_and_secret_of_a_new_unconfirmed_device(client):
+    user = UserFactory()
+    client.force_login(user)
+    response = client.post(reverse("account_totp_start"))
+    assert response.status_code == 302
+    device = TOTPDevice.objects.get(user=user)
+    assert device.confirmed is False
+    page = client.get(reverse("account_profile")).content.decode()
+    secret = re.search(r'id="account-totp-secret">([A-Z2-7]+)<', page).group(1)
+    assert base64.b32decode(secret + "=" * (-len(secret) % 8)) == device.bin_key
+    qr = re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', page).group(1)
+    assert base64.b64decode(qr).lstrip().startswith(b"<?xml")
+    assert b"<svg" in base64.b64decode(qr)
+    # starting again replaces the pending device instead of piling them up
+    client.post(reverse("account_totp_start"))
+    assert TOTPDevice.objects.filter(user=user).count() == 1
+    assert TOTPDevice.objects.get(user=user).pk != device.pk
+
+
+def test_confirm_with_wrong_code_keeps_device_unconfirmed(client):
+    user = UserFactory()
+    client.force_login(user)
+    client.post(reverse("account_totp_start"))
+    device = TOTPDevice.objects.get(user=user)
+    wrong = f"{(int(totp_code(device)) + 7) % 1_000_000:06d}"
+    page = client.post(reverse("account_totp_confirm"), {"otp_token": wrong}).content.decode()
+    assert "That code is not valid" in page
+    device.refresh_from_db()
+    assert device.confirmed is False
+    assert not StaticDevice.objects.filter(user=user).exists()
+
+
+def test_confirm_turns_2fa_on_verifies_session_and_shows_ten_backup_codes_once(client):
+    user = UserFactory()
+    client.force_login(user)
+    client.post(reverse("account_totp_start"))
+    device = TOTPDevice.objects.get(user=user)
+    page = client.post(reverse("account_totp_confirm"), {"otp_token": totp_code(device)}).content.decode()
+    device.refresh_from_db()
+    assert device.confirmed is True
+    shown = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", page)
+    assert len(shown) == 10
+    assert sorted(shown) == sorted(
+        StaticToken.objects.filter(device__user=user).values_list("token", flat=True)
+    )
+    # the session counts as verified: no detour to the 2FA step
+    again = client.get(reverse("account_profile")).content.decode()
+    assert "this session verified" in again
+    assert shown[0] not in again  # codes are shown once only
+
+
+def test_re_enrol_replaces_old_device_only_after_confirmation(client):
+    old = TOTPDeviceFactory()
+    login_verified(client, old)
+    client.post(reverse("account_totp_start"))
+    assert TOTPDevice.objects.filter(user=old.user).count() == 2  # old one still works meanwhile
+    new = TOTPDevice.objects.get(user=old.user, confirmed=False)
+    client.post(reverse("account_totp_confirm"), {"otp_token": totp_code(new)})
+    assert list(TOTPDevice.objects.filter(user=old.user).values_list("pk", "confirmed")) == [(new.pk, True)]
+
+
+def test_new_backup_codes_invalidate_old_ones(client):
+    device = TOTPDeviceFactory()
+    first = devices.backup_codes_generate(user=device.user)
+    login_verified(client, device)
+    page = client.post(reverse("account_backup_codes")).content.decode()
+    second = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", page)
+    assert len(second) == 10 and not set(first) & set(second)
+    assert StaticToken.objects.filter(device__user=device.user).count() == 10
+
+
+def test_disable_needs_step_up_and_is_logged(client):
+    device = TOTPDeviceFactory()
+    devices.backup_codes_generate(user=device.user)
+    login_verified(client, device)
+    url = reverse("account_2fa_disable")
+    ask = client.post(url, headers={"HX-Request": "true"})
+    assert ask.status_code == 200 and 'id="step-up-confirm"' in ask.content.decode()
+    assert "<html" not in ask.content.decode()
+    assert TOTPDevice.objects.filter(user=device.user).exists()
+
+    done = client.post(
+        url,
+        {"step_up_token": totp_code(device), "step_up_reason": "lost phone"},
+        headers={"HX-Request": "true"},
+    )
+    assert done.status_code == 200 and done["HX-Redirect"] == reverse("account_profile")
+    assert not TOTPDevice.objects.filter(user=device.user).exists()
+    assert not StaticDevice.objects.filter(user=device.user).exists()
+    log = AccessLog.objects.get(action="control")
+    assert (log.name, log.reason, log.user_id) == ("account.2fa_disable", "lost phone", device.user.pk)

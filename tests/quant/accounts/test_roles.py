@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
+
+from quant.accounts.roles import ROLE_PERMISSIONS
+
+pytestmark = pytest.mark.django_db
+
+
+def _perms(group: str) -> set[str]:
+    return {
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in Group.objects.get(name=group).permissions.select_related("content_type")
+    }
+
+
+def test_seed_roles_creates_groups_then_is_idempotent():
+    out = io.StringIO()
+    call_command("seed_roles", stdout=out)
+    text = out.getvalue()
+    for role in ("viewer", "researcher", "operator", "admin"):
+        assert f"created group {role}" in text
+    assert len(ROLE_PERMISSIONS["admin"]) == 14
+    assert "admin: added 14 permission(s)" in text
+    assert _perms("viewer") == {"quant.view_strategy"}
+    assert {"quant.use_controls", "quant.change_strategy"} <= _perms("operator")
+    assert "quant.view_audit" not in _perms("operator")
+    assert {"quant.view_audit", "quant.export_audit", "quant.use_controls"} <= _perms("admin")
+
+    again = io.StringIO()
+    call_command("seed_roles", stdout=again)
+    assert "nothing changed" in again.getvalue() and "created" not in again.getvalue()
+
+
+def test_seed_roles_restores_missing_and_prunes_extra():
+    call_command("seed_roles", stdout=io.StringIO())
+    operator = Group.objects.get(name="operator")
+    operator.permissions.remove(Permission.objects.get(codename="use_controls"))
+    operator.permissions.add(Permission.objects.get(codename="export_audit"))
+    out = io.StringIO()
+    call_command("seed_roles", stdout=out)
+    assert "operator: added 1 permission(s): quant.use_controls" in out.getvalue()
+    assert "quant.export_audit" in _perms("operator")  # kept without --prune
+    out = io.StringIO()
+    call_command("seed_roles", "--prune", stdout=out)
+    assert "operator: removed 1 permission(s): quant.export_audit" in out.getvalue()
+    assert _perms("operator") == set(ROLE_PERMISSIONS["operator"])
+
+
+def test_roles_are_nested():
+    order = ["viewer", "researcher", "operator", "admin"]
+    for lower, higher in zip(order, order[1:], strict=False):
+        assert set(ROLE_PERMISSIONS[lower]) < set(ROLE_PERMISSIONS[higher])
