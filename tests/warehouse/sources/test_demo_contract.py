@@ -106,14 +106,9 @@ def test_dates_are_nyse_sessions_spanning_the_years(demo_mid) -> None:
     expected = sessions(dt.date(2020, 12, 31) + dt.timedelta(days=1), dt.date(2024, 12, 31))
     assert days.to_list() == expected.to_list()
     monthly_dates = demo_mid.datasets["crsp_monthly"]["date"].unique().sort()
-    month_ends = (
-        days.to_frame().group_by(pl.col("date").dt.truncate("1mo").alias("m")).agg(pl.col("date").max())
-    )
+    month_ends = days.to_frame().group_by(pl.col("date").dt.truncate("1mo").alias("m")).agg(pl.col("date").max())
     assert monthly_dates.to_list() == month_ends["date"].sort().to_list()
-    assert (
-        demo_mid.datasets["ff_factors"].filter(pl.col("frequency") == "daily")["date"].to_list()
-        == days.to_list()
-    )
+    assert demo_mid.datasets["ff_factors"].filter(pl.col("frequency") == "daily")["date"].to_list() == days.to_list()
 
 
 def test_gvkeys_are_six_digit_text_and_sectors_are_gics(demo_mid) -> None:

@@ -16,9 +16,7 @@ LOOKBACK, SKIP = 252, 21
 
 def _universe(out) -> pl.Series:
     names = out.datasets["crsp_names"]
-    return names.filter(pl.col("shrcd").is_in([10, 11]) & pl.col("exchcd").is_in([1, 2, 3]))[
-        "permno"
-    ].unique()
+    return names.filter(pl.col("shrcd").is_in([10, 11]) & pl.col("exchcd").is_in([1, 2, 3]))["permno"].unique()
 
 
 def _book(out) -> pl.DataFrame:
@@ -170,7 +168,6 @@ def test_returns_decompose_exactly_into_the_planted_model(demo_mid) -> None:
     assert r2["r2"].mean() == pytest.approx(demo_mid.planted["meta"]["avg_cross_sectional_r2"][0], abs=0.005)
 
 
-@pytest.mark.slow
 def test_cross_sectional_regression_recovers_planted_style_returns() -> None:
     out = generate(DemoConfig(stocks=1500, years=2, seed=21))
     daily, truth, cols = _panel(out)

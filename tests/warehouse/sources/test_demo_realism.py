@@ -16,9 +16,7 @@ def _planted(out, factor: str) -> np.ndarray:
 
 
 def _universe_daily(out) -> pl.DataFrame:
-    names = out.datasets["crsp_names"].filter(
-        pl.col("shrcd").is_in([10, 11]) & pl.col("exchcd").is_in([1, 2, 3])
-    )
+    names = out.datasets["crsp_names"].filter(pl.col("shrcd").is_in([10, 11]) & pl.col("exchcd").is_in([1, 2, 3]))
     return out.datasets["crsp_daily"].filter(pl.col("permno").is_in(names["permno"].implode()))
 
 
@@ -54,10 +52,7 @@ def test_specific_risk_is_20_to_60_percent_higher_for_small_caps_and_fat_tailed(
     assert 0.2 <= np.median(stocks) <= 0.45
     assert np.percentile(stocks, 90) <= 0.7
     size = (
-        demo_mid.planted["exposures"]
-        .filter(pl.col("factor") == "size")
-        .group_by("permno")
-        .agg(pl.col("value").mean())
+        demo_mid.planted["exposures"].filter(pl.col("factor") == "size").group_by("permno").agg(pl.col("value").mean())
     )
     joined = size.join(spec, on="permno")
     rho = stats.spearmanr(joined["value"], joined["specific_var"]).statistic
@@ -96,9 +91,7 @@ def _book_equity(ann: pl.DataFrame) -> pl.Expr:
 
 
 def test_book_to_market_and_roe(demo_mid) -> None:
-    ann = demo_mid.datasets["compustat_annual"].with_columns(
-        be=_book_equity(demo_mid.datasets["compustat_annual"])
-    )
+    ann = demo_mid.datasets["compustat_annual"].with_columns(be=_book_equity(demo_mid.datasets["compustat_annual"]))
     ann = ann.with_columns(me=pl.col("csho") * pl.col("prcc_f") * 1e6).sort("gvkey", "datadate")
     bm = (ann["be"] / ann["me"]).to_numpy()
     assert 0.35 <= np.median(bm) <= 0.7
@@ -116,9 +109,7 @@ def test_listings_delistings_and_delisting_returns(demo_mid) -> None:
     d = demo_mid.datasets
     daily = d["crsp_daily"]
     first_day = daily["date"].min()
-    span = daily.group_by("permno").agg(
-        pl.col("date").min().alias("first"), pl.col("date").max().alias("last")
-    )
+    span = daily.group_by("permno").agg(pl.col("date").min().alias("first"), pl.col("date").max().alias("last"))
     years = (daily["date"].max() - first_day).days / 365.25
     avg_names = daily.group_by("date").len()["len"].mean()
     list_rate = span.filter(pl.col("first") > first_day).height / years / avg_names
@@ -152,9 +143,7 @@ def test_tickers_change_and_are_reused_without_overlap(demo_mid) -> None:
 
 
 def test_reporting_lags(demo_mid) -> None:
-    q = demo_mid.datasets["compustat_quarterly"].with_columns(
-        lag=(pl.col("rdq") - pl.col("datadate")).dt.total_days()
-    )
+    q = demo_mid.datasets["compustat_quarterly"].with_columns(lag=(pl.col("rdq") - pl.col("datadate")).dt.total_days())
     interim, q4 = q.filter(pl.col("fqtr") < 4), q.filter(pl.col("fqtr") == 4)
     assert interim["lag"].min() >= 25 and interim["lag"].max() <= 45
     assert q4["lag"].min() >= 60 and q4["lag"].max() <= 90
