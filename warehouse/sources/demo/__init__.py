@@ -57,9 +57,7 @@ def generate(cfg: DemoConfig, progress: Progress | None = None) -> DemoOutput:
     return DemoOutput(datasets=datasets, planted=planted, config_hash=config_hash)
 
 
-def _build(
-    sim: SimResult, config_hash: str, step: Progress
-) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
+def _build(sim: SimResult, config_hash: str, step: Progress) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
     s, tl, cfg = sim.stocks, sim.timeline, sim.cfg
     rng = rng_for(cfg.seed, "names")
     present = s.end_day >= tl.out_start
@@ -74,9 +72,7 @@ def _build(
     ds["crsp_delist"] = frames.crsp_delist(sim, rows)
     gv = assign_gvkeys(rng, s)
     gvkey = gvkey_text(gv)
-    ds["compustat_annual"], ds["compustat_quarterly"] = frames.compustat(
-        sim, sim.reports, present, gv, gvkey, end_day
-    )
+    ds["compustat_annual"], ds["compustat_quarterly"] = frames.compustat(sim, sim.reports, present, gv, gvkey, end_day)
     ds["ccm_link"] = build_links(rng, s, rows, gv, first, tl.days)
     step("frames", 0.7)
     ds["ff_factors"] = frames.ff_factors(sim)

@@ -82,9 +82,7 @@ def crsp_delist(sim: SimResult, rows: np.ndarray) -> pl.DataFrame:
     return _nan_to_null(frame, ["dlret"]).sort("permno")
 
 
-def _report_frame(
-    parts: list[dict[str, np.ndarray]], present: np.ndarray, end_day: int
-) -> dict[str, np.ndarray]:
+def _report_frame(parts: list[dict[str, np.ndarray]], present: np.ndarray, end_day: int) -> dict[str, np.ndarray]:
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     keep = present[cols["idx"]] & (cols["rdq"] <= end_day)
     return {k: v[keep] for k, v in cols.items()}

@@ -136,9 +136,7 @@ def report_quarter(
     )
     for arr in (f.fy_count, f.fy_ib, f.fy_ni, f.fy_sale):
         arr[idx] = np.where(new_year, 0, arr[idx])
-    be0 = np.where(
-        np.isnan(f.be_core[idx]), me * np.exp(f.lbm_mu[idx] + 0.2 * rng.standard_normal(n)), f.be_core[idx]
-    )
+    be0 = np.where(np.isnan(f.be_core[idx]), me * np.exp(f.lbm_mu[idx] + 0.2 * rng.standard_normal(n)), f.be_core[idx])
     base = np.where(np.isnan(f.last_be[idx]) | (f.last_be[idx] <= 0), be0, f.last_be[idx])
     roe_q = np.where(f.neg[idx], -0.0125 + 0.01 * rng.standard_normal(n), f.roe_cur[idx] / 4.0)
     ibq = (roe_q + 0.006 * rng.standard_normal(n)) * base

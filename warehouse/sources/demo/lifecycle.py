@@ -52,9 +52,7 @@ def choose_delistings(
     perf_ret = np.where(rng.random(len(alive)) < DLRET_MISSING_SHARE, np.nan, perf_ret)
     merger_ret = 0.015 + 0.04 * rng.standard_normal(len(alive))
     liquidation = code >= 400  # 400s liquidations lose on average; 300s exchange moves are flat
-    other_ret = np.where(liquidation, -0.15, 0.0) + np.where(liquidation, 0.2, 0.02) * rng.standard_normal(
-        len(alive)
-    )
+    other_ret = np.where(liquidation, -0.15, 0.0) + np.where(liquidation, 0.2, 0.02) * rng.standard_normal(len(alive))
     dlret = np.where(perf, perf_ret, np.where(merger, merger_ret, np.clip(other_ret, -0.9, 1.0)))[chosen]
     day = rng.integers(next_block[0], next_block[1], n)
     return Delistings(alive[chosen], day, code[chosen].astype(np.int64), dlret)

@@ -47,15 +47,11 @@ def exposures(sim: SimResult) -> pl.DataFrame:
     sector_names = np.asarray([sector_factor(c) for c in SECTORS])
     n = len(sidx)
     wide = np.column_stack([s.beta[sidx], np.ones(n), e["x"]])
-    factor = np.column_stack(
-        [np.full(n, "market"), sector_names[s.sector[sidx]], np.tile(np.asarray(STYLES), (n, 1))]
-    )
+    factor = np.column_stack([np.full(n, "market"), sector_names[s.sector[sidx]], np.tile(np.asarray(STYLES), (n, 1))])
     k = wide.shape[1]
     return pl.DataFrame(
         {
-            "date": pl.Series(
-                np.repeat(sim.timeline.days[e["day"]], k).astype("datetime64[D]"), dtype=pl.Date
-            ),
+            "date": pl.Series(np.repeat(sim.timeline.days[e["day"]], k).astype("datetime64[D]"), dtype=pl.Date),
             "permno": np.repeat(s.permno[sidx], k),
             "factor": factor.reshape(-1),
             "value": wide.reshape(-1),

@@ -118,9 +118,7 @@ def build_names(
             comnam[p] = _company(rng, kind)
         for k, v in zip(out, (p, day, current[p], comnam[p]), strict=True):
             out[k].append(v)
-    frame = pl.DataFrame(
-        {"p": out["p"], "namedt": out["namedt"], "ticker": out["ticker"], "comnam": out["comnam"]}
-    )
+    frame = pl.DataFrame({"p": out["p"], "namedt": out["namedt"], "ticker": out["ticker"], "comnam": out["comnam"]})
     frame = frame.sort("p", "namedt").with_columns(
         nameendt=pl.col("namedt").shift(-1).over("p") - 1,
     )
@@ -195,6 +193,6 @@ def build_links(
             "linkenddt": pl.Date,
         },
     )
-    return frame.with_columns(
-        linkenddt=pl.when(pl.Series(end >= 0)).then(pl.col("linkenddt")).otherwise(None)
-    ).sort("gvkey", "lpermno", "linkdt")
+    return frame.with_columns(linkenddt=pl.when(pl.Series(end >= 0)).then(pl.col("linkenddt")).otherwise(None)).sort(
+        "gvkey", "lpermno", "linkdt"
+    )

@@ -8,76 +8,21 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from .config import MPY, SECTORS, STYLES, TD, Calibration, DemoConfig, rng_for
 from .exposures import LOOKBACK, descriptors, standardize, tercile_legs
-from .factors import FactorPaths, simulate_factors, unit_t
+from .factors import simulate_factors, unit_t
 from .french import FACTOR_LEGS, FF10, ff10_index
-from .fundamentals import Firms, Reports, create_firms, prehistory, public_book, report_quarter
+from .fundamentals import Reports, create_firms, prehistory, public_book, report_quarter
 from .lifecycle import choose_delistings, split_ratios
-from .timeline import Timeline, build_timeline
-from .universe import PRIMARY, Stocks, create_stocks, z_cap
+from .records import DAILY_COLS, MONTHLY_COLS, Buffers, Month, SimResult, concat
+from .timeline import build_timeline
+from .universe import PRIMARY, create_stocks, z_cap
 
 Progress = Callable[[str, float], None]
-DAILY_COLS = ("sidx", "day", "ret", "retx", "prc", "vol", "shrout", "cum_lk", "bidlo", "askhi")
-MONTHLY_COLS = ("sidx", "day", "ret", "retx", "prc", "vol", "shrout", "cum_lk")
 FIN_SECTOR = SECTORS.index("40")
-
-
-@dataclass
-class SimResult:
-    cfg: DemoConfig
-    timeline: Timeline
-    factors: FactorPaths
-    stocks: Stocks
-    firms: Firms
-    reports: Reports
-    daily: dict[str, np.ndarray]
-    monthly: dict[str, np.ndarray]
-    exposures: dict[str, np.ndarray]
-    ff_days: np.ndarray  # output session indices of the rows below
-    ff_market: np.ndarray  # cap-weighted universe return (total, incl. rf)
-    ff_legs: np.ndarray  # (days, 2 * len(FACTOR_LEGS)) long and short leg returns
-    ind_vw: np.ndarray  # (days, len(FF10))
-    ind_ew: np.ndarray
-    r2: np.ndarray  # planted cross-sectional R² per output session
-
-
-@dataclass
-class _Buffers:
-    daily: dict[str, list[np.ndarray]] = field(default_factory=lambda: {c: [] for c in DAILY_COLS})
-    monthly: dict[str, list[np.ndarray]] = field(default_factory=lambda: {c: [] for c in MONTHLY_COLS})
-    expo: dict[str, list[np.ndarray]] = field(default_factory=lambda: {c: [] for c in ("day", "sidx", "x")})
-    ff: dict[str, list[np.ndarray]] = field(
-        default_factory=lambda: {c: [] for c in ("day", "mkt", "legs", "vw", "ew", "r2")}
-    )
-
-
-@dataclass(frozen=True)
-class _Month:
-    """One simulated month: arrays are (sessions, active securities)."""
-
-    act: np.ndarray  # security indices of the columns
-    t0: int
-    t1: int
-    ret: np.ndarray  # true total return (0 before listing)
-    eps: np.ndarray  # specific return
-    retx: np.ndarray
-    price: np.ndarray
-    shrout: np.ndarray  # (active,)
-    cap_prev: np.ndarray  # previous session's market cap
-    notrade: np.ndarray
-    missing: np.ndarray  # ret reported as null
-    out_rows: np.ndarray  # rows published in crsp_daily
-    valid: np.ndarray  # out_rows of universe names that traded the day before
-
-
-def _cat(parts: list[np.ndarray], dtype: type | None = None) -> np.ndarray:
-    out = np.concatenate(parts) if parts else np.empty(0)
-    return out.astype(dtype) if dtype is not None else out
 
 
 class Simulation:
@@ -94,7 +39,7 @@ class Simulation:
         # so the mean specific variance over the simulated sessions is exactly sig_d²
         regime = np.sqrt(self.f.market_var / (self.cal.market_vol**2 / TD))
         self.spec_scale = np.sqrt(regime / regime.mean())
-        self.buf = _Buffers()
+        self.buf = Buffers()
         self.hist: deque[tuple[int, np.ndarray, np.ndarray]] = deque(maxlen=LOOKBACK // 19 + 2)
         self.reports = Reports()
         s = create_stocks(
@@ -218,7 +163,7 @@ class Simulation:
         self.hist.append((t0, act, np.where(alive & traded & ~missing, ret, np.nan)))
         out_rows = (dd >= tl.out_start) & alive
         if out_rows.any():
-            m = _Month(
+            m = Month(
                 act=act, t0=t0, t1=t1, ret=ret, eps=eps, retx=retx, price=price, shrout=shrout,
                 cap_prev=np.vstack([self.cap_last[act][None, :], cap[:-1]]), notrade=notrade, missing=missing,
                 out_rows=out_rows, valid=out_rows & traded & s.in_universe[act],
@@ -230,7 +175,7 @@ class Simulation:
         s.price[act] = price[-1]
         self.cap_last[act] = cap[-1]
 
-    def _emit_daily(self, m: _Month) -> None:
+    def _emit_daily(self, m: Month) -> None:
         s, rng, buf, act = self.s, self.rng, self.buf.daily, m.act
         di, aj = np.nonzero(m.out_rows)
         r, px = m.ret[di, aj], m.price[di, aj]
@@ -253,7 +198,7 @@ class Simulation:
         buf["bidlo"].append(px * (1.0 - np.minimum(lo, 0.5)))
         buf["askhi"].append(px * (1.0 + hi))
 
-    def _emit_monthly(self, m: _Month) -> None:
+    def _emit_monthly(self, m: Month) -> None:
         s, tl, buf, act = self.s, self.tl, self.buf.monthly, m.act
         first_day = np.maximum(s.list_day[act], tl.out_start)
         new = (first_day >= m.t0) & (first_day < m.t1)
@@ -275,7 +220,7 @@ class Simulation:
         buf["shrout"].append(m.shrout[cols])
         buf["cum_lk"].append(s.cum_lk[act][cols])
 
-    def _emit_cross_section(self, m: _Month) -> None:
+    def _emit_cross_section(self, m: Month) -> None:
         """Planted R², the cap-weighted market, FF long/short legs and FF10 industry returns."""
         act = m.act
         days = np.arange(m.t0, m.t1)
@@ -326,9 +271,7 @@ class Simulation:
             return
         nxt = (int(tl.block_start[b + 1]), int(tl.block_end[b + 1]))
         open_ = alive[s.end_day[alive] == tl.n_days - 1]
-        dl = choose_delistings(
-            self.rng_events, open_, z_cap(np.log(self.cap_last[open_]), self.cal), nxt, self.cal
-        )
+        dl = choose_delistings(self.rng_events, open_, z_cap(np.log(self.cap_last[open_]), self.cal), nxt, self.cal)
         s.end_day[dl.idx], s.dlstcd[dl.idx], s.dlret[dl.idx] = dl.day, dl.code, dl.dlret
         self._list_new(len(alive), nxt, int(tl.block_month[b + 1]))
         k = split_ratios(self.rng_events, s.price[alive])
@@ -373,13 +316,13 @@ class Simulation:
             if self.progress is not None:
                 self.progress("simulate", (b + 1) / nb)
         bd, bm, be, bf = self.buf.daily, self.buf.monthly, self.buf.expo, self.buf.ff
-        daily = {c: _cat(bd[c], np.int64 if c in ("sidx", "day") else None) for c in DAILY_COLS}
+        daily = {c: concat(bd[c], np.int64 if c in ("sidx", "day") else None) for c in DAILY_COLS}
         for c in DAILY_COLS:
             bd[c].clear()
-        monthly = {c: _cat(bm[c], np.int64 if c in ("sidx", "day") else None) for c in MONTHLY_COLS}
+        monthly = {c: concat(bm[c], np.int64 if c in ("sidx", "day") else None) for c in MONTHLY_COLS}
         expo = {
-            "day": _cat(be["day"], np.int64),
-            "sidx": _cat(be["sidx"], np.int64),
+            "day": concat(be["day"], np.int64),
+            "sidx": concat(be["sidx"], np.int64),
             "x": np.vstack(be["x"]) if be["x"] else np.empty((0, len(STYLES))),
         }
         return SimResult(
@@ -392,12 +335,12 @@ class Simulation:
             daily=daily,
             monthly=monthly,
             exposures=expo,
-            ff_days=_cat(bf["day"], np.int64),
-            ff_market=_cat(bf["mkt"]),
+            ff_days=concat(bf["day"], np.int64),
+            ff_market=concat(bf["mkt"]),
             ff_legs=np.vstack(bf["legs"]),
             ind_vw=np.vstack(bf["vw"]),
             ind_ew=np.vstack(bf["ew"]),
-            r2=_cat(bf["r2"]),
+            r2=concat(bf["r2"]),
         )
 
 
