@@ -8,6 +8,7 @@ import pytest
 
 from tests.support import services, wrds_standin
 from tests.support.parquet_sink import ParquetSink
+from warehouse.sources.demo import DemoConfig, DemoOutput, generate
 from warehouse.sources.wrds.client import WrdsClient, WrdsConfig
 
 
@@ -49,3 +50,12 @@ def wrds_client(wrds_db: str) -> Iterator[WrdsClient]:
 @pytest.fixture
 def sink(tmp_path: Path) -> ParquetSink:
     return ParquetSink(tmp_path / "warehouse")
+
+
+MID = DemoConfig(stocks=600, years=4, seed=11)
+
+
+@pytest.fixture(scope="session")
+def demo_mid() -> DemoOutput:
+    """One mid-size run shared by the demo tests (about 2 s)."""
+    return generate(MID)
