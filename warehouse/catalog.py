@@ -28,6 +28,10 @@ def view_sql(dataset: str, paths: list[Path]) -> str:
     )
 
 
+# The catalog holds only views and a small table, so it is written in an older storage format that
+# the standalone `duckdb` CLI (the `duckdb-cli` package, which trails the Python package) can open.
+CATALOG_STORAGE_VERSION = "v1.2.0"
+
 _DUCKDB_TYPES = {"Int64": "BIGINT", "Float64": "DOUBLE", "Date": "DATE", "String": "VARCHAR"}
 
 
@@ -39,7 +43,7 @@ def empty_view_sql(dataset: str) -> str:
 
 
 def _write(tmp: Path) -> None:
-    con = duckdb.connect(str(tmp))
+    con = duckdb.connect(str(tmp), config={"storage_compatibility_version": CATALOG_STORAGE_VERSION})
     try:
         con.execute(
             "CREATE TABLE _versions (dataset VARCHAR, version INTEGER, created VARCHAR, source VARCHAR, "

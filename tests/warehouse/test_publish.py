@@ -82,3 +82,22 @@ def test_catalog_has_a_view_per_dataset_readable_read_only(wh, frames) -> None:
             con.execute("create table x as select 1")
     finally:
         con.close()
+
+
+def test_the_duckdb_cli_opens_the_catalog(wh, frames) -> None:
+    """`duckdb data/warehouse/catalog.duckdb` (the duckdb-cli package) reads what the publish wrote."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cli = shutil.which("duckdb") or str(Path(sys.executable).with_name("duckdb"))
+    if not Path(cli).exists():
+        pytest.skip("the duckdb CLI (package duckdb-cli) is not installed")
+    _publish("crsp_daily", frames["crsp_daily"])
+    result = subprocess.run(
+        [cli, "-readonly", "-csv", "-noheader", str(wh / "catalog.duckdb"), "-c", "select count(*) from crsp_daily"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(frames["crsp_daily"].height)
