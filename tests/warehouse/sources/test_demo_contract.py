@@ -70,9 +70,9 @@ def test_same_seed_is_bit_identical_and_other_seed_differs() -> None:
     assert a.config_hash == b.config_hash == cfg.hash()
     assert len(a.config_hash) == 64
     for name in DATASETS:
-        assert_frame_equal(a.datasets[name], b.datasets[name])
+        assert_frame_equal(a.datasets[name], b.datasets[name], check_exact=True)
     for name in a.planted:
-        assert_frame_equal(a.planted[name], b.planted[name])
+        assert_frame_equal(a.planted[name], b.planted[name], check_exact=True)
     c = generate(DemoConfig(stocks=60, years=2, seed=4))
     assert c.config_hash != a.config_hash
     assert not a.datasets["crsp_daily"]["ret"].equals(c.datasets["crsp_daily"]["ret"])

@@ -161,7 +161,8 @@ def test_returns_decompose_exactly_into_the_planted_model(demo_mid) -> None:
         (pl.col("eps").var() / pl.col("specific_var").first()).alias("ratio"), pl.len().alias("n")
     )
     ratio = ratio.filter(pl.col("n") >= 500)["ratio"]
-    assert 0.95 <= ratio.median() <= 1.05
+    # mean, not median: sample variances of Student-t(4) noise are right-skewed
+    assert 0.93 <= ratio.mean() <= 1.07
     r2 = j.group_by("date").agg(
         (1 - (pl.col("eps") ** 2).sum() / ((pl.col("ret") - pl.col("ret").mean()) ** 2).sum()).alias("r2")
     )

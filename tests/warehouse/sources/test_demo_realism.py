@@ -8,6 +8,8 @@ import polars as pl
 from scipy import stats
 
 from quant.periods import TRADING_DAYS_PER_YEAR as TD
+from warehouse.sources.demo.config import Calibration
+from warehouse.sources.demo.lifecycle import choose_delistings
 
 
 def _planted(out, factor: str) -> np.ndarray:
@@ -24,13 +26,14 @@ def test_market_is_fat_tailed_clustered_and_15_to_20_percent(demo_mid) -> None:
     m = _planted(demo_mid, "market")
     ff = demo_mid.datasets["ff_factors"].filter(pl.col("frequency") == "daily")
     mktrf = ff["mktrf"].to_numpy()
-    assert 0.13 <= m.std() * np.sqrt(TD) <= 0.23
-    assert 0.13 <= mktrf.std() * np.sqrt(TD) <= 0.24
+    # 16.5 %/yr GARCH target; a 4-year window of a persistent GARCH lands in ~12-23 % (1st-99th pct)
+    assert 0.11 <= m.std() * np.sqrt(TD) <= 0.24
+    assert 0.11 <= mktrf.std() * np.sqrt(TD) <= 0.25
     assert stats.kurtosis(m) > 1.0  # Student-t(5) with GARCH: excess kurtosis well above 0
     sq = (m - m.mean()) ** 2
     acf = [np.corrcoef(sq[:-k], sq[k:])[0, 1] for k in range(1, 11)]
     assert np.mean(acf) > 0.03  # volatility clustering
-    assert np.corrcoef(mktrf, m)[0, 1] > 0.9
+    assert np.corrcoef(mktrf, m)[0, 1] > 0.85  # the cap-weighted index also carries sector and mega-cap noise
 
 
 def test_industry_and_style_volatilities(demo_mid) -> None:
@@ -78,7 +81,7 @@ def test_market_caps_are_lognormal_with_mega_caps(demo_mid) -> None:
     last = daily.filter(pl.col("date") == pl.col("date").max())
     cap = (last["prc"].abs() * last["shrout"] * 1000).to_numpy()
     assert np.percentile(cap, 5) < 2e8 and np.percentile(cap, 5) > 5e6
-    assert 2e11 < cap.max() < 6e12
+    assert 2e11 < cap.max() < 8e12
     top10 = np.sort(cap)[-10:].sum() / cap.sum()
     assert top10 > 0.3
     assert abs(stats.skew(np.log(cap))) < 1.0
@@ -244,29 +247,20 @@ def test_fama_french_frames(demo_mid) -> None:
 
 
 def test_delisting_returns_follow_their_codes(demo_mid) -> None:
-    delist = demo_mid.datasets["crsp_delist"]
-    moves = delist.filter(pl.col("dlstcd").is_between(300, 399))["dlret"]
-    liquidations = delist.filter(pl.col("dlstcd").is_between(400, 499))["dlret"]
-    if moves.len():
-        assert moves.abs().max() < 0.1
-    if liquidations.len() >= 3:
-        assert liquidations.mean() < 0.0
-    assert set(delist["dlstcd"]) <= {
-        231,
-        233,
-        241,
-        251,
-        331,
-        332,
-        450,
-        470,
-        500,
-        520,
-        551,
-        552,
-        560,
-        561,
-        574,
-        580,
-        584,
-    }
+    codes = {231, 233, 241, 251, 331, 332, 450, 470, 500, 520, 551, 552, 560, 561, 574, 580, 584}
+    assert set(demo_mid.datasets["crsp_delist"]["dlstcd"]) <= codes
+    rng = np.random.default_rng(0)
+    n = 200_000
+    z = rng.standard_normal(n)
+    dl = choose_delistings(rng, np.arange(n), z, (100, 120), Calibration())
+    assert 0.9 * 0.055 / 12 * n <= len(dl.idx) <= 1.1 * 0.055 / 12 * n  # the monthly hazard
+    assert ((dl.day >= 100) & (dl.day < 120)).all()
+    perf, merger = dl.code >= 500, (dl.code >= 200) & (dl.code < 300)
+    moves, liquidations = (dl.code >= 300) & (dl.code < 400), (dl.code >= 400) & (dl.code < 500)
+    assert 0.30 <= perf.mean() <= 0.38
+    assert 0.3 <= np.isnan(dl.dlret[perf]).mean() <= 0.4
+    assert np.nanmean(dl.dlret[perf]) < -0.3
+    assert abs(dl.dlret[merger].mean() - 0.015) < 0.005
+    assert np.abs(dl.dlret[moves]).max() < 0.12 and dl.dlret[liquidations].mean() < -0.1
+    small = z[dl.idx] < -1
+    assert perf[small].mean() > 2 * perf[~small].mean()  # performance delistings hit small caps

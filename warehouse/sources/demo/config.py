@@ -49,8 +49,9 @@ class Calibration:
 
     market_vol: float = 0.175
     market_premium: float = 0.06
-    garch_alpha: float = 0.10
-    garch_beta: float = 0.88
+    garch_alpha: float = 0.08
+    garch_beta: float = 0.90
+    garch_max_vol_ratio: float = 3.0  # conditional vol capped at 3x its long-run level (no blow-ups)
     t_dof_factor: float = 5.0
     t_dof_specific: float = 4.0
     sector_vol_range: tuple[float, float] = (0.08, 0.15)
@@ -60,7 +61,7 @@ class Calibration:
     crash_daily_mean: float = -0.009
     years_per_crash: float = 8.0
     beta_sd: float = 0.45
-    specific_vol_median: float = 0.245
+    specific_vol_median: float = 0.25
     list_rate: float = 0.065
     delist_rate: float = 0.055
     perf_delist_share: float = 0.34
@@ -70,7 +71,7 @@ class Calibration:
     missing_ret_prob: float = 3e-4
     log_cap_mean: float = float(np.log(1.5e9))
     log_cap_sd: float = 1.6
-    mega_cap_range: tuple[float, float] = (3e11, 2e12)
+    mega_cap_range: tuple[float, float] = (3e11, 1.5e12)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ def _garch_market(rng: np.random.Generator, n: int, cal: Calibration) -> tuple[n
     target = cal.market_vol**2 / TD
     a, b = cal.garch_alpha, cal.garch_beta
     omega = target * (1.0 - a - b)
+    h_max = target * cal.garch_max_vol_ratio**2
     z = unit_t(rng, cal.t_dof_factor, n)
     mu = cal.market_premium / TD
     out = np.empty(n)
@@ -41,7 +42,7 @@ def _garch_market(rng: np.random.Generator, n: int, cal: Calibration) -> tuple[n
         var[t] = h
         shock = np.sqrt(h) * z[t]
         out[t] = mu + shock
-        h = omega + a * shock * shock + b * h
+        h = min(omega + a * shock * shock + b * h, h_max)
     return out, var
 
 

@@ -36,9 +36,9 @@ class Simulation:
         self.rng_fund = rng_for(cfg.seed, "fundamentals")
         self.f = simulate_factors(rng_for(cfg.seed, "factors"), self.tl.n_days, self.tl.out_start, self.cal)
         # specific risk shares part of the market's volatility regime (variance ∝ sqrt(h)), normalised
-        # so the mean specific variance over the simulated sessions is exactly sig_d²
+        # so the mean specific variance over the output sessions is exactly sig_d²
         regime = np.sqrt(self.f.market_var / (self.cal.market_vol**2 / TD))
-        self.spec_scale = np.sqrt(regime / regime.mean())
+        self.spec_scale = np.sqrt(regime / regime[self.tl.out_start :].mean())
         self.buf = Buffers()
         self.hist: deque[tuple[int, np.ndarray, np.ndarray]] = deque(maxlen=LOOKBACK // 19 + 2)
         self.reports = Reports()

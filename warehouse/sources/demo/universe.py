@@ -74,6 +74,7 @@ def create_stocks(
     initial: bool,
 ) -> Stocks:
     """``n`` new securities. Initial ones include a few mega caps and secondary share classes."""
+    mega = np.empty(0, dtype=np.int64)
     if initial:
         log_cap = rng.normal(cal.log_cap_mean, cal.log_cap_sd, n)
         n_mega = max(3, n // 150)
@@ -110,6 +111,7 @@ def create_stocks(
     sig = cal.specific_vol_median * np.exp(-0.2 * z + 0.2 * rng.standard_normal(n))
     sig = np.clip(sig, 0.12, 1.0)
     beta = np.where(kind == ETF, 1.0 + 0.05 * rng.standard_normal(n), beta)
+    beta[mega] = rng.uniform(0.8, 1.2, len(mega))  # the index heavyweights are the market
     sig = np.where(kind == ETF, 0.04, sig)
     notrade = np.where(log_cap < np.log(2e8), 0.03, np.where(log_cap < np.log(1e9), 0.006, 0.0))
     notrade = np.where(kind == ETF, 0.0, notrade)
