@@ -5,45 +5,18 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from warehouse.datasets import DATASETS
+
 from .french import FACTOR_LEGS, FF10
 from .fundamentals import Reports
 from .simulate import SimResult
 
 F64 = pl.Float64
-DAILY_SCHEMA = {
-    "permno": pl.Int64,
-    "date": pl.Date,
-    "ret": F64,
-    "retx": F64,
-    "prc": F64,
-    "vol": F64,
-    "shrout": F64,
-    "cfacpr": F64,
-    "cfacshr": F64,
-    "bidlo": F64,
-    "askhi": F64,
-}
-MONTHLY_SCHEMA = {k: v for k, v in DAILY_SCHEMA.items() if k not in ("bidlo", "askhi")}
-ANNUAL_ITEMS = (
-    "at",
-    "lt",
-    "ceq",
-    "seq",
-    "txditc",
-    "pstk",
-    "pstkrv",
-    "pstkl",
-    "ni",
-    "ib",
-    "sale",
-    "revt",
-    "cogs",
-    "xsga",
-    "oancf",
-    "csho",
-    "prcc_f",
-)
-QUARTERLY_ITEMS = ("atq", "ltq", "ceqq", "seqq", "niq", "ibq", "saleq", "revtq", "cshoq", "prccq")
+# Shapes come from the one dataset contract; the demo only decides which columns are money items.
+DAILY_SCHEMA = dict(DATASETS["crsp_daily"].columns)
+MONTHLY_SCHEMA = dict(DATASETS["crsp_monthly"].columns)
+ANNUAL_ITEMS = tuple(c for c, t in DATASETS["compustat_annual"].columns.items() if t == F64)
+QUARTERLY_ITEMS = tuple(c for c, t in DATASETS["compustat_quarterly"].columns.items() if t == F64)
 
 
 def _dates(days: np.ndarray) -> pl.Series:
