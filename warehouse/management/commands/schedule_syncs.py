@@ -25,10 +25,10 @@ class Schedule:
 
 SCHEDULES = (
     # WRDS refreshes overnight; Tuesday–Saturday 02:30 New York picks up each weekday's update.
-    Schedule("wrds-incremental-nightly", "warehouse.wrds_sync", "30", "2", "2-6", {"mode": "incremental"},
+    Schedule("wrds-incremental-nightly", "warehouse.tasks.wrds_sync", "30", "2", "2-6", {"mode": "incremental"},
              "Incremental sync of every WRDS dataset from its watermark."),
     # The French library updates monthly; a weekly pull is cheap and catches revisions.
-    Schedule("french-weekly", "warehouse.french_sync", "0", "4", "0", {"retry_count": 3},
+    Schedule("french-weekly", "warehouse.tasks.french_sync", "0", "4", "0", {"retry_count": 3},
              "Ken French factors and industry portfolios."),
 )  # fmt: skip
 
