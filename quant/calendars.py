@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from typing import cast
 
 import exchange_calendars as xc
 import numpy as np
@@ -71,7 +72,8 @@ def missing_sessions(days: pl.Series, *, calendar: str = NYSE) -> pl.Series:
     present = days.drop_nulls().unique()
     if present.len() == 0:
         return pl.Series("date", [], dtype=pl.Date)
-    expected = sessions(max(present.min(), CALENDAR_RELIABLE_FROM), present.max(), calendar=calendar)  # type: ignore[type-var, arg-type]
+    lo, hi = cast(dt.date, present.min()), cast(dt.date, present.max())
+    expected = sessions(max(lo, CALENDAR_RELIABLE_FROM), hi, calendar=calendar)
     return expected.filter(~expected.is_in(present.implode()))
 
 
