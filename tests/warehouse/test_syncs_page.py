@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -45,6 +46,7 @@ def test_syncs_page_lists_runs_with_badges_and_logs_the_access(user_client) -> N
         response = user_client.get(reverse("warehouse:syncs"))
     html = response.content.decode()
     assert response.status_code == 200 and "<h1>Syncs</h1>" in html
+    assert re.search(r'<a[^>]*href="/warehouse/syncs/"[^>]*>\s*Syncs\s*</a>', html)  # nav: Data → Syncs
     assert '<span class="badge badge-ok">Succeeded</span>' in html and "36,141,112" in html and ">v3<" in html
     assert '<span class="badge badge-bad">Failed</span>' in html and "SchemaDrift: crsp_monthly" in html
     assert '<span class="badge badge-warn">Refused</span>' in html and "42.5 s" in html
