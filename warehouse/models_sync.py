@@ -50,6 +50,11 @@ class SyncRun(models.Model):
     def __str__(self) -> str:
         return f"{self.source}:{self.dataset} {self.mode} {self.status}"
 
+    @property
+    def duration_seconds(self) -> float | None:
+        """Wall-clock seconds from start to finish (None while running)."""
+        return None if self.finished is None else (self.finished - self.started).total_seconds()
+
 
 class ProviderUsage(models.Model):
     """One call of a market-data provider (CRSP warehouse, yfinance): what, how many rows, how long."""

@@ -49,6 +49,7 @@ LINK_TYPES = ("LU", "LC")
 LINK_PRIMARY = ("P", "C")
 ANNUAL_LAG_MONTHS = 6
 QUARTERLY_FALLBACK_DAYS = 45  # when rdq is null
+_FUNDAMENTALS = {"annual": "compustat_annual", "quarterly": "compustat_quarterly"}
 
 # A version, a tag, None (current), or {dataset: version} (e.g. a result's recorded
 # `dataset_versions()`). Readers that combine datasets (universe, total_returns, fundamentals by
@@ -110,6 +111,23 @@ def _log_drops(reader: str, counts: dict[str, int]) -> None:
     dropped = {k: v for k, v in counts.items() if v}
     if dropped:
         logger.info("%s dropped rows: %s", reader, ", ".join(f"{k}={v}" for k, v in dropped.items()))
+
+
+def read_dataset(dataset: str, *, version: int | str | None = None) -> pl.DataFrame | None:
+    """A whole version of ``dataset`` (None when it has never been published), sorted by its key.
+
+    Columns and dtypes are the contract's (`warehouse.datasets`); nulls in key columns sort last.
+    For syncs (incremental watermarks, merges) and exports, not for analysis: read with the
+    point-in-time readers below.
+    """
+    if version is None and storage.current_version(dataset) is None:
+        return None
+    spec = storage.get_spec(dataset)
+    paths = storage.version_files(dataset, version).paths
+    if not paths:
+        return pl.DataFrame(schema=spec.columns)
+    frame = pl.read_parquet(paths, hive_partitioning=False).select(spec.column_names)
+    return frame.sort(list(spec.key), nulls_last=True)
 
 
 # --- CRSP ----------------------------------------------------------------------------------------
@@ -302,25 +320,30 @@ def link_table(as_of: dt.date, *, version: Version = None) -> pl.DataFrame:
     Columns gvkey, permno, linktype, linkprim, linkdt, linkenddt.
     """
     links = _query("ccm_link", version, "*")
-    valid = (
-        links.filter(
-            pl.col("linktype").is_in(LINK_TYPES)
-            & pl.col("linkprim").is_in(LINK_PRIMARY)
-            & (pl.col("linkdt") <= as_of)
-            & (pl.col("linkenddt").is_null() | (pl.col("linkenddt") >= as_of))
-        )
-        .rename({"lpermno": "permno"})
-        .sort("gvkey", "permno")
-    )
+    valid = _usable_links(links).filter(_link_in_force(pl.lit(as_of))).sort("gvkey", "permno")
     _log_drops(f"link_table({as_of})", {"invalid_or_not_in_force": links.height - valid.height})
     return valid
 
 
+def _usable_links(links: pl.DataFrame) -> pl.DataFrame:
+    """CCM links of type LU/LC and primacy P/C, with ``lpermno`` renamed ``permno``."""
+    usable = pl.col("linktype").is_in(LINK_TYPES) & pl.col("linkprim").is_in(LINK_PRIMARY)
+    return links.filter(usable).rename({"lpermno": "permno"})
+
+
+def _link_in_force(on: pl.Expr) -> pl.Expr:
+    return (pl.col("linkdt") <= on) & (pl.col("linkenddt").is_null() | (pl.col("linkenddt") >= on))
+
+
+def _prefer_primary(links: pl.DataFrame, subset: list[str]) -> pl.DataFrame:
+    """One link per ``subset``: the primary link (P before C), then the most recent ``linkdt``."""
+    ranked = links.sort([pl.col("linkprim") == "P", "linkdt"], descending=[True, True])
+    return ranked.unique(subset, keep="first", maintain_order=True)
+
+
 def gvkey_to_permno(as_of: dt.date, *, version: Version = None) -> dict[str, int]:
     """One permno per gvkey on ``as_of``: the primary link (P before C), then the most recent linkdt."""
-    links = link_table(as_of, version=version).sort(
-        [pl.col("linkprim") == "P", "linkdt"], descending=[True, True]
-    ).unique("gvkey", keep="first")  # fmt: skip
+    links = _prefer_primary(link_table(as_of, version=version), ["gvkey"])
     return dict(zip(links["gvkey"].to_list(), links["permno"].to_list(), strict=True))
 
 
@@ -336,11 +359,11 @@ def fundamentals_asof_with_report(
     as_of: dt.date, *, kind: str = "annual", lag_months: int = ANNUAL_LAG_MONTHS, by: str = "gvkey",
     version: Version = None,
 ) -> tuple[pl.DataFrame, FundamentalsReport]:  # fmt: skip
-    if kind not in ("annual", "quarterly"):
+    if kind not in _FUNDAMENTALS:
         raise ValueError(f"kind must be 'annual' or 'quarterly', not {kind!r}.")
     if by not in ("gvkey", "permno"):
         raise ValueError(f"by must be 'gvkey' or 'permno', not {by!r}.")
-    dataset = "compustat_annual" if kind == "annual" else "compustat_quarterly"
+    dataset = _FUNDAMENTALS[kind]
     rows = _query(dataset, version, "*", years=(0, as_of.year), where="datadate <= ?", params=[as_of])
     if kind == "annual":
         known = pl.col("datadate").dt.offset_by(f"{lag_months}mo")
@@ -373,6 +396,31 @@ def fundamentals_asof(
     ``by="permno"``: firms are linked through CCM on ``as_of``; unlinked firms are dropped and counted).
     """
     return fundamentals_asof_with_report(as_of, kind=kind, lag_months=lag_months, by=by, version=version)[0]
+
+
+def fundamentals(
+    start: dt.date, end: dt.date, *, permnos: list[int] | None = None, kind: str = "annual", version: Version = None
+) -> pl.DataFrame:
+    """Compustat rows with ``start <= datadate <= end``, each with the permno its CCM link gave it on ``datadate``.
+
+    Not point-in-time: a row is returned whether or not it was public by ``end`` (use `fundamentals_asof`
+    for what was known on a date). Links as in `link_table` (LU/LC, P/C; the primary link wins when a
+    firm has two on one date); unlinked rows are dropped and counted in the log. Returns ``permno``
+    and the dataset's columns, sorted by permno, datadate.
+    """
+    if kind not in _FUNDAMENTALS:
+        raise ValueError(f"kind must be 'annual' or 'quarterly', not {kind!r}.")
+    dataset = _FUNDAMENTALS[kind]
+    rows = _query(dataset, version, "*", years=(start.year, end.year), where="datadate BETWEEN ? AND ?",
+                  params=[start, end])  # fmt: skip
+    links = _usable_links(_query("ccm_link", version, "*")).select("gvkey", "permno", "linkprim", "linkdt", "linkenddt")
+    linked = rows.join(links, on="gvkey", how="inner").filter(_link_in_force(pl.col("datadate")))
+    linked = _prefer_primary(linked, ["gvkey", "datadate"])
+    _log_drops(f"fundamentals({start}..{end}, {kind})", {"without_link": rows.height - linked.height})
+    if permnos is not None:
+        linked = linked.filter(pl.col("permno").is_in(list(permnos)))
+    columns = storage.get_spec(dataset).column_names
+    return linked.select("permno", *columns).sort("permno", "datadate")
 
 
 # --- Fama–French ---------------------------------------------------------------------------------

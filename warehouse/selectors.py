@@ -7,10 +7,12 @@ import json
 from dataclasses import dataclass
 
 import polars as pl
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from warehouse import storage
 from warehouse.datasets import DATASETS
 from warehouse.manifest import ValidationReport
+from warehouse.models_sync import SyncRun
 
 
 @dataclass(frozen=True)
@@ -94,3 +96,18 @@ def planted_truth(name: str, *, config_hash: str | None = None) -> pl.DataFrame:
     if not path.exists():
         raise FileNotFoundError(f"No planted table {name!r} for demo config {config_hash}: {path} is missing.")
     return pl.read_parquet(path)
+
+
+# --- sync runs (ORM) -----------------------------------------------------------------------------
+SYNC_RUNS_SHOWN = 200
+
+
+def sync_runs(*, limit: int = SYNC_RUNS_SHOWN) -> QuerySet[SyncRun]:
+    """The newest sync attempts first (running, succeeded, failed, refused, interrupted)."""
+    return SyncRun.objects.order_by("-started", "-pk")[:limit]
+
+
+def last_sync_runs() -> QuerySet[SyncRun]:
+    """The newest `SyncRun` of each dataset (one query), by dataset name."""
+    newest = SyncRun.objects.filter(dataset=OuterRef("dataset")).order_by("-started", "-pk").values("pk")[:1]
+    return SyncRun.objects.filter(pk=Subquery(newest)).order_by("dataset")

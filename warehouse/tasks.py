@@ -14,10 +14,10 @@ from quant.locks import LockBusy
 from warehouse.syncs.service import french_sync_run, resolve_datasets, wrds_sync_run
 
 HOUR = 3600
-QUEUE = "sync"  # set per call (enqueue_* below) and on the beat schedules; Celery 6 drops the task attribute
+# Task names live under "warehouse.tasks." so settings.CELERY_TASK_ROUTES sends them to the "sync" queue.
 
 
-@shared_task(name="warehouse.wrds_sync", acks_late=True, time_limit=8 * HOUR, soft_time_limit=8 * HOUR - 300)
+@shared_task(name="warehouse.tasks.wrds_sync", acks_late=True, time_limit=8 * HOUR, soft_time_limit=8 * HOUR - 300)
 def wrds_sync_task(
     datasets: list[str] | None = None, mode: str = "incremental", start_year: int | None = None
 ) -> dict[str, Any]:
@@ -33,7 +33,7 @@ def wrds_sync_task(
     }
 
 
-@shared_task(name="warehouse.french_sync", acks_late=True, time_limit=HOUR, soft_time_limit=HOUR - 120)
+@shared_task(name="warehouse.tasks.french_sync", acks_late=True, time_limit=HOUR, soft_time_limit=HOUR - 120)
 def french_sync_task(files: list[str] | None = None, retry_count: int = 3) -> dict[str, Any]:
     """Download the Ken French files and publish ff_factors / ff_industries."""
     try:
@@ -44,10 +44,10 @@ def french_sync_task(files: list[str] | None = None, retry_count: int = 3) -> di
 
 
 def enqueue_wrds_sync(datasets: list[str] | None = None, mode: str = "incremental") -> str:
-    """Queue a WRDS sync on the "sync" queue; returns the task id."""
-    return wrds_sync_task.apply_async(kwargs={"datasets": datasets, "mode": mode}, queue=QUEUE).id
+    """Queue a WRDS sync (routed to the "sync" queue); returns the task id."""
+    return wrds_sync_task.apply_async(kwargs={"datasets": datasets, "mode": mode}).id
 
 
 def enqueue_french_sync(files: list[str] | None = None) -> str:
-    """Queue a Ken French sync on the "sync" queue; returns the task id."""
-    return french_sync_task.apply_async(kwargs={"files": files}, queue=QUEUE).id
+    """Queue a Ken French sync (routed to the "sync" queue); returns the task id."""
+    return french_sync_task.apply_async(kwargs={"files": files}).id

@@ -6,4 +6,5 @@ app_name = "warehouse"
 
 urlpatterns = [
     path("", views.status, name="status"),
+    path("syncs/", views.syncs, name="syncs"),
 ]

@@ -9,7 +9,7 @@ and a few examples. Rules:
 - ``return_gt_minus_one:<col>``: simple returns (ret, retx, dlret) are > -1 where not null.
 - ``price_nonzero:prc``: CRSP prices are never 0 (negative = bid/ask average), where not null.
 - ``trading_calendar:<col>``: CRSP daily/monthly and FF dates are NYSE sessions (from 1970, see
-  ``CALENDAR_RELIABLE_FROM``).
+  ``quant.calendars.CALENDAR_RELIABLE_FROM``).
 - ``duplicate_keys``: the key is unique.
 - ``expected_rows``: the row count equals the count the source announced (when it gave one).
 - ``null_rate_spike``: no column's null rate rises by more than 5 percentage points vs the previous version.
@@ -19,8 +19,6 @@ and a few examples. Rules:
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandera.polars as pa
 import polars as pl
 
@@ -28,10 +26,6 @@ from quant import calendars
 from warehouse.datasets import PRICE_COLUMNS, RETURN_COLUMNS, DatasetSpec
 from warehouse.manifest import Manifest, RuleResult, ValidationReport
 
-# exchange_calendars' XNYS calendar matches CRSP's trading days (checked against every date of Ken
-# French's daily factor file, built from CRSP) from 1970 on; before that it misses Saturday sessions
-# (to 1952) and ~10 holidays/closures a year, so the calendar rules only judge dates from here on.
-CALENDAR_RELIABLE_FROM = dt.date(1970, 1, 1)
 NULL_RATE_SPIKE_MAX = 0.05  # fraction of rows (5 percentage points)
 ROW_DROP_MAX = 0.10  # fraction of the previous version's rows
 EXAMPLES = 5
@@ -67,7 +61,7 @@ def build_schema(spec: DatasetSpec, frame: pl.DataFrame) -> tuple[pa.DataFrameSc
             checks.append(pa.Check(_nonzero, name="price_nonzero"))
         if spec.session_dates and name == spec.partition and frame.schema.get(name) == pl.Date:
             dates = frame.get_column(name).drop_nulls().unique()
-            bad = calendars.not_sessions(dates.filter(dates >= CALENDAR_RELIABLE_FROM))
+            bad = calendars.off_calendar(dates)
             checks.append(_on_calendar(bad))
         rules.append(f"dtype:{name}")
         if name in spec.key:
@@ -152,11 +146,10 @@ def date_gaps(spec: DatasetSpec, frame: pl.DataFrame) -> RuleResult | None:
     rows = frame
     if spec.daily_where is not None and spec.daily_where[0] in frame.columns:
         rows = frame.filter(pl.col(spec.daily_where[0]) == spec.daily_where[1])
-    dates = rows.get_column(spec.partition).drop_nulls().unique()
-    if dates.len() == 0:
+    dates = rows.get_column(spec.partition)
+    if dates.drop_nulls().len() == 0:
         return RuleResult("date_gaps", True, detail="no daily rows")
-    expected = calendars.sessions(max(dates.min(), CALENDAR_RELIABLE_FROM), dates.max())
-    missing = expected.filter(~expected.is_in(dates.implode()))
+    missing = calendars.missing_sessions(dates)
     examples = [str(d) for d in missing.head(EXAMPLES)]
     detail = f"{missing.len()} NYSE sessions without any row" if missing.len() else ""
     return RuleResult("date_gaps", missing.len() == 0, missing.len(), examples, detail)

@@ -122,6 +122,14 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 4 * 3600, minimum=1)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 4 * 3600 - 300, minimum=1)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ["default", "sync", "analytics", "backtests", "reports", "alerts"]
+# Glob patterns on task names: name tasks "<app>.tasks.<verb>" so they match.
+CELERY_TASK_ROUTES = {
+    "warehouse.tasks.*": {"queue": "sync"},
+    "backtests.tasks.*": {"queue": "backtests"},
+    "risk.tasks.*": {"queue": "analytics"},
+    "research.tasks.*": {"queue": "analytics"},
+    "alerts.tasks.*": {"queue": "alerts"},
+}
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "America/New_York"

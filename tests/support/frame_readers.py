@@ -1,6 +1,6 @@
 """A CRSP-readers test double over in-memory frames, and CRSP data derived from the Yahoo fixtures.
 
-Stands in for ``warehouse.readers`` (storage branch) behind `warehouse.providers.crsp.CrspReaders`.
+Stands in for ``warehouse.readers`` behind `warehouse.providers.crsp.CrspReaders`.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class FrameReaders:
         return self.frames["crsp_daily"].filter(pl.col("permno").is_in(permnos), pl.col("date").is_between(start, end))
 
     def total_returns(self, start: dt.date, end: dt.date, *, permnos: list[int]) -> pl.DataFrame:
-        return self._daily(start, end, permnos).select("permno", "date", "ret")
+        return self._daily(start, end, permnos).select("permno", "date", "ret", total_ret=pl.col("ret"))
 
     def crsp_daily(self, start: dt.date, end: dt.date, *, permnos: list[int]) -> pl.DataFrame:
         return self._daily(start, end, permnos)

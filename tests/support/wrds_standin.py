@@ -18,6 +18,8 @@ import polars as pl
 import psycopg2
 import psycopg2.extras
 
+from quant import calendars
+
 HOST, PORT, USER = "127.0.0.1", 5432, "postgres"
 YEARS = (2018, 2019, 2020, 2021)
 
@@ -67,10 +69,9 @@ FUNDA_FLOATS = ("at", "lt", "ceq", "seq", "txditc", "pstk", "pstkrv", "pstkl", "
 FUNDQ_FLOATS = ("atq", "ltq", "ceqq", "seqq", "niq", "ibq", "saleq", "revtq", "cshoq", "prccq")
 
 
-def _bdays(years: tuple[int, ...]) -> list[dt.date]:
-    start, end = dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31)
-    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    return [d for d in days if d.weekday() < 5]
+def _sessions(years: tuple[int, ...]) -> list[dt.date]:
+    """NYSE sessions, as on WRDS (the real warehouse's validation rejects a weekday holiday)."""
+    return calendars.sessions(dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31)).to_list()
 
 
 def _month_ends(days: list[dt.date]) -> list[dt.date]:
@@ -79,7 +80,7 @@ def _month_ends(days: list[dt.date]) -> list[dt.date]:
 
 def _own_frames(seed: int = 7) -> dict[str, pl.DataFrame]:
     rng = np.random.default_rng(seed)
-    days = _bdays(YEARS)
+    days = _sessions(YEARS)
     permnos = [10001, 10002, 10003]
     daily_parts = []
     for k, permno in enumerate(permnos):
@@ -168,7 +169,7 @@ def demo_frames() -> dict[str, pl.DataFrame] | None:
         from warehouse.sources.demo import DemoConfig, generate
     except ImportError:
         return None
-    out = generate(DemoConfig(stocks=6, years=2, seed=7)).datasets
+    out = generate(DemoConfig(stocks=50, years=2, seed=7)).datasets
     return {name: out[name] for name in _own_frames() if name in out}
 
 

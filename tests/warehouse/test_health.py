@@ -1,37 +1,17 @@
-"""The Warehouse health card (the registry lives on another branch: a stand-in CheckResult is injected)."""
+"""The Warehouse health card."""
 
 from __future__ import annotations
-
-import sys
-import types
-from dataclasses import dataclass, field
-
-import pytest
 
 from warehouse.health import warehouse_check
 from warehouse.publish import publish_dataset
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    status: str
-    summary: str
-    details: dict = field(default_factory=dict)
-
-
-@pytest.fixture
-def registry(monkeypatch) -> None:
-    module = types.ModuleType("console.health.registry")
-    module.CheckResult = CheckResult
-    monkeypatch.setitem(sys.modules, "console.health.registry", module)
-
-
-def test_empty_warehouse_warns_with_the_command(wh, registry) -> None:
+def test_empty_warehouse_warns_with_the_command(wh) -> None:
     result = warehouse_check()
     assert result.status == "warn" and "warehouse_sync --source demo" in result.summary
 
 
-def test_partial_then_complete_warehouse(wh, registry, frames) -> None:
+def test_partial_then_complete_warehouse(wh, frames) -> None:
     publish_dataset("crsp_daily", frames["crsp_daily"], source="t", query_hash="h", writer="t")
     partial = warehouse_check()
     assert partial.status == "warn" and "not published: crsp_monthly" in partial.summary

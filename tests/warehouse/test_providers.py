@@ -100,18 +100,12 @@ def test_auto_under_production_never_uses_yfinance(yahoo, settings, monkeypatch)
 
 
 @pytest.mark.django_db
-def test_missing_warehouse_storage_falls_back_and_is_recorded_as_a_failure(yahoo, settings) -> None:
-    settings.CRSP_READERS = ""  # the real warehouse.readers binding; not on this branch
-    try:
-        import warehouse.readers  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("warehouse.readers exists: this test covers the branch without it")
+def test_an_unpublished_warehouse_falls_back_and_is_recorded_as_a_failure(yahoo, settings, wh) -> None:
+    settings.CRSP_READERS = ""  # the real warehouse.readers, over an empty warehouse
     bars = get_provider("auto").daily_bars(["MSFT"], START, END)
     assert set(bars["provider"]) == {"yfinance"} and bars.height == 24
     failed = ProviderUsage.objects.get(provider="crsp")
-    assert not failed.ok and "warehouse.readers" in failed.error
+    assert not failed.ok and "crsp_names has not been published yet" in failed.error
 
 
 @pytest.mark.django_db

@@ -12,7 +12,6 @@ from quant import calendars
 from tests.support.shared_data import require_shared_file
 from warehouse import readers
 from warehouse.publish import publish_dataset
-from warehouse.validation import CALENDAR_RELIABLE_FROM
 
 from .conftest import cast
 
@@ -37,11 +36,11 @@ def french_daily() -> pl.DataFrame:
 
 def test_crsp_trading_days_match_the_nyse_calendar_from_1970() -> None:
     dates = french_daily()["date"]
-    recent = dates.filter(dates >= CALENDAR_RELIABLE_FROM)
-    expected = calendars.sessions(CALENDAR_RELIABLE_FROM, dates.max())
+    recent = dates.filter(dates >= calendars.CALENDAR_RELIABLE_FROM)
+    expected = calendars.sessions(calendars.CALENDAR_RELIABLE_FROM, dates.max())
     assert recent.to_list() == expected.to_list()  # 13,787 sessions 1970-01-02..2024-08-30, none missing or extra
     assert recent.len() == 13_787
-    older = dates.filter(dates < CALENDAR_RELIABLE_FROM)
+    older = dates.filter(dates < calendars.CALENDAR_RELIABLE_FROM)
     assert calendars.not_sessions(older).len() > 1000  # Saturday sessions before 1952 are not in XNYS
 
 

@@ -16,7 +16,7 @@ def test_schedule_syncs_is_idempotent(capsys) -> None:
     assert "wrds-incremental-nightly: updated, enabled" in capsys.readouterr().out
     assert PeriodicTask.objects.filter(name__in=["wrds-incremental-nightly", "french-weekly"]).count() == 2
     nightly = PeriodicTask.objects.get(name="wrds-incremental-nightly")
-    assert nightly.task == "warehouse.wrds_sync" and nightly.queue == "sync" and nightly.enabled
+    assert nightly.task == "warehouse.tasks.wrds_sync" and nightly.queue == "sync" and nightly.enabled
     assert json.loads(nightly.kwargs) == {"mode": "incremental"}
     cron = nightly.crontab
     assert (cron.minute, cron.hour, cron.day_of_week, str(cron.timezone)) == ("30", "2", "2-6", "America/New_York")

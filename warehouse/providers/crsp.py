@@ -4,52 +4,51 @@ delisting returns (through the warehouse readers), bars come from crsp_daily."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-from typing import Any, Protocol
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Protocol
 
 import polars as pl
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from warehouse import readers
 from warehouse.providers.base import BARS_SCHEMA, RETURNS_SCHEMA, ProviderError, normalise_symbols
-from warehouse.sources.sink import StorageMissing
+from warehouse.storage import WarehouseError
 
 
 class CrspReaders(Protocol):
-    """The point-in-time warehouse reads the CRSP provider needs (``warehouse.readers``)."""
+    """The point-in-time warehouse reads the CRSP provider needs (the functions of ``warehouse.readers``).
+
+    ``total_returns`` yields ``permno, date, total_ret`` (CRSP ``ret`` with the delisting return
+    compounded in); ``fundamentals`` yields ``permno`` and the compustat_annual columns by datadate.
+    """
 
     def ticker_to_permno(self, ticker: str, as_of: dt.date) -> int | None: ...
 
-    def total_returns(self, start: dt.date, end: dt.date, *, permnos: list[int]) -> pl.DataFrame: ...
+    def total_returns(self, start: dt.date, end: dt.date, *, permnos: list[int]) -> pl.DataFrame | pl.LazyFrame: ...
 
     def crsp_daily(self, start: dt.date, end: dt.date, *, permnos: list[int]) -> pl.DataFrame: ...
 
     def fundamentals(self, start: dt.date, end: dt.date, *, permnos: list[int]) -> pl.DataFrame: ...
 
 
-class WarehouseReaders:
-    """Binds `CrspReaders` to the functions of ``warehouse.readers`` (imported lazily)."""
-
-    FUNCTIONS = ("ticker_to_permno", "total_returns", "crsp_daily", "fundamentals")
-
-    def __getattr__(self, name: str) -> Any:
-        if name not in self.FUNCTIONS:
-            raise AttributeError(name)
-        try:
-            return getattr(importlib.import_module("warehouse.readers"), name)
-        except (ImportError, AttributeError) as exc:
-            raise StorageMissing(
-                f"warehouse.readers.{name} is not available ({exc}); the CRSP provider reads the warehouse "
-                "through it. Set CRSP_READERS to a factory's dotted path to bind another implementation."
-            ) from exc
-
-
 def default_readers() -> CrspReaders:
+    """``settings.CRSP_READERS`` (a factory's dotted path) if set, else the ``warehouse.readers`` module."""
     factory = getattr(settings, "CRSP_READERS", "")
-    return import_string(factory)() if factory else WarehouseReaders()
+    return import_string(factory)() if factory else readers
 
 
-def _collect(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
+@contextmanager
+def _unavailable_as_provider_error() -> Iterator[None]:
+    """An unpublished dataset or a damaged file means "CRSP cannot answer": the fallback chain moves on."""
+    try:
+        yield
+    except WarehouseError as exc:
+        raise ProviderError(f"CRSP warehouse: {exc}") from exc
+
+
+def _collect(frame: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:  # readers.total_returns is lazy
     return frame.collect() if isinstance(frame, pl.LazyFrame) else frame
 
 
@@ -60,7 +59,8 @@ class CrspProvider:
         self.readers = readers or default_readers()
 
     def _links(self, symbols: list[str], as_of: dt.date) -> pl.DataFrame:
-        pairs = [(s, self.readers.ticker_to_permno(s, as_of)) for s in normalise_symbols(symbols)]
+        with _unavailable_as_provider_error():
+            pairs = [(s, self.readers.ticker_to_permno(s, as_of)) for s in normalise_symbols(symbols)]
         found = [(s, p) for s, p in pairs if p is not None]
         return pl.DataFrame(found, schema={"symbol": pl.Utf8, "permno": pl.Int64}, orient="row")
 
@@ -68,8 +68,9 @@ class CrspProvider:
         links = self._links(symbols, end)
         if links.height == 0:
             return pl.DataFrame(schema=RETURNS_SCHEMA)
-        rets = _collect(self.readers.total_returns(start, end, permnos=links["permno"].to_list()))
-        out = rets.join(links, on="permno").with_columns(provider=pl.lit(self.name))
+        with _unavailable_as_provider_error():
+            rets = _collect(self.readers.total_returns(start, end, permnos=links["permno"].to_list()))
+        out = rets.join(links, on="permno").with_columns(ret=pl.col("total_ret"), provider=pl.lit(self.name))
         return out.select(list(RETURNS_SCHEMA)).cast(RETURNS_SCHEMA).sort("symbol", "date")
 
     def daily_bars(self, symbols: list[str], start: dt.date, end: dt.date) -> pl.DataFrame:
@@ -80,8 +81,10 @@ class CrspProvider:
         if links.height == 0:
             return pl.DataFrame(schema=BARS_SCHEMA)
         permnos = links["permno"].to_list()
-        daily = _collect(self.readers.crsp_daily(start, end, permnos=permnos))
-        rets = _collect(self.readers.total_returns(start, end, permnos=permnos)).rename({"ret": "tr"})
+        with _unavailable_as_provider_error():
+            daily = _collect(self.readers.crsp_daily(start, end, permnos=permnos))
+            rets = _collect(self.readers.total_returns(start, end, permnos=permnos))
+        rets = rets.select("permno", "date", pl.col("total_ret").alias("tr"))
         bars = daily.join(rets, on=["permno", "date"], how="left").join(links, on="permno").sort("symbol", "date")
         growth = (1.0 + pl.col("tr").fill_null(0.0)).cum_prod().over("symbol")
         bars = bars.with_columns(close=pl.col("prc").abs()).with_columns(
@@ -98,5 +101,6 @@ class CrspProvider:
         links = self._links(symbols, end)
         if links.height == 0:
             raise ProviderError(f"No CRSP permno for {', '.join(normalise_symbols(symbols))} as of {end}.")
-        funda = _collect(self.readers.fundamentals(start, end, permnos=links["permno"].to_list()))
+        with _unavailable_as_provider_error():
+            funda = self.readers.fundamentals(start, end, permnos=links["permno"].to_list())
         return funda.join(links, on="permno").with_columns(provider=pl.lit(self.name)).sort("symbol", "datadate")

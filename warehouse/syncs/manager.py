@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +44,10 @@ FULL_RANGE = {"start": dt.date(1900, 1, 1), "end": dt.date(2999, 12, 31)}
 REFETCH_WHOLE = frozenset({"crsp_names", "crsp_delist", "ccm_link"})
 OVERLAP_DAYS = {"crsp_daily": 10, "crsp_monthly": 62, "ff_factors": 62, "compustat_quarterly": 190}
 DEFAULT_OVERLAP_DAYS = 400  # annual fundamentals are restated within about a year
+# Test hook: `QUANTDESK_SYNC_PAUSE_AFTER_YEAR=<year>` prints "PAUSE year=<year>" once that year's chunk
+# and checkpoint are on disk and sleeps there, so a test can SIGKILL a `manage.py wrds_sync` at a
+# known point. Unset in normal runs (like `warehouse.publish.PAUSE_ENV`).
+PAUSE_AFTER_YEAR_ENV = "QUANTDESK_SYNC_PAUSE_AFTER_YEAR"
 
 
 class QueryRunner(Protocol):
@@ -95,6 +101,12 @@ def _check_key(frame: pl.DataFrame, query: DatasetQuery) -> None:
         raise SchemaDrift(f"{query.dataset}: {dupes} duplicate rows on the key {', '.join(query.key)}.")
 
 
+def _pause_after(year: int) -> None:
+    if os.environ.get(PAUSE_AFTER_YEAR_ENV) == str(year):
+        print(f"PAUSE year={year}", flush=True)  # read by the SIGKILL test
+        time.sleep(3600)
+
+
 class WrdsSyncManager:
     """Runs WRDS syncs into a `Sink`. ``on_chunk(year, rows)`` is called after each year is saved."""
 
@@ -144,6 +156,7 @@ class WrdsSyncManager:
                 progress(year, index, len(pending))
             if self.on_chunk is not None:
                 self.on_chunk(year, frame.height)
+            _pause_after(year)
 
     def full(
         self,
@@ -159,6 +172,7 @@ class WrdsSyncManager:
         ckpt: ck.Checkpoint | None = None
         try:
             with domain_lock("warehouse", writer=f"{self.writer}:{dataset}", directory=self.lock_dir) as lock:
+                self.recorder.close_abandoned(dataset=dataset, source=SOURCE, current=run)
                 ckpt = ck.find_resumable(dataset, query.query_hash, root=self.sync_root)
                 if ckpt is not None and start_year is not None and ckpt.start_year != start_year:
                     ckpt = None  # a different range was asked for: start over
@@ -175,7 +189,7 @@ class WrdsSyncManager:
             frame = _sorted(frame, query)
             _check_key(frame, query)
             version = self.sink.publish(
-                dataset, frame, source=SOURCE, query_hash=query.query_hash, writer=self.writer,
+                dataset, frame, source=SOURCE, query_hash=query.query_hash, writer=f"{self.writer}:{dataset}",
                 expected_rows=frame.height,
             )  # fmt: skip
             ckpt.state, ckpt.version = ck.PUBLISHED, version
@@ -213,13 +227,14 @@ class WrdsSyncManager:
         run = self.recorder.start(dataset=dataset, source=SOURCE, mode="incremental", query_hash=query.query_hash)
         try:
             with domain_lock("warehouse", writer=f"{self.writer}:{dataset}", directory=self.lock_dir):
+                self.recorder.close_abandoned(dataset=dataset, source=SOURCE, current=run)
                 merged, start, fresh = self._merge(query, current, overlap_days)
             if merged.equals(current):
                 message = f"up to date ({fresh} rows re-fetched since {start}, no change)"
                 self.recorder.finish(run, status="succeeded", rows=0, log=message)
                 return SyncOutcome(dataset, "incremental", "succeeded", 0, message=message)
             version = self.sink.publish(
-                dataset, merged, source=SOURCE, query_hash=query.query_hash, writer=self.writer,
+                dataset, merged, source=SOURCE, query_hash=query.query_hash, writer=f"{self.writer}:{dataset}",
                 expected_rows=merged.height,
             )  # fmt: skip
         except LockBusy as exc:

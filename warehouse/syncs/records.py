@@ -25,6 +25,8 @@ class Recorder(Protocol):
         checkpoint: str = "",
     ) -> None: ...
 
+    def close_abandoned(self, *, dataset: str, source: str, current: int | None) -> int: ...
+
 
 class NullRecorder:
     """Records nothing (no database available)."""
@@ -34,6 +36,9 @@ class NullRecorder:
 
     def finish(self, run_id: int | None, **fields: object) -> None:
         return None
+
+    def close_abandoned(self, *, dataset: str, source: str, current: int | None) -> int:
+        return 0
 
 
 class OrmRecorder:
@@ -65,5 +70,21 @@ class OrmRecorder:
             error=error,
             log=log,
             checkpoint=checkpoint,
+            finished=timezone.now(),
+        )
+
+    def close_abandoned(self, *, dataset: str, source: str, current: int | None) -> int:
+        """Mark other "running" runs of ``dataset`` as interrupted; returns how many.
+
+        Call only while holding the ``warehouse`` lock: a WRDS sync downloads under that lock, so a
+        run still "running" then belongs to a process that died (SIGKILL, power loss, OOM) without
+        closing its row. Its checkpoint, if any, is what the current run resumes.
+        """
+        stale = SyncRun.objects.filter(dataset=dataset, source=source, status=SyncRun.Status.RUNNING)
+        if current is not None:
+            stale = stale.exclude(pk=current)
+        return stale.update(
+            status=SyncRun.Status.INTERRUPTED,
+            error="The process died without finishing (found still running by a later sync); a later run resumes.",
             finished=timezone.now(),
         )

@@ -64,7 +64,7 @@ def test_the_demo_warehouse_round_trips_through_the_standin(wrds_frames, tmp_pat
         assert expected(frames, "compustat_annual")["gsector"].n_unique() == 3
         assert expected(frames, "ccm_link").height == wrds_frames["ccm_link"].height
     for name in wrds_standin.standin(frames):
-        client = WrdsClient(standin_config(name))
+        client = WrdsClient(standin_config(name, queries_per_minute=0))  # the demo spans decades: no rate cap
         sink = ParquetSink(tmp_path / "demo")
         try:
             manager = make_manager(client, sink, tmp_path)

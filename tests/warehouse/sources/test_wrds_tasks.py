@@ -44,7 +44,7 @@ def test_enqueue_puts_the_tasks_on_the_sync_queue_in_redis(redis_url) -> None:
     finally:
         r.delete("sync")
     tasks = sorted((m["headers"]["task"], m["headers"]["id"]) for m in messages)
-    assert [t for t, _ in tasks] == ["warehouse.french_sync", "warehouse.wrds_sync"]
+    assert [t for t, _ in tasks] == ["warehouse.tasks.french_sync", "warehouse.tasks.wrds_sync"]
     assert task_id in {i for _, i in tasks}
 
 
@@ -67,3 +67,15 @@ def test_wrds_task_reports_failed_datasets(wrds_settings) -> None:
     result = wrds_sync_task.apply(kwargs={"datasets": ["crsp_delist"], "mode": "full"}).get()
     assert result["status"] == "failed" and "WrdsConnectionError" in result["failed"]["crsp_delist"]
     assert SyncRun.objects.get().status == "failed"
+
+
+def test_celery_routes_send_each_app_to_its_queue() -> None:
+    from config.celery import app
+
+    route = app.amqp.router.route
+    expected = {
+        wrds_sync_task.name: "sync", french_sync_task.name: "sync", "backtests.tasks.run_backtest": "backtests",
+        "risk.tasks.build_model": "analytics", "research.tasks.run_study": "analytics",
+        "alerts.tasks.evaluate_rules": "alerts", "quant.ping_job": "default",
+    }  # fmt: skip
+    assert {name: route({}, name)["queue"].name for name in expected} == expected

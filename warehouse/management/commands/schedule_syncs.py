@@ -2,60 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
-from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-TIMEZONE = "America/New_York"
-
-
-@dataclass(frozen=True)
-class Schedule:
-    name: str
-    task: str
-    minute: str
-    hour: str
-    day_of_week: str
-    kwargs: dict[str, object]
-    description: str
-
-
-SCHEDULES = (
-    # WRDS refreshes overnight; Tuesday–Saturday 02:30 New York picks up each weekday's update.
-    Schedule("wrds-incremental-nightly", "warehouse.wrds_sync", "30", "2", "2-6", {"mode": "incremental"},
-             "Incremental sync of every WRDS dataset from its watermark."),
-    # The French library updates monthly; a weekly pull is cheap and catches revisions.
-    Schedule("french-weekly", "warehouse.french_sync", "0", "4", "0", {"retry_count": 3},
-             "Ken French factors and industry portfolios."),
-)  # fmt: skip
-
-
-def schedule_syncs(*, enabled: bool = True) -> list[tuple[PeriodicTask, bool]]:
-    """Create/update one PeriodicTask per `SCHEDULES` entry; returns (task, created) pairs."""
-    out = []
-    with transaction.atomic():
-        for s in SCHEDULES:
-            crontab, _ = CrontabSchedule.objects.get_or_create(
-                minute=s.minute, hour=s.hour, day_of_week=s.day_of_week, day_of_month="*", month_of_year="*",
-                timezone=TIMEZONE,
-            )  # fmt: skip
-            task, created = PeriodicTask.objects.update_or_create(
-                name=s.name,
-                defaults={
-                    "task": s.task,
-                    "crontab": crontab,
-                    "interval": None,
-                    "kwargs": json.dumps(s.kwargs),
-                    "queue": "sync",
-                    "enabled": enabled,
-                    "description": s.description,
-                },  # fmt: skip
-            )
-            out.append((task, created))
-    return out
+from warehouse.syncs.schedules import schedule_syncs
 
 
 class Command(BaseCommand):

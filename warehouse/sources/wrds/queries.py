@@ -13,41 +13,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from warehouse.datasets import get_spec
+
 # Compustat's standard filter: industrial format, standardised data, domestic population, consolidated.
 COMPUSTAT_FILTER = "indfmt = 'INDL' and datafmt = 'STD' and popsrc = 'D' and consol = 'C'"
-
-F = pl.Float64
-I = pl.Int64  # noqa: E741
-S = pl.Utf8
-D = pl.Date
-
-SCHEMAS: dict[str, dict[str, pl.DataType]] = {
-    "crsp_daily": {
-        "permno": I, "date": D, "ret": F, "retx": F, "prc": F, "vol": F, "shrout": F,
-        "cfacpr": F, "cfacshr": F, "bidlo": F, "askhi": F,
-    },
-    "crsp_monthly": {
-        "permno": I, "date": D, "ret": F, "retx": F, "prc": F, "vol": F, "shrout": F, "cfacpr": F, "cfacshr": F,
-    },
-    "crsp_names": {
-        "permno": I, "namedt": D, "nameendt": D, "ticker": S, "comnam": S, "shrcd": I, "exchcd": I, "siccd": I,
-    },
-    "crsp_delist": {"permno": I, "dlstdt": D, "dlstcd": I, "dlret": F},
-    "compustat_annual": {
-        "gvkey": S, "datadate": D, "fyear": I,
-        **{c: F for c in ("at", "lt", "ceq", "seq", "txditc", "pstk", "pstkrv", "pstkl", "ni", "ib", "sale",
-                          "revt", "cogs", "xsga", "oancf", "csho", "prcc_f")},
-        "sich": I, "gsector": S,
-    },
-    "compustat_quarterly": {
-        "gvkey": S, "datadate": D, "fyearq": I, "fqtr": I, "rdq": D,
-        **{c: F for c in ("atq", "ltq", "ceqq", "seqq", "niq", "ibq", "saleq", "revtq", "cshoq", "prccq")},
-    },
-    "ccm_link": {"gvkey": S, "lpermno": I, "linktype": S, "linkprim": S, "linkdt": D, "linkenddt": D},
-    "ff_factors": {
-        "frequency": S, "date": D, "mktrf": F, "smb": F, "hml": F, "rmw": F, "cma": F, "umd": F, "rf": F,
-    },
-}  # fmt: skip
 
 _DSF = "cfacpr, cfacshr"
 _FF_BLOCK = """
@@ -111,28 +80,6 @@ order by gvkey, lpermno, linkdt""",
     + "\norder by frequency, date",
 }
 
-DATE_COLUMN = {
-    "crsp_daily": "date",
-    "crsp_monthly": "date",
-    "crsp_names": "namedt",
-    "crsp_delist": "dlstdt",
-    "compustat_annual": "datadate",
-    "compustat_quarterly": "datadate",
-    "ccm_link": "linkdt",
-    "ff_factors": "date",
-}
-
-KEYS = {
-    "crsp_daily": ("permno", "date"),
-    "crsp_monthly": ("permno", "date"),
-    "crsp_names": ("permno", "namedt"),
-    "crsp_delist": ("permno",),
-    "compustat_annual": ("gvkey", "datadate"),
-    "compustat_quarterly": ("gvkey", "datadate"),
-    "ccm_link": ("gvkey", "lpermno", "linkdt"),
-    "ff_factors": ("frequency", "date"),
-}
-
 DATASETS: tuple[str, ...] = tuple(SQL)
 
 
@@ -161,6 +108,8 @@ class DatasetQuery:
 
 
 def dataset_query(dataset: str) -> DatasetQuery:
+    """The query of ``dataset``; its columns, dtypes, key and partition date are the warehouse contract's."""
     if dataset not in SQL:
         raise KeyError(f"Unknown WRDS dataset {dataset!r}; choose one of {', '.join(DATASETS)}.")
-    return DatasetQuery(dataset, SQL[dataset], DATE_COLUMN[dataset], KEYS[dataset], SCHEMAS[dataset])
+    spec = get_spec(dataset)
+    return DatasetQuery(dataset, SQL[dataset], spec.partition, spec.key, dict(spec.columns))
