@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from typing import cast
 
 import exchange_calendars as xc
 import numpy as np
@@ -15,6 +16,19 @@ import polars as pl
 NYSE = "XNYS"
 CALENDAR_START = "1926-01-01"
 CALENDAR_END = "2030-12-31"
+
+CALENDAR_RELIABLE_FROM = dt.date(1970, 1, 1)
+"""First date from which the XNYS calendar can judge historical (CRSP) trading days.
+
+exchange_calendars' XNYS calendar matches CRSP's trading days exactly from 1970 on (checked against
+every date of Ken French's daily factor file, which is built from CRSP: 13,787 sessions
+1970-01-02..2024-08-30, none missing or extra; ``tests/warehouse/test_real_data.py``). Before 1970 it
+is wrong for history: it lacks the Saturday sessions the NYSE held until 1952 and about ten
+holidays/closures a year. Rules that judge whether
+historical dates are trading days (`off_calendar`, `missing_sessions`) ignore earlier dates rather
+than reject real WRDS/French history. `sessions()` itself is unchanged: use it freely for dates
+after this one.
+"""
 
 
 @lru_cache(maxsize=4)
@@ -46,6 +60,21 @@ def not_sessions(days: pl.Series, *, calendar: str = NYSE) -> pl.Series:
     """The dates of ``days`` that are not trading sessions (for validation)."""
     allx = pl.Series("date", _all_sessions(calendar)).cast(pl.Date)
     return days.filter(~days.is_in(allx.implode()))
+
+
+def off_calendar(days: pl.Series, *, calendar: str = NYSE) -> pl.Series:
+    """The dates of ``days`` from `CALENDAR_RELIABLE_FROM` on that are not sessions (earlier dates are not judged)."""
+    return not_sessions(days.filter(days >= CALENDAR_RELIABLE_FROM), calendar=calendar)
+
+
+def missing_sessions(days: pl.Series, *, calendar: str = NYSE) -> pl.Series:
+    """Sessions inside the range of ``days`` (from `CALENDAR_RELIABLE_FROM` on) that ``days`` lacks."""
+    present = days.drop_nulls().unique()
+    if present.len() == 0:
+        return pl.Series("date", [], dtype=pl.Date)
+    lo, hi = cast(dt.date, present.min()), cast(dt.date, present.max())
+    expected = sessions(max(lo, CALENDAR_RELIABLE_FROM), hi, calendar=calendar)
+    return expected.filter(~expected.is_in(present.implode()))
 
 
 def previous_session(day: dt.date, *, calendar: str = NYSE) -> dt.date:

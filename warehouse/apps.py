@@ -4,3 +4,14 @@ from django.apps import AppConfig
 class WarehouseConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "warehouse"
+    verbose_name = "Warehouse"
+
+    def ready(self) -> None:
+        from console.health.registry import register_check
+        from console.nav import NavItem, register
+        from warehouse.health import providers_check, warehouse_check
+
+        register(NavItem(area="Data", label="Warehouse", url_name="warehouse:status", order=10))
+        register(NavItem(area="Data", label="Syncs", url_name="warehouse:syncs", order=11))
+        register_check("Warehouse", warehouse_check, order=60)
+        register_check("Data providers", providers_check, order=61)

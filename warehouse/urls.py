@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from warehouse import views
 
 app_name = "warehouse"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.status, name="status"),
+    path("syncs/", views.syncs, name="syncs"),
+]

@@ -6,7 +6,6 @@ Every value that differs between machines comes from the environment through `co
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -123,6 +122,14 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 4 * 3600, minimum=1)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 4 * 3600 - 300, minimum=1)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES_NAMES = ["default", "sync", "analytics", "backtests", "reports", "alerts"]
+# Glob patterns on task names: name tasks "<app>.tasks.<verb>" so they match.
+CELERY_TASK_ROUTES = {
+    "warehouse.tasks.*": {"queue": "sync"},
+    "backtests.tasks.*": {"queue": "backtests"},
+    "risk.tasks.*": {"queue": "analytics"},
+    "research.tasks.*": {"queue": "analytics"},
+    "alerts.tasks.*": {"queue": "alerts"},
+}
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "America/New_York"
@@ -151,7 +158,6 @@ ACCOUNT_LOGOUT_ON_GET = False
 # Users are created by admins, never by self sign-up.
 ACCOUNT_ADAPTER = "quant.accounts.adapter.NoSignupAccountAdapter"
 OTP_TOTP_ISSUER = "Quantdesk"
-STEP_UP_MAX_AGE = timedelta(minutes=env_int("STEP_UP_MAX_AGE_MINUTES", 5, minimum=1))
 GUARDIAN_RAISE_403 = True
 ANONYMOUS_USER_NAME = None
 

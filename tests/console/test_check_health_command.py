@@ -13,14 +13,16 @@ pytestmark = pytest.mark.django_db(transaction=True)  # checks run in threads: t
 
 
 @override_settings(REDIS_URL="", CELERY_BROKER_URL=None)
-def test_embedded_install_is_healthy() -> None:
+def test_embedded_install_is_healthy_but_warns_about_the_empty_warehouse() -> None:
     latency.reset()  # slow requests from other tests in this process must not turn it to warn
     out = StringIO()
     call_command("check_health", "--details", stdout=out)
     text = out.getvalue()
     assert "Database" in text and "Pending migrations: 0" in text
     assert "not configured (embedded mode)" in text
-    assert text.strip().endswith(f"Health: ok ({len(registered_checks())} checks)")  # apps add cards
+    # Nothing is built in the test data directory: the warehouse card warns and names the command.
+    assert "warehouse_sync --source demo" in text
+    assert text.strip().endswith(f"Health: warn ({len(registered_checks())} checks)")  # apps add cards
 
 
 @override_settings(REDIS_URL="", CELERY_BROKER_URL=None)

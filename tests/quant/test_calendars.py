@@ -24,3 +24,20 @@ def test_not_sessions_flags_holidays() -> None:
 def test_month_ends_are_last_sessions() -> None:
     got = calendars.month_ends(dt.date(2024, 1, 1), dt.date(2024, 3, 31)).to_list()
     assert got == [dt.date(2024, 1, 31), dt.date(2024, 2, 29), dt.date(2024, 3, 28)]
+
+
+def test_off_calendar_judges_only_dates_from_1970() -> None:
+    days = pl.Series("date", [dt.date(1950, 1, 7), dt.date(1969, 12, 25), dt.date(1970, 1, 1), dt.date(2020, 7, 3),
+                              dt.date(2020, 7, 6)])  # fmt: skip
+    # 1950-01-07 was a Saturday session and 1969-12-25 a holiday: both before the reliable range
+    assert calendars.off_calendar(days).to_list() == [dt.date(1970, 1, 1), dt.date(2020, 7, 3)]
+
+
+def test_missing_sessions_inside_the_range_from_1970() -> None:
+    july = calendars.sessions(dt.date(2020, 7, 1), dt.date(2020, 7, 10))
+    assert july.to_list() == [dt.date(2020, 7, d) for d in (1, 2, 6, 7, 8, 9, 10)]  # 3 July 2020: holiday
+    gappy = july.filter(july != dt.date(2020, 7, 7))
+    assert calendars.missing_sessions(gappy).to_list() == [dt.date(2020, 7, 7)]
+    old = pl.Series("date", [dt.date(1969, 12, 1), dt.date(1970, 1, 2), dt.date(1970, 1, 6)])
+    assert calendars.missing_sessions(old).to_list() == [dt.date(1970, 1, 5)]  # December 1969 not judged
+    assert calendars.missing_sessions(pl.Series("date", [], dtype=pl.Date)).len() == 0

@@ -1,0 +1,1 @@
+"""Pure alpha-research analytics over polars frames (no Django, no I/O)."""

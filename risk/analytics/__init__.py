@@ -1,0 +1,1 @@
+"""Pure risk-model analytics: regression, covariance, specific risk, portfolio risk, optimizer, stress."""

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from tests.support import services, wrds_standin
+from tests.support.parquet_sink import ParquetSink
+from warehouse.sources.demo import DemoConfig, DemoOutput, generate
+from warehouse.sources.wrds.client import WrdsClient, WrdsConfig
+
+
+def _require_local_postgres() -> None:
+    if not services._reachable(wrds_standin.HOST, wrds_standin.PORT):
+        services._missing(f"PostgreSQL at {wrds_standin.HOST}:{wrds_standin.PORT} (WRDS stand-in)")
+
+
+@pytest.fixture(scope="session")
+def wrds_frames() -> dict[str, pl.DataFrame]:
+    """The warehouse-shaped truth loaded into the WRDS stand-in."""
+    return wrds_standin.source_frames()
+
+
+@pytest.fixture(scope="session")
+def wrds_db(wrds_frames: dict[str, pl.DataFrame]) -> Iterator[str]:
+    """A session-wide WRDS-shaped database (read-only: tests that alter it use `fresh_wrds_db`)."""
+    _require_local_postgres()
+    yield from wrds_standin.standin(wrds_frames)
+
+
+@pytest.fixture
+def fresh_wrds_db(wrds_frames: dict[str, pl.DataFrame]) -> Iterator[str]:
+    _require_local_postgres()
+    yield from wrds_standin.standin(wrds_frames)
+
+
+def standin_config(dbname: str, **overrides: object) -> WrdsConfig:
+    return WrdsConfig(username="postgres", host="127.0.0.1", port=5432, dbname=dbname, sslmode="disable", **overrides)
+
+
+@pytest.fixture
+def wrds_client(wrds_db: str) -> Iterator[WrdsClient]:
+    client = WrdsClient(standin_config(wrds_db))
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def sink(tmp_path: Path) -> ParquetSink:
+    return ParquetSink(tmp_path / "warehouse")
+
+
+MID = DemoConfig(stocks=600, years=4, seed=11)
+
+
+@pytest.fixture(scope="session")
+def demo_mid() -> DemoOutput:
+    """One mid-size run shared by the demo tests (about 2 s)."""
+    return generate(MID)

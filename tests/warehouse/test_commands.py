@@ -1,0 +1,156 @@
+"""warehouse_sync / warehouse_status / warehouse_snapshot, the quickstart step and the console page."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+
+import polars as pl
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from quant.quickstart import Options
+from warehouse import services, storage
+from warehouse.datasets import DATASETS
+from warehouse.quickstart import STEPS
+from warehouse.selectors import planted_truth
+
+from .conftest import Demo, demo_frames
+
+
+@dataclass(frozen=True)
+class FakeConfig:
+    stocks: int = 500
+    years: int = 10
+    seed: int = 7
+
+
+@pytest.fixture
+def fake_demo(monkeypatch) -> list[FakeConfig]:
+    calls: list[FakeConfig] = []
+
+    def generate(config: FakeConfig, progress=None) -> Demo:
+        calls.append(config)
+        if progress:
+            progress("generate", 0.5)
+        planted = {"factor_returns": pl.DataFrame({"date": [1, 2], "mkt": [0.01, -0.02]})}
+        return Demo(demo_frames(seed=config.seed), planted, f"hash-{config.stocks}-{config.years}-{config.seed}")
+
+    monkeypatch.setattr(services, "load_demo", lambda: (FakeConfig, generate))
+    return calls
+
+
+def _run(*args: str) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_sync_publishes_every_dataset_and_is_idempotent(wh, fake_demo) -> None:
+    out = _run("warehouse_sync", "--source", "demo", "--stocks", "4", "--years", "1", "--seed", "3")
+    assert "Published 9 datasets" in out and "crsp_daily" in out
+    assert {name: storage.current_version(name) for name in DATASETS} == dict.fromkeys(DATASETS, 1)
+    manifest = storage.load_manifest("crsp_daily", 1)
+    assert (manifest.source, manifest.source_query_hash) == ("demo", "hash-4-1-3")
+    planted = pl.read_parquet(wh / "_planted" / "hash-4-1-3" / "factor_returns.parquet")
+    assert planted["mkt"].to_list() == [0.01, -0.02]
+    assert planted_truth("factor_returns").equals(planted)
+    with pytest.raises(FileNotFoundError, match="No planted table 'nope'"):
+        planted_truth("nope")
+    again = _run("warehouse_sync", "--source", "demo", "--stocks", "4", "--years", "1", "--seed", "3")
+    assert "nothing to do" in again and len(fake_demo) == 1
+    forced = _run("warehouse_sync", "--source", "demo", "--stocks", "4", "--years", "1", "--seed", "3", "--force")
+    assert "Published" in forced and storage.current_version("crsp_daily") == 2
+    # identical content: every partition of the new version is a hard link to the old one
+    assert "0 files written, 2 unchanged (linked)" in forced
+    _run("warehouse_sync", "--source", "demo", "--stocks", "4", "--years", "1", "--seed", "4")
+    assert len(fake_demo) == 3
+
+
+def test_sync_without_the_demo_package_fails_clearly(wh, monkeypatch) -> None:
+    def missing():
+        raise services.SourceUnavailable("The demo generator (warehouse.sources.demo) is not available")
+
+    monkeypatch.setattr(services, "load_demo", missing)
+    with pytest.raises(CommandError, match="demo generator"):
+        _run("warehouse_sync", "--source", "demo")
+
+
+def test_status_table_and_json(wh, fake_demo) -> None:
+    assert "warehouse_sync --source demo" in _run("warehouse_status")
+    _run("warehouse_sync", "--source", "demo")
+    _run("warehouse_snapshot", "create", "release-1")
+    table = _run("warehouse_status")
+    assert "crsp_daily" in table and "release-1=v1" in table
+    rows = json.loads(_run("warehouse_status", "--format", "json"))
+    daily = next(r for r in rows if r["dataset"] == "crsp_daily")
+    assert (daily["version"], daily["rows"], daily["validated"]) == (1, 324, True)
+    assert daily["date_min"] == "2019-11-01" and daily["tags"] == {"release-1": 1}
+
+
+@pytest.mark.django_db
+def test_snapshot_tag_list_diff_and_gc(wh, fake_demo) -> None:
+    _run("warehouse_sync", "--source", "demo")
+    _run("warehouse_sync", "--source", "demo", "--seed", "8")
+    _run("warehouse_sync", "--source", "demo", "--seed", "9")
+    assert "crsp_daily v1 tagged 'old'" in _run("warehouse_snapshot", "tag", "crsp_daily", "1", "old")
+    listing = _run("warehouse_snapshot", "list", "crsp_daily")
+    assert "v1" in listing and "tag old" in listing and "[current]" in listing and "unreferenced" in listing
+    diff = _run("warehouse_snapshot", "diff", "crsp_daily", "old", "2")
+    assert "v1 -> v2" in diff and "324 changed" in diff.replace("~", "")
+    with pytest.raises(CommandError, match="tag old"):
+        _run("warehouse_snapshot", "gc", "crsp_daily", "--version", "1")
+    gc = _run("warehouse_snapshot", "gc", "crsp_daily")
+    assert "deleted ['v2']" in gc
+    assert storage.list_versions("crsp_daily") == [1, 3]
+    with pytest.raises(CommandError, match="Unknown dataset"):
+        _run("warehouse_snapshot", "list", "nope")
+
+
+def test_quickstart_step_builds_once(wh, fake_demo) -> None:
+    assert [(s.name, s.order) for s in STEPS] == [("Build the demo warehouse", 20), ("Schedule the nightly syncs", 25)]
+    out = io.StringIO()
+    opts = Options(stdout=out, demo_stocks=4, demo_years=1, seed=7)
+    STEPS[0].run(opts)
+    STEPS[0].run(opts)
+    assert len(fake_demo) == 1 and "nothing to do" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_status_page_shows_empty_state_then_the_datasets(wh, fake_demo, client, django_user_model) -> None:
+    client.force_login(django_user_model.objects.create_user("ana", password="x" * 12))
+    url = reverse("warehouse:status")
+    assert url == "/warehouse/"
+    empty = client.get(url).content.decode()
+    assert "python manage.py warehouse_sync --source demo" in empty and "warehouse-datasets" not in empty
+    _run("warehouse_sync", "--source", "demo")
+    page = client.get(url).content.decode()
+    assert 'id="warehouse-datasets"' in page and "crsp_daily" in page and "324" in page
+
+
+@pytest.mark.django_db
+def test_status_page_requires_login(client) -> None:
+    assert client.get("/warehouse/").status_code == 302
+
+
+def test_a_sync_that_fails_validation_exits_non_zero_and_status_shows_the_rejection(wh, fake_demo, monkeypatch) -> None:
+    _run("warehouse_sync", "--source", "demo")
+    good_generate = services.load_demo()[1]
+
+    def bad_generate(config, progress=None):
+        out = good_generate(config, progress)
+        out.datasets["crsp_daily"] = out.datasets["crsp_daily"].with_columns(pl.lit(0.0).alias("prc"))
+        # the bad dataset comes last: nothing before it may be published (no half-synced warehouse)
+        out.datasets["crsp_daily"] = out.datasets.pop("crsp_daily")
+        return out
+
+    monkeypatch.setattr(services, "load_demo", lambda: (FakeConfig, bad_generate))
+    with pytest.raises(CommandError, match=r"price_nonzero:prc \(324 rows"):
+        _run("warehouse_sync", "--source", "demo", "--seed", "8")
+    assert {name: storage.current_version(name) for name in DATASETS} == dict.fromkeys(DATASETS, 1)
+    rows = json.loads(_run("warehouse_status", "--format", "json"))
+    daily = next(r for r in rows if r["dataset"] == "crsp_daily")
+    assert daily["validated"] is True and "price_nonzero:prc (324 rows" in daily["last_rejected"]
+    assert "last attempt rejected" in _run("warehouse_status")

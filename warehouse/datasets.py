@@ -1,0 +1,161 @@
+"""The dataset contract (SCHEMAS.md) as code: columns, dtypes, keys and partition column of every dataset.
+
+This is the single place that knows the shape of a warehouse dataset; validation, storage and the
+readers all take it from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+SCHEMA_VERSION = 1
+
+_F = pl.Float64
+_I = pl.Int64
+_D = pl.Date
+_S = pl.Utf8
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One dataset of the contract.
+
+    ``session_dates``: the partition dates must be NYSE trading sessions. ``daily``: every session
+    inside the dataset's date range must have at least one row (the date-gap rule).
+    """
+
+    name: str
+    partition: str
+    key: tuple[str, ...]
+    columns: dict[str, pl.DataType]
+    session_dates: bool = False
+    daily: bool = False
+    # For mixed-frequency datasets: only rows where column == value are daily (gap rule).
+    daily_where: tuple[str, str] | None = None
+
+    @property
+    def column_names(self) -> list[str]:
+        return list(self.columns)
+
+
+_CRSP_MONTHLY = {
+    "permno": _I, "date": _D, "ret": _F, "retx": _F, "prc": _F, "vol": _F,
+    "shrout": _F, "cfacpr": _F, "cfacshr": _F,
+}  # fmt: skip
+_ANNUAL_MONEY = [
+    "at",
+    "lt",
+    "ceq",
+    "seq",
+    "txditc",
+    "pstk",
+    "pstkrv",
+    "pstkl",
+    "ni",
+    "ib",
+    "sale",
+    "revt",
+    "cogs",
+    "xsga",
+    "oancf",
+    "csho",
+    "prcc_f",
+]
+_QUARTERLY_MONEY = ["atq", "ltq", "ceqq", "seqq", "niq", "ibq", "saleq", "revtq", "cshoq", "prccq"]
+_FF_FACTORS = ["mktrf", "smb", "hml", "rmw", "cma", "umd", "rf"]
+
+DATASETS: dict[str, DatasetSpec] = {
+    spec.name: spec
+    for spec in (
+        DatasetSpec(
+            "crsp_daily",
+            "date",
+            ("permno", "date"),
+            {**_CRSP_MONTHLY, "bidlo": _F, "askhi": _F},
+            session_dates=True,
+            daily=True,
+        ),
+        DatasetSpec("crsp_monthly", "date", ("permno", "date"), dict(_CRSP_MONTHLY), session_dates=True),
+        DatasetSpec(
+            "crsp_names",
+            "namedt",
+            ("permno", "namedt"),
+            {
+                "permno": _I,
+                "namedt": _D,
+                "nameendt": _D,
+                "ticker": _S,
+                "comnam": _S,
+                "shrcd": _I,
+                "exchcd": _I,
+                "siccd": _I,
+            },  # fmt: skip
+        ),
+        DatasetSpec("crsp_delist", "dlstdt", ("permno",), {"permno": _I, "dlstdt": _D, "dlstcd": _I, "dlret": _F}),
+        DatasetSpec(
+            "compustat_annual",
+            "datadate",
+            ("gvkey", "datadate"),
+            {
+                "gvkey": _S,
+                "datadate": _D,
+                "fyear": _I,
+                **{c: _F for c in _ANNUAL_MONEY},
+                "sich": _I,
+                "gsector": _S,
+            },  # fmt: skip
+        ),
+        DatasetSpec(
+            "compustat_quarterly",
+            "datadate",
+            ("gvkey", "datadate"),
+            {
+                "gvkey": _S,
+                "datadate": _D,
+                "fyearq": _I,
+                "fqtr": _I,
+                "rdq": _D,
+                **{c: _F for c in _QUARTERLY_MONEY},
+            },  # fmt: skip
+        ),
+        DatasetSpec(
+            "ccm_link",
+            "linkdt",
+            ("gvkey", "lpermno", "linkdt"),
+            {"gvkey": _S, "lpermno": _I, "linktype": _S, "linkprim": _S, "linkdt": _D, "linkenddt": _D},
+        ),
+        DatasetSpec(
+            "ff_factors",
+            "date",
+            ("frequency", "date"),
+            {"frequency": _S, "date": _D, **{c: _F for c in _FF_FACTORS}},
+            session_dates=True,
+            daily=True,
+            daily_where=("frequency", "daily"),
+        ),
+        DatasetSpec(
+            "ff_industries",
+            "date",
+            ("frequency", "scheme", "weighting", "date", "industry"),
+            {"frequency": _S, "scheme": _I, "weighting": _S, "date": _D, "industry": _S, "ret": _F},
+        ),
+    )
+}
+
+# Columns holding simple returns (decimals): must be > -1 where not null.
+RETURN_COLUMNS = ("ret", "retx", "dlret")
+# Columns holding prices: must be != 0 where not null (CRSP uses negative prices, never zero).
+PRICE_COLUMNS = ("prc",)
+
+
+class UnknownDataset(ValueError):
+    """The name is not a dataset of the contract."""
+
+
+def get_spec(dataset: str) -> DatasetSpec:
+    try:
+        return DATASETS[dataset]
+    except KeyError:
+        raise UnknownDataset(f"Unknown dataset {dataset!r}; known: {', '.join(sorted(DATASETS))}.") from None

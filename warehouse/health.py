@@ -1,0 +1,66 @@
+"""Health cards of the warehouse: "Warehouse" (manifests only: fast, no checksums) and "Data providers"
+(provider usage metrics and the last sync of each dataset)."""
+
+from __future__ import annotations
+
+from console.health.registry import CheckResult, DetailValue
+from quant.locks import read_lock
+from warehouse.datasets import DATASETS
+from warehouse.models_sync import SyncRun
+from warehouse.providers.metrics import usage_summary
+from warehouse.publish import LOCK_DOMAIN
+from warehouse.selectors import dataset_summaries, last_sync_runs
+
+SYNC_PROBLEMS = (SyncRun.Status.FAILED, SyncRun.Status.INTERRUPTED, SyncRun.Status.REFUSED)
+
+
+def warehouse_check() -> CheckResult:
+    """ok: every dataset published and validated; warn: missing datasets or a writer is running."""
+    summaries = dataset_summaries()
+    details: dict[str, DetailValue] = {s.dataset: f"v{s.version} ({s.rows:,} rows)" for s in summaries}
+    holder = read_lock(LOCK_DOMAIN)
+    if holder is not None:
+        details["writer"] = holder.describe()
+    if not summaries:
+        return CheckResult("warn", "Empty: run python manage.py warehouse_sync --source demo", details)
+    failed = [s.dataset for s in summaries if not s.validated]
+    if failed:
+        return CheckResult("bad", f"Live versions failed validation: {', '.join(failed)}", details)
+    missing = [d for d in DATASETS if d not in {s.dataset for s in summaries}]
+    newest = max((s.date_max for s in summaries if s.date_max), default=None)
+    summary = f"{len(summaries)} datasets, data to {newest}"
+    if missing:
+        return CheckResult("warn", f"{summary}; not published: {', '.join(missing)}", details)
+    return CheckResult("warn" if holder else "ok", summary + (" (a sync is running)" if holder else ""), details)
+
+
+def _run_detail(run: SyncRun) -> str:
+    version = f", v{run.version}" if run.version.isdigit() else (f", {run.version}" if run.version else "")
+    rows = f", {run.rows:,} rows" if run.rows is not None else ""
+    return f"{run.status} {run.started:%Y-%m-%d %H:%M} UTC ({run.source} {run.mode}{rows}{version})"
+
+
+def providers_check() -> CheckResult:
+    """Provider calls/rows/latency/failures over 7 days and the last sync of each dataset.
+
+    warn: a provider call failed or a dataset's last sync failed, was refused or interrupted;
+    unknown: nothing has run yet (the summary names the commands).
+    """
+    usage = usage_summary()
+    runs = list(last_sync_runs())
+    details: dict[str, DetailValue] = {
+        u.provider: f"{u.calls:,} calls, {u.rows:,} rows, {u.mean_latency_ms:.0f} ms mean / "
+        f"{u.max_latency_ms:.0f} ms max, {u.failures} failed"
+        for u in usage
+    }
+    details.update({f"sync {r.dataset}": _run_detail(r) for r in runs})
+    if not usage and not runs:
+        return CheckResult(
+            "unknown", "No provider calls or syncs yet: python manage.py wrds_sync --full --all, fetch_data", details
+        )
+    failing = sum(u.failures for u in usage)
+    problems = [r.dataset for r in runs if r.status in SYNC_PROBLEMS]
+    summary = f"{sum(u.calls for u in usage):,} provider calls in 7 days, {failing} failed; {len(runs)} datasets synced"
+    if problems:
+        return CheckResult("warn", f"{summary}; last sync not succeeded: {', '.join(problems)}", details)
+    return CheckResult("warn" if failing else "ok", summary, details)

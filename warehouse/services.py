@@ -1,0 +1,193 @@
+"""Warehouse write-side services: sync a source into the warehouse, verify every stored file."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import polars as pl
+
+from quant.io import atomic_write, atomic_write_text
+from quant.locks import LockHandle, domain_lock
+from warehouse import storage
+from warehouse.catalog import rebuild_catalog
+from warehouse.datasets import DATASETS, get_spec
+from warehouse.publish import LOCK_DOMAIN, Progress, PublishResult, publish_dataset
+from warehouse.validation import validate_frame
+
+DEMO_SOURCE = "demo"
+
+
+class SourceUnavailable(storage.WarehouseError):
+    """The requested source package is not installed on this branch / machine."""
+
+
+class GeneratedData(Protocol):
+    datasets: dict[str, pl.DataFrame]
+    planted: dict[str, pl.DataFrame]
+    config_hash: str
+
+
+@dataclass
+class SyncResult:
+    source: str
+    config_hash: str
+    skipped: bool
+    published: list[PublishResult] = field(default_factory=list)
+    planted_dir: Path | None = None
+    message: str = ""
+
+
+def planted_dir() -> Path:
+    """Where `_write_planted` puts the demo truth; read it with `warehouse.selectors.planted_truth`."""
+    return storage.warehouse_dir() / "_planted"
+
+
+def _sync_record_path(source: str) -> Path:
+    return storage.warehouse_dir() / "_sync" / f"{source}.json"
+
+
+def config_key(config: Any) -> str:
+    """A stable hash of a source config dataclass (decides 'already built' without generating)."""
+    payload = json.dumps(dataclasses.asdict(config), sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def already_synced(source: str, config: Any) -> bool:
+    """True when every dataset's live version came from ``source`` with this exact config."""
+    try:
+        record = json.loads(_sync_record_path(source).read_text())
+    except FileNotFoundError:
+        return False
+    if record.get("config_key") != config_key(config):
+        return False
+    for dataset in DATASETS:
+        version = storage.current_version(dataset)
+        if version is None:
+            return False
+        manifest = storage.load_manifest(dataset, version)
+        if manifest.source != source or manifest.source_query_hash != record["config_hash"]:
+            return False
+    return True
+
+
+def _write_planted(out: GeneratedData) -> Path:
+    target = planted_dir() / out.config_hash
+    for name, frame in out.planted.items():
+        atomic_write(target / f"{name}.parquet", lambda tmp, f=frame: f.write_parquet(tmp, compression="zstd"))
+    atomic_write_text(planted_dir() / "current.json", json.dumps({"config_hash": out.config_hash}))
+    return target
+
+
+def _prevalidate(out: GeneratedData, *, source: str, writer: str, lock: LockHandle) -> None:
+    """Validate every dataset before publishing any, so one bad dataset cannot leave a half-synced warehouse.
+
+    The first failing dataset goes through `publish_dataset` anyway: that quarantines it and raises
+    `ValidationFailed` with the report, exactly as a single publish would.
+    """
+    for name, frame in out.datasets.items():
+        current = storage.current_version(name)
+        previous = storage.load_manifest(name, current) if current is not None else None
+        if not validate_frame(get_spec(name), frame, previous=previous).passed:
+            publish_dataset(name, frame, source=source, query_hash=out.config_hash, writer=writer, lock=lock)
+
+
+def publish_generated(
+    out: GeneratedData, *, source: str, config: Any, writer: str, progress: Progress | None = None
+) -> SyncResult:
+    """Publish every dataset of ``out`` through the one publish path, under one lock hold.
+
+    ``out.datasets`` is consumed (each frame is dropped once published) to bound peak memory.
+    """
+    unknown = sorted(set(out.datasets) - set(DATASETS))
+    if unknown:
+        raise storage.WarehouseError(f"The {source} source produced unknown datasets: {unknown}.")
+    result = SyncResult(source=source, config_hash=out.config_hash, skipped=False)
+    with domain_lock(LOCK_DOMAIN, writer=writer) as lock:
+        _prevalidate(out, source=source, writer=writer, lock=lock)
+        names = list(out.datasets)
+        for i, name in enumerate(names):
+            if progress:
+                progress(f"publish {name}", i / len(names))
+            frame = out.datasets.pop(name)  # released once published: bounds peak memory on large builds
+            result.published.append(
+                publish_dataset(
+                    name, frame, source=source, query_hash=out.config_hash, writer=writer, lock=lock, catalog=False
+                )
+            )
+            del frame
+        rebuild_catalog()
+        if out.planted:
+            result.planted_dir = _write_planted(out)
+        record = {
+            "config_key": config_key(config),
+            "config_hash": out.config_hash,
+            "config": dataclasses.asdict(config),
+        }
+        atomic_write_text(_sync_record_path(source), json.dumps(record, indent=2, default=str))
+    if progress:
+        progress("done", 1.0)
+    result.message = f"Published {len(result.published)} datasets from {source} (config {out.config_hash[:12]})."
+    return result
+
+
+def load_demo() -> tuple[type, Callable[..., GeneratedData]]:
+    try:
+        from warehouse.sources.demo import DemoConfig, generate
+    except ImportError as exc:
+        raise SourceUnavailable(f"The demo generator (warehouse.sources.demo) is not available: {exc}.") from exc
+    return DemoConfig, generate
+
+
+def warehouse_sync_demo(
+    *, stocks: int, years: int, seed: int, force: bool = False, writer: str = "warehouse_sync",
+    progress: Progress | None = None,
+) -> SyncResult:  # fmt: skip
+    """Generate the demo warehouse and publish it; skips when the live data came from the same config."""
+    demo_config, generate = load_demo()
+    config = demo_config(stocks=stocks, years=years, seed=seed)
+    if not force and already_synced(DEMO_SOURCE, config):
+        record = json.loads(_sync_record_path(DEMO_SOURCE).read_text())
+        message = (
+            f"The warehouse already holds the demo built with stocks={stocks} years={years} seed={seed} "
+            f"(config {record['config_hash'][:12]}); nothing to do (use --force to rebuild)."
+        )
+        return SyncResult(DEMO_SOURCE, record["config_hash"], skipped=True, message=message)
+    out = generate(config, progress=progress)
+    return publish_generated(out, source=DEMO_SOURCE, config=config, writer=writer, progress=progress)
+
+
+@dataclass
+class VerifyReport:
+    files_checked: int = 0
+    versions_checked: int = 0
+    mismatches: list[str] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+
+def warehouse_verify(progress: Callable[[str], None] | None = None) -> VerifyReport:
+    """Re-hash every file of every version of every dataset (no cache); list orphans."""
+    report = VerifyReport()
+    for dataset in DATASETS:
+        base = storage.dataset_dir(dataset)
+        for version in storage.list_versions(dataset):
+            report.versions_checked += 1
+            for entry in storage.load_manifest(dataset, version).files:
+                try:
+                    storage.verify_file(base / entry.path, entry.sha256, use_cache=False)
+                except storage.ChecksumMismatch as exc:
+                    report.mismatches.append(str(exc))
+                report.files_checked += 1
+                if progress:
+                    progress(f"{dataset} v{version} {entry.path}")
+        report.orphans.extend(str(p) for p in storage.orphans(dataset))
+    return report

@@ -1,0 +1,1 @@
+"""Data sources feeding the warehouse (parsers and sync clients)."""

@@ -1,0 +1,78 @@
+"""Planted factor-return paths: market (GARCH(1,1), Student-t), industries, styles, risk-free rate.
+
+All paths are daily decimals over every simulated session (burn-in included). The market path is
+the *excess* market factor; stock returns add the risk-free rate on top (docs/demo-data.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import SECTORS, STYLES, TD, Calibration
+
+
+@dataclass(frozen=True)
+class FactorPaths:
+    market: np.ndarray  # (days,)
+    market_var: np.ndarray  # (days,) conditional GARCH variance (daily)
+    sectors: np.ndarray  # (days, len(SECTORS))
+    styles: np.ndarray  # (days, len(STYLES))
+    rf: np.ndarray  # (days,)
+    crash_starts: np.ndarray  # session indices where a momentum crash starts
+
+
+def unit_t(rng: np.random.Generator, dof: float, size: int | tuple[int, ...]) -> np.ndarray:
+    """Student-t draws scaled to unit variance."""
+    return rng.standard_t(dof, size) * np.sqrt((dof - 2.0) / dof)
+
+
+def _garch_market(rng: np.random.Generator, n: int, cal: Calibration) -> tuple[np.ndarray, np.ndarray]:
+    target = cal.market_vol**2 / TD
+    a, b = cal.garch_alpha, cal.garch_beta
+    omega = target * (1.0 - a - b)
+    h_max = target * cal.garch_max_vol_ratio**2
+    z = unit_t(rng, cal.t_dof_factor, n)
+    mu = cal.market_premium / TD
+    out = np.empty(n)
+    var = np.empty(n)
+    h = target
+    for t in range(n):
+        var[t] = h
+        shock = np.sqrt(h) * z[t]
+        out[t] = mu + shock
+        h = min(omega + a * shock * shock + b * h, h_max)
+    return out, var
+
+
+def _rf_path(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A slowly moving annual rate in [0.05 %, 5.5 %], daily, rounded like Ken French's 6 decimals."""
+    steps = max(1, n // 21 + 1)
+    level = np.empty(steps)
+    level[0] = rng.uniform(0.005, 0.03)
+    shocks = rng.normal(0.0, 0.002, steps)
+    for k in range(1, steps):
+        nxt = level[k - 1] + shocks[k]
+        level[k] = 0.001 - (nxt - 0.001) if nxt < 0.0005 else (0.11 - nxt if nxt > 0.055 else nxt)
+    daily = np.repeat(level, 21)[:n] / TD
+    return np.round(daily, 6)
+
+
+def simulate_factors(rng: np.random.Generator, n_days: int, out_start: int, cal: Calibration) -> FactorPaths:
+    market, market_var = _garch_market(rng, n_days, cal)
+    regime = np.sqrt(market_var / (cal.market_vol**2 / TD))  # volatility clustering shared by sectors
+    sector_vol = rng.uniform(*cal.sector_vol_range, len(SECTORS)) / np.sqrt(TD)
+    sectors = unit_t(rng, cal.t_dof_factor, (n_days, len(SECTORS))) * sector_vol * regime[:, None]
+    style_vol = np.asarray(cal.style_vol) / np.sqrt(TD)
+    style_mu = np.asarray(cal.style_premium) / TD
+    styles = unit_t(rng, cal.t_dof_factor, (n_days, len(STYLES))) * style_vol + style_mu
+    years_out = (n_days - out_start) / TD
+    n_crash = max(1, int(rng.poisson(years_out / cal.years_per_crash)))
+    hi = max(out_start + 1, n_days - cal.crash_days)
+    crash_starts = np.sort(rng.integers(out_start, hi, n_crash))
+    mom = STYLES.index("momentum")
+    for s in crash_starts:
+        window = slice(int(s), int(min(n_days, s + cal.crash_days)))
+        styles[window, mom] = styles[window, mom] * 2.0 + cal.crash_daily_mean
+    return FactorPaths(market, market_var, sectors, styles, _rf_path(rng, n_days), crash_starts)

@@ -1,0 +1,235 @@
+"""Where warehouse files live and how they are read back safely.
+
+Layout (per dataset, under ``settings.WAREHOUSE_DIR``)::
+
+    <dataset>/v<N>/year=YYYY/part-<sha16>.parquet   immutable version directories; a file unchanged
+                                                    since the previous version is a hard link to it
+    <dataset>/manifests/<N>.json                    one manifest per version (warehouse.manifest)
+    <dataset>/current.json                          the pointer: {"version": N}; flipping it publishes
+    <dataset>/tags.json                             {"tag name": N}
+    <dataset>/.staging-<uuid>/                      a publish in progress (debris if its writer died)
+    _quarantine/<dataset>/<timestamp>/              rejected files + validation.json
+    _planted/<config hash>/                         planted demo truth (not a dataset)
+    catalog.duckdb                                  one view per dataset over its current version
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from quant.io import sha256_file
+from warehouse.datasets import DATASETS, get_spec
+from warehouse.manifest import Manifest
+
+STAGING_PREFIX = ".staging-"
+VERSION_PREFIX = "v"
+
+
+class WarehouseError(RuntimeError):
+    """Base class of warehouse errors."""
+
+
+class VersionNotFound(WarehouseError):
+    """The requested version or tag does not exist."""
+
+
+class ChecksumMismatch(WarehouseError):
+    """A file's bytes no longer match the sha256 recorded in its manifest."""
+
+    def __init__(self, path: Path, expected: str, actual: str | None) -> None:
+        self.path = path
+        self.expected = expected
+        self.actual = actual
+        found = "the file is missing" if actual is None else f"found {actual}"
+        super().__init__(f"Checksum mismatch for {path}: manifest says {expected}, {found}.")
+
+
+def warehouse_dir() -> Path:
+    return Path(settings.WAREHOUSE_DIR)
+
+
+def dataset_dir(dataset: str) -> Path:
+    get_spec(dataset)
+    return warehouse_dir() / dataset
+
+
+def manifests_dir(dataset: str) -> Path:
+    return dataset_dir(dataset) / "manifests"
+
+
+def manifest_path(dataset: str, version: int) -> Path:
+    return manifests_dir(dataset) / f"{version}.json"
+
+
+def current_path(dataset: str) -> Path:
+    return dataset_dir(dataset) / "current.json"
+
+
+def tags_path(dataset: str) -> Path:
+    return dataset_dir(dataset) / "tags.json"
+
+
+def version_dir(dataset: str, version: int) -> Path:
+    return dataset_dir(dataset) / f"{VERSION_PREFIX}{version}"
+
+
+def quarantine_dir() -> Path:
+    return warehouse_dir() / "_quarantine"
+
+
+def catalog_path() -> Path:
+    return warehouse_dir() / "catalog.duckdb"
+
+
+def current_version(dataset: str) -> int | None:
+    path = current_path(dataset)
+    try:
+        return int(json.loads(path.read_text())["version"])
+    except FileNotFoundError:
+        return None
+
+
+def list_versions(dataset: str) -> list[int]:
+    """Versions that have a manifest, ascending."""
+    directory = manifests_dir(dataset)
+    if not directory.is_dir():
+        return []
+    return sorted(int(p.stem) for p in directory.glob("*.json") if p.stem.isdigit())
+
+
+def read_tags(dataset: str) -> dict[str, int]:
+    try:
+        return {k: int(v) for k, v in json.loads(tags_path(dataset).read_text()).items()}
+    except FileNotFoundError:
+        return {}
+
+
+def load_manifest(dataset: str, version: int) -> Manifest:
+    try:
+        return Manifest.load(manifest_path(dataset, version))
+    except FileNotFoundError:
+        raise VersionNotFound(f"{dataset} has no version {version}.") from None
+
+
+def resolve_version(dataset: str, version: int | str | None = None) -> int:
+    """An int version, a tag name, a digit string, or None for the current version."""
+    if version is None:
+        current = current_version(dataset)
+        if current is None:
+            raise VersionNotFound(
+                f"{dataset} has not been published yet: run `python manage.py warehouse_sync --source demo`."
+            )
+        return current
+    if isinstance(version, int):
+        resolved = version
+    elif version.isdigit():
+        resolved = int(version)
+    else:
+        tags = read_tags(dataset)
+        if version not in tags:
+            raise VersionNotFound(f"{dataset} has no tag {version!r} (tags: {', '.join(sorted(tags)) or 'none'}).")
+        resolved = tags[version]
+    if not manifest_path(dataset, resolved).exists():
+        raise VersionNotFound(f"{dataset} has no version {resolved}.")
+    return resolved
+
+
+def published_datasets() -> list[str]:
+    return [name for name in DATASETS if current_path(name).exists()]
+
+
+# --- checksums on read -------------------------------------------------------------------------
+# Verified once per process per file; the cache key includes mtime and size so a rewritten file
+# (same path, new bytes) is hashed again.
+_VERIFIED: dict[tuple[str, int, int, str], bool] = {}
+
+
+def verify_file(path: Path, expected_sha256: str, *, use_cache: bool = True) -> None:
+    """Raise `ChecksumMismatch` naming ``path`` when its bytes do not hash to ``expected_sha256``."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise ChecksumMismatch(path, expected_sha256, None) from None
+    key = (str(path), stat.st_mtime_ns, stat.st_size, expected_sha256)
+    if use_cache and key in _VERIFIED:
+        return
+    actual = sha256_file(path)
+    if actual != expected_sha256:
+        raise ChecksumMismatch(path, expected_sha256, actual)
+    _VERIFIED[key] = True
+
+
+@dataclass(frozen=True)
+class VersionFiles:
+    dataset: str
+    version: int
+    manifest: Manifest
+    paths: list[Path]
+    years: list[int]
+
+
+def version_files(
+    dataset: str,
+    version: int | str | None = None,
+    *,
+    years: tuple[int, int] | None = None,
+    verify: bool = True,
+) -> VersionFiles:
+    """Absolute paths of a version's files (optionally only partitions in ``years``), checksum-verified."""
+    resolved = resolve_version(dataset, version)
+    manifest = load_manifest(dataset, resolved)
+    base = dataset_dir(dataset)
+    chosen = [f for f in manifest.files if years is None or years[0] <= f.year <= years[1]]
+    paths = []
+    for entry in chosen:
+        path = base / entry.path
+        if verify:
+            verify_file(path, entry.sha256)
+        paths.append(path)
+    return VersionFiles(dataset, resolved, manifest, paths, [f.year for f in chosen])
+
+
+def referenced_paths(dataset: str) -> set[Path]:
+    """Every file that some manifest of ``dataset`` lists."""
+    base = dataset_dir(dataset)
+    return {base / f.path for v in list_versions(dataset) for f in load_manifest(dataset, v).files}
+
+
+def orphans(dataset: str) -> list[Path]:
+    """Files and directories no manifest references: staging debris, unpublished version directories."""
+    base = dataset_dir(dataset)
+    if not base.is_dir():
+        return []
+    known = referenced_paths(dataset)
+    versions = set(list_versions(dataset))
+    found: list[Path] = []
+    for entry in sorted(base.iterdir()):
+        if entry.name.startswith(STAGING_PREFIX):
+            found.append(entry)
+        elif entry.is_dir() and entry.name.startswith(VERSION_PREFIX) and entry.name[1:].isdigit():
+            if int(entry.name[1:]) not in versions:
+                found.append(entry)
+                continue
+            found.extend(p for p in sorted(entry.rglob("*")) if p.is_file() and p not in known)
+        elif entry.name.startswith(".") and ".tmp-" in entry.name:
+            found.append(entry)
+    found.extend(p for p in sorted(manifests_dir(dataset).glob(".*")) if ".tmp-" in p.name)
+    return found
+
+
+def remove_tree(path: Path) -> None:
+    """Delete a file or directory tree (bottom-up; a crash midway leaves only more orphans)."""
+    if path.is_file() or path.is_symlink():
+        path.unlink(missing_ok=True)
+        return
+    for root, dirs, files in os.walk(path, topdown=False):
+        for name in files:
+            Path(root, name).unlink(missing_ok=True)
+        for name in dirs:
+            Path(root, name).rmdir()
+    path.rmdir()

@@ -1,0 +1,1 @@
+"""Sync orchestration: resumable full syncs, incremental syncs from watermarks, SyncRun records."""

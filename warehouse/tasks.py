@@ -1,0 +1,53 @@
+"""Celery tasks for data syncs (queue "sync"). Thin: take JSON arguments, call the sync service.
+
+A sync refused because another writer holds the ``warehouse`` lock is not retried (the next schedule
+will run it); the refusal is a SyncRun row with status "refused" naming the holder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+
+from quant.locks import LockBusy
+from warehouse.syncs.service import french_sync_run, resolve_datasets, wrds_sync_run
+
+HOUR = 3600
+# Task names live under "warehouse.tasks." so settings.CELERY_TASK_ROUTES sends them to the "sync" queue.
+
+
+@shared_task(name="warehouse.tasks.wrds_sync", acks_late=True, time_limit=8 * HOUR, soft_time_limit=8 * HOUR - 300)
+def wrds_sync_task(
+    datasets: list[str] | None = None, mode: str = "incremental", start_year: int | None = None
+) -> dict[str, Any]:
+    """Sync WRDS datasets (default: all) in ``mode`` ("incremental" or "full"; full resumes a checkpoint)."""
+    try:
+        outcomes, failures = wrds_sync_run(datasets=resolve_datasets(datasets), mode=mode, start_year=start_year)
+    except LockBusy as exc:
+        return {"status": "refused", "holder": str(exc)}
+    return {
+        "status": "failed" if failures else "succeeded",
+        "synced": {o.dataset: {"rows": o.rows, "version": o.version} for o in outcomes},
+        "failed": failures,
+    }
+
+
+@shared_task(name="warehouse.tasks.french_sync", acks_late=True, time_limit=HOUR, soft_time_limit=HOUR - 120)
+def french_sync_task(files: list[str] | None = None, retry_count: int = 3) -> dict[str, Any]:
+    """Download the Ken French files and publish ff_factors / ff_industries."""
+    try:
+        results = french_sync_run(files=files, retry_count=retry_count)
+    except LockBusy as exc:
+        return {"status": "refused", "holder": str(exc)}
+    return {"status": "succeeded", "published": {r.dataset: {"rows": r.rows, "version": r.version} for r in results}}
+
+
+def enqueue_wrds_sync(datasets: list[str] | None = None, mode: str = "incremental") -> str:
+    """Queue a WRDS sync (routed to the "sync" queue); returns the task id."""
+    return wrds_sync_task.apply_async(kwargs={"datasets": datasets, "mode": mode}).id
+
+
+def enqueue_french_sync(files: list[str] | None = None) -> str:
+    """Queue a Ken French sync (routed to the "sync" queue); returns the task id."""
+    return french_sync_task.apply_async(kwargs={"files": files}).id

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from console.htmx import render_htmx
+from quant.audit import log_access
+from warehouse.models_sync import SyncRun
+from warehouse.selectors import dataset_summaries, sync_runs
+from warehouse.syncs.schedules import embedded_mode, scheduled_syncs, wrds_credentials_configured
+
+SYNCS_REFRESH_SECONDS = 2
+
+
+def status(request: HttpRequest) -> HttpResponse:
+    """The warehouse's datasets (current versions); an empty state names the command that builds them."""
+    return render(request, "warehouse/status.html", {"summaries": dataset_summaries()})
+
+
+@require_GET
+@log_access("warehouse.syncs")
+def syncs(request: HttpRequest) -> HttpResponse:
+    """Sync attempts, newest first; the table re-polls itself only while a run is still running."""
+    runs = list(sync_runs())
+    context = {
+        "runs": runs,
+        "running": any(r.status == SyncRun.Status.RUNNING for r in runs),
+        "refresh_seconds": SYNCS_REFRESH_SECONDS,
+        "schedules": scheduled_syncs(),
+        "schedules_note": _schedules_note(),
+    }
+    return render_htmx(request, "warehouse/syncs.html", "runs", context)
+
+
+def _schedules_note() -> str:
+    if not embedded_mode():
+        return ""
+    if not wrds_credentials_configured():
+        return (
+            "Embedded mode (no REDIS_URL) without WRDS credentials: the quickstart created the schedules "
+            "disabled. Set WRDS_USERNAME (and WRDS_PASSWORD or ~/.pgpass), then run python manage.py schedule_syncs."
+        )
+    return "Embedded mode (no REDIS_URL): no Celery beat runs here, so enabled schedules fire only under celery beat."
