@@ -188,9 +188,7 @@ class FactorCovariance:
     vra_multiplier: float
 
 
-def estimate_factor_covariance(
-    wide: pl.DataFrame, config: CovarianceConfig | None = None
-) -> FactorCovariance:
+def estimate_factor_covariance(wide: pl.DataFrame, config: CovarianceConfig | None = None) -> FactorCovariance:
     """Full pipeline on a wide ``date x factor`` frame: EWMA(+NW) → eigenfactor → VRA.
 
     The estimate is as of the last date in ``wide`` (filter the frame to avoid look-ahead).
@@ -199,9 +197,7 @@ def estimate_factor_covariance(
     data = wide.sort(DATE)
     factors = [c for c in data.columns if c != DATE]
     x = _clean(data.select(factors).to_numpy())
-    cov = ewma_covariance(
-        x, vol_half_life=cfg.vol_half_life, corr_half_life=cfg.corr_half_life, nw_lags=cfg.nw_lags
-    )
+    cov = ewma_covariance(x, vol_half_life=cfg.vol_half_life, corr_half_life=cfg.corr_half_life, nw_lags=cfg.nw_lags)
     if cfg.eigen_adjust:
         cov = eigenfactor_adjust(
             cov,
@@ -213,9 +209,7 @@ def estimate_factor_covariance(
         )
     multiplier = 1.0
     if cfg.vra:
-        multiplier = volatility_regime_multiplier(
-            x, predicted_volatility_path(x, cfg.vol_half_life), cfg.vra_half_life
-        )
+        multiplier = volatility_regime_multiplier(x, predicted_volatility_path(x, cfg.vol_half_life), cfg.vra_half_life)
         cov = cov * multiplier
     return FactorCovariance(
         factors=factors,

@@ -180,9 +180,7 @@ def factor_returns(
     cap_np = data.get_column(cap).to_numpy()
     # Column-major (polars' native layout): each day's rows slice into contiguous columns.
     sty_np = (
-        np.asfortranarray(data.select(styles).to_numpy(), dtype=np.float64)
-        if styles
-        else np.empty((data.height, 0))
+        np.asfortranarray(data.select(styles).to_numpy(), dtype=np.float64) if styles else np.empty((data.height, 0))
     )
     dates = data.get_column(DATE)
     starts = np.flatnonzero(np.r_[True, (dates.to_numpy()[1:] != dates.to_numpy()[:-1])])
