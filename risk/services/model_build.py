@@ -38,7 +38,7 @@ from risk.analytics.covariance import (
     predicted_volatility_path,
     regime_adjusted_volatility_path,
 )
-from risk.analytics.regression import factor_returns
+from risk.analytics.regression import FactorRegressionResult, factor_returns
 from risk.analytics.specific import bayesian_shrinkage, ewma_specific_vol, structural_fill
 from risk.models import RiskModelRun
 from risk.services import artifacts
@@ -68,6 +68,8 @@ class ModelConfig:
     vra: bool = True
     specific_half_life: float = 84
     holdout: int = 252  # sessions at the end used for the out-of-sample bias statistics
+    regression_weights: str = "inverse_specific_var"  # or "sqrt_cap" (USE4's proxy)
+    weight_half_life: float = 84
 
     def as_dict(self) -> dict[str, object]:
         d = asdict(self)
@@ -109,6 +111,33 @@ def _regression_frame(exposures: pl.DataFrame, returns: pl.DataFrame) -> pl.Data
         .join(exposures.rename({DATE: "formation"}), on=["formation", PERMNO], how="inner")
         .sort(DATE, PERMNO)
     )
+
+
+def gls_weights(residuals: pl.DataFrame, half_life: float, min_obs: int = 21) -> pl.DataFrame:
+    """``date, permno, weight = 1/σ̂²``: σ̂² the EWMA (``half_life`` sessions) of the stock's squared
+    first-pass residuals **before** that date (shifted one row, at least ``min_obs`` of them);
+    a missing σ̂² takes the date's median, and σ̂² is clipped to [¼, 4] × that median so a few
+    quiet names cannot dominate a day's regression."""
+    trailing = (pl.col("resid") ** 2).ewm_mean(half_life=half_life, min_samples=min_obs).shift(1)
+    s2 = residuals.sort(PERMNO, DATE).with_columns(trailing.over(PERMNO).alias("s2"))
+    med = pl.col("s2").median().over(DATE)
+    return (
+        s2.with_columns(pl.col("s2").fill_null(med))
+        .with_columns(pl.col("s2").clip(med * 0.25, med * 4.0))
+        .select(DATE, PERMNO, (1.0 / pl.col("s2")).alias("weight"))
+    )
+
+
+def fit_factor_returns(frame: pl.DataFrame, styles: list[str], cfg: ModelConfig) -> FactorRegressionResult:
+    """Daily WLS: √cap weights, or (default) a second pass weighted by the inverse of each stock's
+    trailing specific variance from the first pass (feasible GLS: ε has unequal variances)."""
+    first = factor_returns(frame, styles=styles, industry="sector", cap="mktcap", ret="excess_ret")
+    if cfg.regression_weights == "sqrt_cap":
+        return first
+    if cfg.regression_weights != "inverse_specific_var":
+        raise ValueError(f"Unknown regression_weights {cfg.regression_weights!r}.")
+    weighted = frame.join(gls_weights(first.residuals, cfg.weight_half_life), on=[DATE, PERMNO], how="inner")
+    return factor_returns(weighted, styles=styles, industry="sector", cap="mktcap", ret="excess_ret", weight="weight")
 
 
 def equal_weighted_r2(frame: pl.DataFrame, residuals: pl.DataFrame) -> pl.DataFrame:
@@ -239,7 +268,7 @@ def _build(run: RiskModelRun, writer: str, progress: Progress | None) -> tuple[d
         t = time.perf_counter()
         frame = _regression_frame(exposures, _returns(cfg.start, cfg.as_of, versions))
         styles = [s for s in STYLES if s in exposures.columns]
-        fit = factor_returns(frame, styles=styles, industry="sector", cap="mktcap", ret="excess_ret")
+        fit = fit_factor_returns(frame, styles, cfg)
         r2 = fit.r2.join(equal_weighted_r2(frame, fit.residuals), on=DATE, how="left").sort(DATE)
         timings["regression"] = time.perf_counter() - t
         tick("regression", 0.6)

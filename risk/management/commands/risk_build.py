@@ -48,7 +48,7 @@ class Command(BaseCommand):
             f"risk model {run.version} ({run.status}) as of {run.as_of}, universe {run.universe}: "
             f"{s['n_factors']} factors, {s['n_days']} days {s['first_date']}..{s['last_date']}, "
             f"{s['stocks_last']} stocks\n"
-            f"  mean R² {s['r2_mean']:.3f} (√cap-weighted), {s['r2_equal_mean']:.3f} (equal-weighted)\n"
+            f"  mean R² {s['r2_mean']:.3f} (regression-weighted), {s['r2_equal_mean']:.3f} (equal-weighted)\n"
             f"  out-of-sample bias (last {run.config['holdout']} days): mean {s['bias_mean']:.3f}, "
             f"{s['bias_share_in_band']:.0%} of factors inside the 95 % band\n"
             f"  timings (s): {run.timings}\n  artifact: {run.artifact_path}"
