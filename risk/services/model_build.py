@@ -43,7 +43,7 @@ from risk.analytics.specific import bayesian_shrinkage, ewma_specific_vol, struc
 from risk.models import RiskModelRun
 from risk.services import artifacts
 from risk.services.exposures import READS as EXPOSURE_READS
-from risk.services.exposures import STYLES, exposures_build
+from risk.services.exposures import STYLES, ExposureConfig, exposures_build
 from warehouse import readers
 from warehouse.references import add_reference
 from warehouse.versions import dataset_versions
@@ -196,6 +196,7 @@ def _resolve(as_of: dt.date, universe: str, start: dt.date | None) -> tuple[Mode
             f"The warehouse has no {', '.join(missing)}: run `python manage.py warehouse_sync --source demo`."
         )
     session = calendars.previous_session(as_of)
+    ExposureConfig(start=session, end=session, universe=universe).top_n()  # validates the universe name
     begin = start or default_start(session, _first_data_date(versions))
     if begin >= session:
         raise ValueError(f"start {begin} must be before as_of {session}.")

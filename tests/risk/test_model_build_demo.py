@@ -118,3 +118,54 @@ def test_dashboard_shows_the_model_numbers(built: RiskModelRun, client: Client) 
         headers={"HX-Request": "true"},
     )  # fmt: skip
     assert drill.status_code == 200 and drill.content.decode().strip().startswith('<div id="risk-drill"')
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_artifact_manifest_records_inputs_and_checksums(built: RiskModelRun) -> None:
+    from quant.io import sha256_file
+    from warehouse.references import holders
+
+    manifest = artifacts.read_manifest("risk_models", built.version)
+    assert manifest.dataset_versions == {k: int(v) for k, v in built.dataset_versions.items()}
+    assert set(manifest.dataset_versions) >= {"crsp_daily", "compustat_annual", "ccm_link", "ff_factors"}
+    assert manifest.config_hash == built.config_hash == artifacts.config_hash(built.config)
+    folder = artifacts.version_dir("risk_models", built.version)
+    assert manifest.files and all(sha256_file(folder / name) == digest for name, digest in manifest.files.items())
+    for dataset, version in manifest.dataset_versions.items():
+        assert f"risk_models:{built.version}" in holders(dataset, version)
+        assert f"exposures:{built.exposures_version}" in holders(dataset, version) or dataset in (
+            "crsp_delist",
+            "ff_factors",
+        )
+    exposures = artifacts.read_frame("exposures", built.exposures_version, "exposures")
+    last = exposures.filter(pl.col("date") == pl.col("date").max())
+    # cross-sectional standardisation: cap-weighted mean 0 before filling (fills are at the sector median)
+    assert abs((last["size"] * last["mktcap"]).sum() / last["mktcap"].sum()) < 1e-9
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_risk_build_command_reuses_the_artifact_and_prints_a_summary(built: RiskModelRun) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("risk_build", "--as-of", str(built.as_of), stdout=out)
+    text = out.getvalue()
+    assert built.version in text and "mean R²" in text and "bias" in text
+    assert RiskModelRun.objects.count() == 1
+    with pytest.raises(CommandError, match="Not a date"):
+        call_command("risk_build", "--as-of", "yesterday")
+    with pytest.raises(CommandError, match="Unknown universe"):
+        call_command("risk_build", "--as-of", str(built.as_of), "--universe", "biggest")
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_celery_task_runs_the_service_for_a_queued_row(built: RiskModelRun) -> None:
+    from risk.tasks import risk_build_task
+
+    result = risk_build_task.apply(kwargs={"run_id": built.pk}).get()
+    assert result == {"status": "succeeded", "run_id": built.pk, "version": built.version}
