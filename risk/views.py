@@ -39,7 +39,7 @@ class RiskParams(forms.Form):
 
 
 def _context(request: HttpRequest) -> dict:
-    form = RiskParams(request.GET or None)
+    form = RiskParams({"confidence": "0.99", "horizon": "1", **request.GET.dict()})
     params = form.cleaned_data if form.is_valid() else {}
     run = selectors.latest_run()
     portfolios = list(selectors.portfolios())

@@ -24,8 +24,12 @@ from risk.models import Portfolio, RiskModelRun
 from risk.services import artifacts
 from risk.services.loaded import LoadedModel, load_model
 from risk.services.model_build import KIND
+from warehouse import readers
 
 ANNUAL = math.sqrt(periods_per_year("daily"))
+GICS_SECTORS = {"10": "Energy", "15": "Materials", "20": "Industrials", "25": "Consumer Discretionary",
+                "30": "Consumer Staples", "35": "Health Care", "40": "Financials", "45": "Information Technology",
+                "50": "Communication Services", "55": "Utilities", "60": "Real Estate"}  # fmt: skip
 HYPOTHETICAL = {"Market −10 %": {"market": -0.10}, "Momentum crash −5 %": {"momentum": -0.05},
                 "Value rally +3 %": {"value": 0.03}}  # fmt: skip
 
@@ -50,6 +54,16 @@ class PortfolioReport:
     confidence: float
     horizon: int
     notes: list[str] = field(default_factory=list)
+
+
+def factor_label(factor: str) -> str:
+    """Display name: GICS sector codes get their sector name (``45 Information Technology``)."""
+    return f"{factor} {GICS_SECTORS[factor]}" if factor in GICS_SECTORS else factor
+
+
+def _tickers(run: RiskModelRun, permnos: list[int]) -> dict[int, str]:
+    names = readers.names_asof(run.as_of, version=run.dataset_versions)
+    return dict(names.filter(pl.col(PERMNO).is_in(permnos)).select(PERMNO, "ticker").iter_rows())
 
 
 def portfolio_weights(loaded: LoadedModel, portfolio: Portfolio) -> tuple[np.ndarray, list[int]]:
@@ -113,15 +127,20 @@ def portfolio_report(
     dec = decompose_risk(loaded.model, w)
     te = tracking_error(loaded.model, w, bench)
     xb = loaded.model.exposures.T @ bench
-    exposures = [{"factor": f, "portfolio": float(dec.exposures[k]), "benchmark": float(xb[k]),
-                  "active": float(dec.exposures[k] - xb[k])} for k, f in enumerate(loaded.factors)]  # fmt: skip
+    xp = dec.exposures
+    exposures = [{"factor": f, "label": factor_label(f), "portfolio": float(xp[k]), "benchmark": float(xb[k]),
+                  "active": float(xp[k] - xb[k])} for k, f in enumerate(loaded.factors)]  # fmt: skip
     contrib = np.r_[dec.factor_contribution, dec.specific_contribution]
+    sources = [factor_label(f) for f in [*loaded.factors, "specific"]]
     attribution = [{"source": s, "contribution_annual": float(c * ANNUAL), "share": float(c / dec.total_vol)}
-                   for s, c in zip([*loaded.factors, "specific"], contrib, strict=True)]  # fmt: skip
+                   for s, c in zip(sources, contrib, strict=True)]  # fmt: skip
     order = np.argsort(-np.abs(dec.component))[:10]
     comp = dec.component
     top = [{"permno": int(loaded.permnos[i]), "weight": float(w[i]), "contribution_annual": float(comp[i] * ANNUAL),
             "share": float(comp[i] / dec.total_vol)} for i in order if w[i] != 0]  # fmt: skip
+    tickers = _tickers(run, [t["permno"] for t in top])
+    for t in top:
+        t["ticker"] = tickers.get(t["permno"], "")
     hist = _historical_returns(loaded, w)
     vars_ = [
         parametric_var(loaded.model, w, confidence=confidence, horizon=horizon),

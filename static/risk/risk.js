@@ -13,7 +13,7 @@
       if (!node || typeof Chart === "undefined") return;
       var rows = JSON.parse(node.textContent);
       if (kind === "exposures") {
-        bar(canvas, rows.map(function (r) { return r.factor; }), [
+        bar(canvas, rows.map(function (r) { return r.label || r.factor; }), [
           { label: "portfolio", data: rows.map(function (r) { return r.portfolio; }), backgroundColor: "#4c78a8" },
           { label: "benchmark", data: rows.map(function (r) { return r.benchmark; }), backgroundColor: "#bab0ac" }]);
       } else if (kind === "stress") {
