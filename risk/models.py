@@ -31,6 +31,8 @@ class RiskModelRun(models.Model):
     artifact_path = models.CharField(max_length=500, blank=True)
     summary = models.JSONField(default=dict, blank=True)
     timings = models.JSONField(default=dict, blank=True)
+    progress = models.FloatField(default=0.0)  # 0..1 while running
+    stage = models.CharField(max_length=80, blank=True)
     error = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
     started = models.DateTimeField(null=True, blank=True)
@@ -42,6 +44,10 @@ class RiskModelRun(models.Model):
 
     def __str__(self) -> str:
         return f"risk model {self.as_of} ({self.universe}, {self.status})"
+
+    @property
+    def active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
 
 class Portfolio(models.Model):

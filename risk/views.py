@@ -44,6 +44,7 @@ def _context(request: HttpRequest) -> dict:
     run = selectors.latest_run()
     portfolios = list(selectors.portfolios())
     chosen = next((p for p in portfolios if p.pk == params.get("portfolio")), portfolios[0] if portfolios else None)
+    recent = list(selectors.recent_runs())
     try:
         as_of = warehouse_last_date().isoformat()
     except FileNotFoundError:
@@ -52,7 +53,8 @@ def _context(request: HttpRequest) -> dict:
             "confidence": params.get("confidence") or 0.99, "horizon": params.get("horizon") or 1,
             "budget": params.get("budget") or DEFAULT_TE_BUDGET,
             "window": (params["start"], params["end"]) if params.get("start") else None,
-            "query": request.GET.urlencode(), "tiles": TILES}  # fmt: skip
+            "query": request.GET.urlencode(), "tiles": TILES, "runs": recent,
+            "runs_active": any(r.active for r in recent)}  # fmt: skip
 
 
 @require_GET
@@ -60,6 +62,14 @@ def _context(request: HttpRequest) -> dict:
 def dashboard(request: HttpRequest) -> HttpResponse:
     ctx = _context(request)
     return render_htmx(request, "risk/dashboard.html", "risk-portfolio", ctx)
+
+
+@require_GET
+@log_access("risk.dashboard.runs")
+def runs(request: HttpRequest) -> HttpResponse:
+    """Recent builds; the fragment polls itself only while a build is queued or running."""
+    ctx = _context(request)
+    return render_htmx(request, "risk/dashboard.html", "risk-runs", ctx)
 
 
 @require_GET

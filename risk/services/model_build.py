@@ -232,9 +232,11 @@ def risk_model_execute(*, run_id: int, writer: str = "risk_build", progress: Pro
     run = RiskModelRun.objects.get(pk=run_id)
     if run.status == RiskModelRun.Status.SUCCEEDED and artifacts.is_published(KIND, run.version):
         return run
-    RiskModelRun.objects.filter(pk=run.pk).update(status=RiskModelRun.Status.RUNNING, started=timezone.now(), error="")
+    RiskModelRun.objects.filter(pk=run.pk).update(
+        status=RiskModelRun.Status.RUNNING, started=timezone.now(), error="", progress=0.0, stage="starting"
+    )
     try:
-        summary, timings, exposures_version = _build(run, writer, progress)
+        summary, timings, exposures_version = _build(run, writer, _recording(run.pk, progress))
     except Exception as exc:
         RiskModelRun.objects.filter(pk=run.pk).update(
             status=RiskModelRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}", finished=timezone.now()
@@ -242,7 +244,7 @@ def risk_model_execute(*, run_id: int, writer: str = "risk_build", progress: Pro
         raise
     with transaction.atomic():
         RiskModelRun.objects.filter(pk=run.pk).update(
-            status=RiskModelRun.Status.SUCCEEDED, summary=summary, timings=timings,
+            status=RiskModelRun.Status.SUCCEEDED, summary=summary, timings=timings, progress=1.0, stage="done",
             exposures_version=exposures_version, finished=timezone.now(),
             artifact_path=str(artifacts.version_dir(KIND, run.version)),
         )  # fmt: skip
@@ -250,6 +252,20 @@ def risk_model_execute(*, run_id: int, writer: str = "risk_build", progress: Pro
             add_reference(dataset, int(v), f"{KIND}:{run.version}")
     run.refresh_from_db()
     return run
+
+
+def _recording(run_id: int, progress: Progress | None) -> Progress:
+    """A progress callback that also stores the stage and fraction on the row (for the page)."""
+    last = {"stage": "", "frac": -1.0}
+
+    def tick(stage: str, frac: float) -> None:
+        if stage != last["stage"] or frac - last["frac"] >= 0.05:
+            RiskModelRun.objects.filter(pk=run_id).update(progress=min(max(frac, 0.0), 1.0), stage=stage[:80])
+            last.update(stage=stage, frac=frac)
+        if progress is not None:
+            progress(stage, frac)
+
+    return tick
 
 
 def _build(run: RiskModelRun, writer: str, progress: Progress | None) -> tuple[dict, dict, str]:

@@ -5,6 +5,8 @@ show the numbers."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import polars as pl
 import pytest
@@ -169,3 +171,20 @@ def test_the_celery_task_runs_the_service_for_a_queued_row(built: RiskModelRun) 
 
     result = risk_build_task.apply(kwargs={"run_id": built.pk}).get()
     assert result == {"status": "succeeded", "run_id": built.pk, "version": built.version}
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_top_n_universe_keeps_the_largest_names(built: RiskModelRun) -> None:
+    from risk.services.exposures import exposures_build
+
+    last = built.as_of
+    build = exposures_build(start=last.replace(day=1) - dt.timedelta(days=62), end=last,
+                            universe="top300", writer="test")  # fmt: skip
+    top = artifacts.read_frame("exposures", build.version, "exposures")
+    full = artifacts.read_frame("exposures", built.exposures_version, "exposures")
+    day = top["date"].max()
+    assert top.group_by("date").len()["len"].max() == 300
+    smallest_kept = top.filter(pl.col("date") == day)["mktcap"].min()
+    assert (full.filter(pl.col("date") == day)["mktcap"] > smallest_kept).sum() == 299
+    assert built.progress == 1.0 and built.stage == "done"

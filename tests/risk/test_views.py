@@ -57,3 +57,21 @@ def test_dashboard_query_count_is_bounded(client: Client, django_assert_max_num_
     client.get("/risk/")
     with django_assert_max_num_queries(12):
         assert client.get("/risk/").status_code == 200
+
+
+def test_runs_fragment_polls_only_while_a_build_is_active(client: Client) -> None:
+    import datetime as dt
+
+    from risk.models import RiskModelRun
+
+    client.force_login(UserFactory(role="viewer"))
+    run = RiskModelRun.objects.create(
+        version="abc", as_of=dt.date(2024, 12, 31), config_hash="h", status=RiskModelRun.Status.RUNNING,
+        progress=0.4, stage="regression",
+    )  # fmt: skip
+    busy = client.get("/risk/runs/", headers={"HX-Request": "true"}).content.decode()
+    assert busy.strip().startswith('<div id="risk-runs"') and "every 2s" in busy and "regression (40 %)" in busy
+    assert "every 2s" in client.get("/risk/").content.decode()  # the page shows the queued build too
+    RiskModelRun.objects.filter(pk=run.pk).update(status=RiskModelRun.Status.FAILED, error="ValueError: boom")
+    done = client.get("/risk/runs/", headers={"HX-Request": "true"}).content.decode()
+    assert "every 2s" not in done and "ValueError: boom" in done
