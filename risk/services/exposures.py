@@ -13,6 +13,8 @@ demo generator (and most production monthly-refresh models) form them.
   on *d*); the previous fiscal year's book equity (for ROE) comes from the same reports.
 * Sector: Compustat ``gsector`` of the latest public report; names without one take the most
   common ``gsector`` of their 2-digit SIC (``siccd``) among that date's universe.
+* When the range ends mid-month, its last session is a formation date too (the current
+  exposures of a model built as of that day).
 * Universe at *d*: common stocks on the main exchanges (``names_asof``) with a positive price ×
   shares on *d*; optionally the top N by market cap.
 * Cross-sectional processing per date (``process_descriptors``): MAD winsorising (5 MAD),

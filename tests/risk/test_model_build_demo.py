@@ -11,6 +11,7 @@ import numpy as np
 import polars as pl
 import pytest
 from django.test import Client
+from polars.testing import assert_frame_equal
 
 from risk.models import Portfolio, RiskModelRun
 from risk.services import artifacts
@@ -188,3 +189,38 @@ def test_top_n_universe_keeps_the_largest_names(built: RiskModelRun) -> None:
     smallest_kept = top.filter(pl.col("date") == day)["mktcap"].min()
     assert (full.filter(pl.col("date") == day)["mktcap"] > smallest_kept).sum() == 299
     assert built.progress == 1.0 and built.stage == "done"
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_exposures_up_to_a_date_do_not_depend_on_later_data(built: RiskModelRun) -> None:
+    from risk.services.exposures import ExposureConfig, build_exposure_frame
+
+    versions = {k: int(v) for k, v in built.dataset_versions.items()}
+    from quant.calendars import month_ends
+
+    start = built.as_of - dt.timedelta(days=200)
+    cutoff = built.as_of - dt.timedelta(days=100)
+    mid = month_ends(start, built.as_of).filter(month_ends(start, built.as_of) <= cutoff)[-1]  # a true month end
+    short, _ = build_exposure_frame(ExposureConfig(start=start, end=mid), versions)
+    long, _ = build_exposure_frame(ExposureConfig(start=start, end=built.as_of), versions)
+    assert long["date"].max() > short["date"].max()
+    overlap = long.filter(pl.col("date") <= short["date"].max())
+    assert_frame_equal(overlap, short, check_exact=False, rel_tol=1e-12)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_portfolio_report_contributions_add_up(built: RiskModelRun) -> None:
+    from risk.services.reports import portfolio_report
+
+    report = portfolio_report(portfolio=Portfolio.objects.get(name=BUILTINS[1].name), run=built)
+    total = sum(a["contribution_annual"] for a in report.attribution)
+    assert total == pytest.approx(report.total_vol_annual, rel=1e-9)
+    assert report.factor_vol_annual**2 + report.specific_vol_annual**2 == pytest.approx(report.total_vol_annual**2)
+    assert {v["method"] for v in report.var} == {"parametric", "historical", "monte_carlo"}
+    assert all(v["cvar"] >= v["var"] > 0 for v in report.var)
+    momentum = next(e for e in report.exposures if e["factor"] == "momentum")
+    assert momentum["portfolio"] >= BUILTINS[1].momentum_min - 1e-5
+    gfc = next(s for s in report.stress if s["name"].startswith("GFC"))
+    assert gfc["covered"] is False and gfc["pnl"] is None
