@@ -128,6 +128,8 @@ def rebuild(request: HttpRequest) -> HttpResponse:
         return redirect("risk:dashboard")
     if run.status == run.Status.SUCCEEDED:
         messages.info(request, f"The risk model as of {run.as_of} is already up to date (inputs unchanged).")
+    elif run.status == run.Status.RUNNING:
+        messages.info(request, f"The risk model as of {run.as_of} is being built right now.")
     else:
         messages.success(request, f"Risk model build as of {run.as_of} queued on 'analytics'.")
     return redirect("risk:dashboard")

@@ -42,12 +42,15 @@ def risk_refresh(
 
 
 def risk_rebuild_queue(*, as_of: dt.date | None = None, universe: str = "all") -> RiskModelRun:
-    """Create (or find) the run row and queue its build on the "analytics" queue after commit."""
+    """Create (or find) the run row and queue its build on the "analytics" queue after commit.
+
+    Nothing is queued when the same inputs already succeeded or are being built right now.
+    """
     from risk.tasks import QUEUE, risk_build_task
 
     with transaction.atomic():
         run = risk_model_request(as_of=as_of or warehouse_last_date(), universe=universe)
-        if run.status != RiskModelRun.Status.SUCCEEDED:
+        if run.status not in (RiskModelRun.Status.SUCCEEDED, RiskModelRun.Status.RUNNING):
             RiskModelRun.objects.filter(pk=run.pk).update(status=RiskModelRun.Status.QUEUED)
             enqueue_on_commit(risk_build_task, kwargs={"run_id": run.pk}, queue=QUEUE)
     run.refresh_from_db()

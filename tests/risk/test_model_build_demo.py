@@ -224,3 +224,17 @@ def test_portfolio_report_contributions_add_up(built: RiskModelRun) -> None:
     assert momentum["portfolio"] >= BUILTINS[1].momentum_min - 1e-5
     gfc = next(s for s in report.stress if s["name"].startswith("GFC"))
     assert gfc["covered"] is False and gfc["pnl"] is None
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_rebuild_control_queues_nothing_when_inputs_are_unchanged(built: RiskModelRun, client: Client) -> None:
+    from tests.factories import TOTPDeviceFactory
+    from tests.support.otp import login_verified
+
+    login_verified(client, TOTPDeviceFactory(user=UserFactory(role="operator")))
+    page = client.get("/risk/")
+    assert b"Rebuild risk model" in page.content
+    response = client.post("/risk/rebuild/", follow=True)
+    assert "already up to date" in response.content.decode()
+    assert RiskModelRun.objects.count() == 1
