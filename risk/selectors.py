@@ -34,18 +34,23 @@ def portfolios() -> QuerySet[Portfolio]:
 
 
 @lru_cache(maxsize=32)
-def _report(version: str, portfolio_id: int, updated: dt.datetime, confidence: float, horizon: int,
-            window: tuple[dt.date, dt.date] | None) -> PortfolioReport:  # fmt: skip
+def _report(
+    version: str, portfolio_id: int, updated: dt.datetime, confidence: float, horizon: int,
+    window: tuple[dt.date, dt.date] | None, shocks: tuple[tuple[str, float], ...],
+) -> PortfolioReport:  # fmt: skip
     run = RiskModelRun.objects.get(version=version)
     portfolio = Portfolio.objects.get(pk=portfolio_id)
     windows = list(SCENARIOS.values()) + ([user_window(*window)] if window else [])
-    return portfolio_report(portfolio=portfolio, run=run, confidence=confidence, horizon=horizon, windows=windows)
+    return portfolio_report(portfolio=portfolio, run=run, confidence=confidence, horizon=horizon, windows=windows,
+                            shocks=dict(shocks))  # fmt: skip
 
 
 def report_for(run: RiskModelRun, portfolio: Portfolio, *, confidence: float = 0.99, horizon: int = 1,
-               window: tuple[dt.date, dt.date] | None = None) -> PortfolioReport:  # fmt: skip
+               window: tuple[dt.date, dt.date] | None = None,
+               shocks: dict[str, float] | None = None) -> PortfolioReport:  # fmt: skip
     """The portfolio report (cached per model version, holdings update time and parameters)."""
-    return _report(run.version, portfolio.pk, portfolio.updated, confidence, horizon, window)
+    frozen = tuple(sorted((shocks or {}).items()))
+    return _report(run.version, portfolio.pk, portfolio.updated, confidence, horizon, window, frozen)
 
 
 def exposure_history(run: RiskModelRun, portfolio: Portfolio, *, months: int = 24) -> pl.DataFrame:

@@ -16,6 +16,7 @@ from quant.audit import log_access
 from risk import selectors
 from risk.models import Portfolio
 from risk.services.jobs import risk_rebuild_queue, warehouse_last_date
+from risk.services.reports import parse_shocks
 
 TILES = ("exposures", "decomposition", "var", "stress", "budget")
 DEFAULT_TE_BUDGET = 0.05  # annual tracking-error budget (decimal) shown on the dashboard
@@ -28,6 +29,7 @@ class RiskParams(forms.Form):
     budget = forms.FloatField(min_value=0.001, max_value=0.5, required=False)
     start = forms.DateField(required=False)
     end = forms.DateField(required=False)
+    shocks = forms.CharField(required=False, max_length=300)
 
     def clean(self) -> dict:
         data = super().clean()
@@ -36,6 +38,18 @@ class RiskParams(forms.Form):
         if data.get("start") and data["start"] > data["end"]:
             raise forms.ValidationError("The custom stress window starts after it ends.")
         return data
+
+
+def _shocks(form: RiskParams, run: object) -> dict[str, float]:
+    """The custom hypothetical shock of the form, validated against the model's factors."""
+    text = form.cleaned_data.get("shocks") if form.is_valid() else ""
+    if not text or run is None:
+        return {}
+    try:
+        return parse_shocks(text, list(run.summary["factors"]))  # type: ignore[attr-defined]
+    except ValueError as exc:
+        form.add_error("shocks", str(exc))
+        return {}
 
 
 def _context(request: HttpRequest) -> dict:
@@ -54,7 +68,7 @@ def _context(request: HttpRequest) -> dict:
             "budget": params.get("budget") or DEFAULT_TE_BUDGET,
             "window": (params["start"], params["end"]) if params.get("start") else None,
             "query": request.GET.urlencode(), "tiles": TILES, "runs": recent,
-            "runs_active": any(r.active for r in recent)}  # fmt: skip
+            "runs_active": any(r.active for r in recent), "shocks": _shocks(form, run)}  # fmt: skip
 
 
 @require_GET
@@ -79,8 +93,10 @@ def tile(request: HttpRequest, name: str) -> HttpResponse:
         raise Http404("Unknown tile.")
     ctx = _context(request)
     if ctx["run"] is not None and ctx["portfolio"] is not None:
-        ctx["report"] = selectors.report_for(ctx["run"], ctx["portfolio"], confidence=ctx["confidence"],
-                                             horizon=ctx["horizon"], window=ctx["window"])  # fmt: skip
+        ctx["report"] = selectors.report_for(
+            ctx["run"], ctx["portfolio"], confidence=ctx["confidence"], horizon=ctx["horizon"],
+            window=ctx["window"], shocks=ctx["shocks"],
+        )  # fmt: skip
         ctx["budget_use"] = ctx["report"].te_annual / ctx["budget"]
     return render_htmx(request, "risk/dashboard.html", f"risk-{name}", ctx)
 

@@ -93,7 +93,9 @@ def _historical_returns(loaded: LoadedModel, w: np.ndarray) -> np.ndarray:
     return f @ x + spec
 
 
-def _stress(loaded: LoadedModel, w: np.ndarray, windows: list[ScenarioWindow]) -> list[dict]:
+def _stress(
+    loaded: LoadedModel, w: np.ndarray, windows: list[ScenarioWindow], custom: dict[str, float] | None = None
+) -> list[dict]:
     weights = pl.DataFrame({PERMNO: loaded.permnos, "weight": w}).filter(pl.col("weight") != 0)
     exposures = loaded.long_exposures().join(weights.select(PERMNO), on=PERMNO, how="semi")
     dates = loaded.factor_returns.get_column(DATE)
@@ -107,7 +109,8 @@ def _stress(loaded: LoadedModel, w: np.ndarray, windows: list[ScenarioWindow]) -
         res = replay_scenario(weights, exposures, loaded.factor_returns, win)
         rows.append({"name": win.name, "kind": "historical", "covered": True, "pnl": res.total,
                      "detail": f"{win.start} – {win.end}"})  # fmt: skip
-    for name, shocks in HYPOTHETICAL.items():
+    hypothetical = {**HYPOTHETICAL, **({"Custom shock": custom} if custom else {})}
+    for name, shocks in hypothetical.items():
         if not set(shocks) <= set(loaded.factors):
             continue
         res = hypothetical_scenario(weights, exposures, shocks, loaded.model.factor_cov, loaded.factors, name=name)
@@ -118,7 +121,7 @@ def _stress(loaded: LoadedModel, w: np.ndarray, windows: list[ScenarioWindow]) -
 
 def portfolio_report(
     *, portfolio: Portfolio, run: RiskModelRun, confidence: float = 0.99, horizon: int = 1,
-    windows: list[ScenarioWindow] | None = None,
+    windows: list[ScenarioWindow] | None = None, shocks: dict[str, float] | None = None,
 ) -> PortfolioReport:  # fmt: skip
     """The full risk report of ``portfolio`` under ``run`` (see the module docstring)."""
     loaded = load_model(run.version)
@@ -163,10 +166,32 @@ def portfolio_report(
         attribution=attribution,
         top_contributors=top,
         var=[{"method": v.method, "var": float(v.var), "cvar": float(v.cvar)} for v in vars_],
-        stress=_stress(loaded, w, scenario_windows),
+        stress=_stress(loaded, w, scenario_windows, shocks),
         confidence=confidence,
         horizon=horizon,
     )
+
+
+def parse_shocks(text: str, factors: list[str]) -> dict[str, float]:
+    """``"market=-0.1, momentum=-0.05"`` → ``{"market": -0.1, "momentum": -0.05}`` (decimals).
+
+    Raises ``ValueError`` naming the problem (unknown factor, bad number, repeated factor).
+    """
+    shocks: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or name not in factors:
+            raise ValueError(f"Unknown factor in {part!r}; factors are {', '.join(factors)}.")
+        if name in shocks:
+            raise ValueError(f"Factor {name!r} is shocked twice.")
+        try:
+            shocks[name] = float(value)
+        except ValueError as exc:
+            raise ValueError(f"Not a number in {part!r} (use decimals, e.g. market=-0.1).") from exc
+        if not -1.0 < shocks[name] < 1.0:
+            raise ValueError(f"Shock {part!r} must be a decimal between -1 and 1.")
+    return shocks
 
 
 def user_window(start: dt.date, end: dt.date) -> ScenarioWindow:

@@ -238,3 +238,27 @@ def test_rebuild_control_queues_nothing_when_inputs_are_unchanged(built: RiskMod
     response = client.post("/risk/rebuild/", follow=True)
     assert "already up to date" in response.content.decode()
     assert RiskModelRun.objects.count() == 1
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_user_window_and_custom_shock_appear_in_the_stress_tile(built: RiskModelRun, client: Client) -> None:
+    client.force_login(UserFactory(role="viewer"))
+    portfolio = Portfolio.objects.get(name=BUILTINS[1].name)
+    last = built.as_of
+    params = {"portfolio": portfolio.pk, "start": (last - dt.timedelta(days=60)).isoformat(), "end": last.isoformat(),
+              "shocks": "market=-0.2, momentum=-0.05"}  # fmt: skip
+    body = client.get("/risk/tiles/stress/", params, headers={"HX-Request": "true"}).content.decode()
+    assert "Custom " in body and "Custom shock" in body and "market -20%" in body
+    bad = client.get("/risk/", {**params, "shocks": "nonsense=1"}).content.decode()
+    assert "Unknown factor" in bad
+
+
+def test_parse_shocks_rejects_bad_input() -> None:
+    from risk.services.reports import parse_shocks
+
+    assert parse_shocks("market=-0.1, momentum = 0.02", ["market", "momentum"]) == {"market": -0.1, "momentum": 0.02}
+    for text, msg in (("size=-0.1", "Unknown factor"), ("market=abc", "Not a number"),
+                      ("market=-0.1,market=0.1", "twice"), ("market=-3", "between")):  # fmt: skip
+        with pytest.raises(ValueError, match=msg):
+            parse_shocks(text, ["market", "momentum"])
