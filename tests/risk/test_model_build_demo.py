@@ -10,7 +10,7 @@ import datetime as dt
 import numpy as np
 import polars as pl
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from polars.testing import assert_frame_equal
 
 from risk.models import Portfolio, RiskModelRun
@@ -19,6 +19,7 @@ from risk.services.jobs import risk_refresh, warehouse_last_date
 from risk.services.loaded import load_model
 from risk.services.portfolios import BUILTINS
 from tests.factories import UserFactory
+from warehouse.models import DatasetReference
 from warehouse.selectors import planted_truth
 from warehouse.services import warehouse_sync_demo
 
@@ -26,13 +27,19 @@ PLANTED = {"size": "size", "value": "value", "momentum": "momentum", "roe": "qua
 
 
 @pytest.fixture(scope="module")
-def built(django_db_setup, django_db_blocker):  # noqa: ANN001, ANN201
-    with django_db_blocker.unblock():
+def built(django_db_setup, django_db_blocker, tmp_path_factory):  # noqa: ANN001, ANN201
+    # A private data directory: other test modules of the session never see this warehouse.
+    data = tmp_path_factory.mktemp("risk-demo")
+    dirs = {"DATA_DIR": data, "WAREHOUSE_DIR": data / "warehouse", "ANALYTICS_DIR": data / "analytics",
+            "LOCKS_DIR": data / "locks"}  # fmt: skip
+    with override_settings(**dirs), django_db_blocker.unblock():
         warehouse_sync_demo(stocks=1200, years=3, seed=7, writer="test")
         run = risk_refresh(as_of=warehouse_last_date(), writer="test")
         yield run
         Portfolio.objects.all().delete()
         RiskModelRun.objects.all().delete()
+        DatasetReference.objects.filter(holder__regex=r"^(risk_models|exposures):").delete()
+        load_model.cache_clear()
 
 
 def _style_correlations(run: RiskModelRun) -> dict[str, float]:
