@@ -188,9 +188,7 @@ class FactorCovariance:
     vra_multiplier: float
 
 
-def estimate_factor_covariance(
-    wide: pl.DataFrame, config: CovarianceConfig | None = None
-) -> FactorCovariance:
+def estimate_factor_covariance(wide: pl.DataFrame, config: CovarianceConfig | None = None) -> FactorCovariance:
     """Full pipeline on a wide ``date x factor`` frame: EWMA(+NW) → eigenfactor → VRA.
 
     The estimate is as of the last date in ``wide`` (filter the frame to avoid look-ahead).
@@ -199,9 +197,7 @@ def estimate_factor_covariance(
     data = wide.sort(DATE)
     factors = [c for c in data.columns if c != DATE]
     x = _clean(data.select(factors).to_numpy())
-    cov = ewma_covariance(
-        x, vol_half_life=cfg.vol_half_life, corr_half_life=cfg.corr_half_life, nw_lags=cfg.nw_lags
-    )
+    cov = ewma_covariance(x, vol_half_life=cfg.vol_half_life, corr_half_life=cfg.corr_half_life, nw_lags=cfg.nw_lags)
     if cfg.eigen_adjust:
         cov = eigenfactor_adjust(
             cov,
@@ -213,9 +209,7 @@ def estimate_factor_covariance(
         )
     multiplier = 1.0
     if cfg.vra:
-        multiplier = volatility_regime_multiplier(
-            x, predicted_volatility_path(x, cfg.vol_half_life), cfg.vra_half_life
-        )
+        multiplier = volatility_regime_multiplier(x, predicted_volatility_path(x, cfg.vol_half_life), cfg.vra_half_life)
         cov = cov * multiplier
     return FactorCovariance(
         factors=factors,
@@ -234,3 +228,31 @@ def _clean(returns: np.ndarray) -> np.ndarray:
     if x.shape[0] < 2:
         raise ValueError("Need at least two complete rows of factor returns.")
     return x
+
+
+def regime_adjusted_volatility_path(
+    returns: np.ndarray, predicted_vol: np.ndarray, half_life: float = USE4_VRA_HALF_LIFE
+) -> np.ndarray:
+    """One-step-ahead forecasts with the volatility-regime adjustment applied through time.
+
+    ``σ^VRA_{t|t-1} = λ_{t-1} σ_{t|t-1}`` with ``λ²_{t-1} = Σ_{s<t} w_s B_s² / Σ_{s<t} w_s`` the EWMA
+    (half-life ``half_life``) of the cross-sectional bias ``B_s² = mean_k (f_ks / σ_k,s|s-1)²``
+    up to the previous row, so no forecast uses its own row. Rows before the first finite
+    ``B²`` keep the unadjusted forecast. Inputs are ``T x K`` daily returns and forecasts
+    (e.g. :func:`predicted_volatility_path`); the output has the same shape.
+    """
+    x = np.asarray(returns, dtype=np.float64)
+    s = np.asarray(predicted_vol, dtype=np.float64)
+    if x.ndim == 1:
+        x, s = x[:, None], s[:, None]
+    b2 = np.mean((x / s) ** 2, axis=1)
+    delta = 0.5 ** (1.0 / half_life)
+    out = s.copy()
+    num = den = 0.0
+    for t in range(1, x.shape[0]):
+        if np.isfinite(b2[t - 1]):
+            num = delta * num + b2[t - 1]
+            den = delta * den + 1.0
+        if den > 0:
+            out[t] = s[t] * np.sqrt(num / den)
+    return out

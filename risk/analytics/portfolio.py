@@ -30,8 +30,7 @@ class FactorModel:
         n, k = self.exposures.shape
         if self.factor_cov.shape != (k, k) or self.specific_var.shape != (n,):
             raise ValueError(
-                f"Shapes disagree: X {self.exposures.shape}, F {self.factor_cov.shape}, "
-                f"d {self.specific_var.shape}."
+                f"Shapes disagree: X {self.exposures.shape}, F {self.factor_cov.shape}, d {self.specific_var.shape}."
             )
 
     def cov_times(self, weights: np.ndarray) -> np.ndarray:
@@ -64,11 +63,7 @@ def build_factor_model(
     asset identifiers in row order.
     """
     styles = [f for f in factors if f != market and f in exposures.columns]
-    frame = (
-        exposures.join(specific.select(asset, vol), on=asset, how="inner")
-        .drop_nulls([vol, *styles])
-        .sort(asset)
-    )
+    frame = exposures.join(specific.select(asset, vol), on=asset, how="inner").drop_nulls([vol, *styles]).sort(asset)
     columns = []
     for name in factors:
         if name == market:
@@ -156,9 +151,7 @@ def risk_attribution(model: FactorModel, weights: np.ndarray) -> pl.DataFrame:
 
 def tracking_error(model: FactorModel, weights: np.ndarray, benchmark: np.ndarray) -> RiskDecomposition:
     """Ex-ante (daily) tracking error: the risk decomposition of active weights ``w - w_b``."""
-    return decompose_risk(
-        model, np.asarray(weights, dtype=np.float64) - np.asarray(benchmark, dtype=np.float64)
-    )
+    return decompose_risk(model, np.asarray(weights, dtype=np.float64) - np.asarray(benchmark, dtype=np.float64))
 
 
 @dataclass(frozen=True)
@@ -192,9 +185,7 @@ def parametric_var(
     return ValueAtRisk(float(var), float(cvar), confidence, horizon, "parametric")
 
 
-def historical_var(
-    portfolio_returns: np.ndarray, *, confidence: float = 0.99, horizon: float = 1.0
-) -> ValueAtRisk:
+def historical_var(portfolio_returns: np.ndarray, *, confidence: float = 0.99, horizon: float = 1.0) -> ValueAtRisk:
     """Historical-simulation VaR/CVaR from daily portfolio returns, scaled by ``√h``.
 
     ``VaR_1 = -quantile(r, 1-α)`` (numpy "linear" interpolation), ``CVaR_1`` = minus the mean of

@@ -7,7 +7,9 @@ Model, for each date ``t`` and stock ``n`` in that day's estimation universe::
 * ``f_mkt`` is the market (intercept, every stock has exposure 1).
 * ``D_ns`` are industry dummies (each stock in exactly one industry).
 * ``X_nk`` are style exposures (already standardised by the caller).
-* Regression weights ``v_n = sqrt(cap_n)`` (square root of market capitalisation).
+* Regression weights ``v_n = sqrt(cap_n)`` (square root of market capitalisation), or a caller's
+  ``weight`` column (e.g. inverse specific variances, the GLS choice); the industry constraint
+  always uses capitalisation.
 * The market and the industries are collinear; the model is identified by the cap-weighted
   sum-to-zero constraint ``sum_s w_s f_s = 0`` with ``w_s`` = the industry's share of the day's
   total capitalisation (Menchero, USE4). We impose it by reparameterising: the last industry
@@ -86,7 +88,12 @@ def restriction_matrix(industry_caps: np.ndarray, n_styles: int) -> np.ndarray:
 
 
 def solve_day(
-    ret: np.ndarray, cap: np.ndarray, industry: np.ndarray, styles: np.ndarray, n_industries: int
+    ret: np.ndarray,
+    cap: np.ndarray,
+    industry: np.ndarray,
+    styles: np.ndarray,
+    n_industries: int,
+    weights: np.ndarray | None = None,
 ) -> _Day | None:
     """Solve one day's constrained WLS; ``industry`` holds integer codes in ``[0, n_industries)``.
 
@@ -100,7 +107,7 @@ def solve_day(
     n_obs = ret.shape[0]
     if n_obs < n_ind + n_sty + 1:
         return None
-    weight = np.sqrt(cap)
+    weight = np.sqrt(cap) if weights is None else weights
     wx = np.asfortranarray(styles * weight[:, None])  # contiguous columns for bincount
     w_ind = np.bincount(local, weights=weight, minlength=n_ind)
     dim = 1 + n_ind + n_sty
@@ -139,6 +146,7 @@ def factor_returns(
     cap: str = "mktcap",
     ret: str = RET,
     asset: str = PERMNO,
+    weight: str | None = None,
 ) -> FactorRegressionResult:
     """Estimate daily factor returns, residuals and R² by constrained cross-sectional WLS.
 
@@ -150,6 +158,8 @@ def factor_returns(
     styles: style exposure column names (used as factor names).
     industry: industry label column (any dtype castable to string; labels become factor names).
     cap: capitalisation column (dollars; only relative sizes matter).
+    weight: optional regression-weight column (positive); default ``sqrt(cap)``. Rows with a
+        null, non-finite or non-positive weight are dropped like other incomplete rows.
     ret: daily decimal return column.
     asset: identifier column carried into the residuals frame as ``permno``.
 
@@ -159,8 +169,11 @@ def factor_returns(
     """
     styles = list(styles)
     lf = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
-    cols = [DATE, asset, ret, cap, industry, *styles]
-    finite = [pl.col(c).is_finite() for c in (ret, cap, *styles)]
+    extra = [weight] if weight is not None else []
+    cols = [DATE, asset, ret, cap, industry, *styles, *extra]
+    finite = [pl.col(c).is_finite() for c in (ret, cap, *styles, *extra)]
+    if weight is not None:
+        finite.append(pl.col(weight) > 0)
     data = (
         lf.select(cols)
         .with_columns(pl.col(industry).cast(pl.String))
@@ -178,11 +191,10 @@ def factor_returns(
     codes_np = codes.to_numpy()
     ret_np = data.get_column(ret).to_numpy()
     cap_np = data.get_column(cap).to_numpy()
+    w_np = data.get_column(weight).to_numpy() if weight is not None else None
     # Column-major (polars' native layout): each day's rows slice into contiguous columns.
     sty_np = (
-        np.asfortranarray(data.select(styles).to_numpy(), dtype=np.float64)
-        if styles
-        else np.empty((data.height, 0))
+        np.asfortranarray(data.select(styles).to_numpy(), dtype=np.float64) if styles else np.empty((data.height, 0))
     )
     dates = data.get_column(DATE)
     starts = np.flatnonzero(np.r_[True, (dates.to_numpy()[1:] != dates.to_numpy()[:-1])])
@@ -190,7 +202,8 @@ def factor_returns(
 
     coefs, r2s, n_stocks, day_idx, resid_parts, resid_rows = [], [], [], [], [], []
     for i, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
-        day = solve_day(ret_np[lo:hi], cap_np[lo:hi], codes_np[lo:hi], sty_np[lo:hi], len(labels))
+        w_day = w_np[lo:hi] if w_np is not None else None
+        day = solve_day(ret_np[lo:hi], cap_np[lo:hi], codes_np[lo:hi], sty_np[lo:hi], len(labels), w_day)
         if day is None:
             continue
         coefs.append(day.coef)

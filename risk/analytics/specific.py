@@ -81,9 +81,7 @@ def bayesian_shrinkage(
     return (
         ranked.with_columns(pl.when(valid).then(prior).alias("vol_prior"))
         .with_columns(v.fill_nan(0.0).alias("_v"))
-        .with_columns(
-            (pl.col("_v") * pl.col("vol_prior") + (1 - pl.col("_v")) * pl.col(vol)).alias("shrunk_vol")
-        )
+        .with_columns((pl.col("_v") * pl.col("vol_prior") + (1 - pl.col("_v")) * pl.col(vol)).alias("shrunk_vol"))
         .drop("_v")
     )
 

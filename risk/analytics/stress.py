@@ -160,9 +160,7 @@ def replay_scenario(
     if residuals is not None:
         agg = (pl.col("resid") + 1).product() - 1 if method == "compound" else pl.col("resid").sum()
         specific = (
-            residuals.filter(pl.col(DATE).is_between(win.start, win.end))
-            .group_by(PERMNO)
-            .agg(agg.alias("specific"))
+            residuals.filter(pl.col(DATE).is_between(win.start, win.end)).group_by(PERMNO).agg(agg.alias("specific"))
         )
     return stress_pnl(weights, exposures, shocks, name=win.name, specific=specific)
 

@@ -59,9 +59,7 @@ def test_one_day_matches_statsmodels_constrained_wls() -> None:
     cap = day.get_column("mktcap").to_numpy()
     ind_cap = dummies.T.astype(float) @ cap
     constraint = np.r_[0.0, ind_cap / ind_cap.sum(), np.zeros(3)][None, :]
-    model = sm.GLM(
-        day.get_column("ret").to_numpy(), design, family=sm.families.Gaussian(), var_weights=np.sqrt(cap)
-    )
+    model = sm.GLM(day.get_column("ret").to_numpy(), design, family=sm.families.Gaussian(), var_weights=np.sqrt(cap))
     ref = model.fit_constrained((constraint, np.zeros(1)))
     got = res.factor_returns.get_column("ret").to_numpy()
     np.testing.assert_allclose(got, ref.params, rtol=0, atol=1e-10)
@@ -77,9 +75,7 @@ def test_it_recovers_planted_factor_returns() -> None:
     styles = [f"style{k}" for k in range(4)]
     est = factor_returns(sp.panel, styles=styles).factor_returns_wide()
     for name in ["market", *styles]:
-        corr = np.corrcoef(est.get_column(name).to_numpy(), sp.factor_returns.get_column(name).to_numpy())[
-            0, 1
-        ]
+        corr = np.corrcoef(est.get_column(name).to_numpy(), sp.factor_returns.get_column(name).to_numpy())[0, 1]
         assert corr > 0.95, (name, corr)
     # A mis-specified estimate (shuffled days) would not pass: sanity that the check can fail.
     shuffled = np.roll(est.get_column("style0").to_numpy(), 1)

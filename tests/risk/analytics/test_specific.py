@@ -28,9 +28,7 @@ def test_ewma_specific_vol_hand_computed() -> None:
 
 
 def test_bayesian_shrinkage_hand_computed() -> None:
-    frame = pl.DataFrame(
-        {"permno": [1, 2, 3, 4], "specific_vol": [0.01, 0.02, 0.03, 0.06], "mktcap": [1.0] * 4}
-    )
+    frame = pl.DataFrame({"permno": [1, 2, 3, 4], "specific_vol": [0.01, 0.02, 0.03, 0.06], "mktcap": [1.0] * 4})
     out = bayesian_shrinkage(frame, n_groups=1, q=0.1)
     prior = 0.03
     delta = np.sqrt((0.02**2 + 0.01**2 + 0.0 + 0.03**2) / 4)

@@ -122,7 +122,5 @@ def test_hypothetical_market_shock_propagates_to_correlated_factors() -> None:
     value_shock = 1e-4 / 4e-4 * -0.2  # Σ_us Σ_ss⁻¹ s = -0.05
     assert res.by_factor.get_column("shock").to_list() == pytest.approx([-0.2, value_shock])
     assert res.total == pytest.approx(1.0 * -0.2 + (-1.0) * value_shock)
-    flat = hypothetical_scenario(
-        weights, exposures, {"market": -0.2}, cov, ["market", "value"], propagate=False
-    )
+    flat = hypothetical_scenario(weights, exposures, {"market": -0.2}, cov, ["market", "value"], propagate=False)
     assert flat.total == pytest.approx(-0.2)

@@ -1,0 +1,94 @@
+"""Reads for the risk pages: latest model run, portfolios, exposure history (artifacts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+import numpy as np
+import polars as pl
+from django.db.models import Count, QuerySet
+
+from quant.columns import DATE, PERMNO
+from risk.analytics.stress import SCENARIOS
+from risk.models import Portfolio, RiskModelRun
+from risk.services import artifacts
+from risk.services.model_build import KIND
+from risk.services.reports import PortfolioReport, portfolio_report, user_window
+
+
+def latest_run() -> RiskModelRun | None:
+    """The newest succeeded run whose artifact is published."""
+    for run in RiskModelRun.objects.filter(status=RiskModelRun.Status.SUCCEEDED).order_by("-as_of", "-finished")[:5]:
+        if artifacts.is_published(KIND, run.version):
+            return run
+    return None
+
+
+def recent_runs(limit: int = 5) -> QuerySet[RiskModelRun]:
+    return RiskModelRun.objects.order_by("-created")[:limit]
+
+
+def portfolios() -> QuerySet[Portfolio]:
+    return Portfolio.objects.annotate(n_holdings=Count("holdings")).order_by("kind", "name")
+
+
+@lru_cache(maxsize=32)
+def _report(
+    version: str, portfolio_id: int, updated: dt.datetime, confidence: float, horizon: int,
+    window: tuple[dt.date, dt.date] | None, shocks: tuple[tuple[str, float], ...],
+) -> PortfolioReport:  # fmt: skip
+    run = RiskModelRun.objects.get(version=version)
+    portfolio = Portfolio.objects.get(pk=portfolio_id)
+    windows = list(SCENARIOS.values()) + ([user_window(*window)] if window else [])
+    return portfolio_report(portfolio=portfolio, run=run, confidence=confidence, horizon=horizon, windows=windows,
+                            shocks=dict(shocks))  # fmt: skip
+
+
+def report_for(run: RiskModelRun, portfolio: Portfolio, *, confidence: float = 0.99, horizon: int = 1,
+               window: tuple[dt.date, dt.date] | None = None,
+               shocks: dict[str, float] | None = None) -> PortfolioReport:  # fmt: skip
+    """The portfolio report (cached per model version, holdings update time and parameters)."""
+    frozen = tuple(sorted((shocks or {}).items()))
+    return _report(run.version, portfolio.pk, portfolio.updated, confidence, horizon, window, frozen)
+
+
+def exposure_history(run: RiskModelRun, portfolio: Portfolio, *, months: int = 24) -> pl.DataFrame:
+    """``date, factor, portfolio, benchmark, active`` at each formation date of the run's exposure
+    artifact (last ``months``), holding today's weights fixed (renormalised over names present)."""
+    frame = artifacts.read_frame("exposures", run.exposures_version, "exposures")
+    dates = frame.get_column(DATE).unique().sort().tail(months)
+    frame = frame.filter(pl.col(DATE).is_in(dates.implode()))
+    styles = list(run.summary["styles"])
+    weights = pl.DataFrame(list(portfolio.holdings.values_list("permno", "weight")), schema=[PERMNO, "w"], orient="row")
+    bench_w = pl.col("mktcap") / pl.col("mktcap").sum() if portfolio.benchmark == "cap" else 1.0 / pl.len()
+    bench = frame.group_by(DATE).agg([(pl.col(s) * bench_w).sum().alias(s) for s in styles])
+    held = frame.join(weights, on=PERMNO, how="inner")
+    port = held.group_by(DATE).agg([((pl.col(s) * pl.col("w")).sum() / pl.col("w").sum()).alias(s) for s in styles])
+    long = lambda df, name: df.unpivot(index=DATE, on=styles, variable_name="factor", value_name=name)  # noqa: E731
+    out = long(port, "portfolio").join(long(bench, "benchmark"), on=[DATE, "factor"], how="right")
+    return out.with_columns((pl.col("portfolio").fill_null(0.0) - pl.col("benchmark")).alias("active")).sort(DATE)
+
+
+def stock_exposures(run: RiskModelRun, portfolio: Portfolio, factor: str, date: dt.date) -> pl.DataFrame:
+    """Holdings' exposures to ``factor`` on formation ``date``: ``permno, weight, exposure, contribution``."""
+    frame = artifacts.read_frame("exposures", run.exposures_version, "exposures")
+    if factor not in frame.columns:
+        raise ValueError(f"Unknown factor {factor!r}.")
+    weights = pl.DataFrame(list(portfolio.holdings.values_list("permno", "weight")), schema=[PERMNO, "weight"],
+                           orient="row")  # fmt: skip
+    day = frame.filter(pl.col(DATE) == date).select(PERMNO, "sector", pl.col(factor).alias("exposure"))
+    return (
+        weights.join(day, on=PERMNO, how="left")
+        .with_columns((pl.col("weight") * pl.col("exposure")).alias("contribution"))
+        .sort(pl.col("contribution").abs(), descending=True, nulls_last=True)
+    )
+
+
+def heat_color(value: float | None, scale: float = 1.0) -> str:
+    """A diverging red/white/blue background for an active exposure (±scale saturates)."""
+    if value is None or not np.isfinite(value):
+        return "#f3f4f6"
+    t = max(-1.0, min(1.0, value / scale))
+    light = round(255 - 150 * abs(t))
+    return f"rgb({light},{light},255)" if t > 0 else f"rgb(255,{light},{light})"

@@ -1,0 +1,71 @@
+"""Orchestration: build the model + built-in portfolios; queue it; the nightly schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.db import transaction
+
+from quant.jobs import enqueue_on_commit
+from risk.models import RiskModelRun
+from risk.services.model_build import Progress, risk_model_build, risk_model_execute, risk_model_request
+from risk.services.portfolios import builtin_portfolios_build
+from warehouse import storage
+
+SCHEDULE_NAME = "risk: nightly risk model build"
+TASK_NAME = "risk.build_model"
+
+
+def warehouse_last_date() -> dt.date:
+    """The last date of the published ``crsp_daily`` (the natural ``as_of``)."""
+    version = storage.current_version("crsp_daily")
+    if version is None:
+        raise FileNotFoundError("The warehouse has no crsp_daily: run `python manage.py warehouse_sync --source demo`.")
+    m = storage.load_manifest("crsp_daily", version)
+    return dt.date.fromisoformat(m.date_max)
+
+
+def risk_refresh(
+    *, as_of: dt.date | None = None, universe: str = "all", start: dt.date | None = None, run_id: int | None = None,
+    writer: str = "risk_build", progress: Progress | None = None,
+) -> RiskModelRun:  # fmt: skip
+    """Build (or reuse) the model, then the built-in portfolios from it."""
+    if run_id is not None:
+        run = risk_model_execute(run_id=run_id, writer=writer, progress=progress)
+    else:
+        run = risk_model_build(
+            as_of=as_of or warehouse_last_date(), universe=universe, start=start, writer=writer, progress=progress
+        )
+    builtin_portfolios_build(run=run)
+    return run
+
+
+def risk_rebuild_queue(*, as_of: dt.date | None = None, universe: str = "all") -> RiskModelRun:
+    """Create (or find) the run row and queue its build on the "analytics" queue after commit.
+
+    Nothing is queued when the same inputs already succeeded or are being built right now.
+    """
+    from risk.tasks import QUEUE, risk_build_task
+
+    with transaction.atomic():
+        run = risk_model_request(as_of=as_of or warehouse_last_date(), universe=universe)
+        if run.status not in (RiskModelRun.Status.SUCCEEDED, RiskModelRun.Status.RUNNING):
+            RiskModelRun.objects.filter(pk=run.pk).update(status=RiskModelRun.Status.QUEUED)
+            enqueue_on_commit(risk_build_task, kwargs={"run_id": run.pk}, queue=QUEUE)
+    run.refresh_from_db()
+    return run
+
+
+def nightly_schedule_ensure(*, hour: int = 6, minute: int = 30) -> tuple[object, bool]:
+    """Create the django-celery-beat PeriodicTask (weekdays, UTC) once; returns (task, created)."""
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    crontab, _ = CrontabSchedule.objects.get_or_create(
+        minute=str(minute), hour=str(hour), day_of_week="1-5", day_of_month="*", month_of_year="*", timezone="UTC"
+    )
+    task, created = PeriodicTask.objects.get_or_create(
+        name=SCHEDULE_NAME,
+        defaults={"task": TASK_NAME, "crontab": crontab, "queue": "analytics", "kwargs": json.dumps({})},
+    )
+    return task, created
