@@ -13,7 +13,7 @@ HOUR = 3600
 QUEUE = "analytics"
 
 
-@shared_task(name="risk.build_model", acks_late=True, time_limit=2 * HOUR, soft_time_limit=2 * HOUR - 120)
+@shared_task(name="risk.tasks.build_model", acks_late=True, time_limit=2 * HOUR, soft_time_limit=2 * HOUR - 120)
 def risk_build_task(as_of: str | None = None, universe: str = "all", run_id: int | None = None) -> dict[str, Any]:
     """Build the risk model (``run_id``'s row, or as of ``as_of`` / the warehouse's last date) and
     the built-in portfolios. Safe to run twice: identical inputs reuse the published artifact."""

@@ -14,7 +14,7 @@ from risk.services.portfolios import builtin_portfolios_build
 from warehouse import storage
 
 SCHEDULE_NAME = "risk: nightly risk model build"
-TASK_NAME = "risk.build_model"
+TASK_NAME = "risk.tasks.build_model"  # matches CELERY_TASK_ROUTES "risk.tasks.*"
 
 
 def warehouse_last_date() -> dt.date:
