@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from backtests.views import results, runs
 
 app_name = "backtests"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", runs.runs_index, name="list"),
+    path("new/", runs.run_new, name="new"),
+    path("walk-forward/new/", runs.walkforward_new, name="walkforward_new"),
+    path("compare/", results.compare, name="compare"),
+    path("<int:run_id>/", runs.run_detail, name="detail"),
+    path("<int:run_id>/cancel/", runs.run_cancel, name="cancel"),
+    path("<int:run_id>/results/", results.run_results, name="results"),
+    path("<int:run_id>/trades.csv", results.trades_csv, name="trades_csv"),
+    path("<int:run_id>/montecarlo/", results.run_montecarlo, name="montecarlo"),
+]

@@ -235,12 +235,23 @@ def _trade(inputs: _Inputs, strategy: Strategy, t: int, w: np.ndarray) -> tuple[
     return target - w, "rebalance"
 
 
-def run_backtest(panels: Panels, strategy: Strategy, costs: CostModel | None = None) -> BacktestResult:
-    """Simulate the strategy over every date of ``panels.returns`` (see the module docstring)."""
+Progress = Callable[[int, int], None]
+"""``progress(done, total)`` after each simulated date; it may raise to abort the run."""
+
+
+def run_backtest(
+    panels: Panels, strategy: Strategy, costs: CostModel | None = None, *, progress: Progress | None = None
+) -> BacktestResult:
+    """Simulate the strategy over every date of ``panels.returns`` (see the module docstring).
+
+    ``progress(done, total)`` is called after each date (the job system throttles it, checks
+    for cancellation there and lets its exception stop the simulation).
+    """
     costs = costs or CostModel()
     inputs = _Inputs.build(panels, strategy)
     ledger = _Ledger()
     w, nav = np.zeros(inputs.grid.permnos.size), 1.0
+    n_dates = inputs.grid.dates.len()
     for t, date in enumerate(inputs.grid.dates.to_list()):
         r = inputs.ret[t]
         ledger.missing_held += int(np.sum((w != 0) & inputs.has_row[t] & np.isnan(r)))
@@ -283,6 +294,8 @@ def run_backtest(panels: Panels, strategy: Strategy, costs: CostModel | None = N
                 nav,
             )  # fmt: skip
         )
+        if progress is not None:
+            progress(t + 1, n_dates)
     return _assemble(inputs.grid, panels, ledger)
 
 

@@ -12,12 +12,13 @@ RESEARCHER = "researcher"
 OPERATOR = "operator"
 ADMIN = "admin"
 
-_VIEWER = ["quant.view_strategy"]
-_RESEARCHER = [*_VIEWER, "quant.add_strategy"]
+_VIEWER = ["quant.view_strategy", "backtests.view_backtestrun"]
+_RESEARCHER = [*_VIEWER, "quant.add_strategy", "backtests.add_backtestrun"]
 _OPERATOR = [
     *_RESEARCHER,
     "quant.change_strategy",
     "quant.use_controls",
+    "backtests.change_backtestrun",  # cancel anyone's backtest
     "django_celery_beat.view_periodictask",
     "django_celery_beat.change_periodictask",
 ]

@@ -1,0 +1,54 @@
+"""Backtest job knobs: a Django setting of the same name wins, else the environment, else the default.
+
+Read at call time so a worker started with different environment variables (tests) applies them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from config.env import env_int, env_str
+
+PRIORITY_LEVELS = {"high": 0, "normal": 3, "low": 6}  # Redis transport: 0 is served first
+
+
+def _int(name: str, default: int, minimum: int) -> int:
+    value = getattr(settings, name, None)
+    return int(value) if value is not None else env_int(name, default, minimum=minimum)
+
+
+def queue() -> str:
+    return getattr(settings, "BACKTESTS_QUEUE", None) or env_str("BACKTESTS_QUEUE", "backtests")
+
+
+def max_rss_mb() -> int:
+    """Memory guard: a run whose process RSS exceeds this fails with a clear reason."""
+    return _int("BACKTEST_MAX_RSS_MB", 4096, 64)
+
+
+def heartbeat_seconds() -> int:
+    """How often a running task stamps ``heartbeat_at`` (from a background thread)."""
+    return _int("BACKTEST_HEARTBEAT_SECONDS", 5, 1)
+
+
+def stale_seconds() -> int:
+    """A running run whose heartbeat is older than this lost its worker."""
+    return _int("BACKTEST_STALE_SECONDS", 60, 2)
+
+
+def max_attempts() -> int:
+    """Worker-lost runs are re-queued until they have been started this many times."""
+    return _int("BACKTEST_MAX_ATTEMPTS", 2, 1)
+
+
+def progress_interval_ms() -> int:
+    """Minimum time between progress/cancel checks written to the row."""
+    return _int("BACKTEST_PROGRESS_INTERVAL_MS", 500, 50)
+
+
+def soft_time_limit() -> int:
+    return _int("BACKTEST_SOFT_TIME_LIMIT", 3600, 10)
+
+
+def time_limit() -> int:
+    return _int("BACKTEST_TIME_LIMIT", 3660, 20)

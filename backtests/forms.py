@@ -1,0 +1,147 @@
+"""Forms: launch a backtest (errors beside each field), filter the run list."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+
+from backtests.analytics.signals import SIGNALS
+from backtests.configs import BacktestConfig, ConfigError, SyntheticSpec
+from backtests.data import DataUnavailable, data_range
+from backtests.models import BacktestRun
+
+WAREHOUSE_PANELS = ("mktcap",)  # optional panels the warehouse loader provides
+SOURCE_CHOICES = [
+    ("warehouse", "Warehouse (point-in-time CRSP)"),
+    ("synthetic", "Synthetic test panel (seeded, not market data)"),
+]
+
+
+def _signal_choices() -> list[tuple[str, str]]:
+    return [
+        (d.name, d.label if all(n in WAREHOUSE_PANELS for n in d.needs) else f"{d.label} (needs fundamentals)")
+        for d in SIGNALS.values()
+    ]
+
+
+class BacktestForm(forms.Form):
+    """Everything a :class:`~backtests.configs.BacktestConfig` needs, validated against the data."""
+
+    label = forms.CharField(max_length=200, required=False)
+    signal = forms.ChoiceField(choices=_signal_choices, initial="momentum_12_1")
+    source = forms.ChoiceField(choices=SOURCE_CHOICES, initial="warehouse")
+    universe = forms.ChoiceField(
+        choices=[("all", "All common stocks"), ("top_cap", "Top N by market cap")], initial="all"
+    )
+    universe_top_n = forms.IntegerField(min_value=10, initial=500, label="Universe size (top N)")
+    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    rebalance = forms.ChoiceField(
+        choices=[(s, s.capitalize()) for s in ("daily", "weekly", "monthly", "quarterly")], initial="monthly"
+    )
+    construction = forms.ChoiceField(
+        choices=[("long_short_decile", "Long-short decile"), ("long_only_top_n", "Long-only top N")],
+        initial="long_short_decile",
+    )
+    top_n = forms.IntegerField(min_value=1, initial=50, label="Long-only names (N)")
+    commission_bps = forms.FloatField(min_value=0, max_value=1000, initial=1.0, label="Commission (bps)")
+    half_spread_bps = forms.FloatField(min_value=0, max_value=1000, initial=5.0, label="Half spread (bps)")
+    impact_k = forms.FloatField(min_value=0, max_value=10, initial=0.0, label="Impact coefficient k")
+    use_optimizer = forms.BooleanField(required=False, label="Refine with the risk optimizer")
+    priority = forms.ChoiceField(choices=BacktestRun.Priority.choices, initial="normal")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # The engine has an optimizer hook, but the risk app's optimizer needs a risk model per
+        # rebalance date, which backtests cannot read yet: say so instead of offering a no-op.
+        field = self.fields["use_optimizer"]
+        field.disabled = True
+        field.help_text = "Not available yet: needs the risk model per rebalance date. Portfolios use the rule above."
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        if data.get("signal") and data.get("source"):
+            self._check_signal(data)
+        if data.get("start") and data.get("end") and data.get("source"):
+            self._check_range(data)  # reported even when other fields have errors
+        if not self.errors:
+            try:
+                self.config = self._config(data)
+            except ConfigError as exc:
+                for name, message in exc.errors.items():
+                    self.add_error(name if name in self.fields else None, message)
+        return data
+
+    def _check_signal(self, data: dict[str, object]) -> None:
+        needs = SIGNALS[str(data["signal"])].needs
+        if data["source"] == "warehouse" and any(n not in WAREHOUSE_PANELS for n in needs):
+            self.add_error("signal", "This signal needs fundamentals, which the warehouse loader does not read yet.")
+
+    def _check_range(self, data: dict[str, object]) -> None:
+        start, end = data["start"], data["end"]
+        assert isinstance(start, dt.date) and isinstance(end, dt.date)
+        if start >= end:
+            self.add_error("end", "End must be after start.")
+            return
+        try:
+            available = data_range(str(data["source"]), SyntheticSpec())
+        except DataUnavailable as exc:
+            self.add_error(None, str(exc))
+            return
+        if start < available.first:
+            self.add_error("start", f"The data starts on {available.first:%Y-%m-%d}.")
+        if end > available.last:
+            self.add_error("end", f"The data ends on {available.last:%Y-%m-%d}.")
+
+    def _config(self, data: dict[str, object]) -> BacktestConfig:
+        synthetic = data["source"] == "synthetic"
+        config = BacktestConfig(
+            signal=str(data["signal"]), start=data["start"], end=data["end"],  # type: ignore[arg-type]
+            rebalance=data["rebalance"], construction=data["construction"],  # type: ignore[arg-type]
+            top_n=int(data["top_n"]), universe=data["universe"],  # type: ignore[arg-type]
+            universe_top_n=int(data["universe_top_n"]), commission_bps=float(data["commission_bps"]),
+            half_spread_bps=float(data["half_spread_bps"]), impact_k=float(data["impact_k"]),
+            source=data["source"], synthetic=SyntheticSpec() if synthetic else None,  # type: ignore[arg-type]
+        )  # fmt: skip
+        config.validate()
+        return config
+
+
+class RunFilterForm(forms.Form):
+    status = forms.ChoiceField(choices=[("", "Any status"), *BacktestRun.Status.choices], required=False)
+    signal = forms.ChoiceField(choices=[("", "Any signal"), *_signal_choices()], required=False)
+    mine = forms.BooleanField(required=False, label="Only mine")
+    q = forms.CharField(required=False, label="Label contains")
+
+
+class WalkForwardForm(BacktestForm):
+    """A base backtest plus the candidate signals to choose between and the fold lengths."""
+
+    candidate_signals = forms.MultipleChoiceField(
+        choices=_signal_choices, widget=forms.CheckboxSelectMultiple, label="Candidate signals",
+        initial=["momentum_12_1", "reversal_1m", "low_vol"],
+    )  # fmt: skip
+    train_months = forms.IntegerField(min_value=3, max_value=120, initial=24)
+    test_months = forms.IntegerField(min_value=1, max_value=60, initial=6)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["signal"].required = False  # the candidates replace it
+
+    def clean(self) -> dict[str, object]:
+        data = self.cleaned_data
+        signals = data.get("candidate_signals") or []
+        if len(signals) < 2:
+            self.add_error("candidate_signals", "Pick at least two signals to choose between.")
+        else:
+            data["signal"] = signals[0]  # the base config carries the first candidate
+        data = super().clean()
+        if not self.errors:
+            from backtests.services.walkforward import WalkForwardSpec
+
+            self.spec = WalkForwardSpec(
+                base=self.config, candidates=[{"signal": s} for s in signals],
+                train_months=data["train_months"], test_months=data["test_months"],
+            )  # fmt: skip
+        return data

@@ -1,0 +1,199 @@
+"""Reads: run lists and the chart/table data of a finished run (from its verified Parquet files)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+from django.db.models import QuerySet
+
+from backtests.analytics.metrics import aggregate_returns, drawdown_series, rolling_sharpe
+from backtests.models import BacktestRun
+from backtests.services.results import read_series
+from quant.periods import MONTHS_PER_YEAR, TRADING_DAYS_PER_YEAR
+
+ROLLING_SHARPE_WINDOW = TRADING_DAYS_PER_YEAR // 2  # six months of trading days
+MAX_CHART_POINTS = 1500
+
+
+def run_list(*, status: str = "", owner_id: int | None = None, signal: str = "", search: str = "") -> QuerySet:
+    """Top-level runs, newest first, with their owner (one query)."""
+    runs = BacktestRun.objects.filter(parent__isnull=True).select_related("owner")
+    if status:
+        runs = runs.filter(status=status)
+    if owner_id:
+        runs = runs.filter(owner_id=owner_id)
+    if signal:
+        runs = runs.filter(config__signal=signal)
+    if search:
+        runs = runs.filter(label__icontains=search)
+    return runs
+
+
+def run_get(run_id: int) -> BacktestRun:
+    return BacktestRun.objects.select_related("owner", "strategy").get(pk=run_id)
+
+
+def runs_by_ids(ids: list[int]) -> list[BacktestRun]:
+    found = {r.pk: r for r in BacktestRun.objects.filter(pk__in=ids).select_related("owner")}
+    return [found[i] for i in ids if i in found]
+
+
+@dataclass(frozen=True)
+class RunCharts:
+    """JSON-ready series for the results page."""
+
+    dates: list[str]
+    equity: list[float]
+    benchmark: list[float] | None
+    drawdown: list[float]
+    rolling_sharpe: list[float | None]
+    gross_exposure: list[float]
+    net_exposure: list[float]
+    heatmap: list[dict[str, Any]]
+
+    def as_json(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def _thin(n: int) -> np.ndarray:
+    """Indices that keep at most MAX_CHART_POINTS evenly spaced points (always the last)."""
+    if n <= MAX_CHART_POINTS:
+        return np.arange(n)
+    idx = np.linspace(0, n - 1, MAX_CHART_POINTS).round().astype(int)
+    return np.unique(idx)
+
+
+def _rounded(values: np.ndarray, digits: int = 6) -> list[float | None]:
+    return [None if not np.isfinite(v) else round(float(v), digits) for v in values]
+
+
+def run_charts(run: BacktestRun) -> RunCharts:
+    """Equity vs benchmark, drawdown, rolling Sharpe, exposures and monthly returns of ``run``."""
+    daily = read_series(run, "daily").sort("date")
+    net = daily["net_return"].to_numpy()
+    equity = np.cumprod(1.0 + net)
+    bench = None
+    if "benchmark" in daily.columns:
+        bench = np.cumprod(1.0 + daily["benchmark"].fill_null(0.0).to_numpy())
+    roll = np.full(net.size, np.nan)
+    tail = rolling_sharpe(net, ROLLING_SHARPE_WINDOW)
+    if tail.size:
+        roll[ROLLING_SHARPE_WINDOW - 1 :] = tail
+    keep = _thin(daily.height)
+    dates = [d.isoformat() for d in daily["date"].gather(keep).to_list()]
+    return RunCharts(
+        dates=dates,
+        equity=_rounded(equity[keep]),
+        benchmark=None if bench is None else _rounded(bench[keep]),
+        drawdown=_rounded(drawdown_series(net)[keep]),
+        rolling_sharpe=_rounded(roll[keep], 3),
+        gross_exposure=_rounded(daily["gross_exposure"].to_numpy()[keep], 4),
+        net_exposure=_rounded(daily["net_exposure"].to_numpy()[keep], 4),
+        heatmap=monthly_heatmap(daily),
+    )
+
+
+def monthly_heatmap(daily: pl.DataFrame) -> list[dict[str, Any]]:
+    """Rows ``{year, months: [12 values or None], total}`` of compounded net monthly returns."""
+    monthly = aggregate_returns(daily.select("date", pl.col("net_return").alias("return")), "monthly")
+    yearly = aggregate_returns(daily.select("date", pl.col("net_return").alias("return")), "yearly")
+    totals = dict(zip(yearly["year"].to_list(), yearly["return"].to_list(), strict=True))
+    rows = []
+    for year in sorted(totals):
+        months: list[float | None] = [None] * MONTHS_PER_YEAR
+        for month, value in monthly.filter(pl.col("year") == year).select("period", "return").iter_rows():
+            months[month - 1] = value
+        rows.append({"year": year, "months": months, "total": totals[year]})
+    return rows
+
+
+def run_trades(run: BacktestRun, *, limit: int | None = None) -> pl.DataFrame:
+    """Trades, newest first (``limit`` rows, or all)."""
+    trades = read_series(run, "trades").sort("date", "permno", descending=[True, False])
+    return trades.head(limit) if limit else trades
+
+
+def compare_equity(runs: list[BacktestRun]) -> dict[str, Any]:
+    """Overlaid equity curves of succeeded runs on the union of their dates."""
+    curves = {}
+    for run in runs:
+        if run.status != BacktestRun.Status.SUCCEEDED:
+            continue
+        daily = read_series(run, "daily").sort("date")
+        curves[run.pk] = daily.select("date", equity=(1.0 + pl.col("net_return")).cum_prod())
+    if not curves:
+        return {"dates": [], "series": []}
+    dates = pl.concat([c.select("date") for c in curves.values()]).unique().sort("date")
+    keep = _thin(dates.height)
+    dates = dates[keep]
+    series = []
+    for run_id, curve in curves.items():
+        aligned = dates.join(curve, on="date", how="left").sort("date")
+        series.append({"run": run_id, "values": _rounded(aligned["equity"].fill_null(np.nan).to_numpy())})
+    return {"dates": [d.isoformat() for d in dates["date"].to_list()], "series": series}
+
+
+@dataclass(frozen=True)
+class MonteCarloView:
+    """Bootstrap intervals and the wealth fan of a run's net daily returns."""
+
+    n_sims: int
+    method: str
+    confidence: float
+    intervals: list[dict[str, Any]]
+    fan: dict[str, list[float]]
+
+
+MC_SIMS = 500
+MC_BLOCK = 10  # mean block length (days) of the stationary bootstrap
+MC_SEED = 0
+
+
+def run_monte_carlo(run: BacktestRun) -> MonteCarloView:
+    """Stationary block bootstrap (seeded: the same run always shows the same bands)."""
+    from backtests.analytics.montecarlo import fan_chart, monte_carlo, resample_returns
+
+    net = read_series(run, "daily").sort("date")["net_return"].to_numpy()
+    result = monte_carlo(net, n_sims=MC_SIMS, method="stationary", block=MC_BLOCK, seed=MC_SEED)
+    paths = resample_returns(net, n_sims=MC_SIMS, method="stationary", block=MC_BLOCK, seed=MC_SEED)
+    fan = fan_chart(paths)
+    keep = _thin(fan.height)
+    intervals = [
+        {"name": name, "estimate": ci.estimate, "lower": ci.lower, "upper": ci.upper}
+        for name, ci in (
+            ("Sharpe", result.sharpe_ci),
+            ("CAGR", result.cagr_ci),
+            ("Max drawdown", result.max_drawdown_ci),
+        )
+    ]
+    return MonteCarloView(
+        n_sims=result.n_sims, method=result.method, confidence=result.confidence, intervals=intervals,
+        fan={col: _rounded(fan[col].to_numpy()[keep], 4) for col in fan.columns},
+    )  # fmt: skip
+
+
+def walkforward_view(run: BacktestRun) -> dict[str, Any]:
+    """A stitched walk-forward parent: diagnostics, folds with chosen runs, OOS equity, children."""
+    children = list(run.children.order_by("id"))
+    oos = read_series(run, "oos").sort("date")
+    folds = read_series(run, "folds").sort("fold")
+    keep = _thin(oos.height)
+    equity = np.cumprod(1.0 + oos["return"].to_numpy())
+    dates = oos["date"].to_list()
+    fold_rows = [{**row, "run": children[row["candidate"]]} for row in folds.to_dicts()]
+    first_test = folds["test_start"].min() if folds.height else 0
+    for row in fold_rows:  # calendar dates of each test window, from the stitched curve
+        start, stop = row["test_start"] - first_test, row["test_stop"] - first_test - 1
+        row["test_from"], row["test_to"] = dates[start], dates[stop]
+    return {
+        "diagnostics": run.summary.get("walk_forward", {}),
+        "folds": fold_rows,
+        "children": children,
+        "oos_chart": {
+            "dates": [d.isoformat() for d in oos["date"].gather(keep).to_list()],
+            "equity": _rounded(equity[keep]),
+        },  # fmt: skip
+    }

@@ -1,0 +1,51 @@
+"""Backtest Celery tasks: thin wrappers over services, safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.signals import worker_ready
+
+from backtests import conf
+from backtests.services import backtest_run_execute, backtest_runs_reap
+
+logger = logging.getLogger("quantdesk.backtests")
+
+
+@shared_task(
+    bind=True,
+    name="backtests.tasks.run_backtest",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=conf.soft_time_limit(),
+    time_limit=conf.time_limit(),
+)
+def run_backtest(self, run_id: int) -> dict[str, object]:  # noqa: ANN001 - Celery's bound task
+    """Execute run ``run_id`` (no-op when it is finished or running elsewhere)."""
+    outcome = backtest_run_execute(run_id=run_id, task_id=self.request.id or "")
+    return {"run_id": outcome.run_id, "status": outcome.status, "detail": outcome.detail}
+
+
+@shared_task(name="backtests.tasks.reap_stale_runs", acks_late=True, soft_time_limit=100, time_limit=120)
+def reap_stale_runs() -> dict[str, list[int]]:
+    """Re-queue or fail runs whose worker stopped heart-beating (beat: every minute)."""
+    report = backtest_runs_reap()
+    return {"requeued": report.requeued, "failed": report.failed}
+
+
+@shared_task(name="backtests.tasks.finalize_walk_forward", acks_late=True, soft_time_limit=1700, time_limit=1800)
+def finalize_walk_forward(parent_id: int) -> str:
+    """Stitch a walk-forward parent once all its candidate runs finished (no-op before/after)."""
+    from backtests.services.walkforward import walkforward_finalize
+
+    return walkforward_finalize(parent_id=parent_id)
+
+
+@worker_ready.connect
+def _reap_on_worker_start(**_: object) -> None:
+    """A restarted worker first puts back the runs that died with the previous one."""
+    try:
+        backtest_runs_reap()
+    except Exception:  # never stop a worker from starting because of the reaper
+        logger.exception("reaping stale backtest runs at worker start failed")

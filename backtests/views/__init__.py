@@ -1,0 +1,1 @@
+"""Backtest pages: run list, launch form, run status/results, comparison, exports."""

@@ -1,0 +1,84 @@
+"""Results of a finished run (charts, trades, CSV), Monte Carlo tile, comparison of runs."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+
+from backtests.models import BacktestRun
+from backtests.selectors import (
+    compare_equity,
+    run_charts,
+    run_monte_carlo,
+    run_trades,
+    runs_by_ids,
+    walkforward_view,
+)
+from console.htmx import render_htmx
+from quant.audit import log_access
+
+TRADES_SHOWN = 50
+MAX_COMPARED = 6
+
+
+def results_context(run: BacktestRun) -> dict[str, Any]:
+    if run.kind == BacktestRun.Kind.WALK_FORWARD:
+        return {"wf": walkforward_view(run), "summary": run.summary}
+    trades = run_trades(run)
+    return {
+        "charts": run_charts(run).as_json(),
+        "trades": trades.head(TRADES_SHOWN).to_dicts(),
+        "trades_total": trades.height,
+        "summary": run.summary,
+    }
+
+
+def _succeeded(run_id: int) -> BacktestRun:
+    run = get_object_or_404(BacktestRun.objects.select_related("owner"), pk=run_id)
+    if run.status != BacktestRun.Status.SUCCEEDED:
+        raise Http404(f"Run #{run.pk} has no results ({run.status}).")
+    return run
+
+
+@permission_required("backtests.view_backtestrun", raise_exception=True)
+@log_access("backtests.results")
+def run_results(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = _succeeded(run_id)
+    return render_htmx(request, "backtests/run_detail.html", "results", {"run": run, **results_context(run)})
+
+
+@permission_required("backtests.view_backtestrun", raise_exception=True)
+@log_access("backtests.trades_csv", action="export")
+def trades_csv(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
+    run = _succeeded(run_id)
+    trades = run_trades(run)
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+    rows = (writer.writerow(row) for row in [trades.columns, *trades.iter_rows()])
+    response = StreamingHttpResponse(rows, content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="backtest-{run.pk}-trades.csv"'
+    return response
+
+
+@permission_required("backtests.view_backtestrun", raise_exception=True)
+def run_montecarlo(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = _succeeded(run_id)
+    return render_htmx(request, "backtests/run_detail.html", "montecarlo", {"run": run, "mc": run_monte_carlo(run)})
+
+
+@permission_required("backtests.view_backtestrun", raise_exception=True)
+@log_access("backtests.compare")
+def compare(request: HttpRequest) -> HttpResponse:
+    ids = [int(i) for i in request.GET.getlist("ids") if i.isdigit()][:MAX_COMPARED]
+    runs = runs_by_ids(ids)
+    recent = BacktestRun.objects.filter(status=BacktestRun.Status.SUCCEEDED, parent__isnull=True)[:50]
+    context = {"runs": runs, "recent": recent, "selected": set(ids), "curves": compare_equity(runs)}
+    return render_htmx(request, "backtests/compare.html", "comparison", context)

@@ -1,0 +1,120 @@
+"""Run list, launch form, run page (live status), cancel."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from backtests.data import DataUnavailable
+from backtests.forms import BacktestForm, RunFilterForm, WalkForwardForm
+from backtests.models import BacktestRun
+from backtests.selectors import run_get, run_list
+from backtests.services import backtest_run_cancel, backtest_run_create
+from backtests.services.walkforward import walkforward_create
+from backtests.views.results import results_context
+from console.htmx import render_htmx, wants_fragment
+from quant.audit import log_access
+
+PAGE_SIZE = 25
+
+
+@permission_required("backtests.view_backtestrun", raise_exception=True)
+def runs_index(request: HttpRequest) -> HttpResponse:
+    filters = RunFilterForm(request.GET or None)
+    values = filters.cleaned_data if filters.is_valid() else {}
+    runs = run_list(
+        status=values.get("status", ""),
+        signal=values.get("signal", ""),
+        search=values.get("q", ""),
+        owner_id=request.user.pk if values.get("mine") else None,
+    )
+    page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filters": filters, "page": page, "query": query.urlencode()}
+    return render_htmx(request, "backtests/run_list.html", "table", context)
+
+
+@permission_required("backtests.add_backtestrun", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def run_new(request: HttpRequest) -> HttpResponse:
+    form = BacktestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = backtest_run_create(
+                config=form.config, owner=request.user, priority=form.cleaned_data["priority"],
+                label=form.cleaned_data["label"],
+            )  # fmt: skip
+        except DataUnavailable as exc:
+            form.add_error(None, str(exc))
+        else:
+            if not created.created:
+                messages.info(request, f"Same config on the same data: showing existing run #{created.run.pk}.")
+            url = reverse("backtests:detail", args=[created.run.pk])
+            # An htmx post must not swap the whole run page into the form: let htmx navigate.
+            return HttpResponseClientRedirect(url) if wants_fragment(request) else redirect(url)
+    # htmx swaps only 2xx bodies: the fragment with errors is a 200, a plain post a 400.
+    status = 400 if form.errors and not wants_fragment(request) else 200
+    return render_htmx(request, "backtests/run_form.html", "form", {"form": form}, status=status)
+
+
+@permission_required("backtests.view_backtestrun", raise_exception=True)
+@log_access("backtests.run")
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(BacktestRun.objects.select_related("owner", "strategy"), pk=run_id)
+    context = {"run": run, "can_cancel": may_cancel(request.user, run), "fragment": wants_fragment(request)}
+    if not context["fragment"] and run.status == BacktestRun.Status.SUCCEEDED:
+        context.update(results_context(run))
+    return render_htmx(request, "backtests/run_detail.html", "status", context)
+
+
+def may_cancel(user: object, run: BacktestRun) -> bool:
+    """Operators cancel any active run; researchers their own."""
+    if not run.is_active:
+        return False
+    if user.has_perm("backtests.change_backtestrun"):  # type: ignore[attr-defined]
+        return True
+    return user.has_perm("backtests.add_backtestrun") and run.owner_id == user.pk  # type: ignore[attr-defined]
+
+
+@require_POST
+@permission_required("backtests.view_backtestrun", raise_exception=True)
+def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = run_get(run_id)
+    if not run.is_active:
+        messages.info(request, f"Run #{run.pk} has already finished ({run.status}).")
+    elif not may_cancel(request.user, run):
+        raise PermissionDenied("Only the owner or an operator may cancel this run.")
+    else:
+        run = backtest_run_cancel(run=run)
+    if wants_fragment(request):
+        context = {"run": run, "can_cancel": may_cancel(request.user, run), "fragment": True}
+        return render(request, "backtests/run_detail.html#status", context)
+    return redirect("backtests:detail", run_id=run.pk)
+
+
+@permission_required("backtests.add_backtestrun", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def walkforward_new(request: HttpRequest) -> HttpResponse:
+    form = WalkForwardForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = walkforward_create(
+                spec=form.spec, owner=request.user, label=form.cleaned_data["label"],
+                priority=form.cleaned_data["priority"],
+            )  # fmt: skip
+        except DataUnavailable as exc:
+            form.add_error(None, str(exc))
+        else:
+            url = reverse("backtests:detail", args=[created.run.pk])
+            return HttpResponseClientRedirect(url) if wants_fragment(request) else redirect(url)
+    # htmx swaps only 2xx bodies: the fragment with errors is a 200, a plain post a 400.
+    status = 400 if form.errors and not wants_fragment(request) else 200
+    return render_htmx(request, "backtests/walkforward_form.html", "form", {"form": form}, status=status)

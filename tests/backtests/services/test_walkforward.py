@@ -1,0 +1,70 @@
+"""Walk-forward jobs: children fan out, the last one to finish triggers the stitching."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from backtests.analytics.walkforward import rolling_folds, walk_forward
+from backtests.models import BacktestRun
+from backtests.services import backtest_run_cancel, backtest_run_execute
+from backtests.services.results import read_series
+from backtests.services.walkforward import DAYS_PER_MONTH, WalkForwardSpec, walkforward_create, walkforward_finalize
+from tests.backtests.conftest import synthetic_config
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CANDIDATES = [{"signal": "momentum_12_1"}, {"signal": "reversal_1m"}, {"signal": "low_vol"}]
+
+
+def spec() -> WalkForwardSpec:
+    return WalkForwardSpec(base=synthetic_config(), candidates=CANDIDATES, train_months=6, test_months=3)
+
+
+def test_parent_stitches_after_the_last_child(django_capture_on_commit_callbacks) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        parent = walkforward_create(spec=spec(), owner=UserFactory()).run
+    children = list(parent.children.order_by("id"))
+    assert parent.kind == "walk_forward" and len(children) == 3 and len(queued) == 3
+    assert [c.config["signal"] for c in children] == [c["signal"] for c in CANDIDATES]
+    for child in children:
+        with django_capture_on_commit_callbacks() as finishing:
+            backtest_run_execute(run_id=child.pk, task_id=f"t{child.pk}")
+        assert len(finishing) == 1  # each finished child queues the parent's finalize task
+        walkforward_finalize(parent_id=parent.pk)  # what that task runs
+        parent.refresh_from_db()
+        if child != children[-1]:
+            assert parent.status == "running"
+    assert parent.status == "succeeded", parent.error
+    children = list(parent.children.order_by("id"))
+    # Independent recomputation from the children's files with the analytics function.
+    wide = read_series(children[0], "daily").select("date", pl.col("net_return").alias("c0"))
+    for i, child in enumerate(children[1:], start=1):
+        wide = wide.join(read_series(child, "daily").select("date", pl.col("net_return").alias(f"c{i}")), on="date")
+    matrix = wide.sort("date").drop("date").to_numpy()
+    expected = walk_forward(matrix, rolling_folds(matrix.shape[0], train=6 * DAYS_PER_MONTH, test=3 * DAYS_PER_MONTH))
+    diag = parent.summary["walk_forward"]
+    assert diag["oos_sharpe"] == pytest.approx(expected.oos_sharpe, rel=1e-12)
+    assert diag["n_folds"] == expected.folds.height and 0.0 <= diag["pbo"] <= 1.0
+    oos = read_series(parent, "oos")
+    assert parent.total_return == pytest.approx(float(np.prod(1 + oos["return"].to_numpy()) - 1), rel=1e-12)
+    assert set(oos["run_id"].unique().to_list()) <= {c.pk for c in children}
+    again = walkforward_create(spec=spec(), owner=UserFactory())
+    assert not again.created and again.run.pk == parent.pk
+
+
+def test_a_failed_child_fails_the_parent_and_cancel_stops_children(django_capture_on_commit_callbacks) -> None:
+    parent = walkforward_create(spec=spec(), owner=UserFactory()).run
+    first = parent.children.order_by("id").first()
+    BacktestRun.objects.filter(pk=first.pk).update(status="failed", error="boom")
+    assert walkforward_finalize(parent_id=parent.pk) == "failed"
+    parent.refresh_from_db()
+    assert parent.error.startswith(f"candidate run #{first.pk} failed: boom")
+    two = WalkForwardSpec(base=synthetic_config(), candidates=CANDIDATES[:2])
+    other = walkforward_create(spec=two, owner=UserFactory()).run
+    backtest_run_cancel(run=other)
+    assert set(other.children.values_list("status", flat=True)) == {"cancelled"}
+    other.refresh_from_db()
+    assert other.status == "cancelled"
