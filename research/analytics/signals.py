@@ -174,7 +174,7 @@ SIGNALS: dict[str, SignalDef] = {
         SignalDef("sue", "standardized unexpected earnings (ibq seasonal change / its 8-quarter std), known at rdq",
                   sue_signal, {"earnings": "ibq", "max_age_days": 100},
                   datasets=("crsp_daily", "compustat_quarterly", "ccm_link")),
-        SignalDef("noise", "placebo: seeded i.i.d. normal values (must fail the hurdle)", noise_signal, {"seed": 20240101},
-                  expected_sign=0),
+        SignalDef("noise", "placebo: seeded i.i.d. normal values (must fail the hurdle)", noise_signal,
+                  {"seed": 20240101}, expected_sign=0),
     )
 }  # fmt: skip

@@ -14,6 +14,7 @@ from research.analytics.ic import ic_by_date, ic_summary
 from research.analytics.multiple_testing import multiple_testing_table, oos_split
 from research.analytics.signals import SIGNALS
 from research.models import ModelVersion, SignalReport
+from research.selectors import latest_reports
 from research.services.data import load_research_data
 from research.services.registry import RegisterResult, model_version_register
 from research.services.reports import MAIN_HORIZON, signal_forward_returns, signal_values
@@ -25,15 +26,6 @@ PLACEBOS = ("noise",)
 KNOWN_AFTER_DATES = 2
 WINDOW_DATES = 36
 OOS_FRACTION = 0.5
-
-
-def latest_reports() -> list[SignalReport]:
-    """The latest succeeded report per signal (registered signals only), in registry order."""
-    rows = SignalReport.objects.filter(status=SignalReport.Status.SUCCEEDED, signal__in=list(SIGNALS))
-    latest: dict[str, SignalReport] = {}
-    for r in rows.order_by("signal", "-finished_at"):
-        latest.setdefault(r.signal, r)
-    return [latest[n] for n in SIGNALS if n in latest]
 
 
 def testing_table(reports: list[SignalReport]) -> list[dict[str, Any]]:
@@ -78,7 +70,8 @@ def alpha_combination_register(*, author: Any = None) -> RegisterResult:
               "horizon_sessions": MAIN_HORIZON, "oos_fraction": OOS_FRACTION,
               "definition_hashes": {n: SIGNALS[n].definition_hash() for n in names}}  # fmt: skip
     metrics = {"is_ic_mean": ins.mean, "is_ic_t_stat": ins.t_stat, "oos_ic_mean": oos.mean, "oos_ic_t_stat": oos.t_stat,
-               "oos_icir_annualised": oos.icir_annualised, "oos_n_dates": oos.n_dates, "oos_start": str(split.out_of_sample[0])}  # fmt: skip
+               "oos_icir_annualised": oos.icir_annualised, "oos_n_dates": oos.n_dates,
+               "oos_start": str(split.out_of_sample[0])}  # fmt: skip
     return model_version_register(
         name=COMBINATION_NAME, kind=ModelVersion.Kind.ALPHA_COMBINATION, config=config,
         files={"weights.parquet": weights.write_parquet, "combined.parquet": combined.write_parquet},

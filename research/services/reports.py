@@ -159,7 +159,9 @@ def signal_report_get_or_create(*, definition: SignalDef, dataset_versions: dict
     return ReportRequest(report, created)
 
 
-def alpha_build(*, names: str | Sequence[str] = "all", progress: Progress | None = None, force: bool = False) -> list[SignalReport]:
+def alpha_build(
+    *, names: str | Sequence[str] = "all", progress: Progress | None = None, force: bool = False
+) -> list[SignalReport]:
     """Compute (or reuse) the report of each signal on the current warehouse versions.
 
     Idempotent: a succeeded report with the same definition and data hash is returned as is unless
