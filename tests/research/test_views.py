@@ -70,8 +70,8 @@ def test_promotion_needs_step_up_and_enforces_gates(client) -> None:
     assert done.status_code == 302
     good.refresh_from_db()
     assert good.stage == "production"
-    refused = client.post(reverse("research:promote", args=[weak.pk]),
-                          {"step_up_token": totp_code(device, steps_ahead=1), "step_up_reason": "try"}, follow=True)  # fmt: skip
+    form = {"step_up_token": totp_code(device, steps_ahead=1), "step_up_reason": "try"}
+    refused = client.post(reverse("research:promote", args=[weak.pk]), form, follow=True)
     assert "fails the gate" in refused.content.decode()
     weak.refresh_from_db()
     assert weak.stage == "staging"
