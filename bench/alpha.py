@@ -106,7 +106,8 @@ def main() -> None:
     args = ap.parse_args()
     machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "polars": pl.__version__}
     result = {"machine": machine,
-              "when": dt.datetime.now(dt.UTC).isoformat(), "tear_sheet": tear(args), "cache": cache_bench()}  # fmt: skip
+              "when": dt.datetime.now(dt.UTC).isoformat(),
+              "tear_sheet": tear(args), "cache": cache_bench()}  # fmt: skip
     t, c = result["tear_sheet"], result["cache"]
     print(f"tear sheet {t['assets']} assets x {t['days']} days ({t['rows']:,} rows)")
     print(f"  forward returns (5 horizons) {t['forward_returns_s']:8.2f} s")
