@@ -147,7 +147,8 @@ def _warehouse_inputs(config: BacktestConfig) -> BacktestInputs:
 def _month_end_universe(readers: Any, returns: pl.DataFrame) -> pl.DataFrame:
     """Members of the point-in-time universe at each month end, held until the next month end."""
     dates = returns.select("date").unique().sort("date")
-    month_ends = dates.group_by(pl.col("date").dt.strftime("%Y-%m")).agg(pl.col("date").max())["date"].sort()
+    by_month = dates.group_by(pl.col("date").dt.strftime("%Y-%m").alias("month"))
+    month_ends = by_month.agg(pl.col("date").max())["date"].sort()
     members = pl.concat([readers.universe(day).select(pl.lit(day).alias("as_of"), "permno") for day in month_ends])
     # Each date belongs to the latest month end on or before it (the first month uses its own end).
     keyed = dates.join_asof(month_ends.to_frame("as_of"), left_on="date", right_on="as_of", strategy="backward")

@@ -10,6 +10,8 @@ from backtests.analytics.signals import SIGNALS
 from backtests.configs import BacktestConfig, ConfigError, SyntheticSpec
 from backtests.data import DataUnavailable, data_range
 from backtests.models import BacktestRun
+from quant.models import Strategy
+from quant.selectors import strategies_for
 
 WAREHOUSE_PANELS = ("mktcap",)  # optional panels the warehouse loader provides
 SOURCE_CHOICES = [
@@ -50,9 +52,14 @@ class BacktestForm(forms.Form):
     impact_k = forms.FloatField(min_value=0, max_value=10, initial=0.0, label="Impact coefficient k")
     use_optimizer = forms.BooleanField(required=False, label="Refine with the risk optimizer")
     priority = forms.ChoiceField(choices=BacktestRun.Priority.choices, initial="normal")
+    strategy = forms.ModelChoiceField(
+        queryset=Strategy.objects.none(), required=False, help_text="Optional: file the run under a strategy."
+    )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, user: object = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        # Only strategies the user may see (django-guardian object permissions).
+        self.fields["strategy"].queryset = strategies_for(user) if user is not None else Strategy.objects.none()
         # The engine has an optimizer hook, but the risk app's optimizer needs a risk model per
         # rebalance date, which backtests cannot read yet: say so instead of offering a no-op.
         field = self.fields["use_optimizer"]

@@ -122,8 +122,11 @@ def compare_equity(runs: list[BacktestRun]) -> dict[str, Any]:
     for run in runs:
         if run.status != BacktestRun.Status.SUCCEEDED:
             continue
-        daily = read_series(run, "daily").sort("date")
-        curves[run.pk] = daily.select("date", equity=(1.0 + pl.col("net_return")).cum_prod())
+        if run.kind == BacktestRun.Kind.WALK_FORWARD:  # the stitched out-of-sample curve
+            series = read_series(run, "oos").select("date", pl.col("return").alias("net_return"))
+        else:
+            series = read_series(run, "daily").select("date", "net_return")
+        curves[run.pk] = series.sort("date").select("date", equity=(1.0 + pl.col("net_return")).cum_prod())
     if not curves:
         return {"dates": [], "series": []}
     dates = pl.concat([c.select("date") for c in curves.values()]).unique().sort("date")

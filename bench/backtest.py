@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 
-def engine(stocks: int, years: int) -> None:
+def engine(stocks: int, years: int, export: Path | None = None) -> None:
     from backtests.analytics.engine import run_backtest
     from backtests.configs import BacktestConfig, SyntheticSpec
     from backtests.data import load_inputs
@@ -52,6 +52,34 @@ def engine(stocks: int, years: int) -> None:
     print(f"  synthetic data   {t1 - t0:6.2f} s")
     print(f"  signal/universe  {t2 - t1:6.2f} s")
     print(f"  engine           {t3 - t2:6.2f} s   (target < 10 s)  trades={result.trades.height:,}")
+    if export is not None:
+        _export(export, panels, result)
+
+
+def _export(directory: Path, panels: object, result: object) -> None:
+    """Wide close prices, target weights on rebalance days and our gross returns, for the
+    vectorbt comparison (``bench/backtest_vectorbt.py`` runs in its own venv)."""
+    import polars as pl
+
+    directory.mkdir(parents=True, exist_ok=True)
+    returns = panels.returns.sort("date", "permno")  # type: ignore[attr-defined]
+    prices = (
+        returns.sort("permno", "date")
+        .with_columns(close=(1.0 + pl.col("ret").fill_null(0.0)).cum_prod().over("permno"))
+        .pivot(on="permno", index="date", values="close")
+        .sort("date")
+    )
+    trades = result.trades.filter(pl.col("reason") == "rebalance")  # type: ignore[attr-defined]
+    rebalance_days = trades["date"].unique()
+    targets = (
+        result.positions.filter(pl.col("date").is_in(rebalance_days.implode()))  # type: ignore[attr-defined]
+        .pivot(on="permno", index="date", values="weight")
+        .sort("date")
+    )
+    prices.write_parquet(directory / "prices.parquet")
+    targets.write_parquet(directory / "targets.parquet")
+    result.daily.select("date", "gross_return").write_parquet(directory / "ours.parquet")  # type: ignore[attr-defined]
+    print(f"  exported prices {prices.shape}, targets {targets.shape} to {directory}")
 
 
 def _start_worker(n: int, log: Path) -> subprocess.Popen[bytes]:
@@ -116,6 +144,7 @@ def main() -> None:
     e = sub.add_parser("engine")
     e.add_argument("--stocks", type=int, default=3000)
     e.add_argument("--years", type=int, default=20)
+    e.add_argument("--export", type=Path, help="write prices/targets/returns for bench/backtest_vectorbt.py")
     q = sub.add_parser("queue")
     q.add_argument("--jobs", type=int, default=20)
     args = parser.parse_args()
@@ -123,7 +152,7 @@ def main() -> None:
         import django
 
         django.setup()
-        engine(args.stocks, args.years)
+        engine(args.stocks, args.years, args.export)
     else:
         queue(args.jobs)
 

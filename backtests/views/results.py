@@ -23,6 +23,7 @@ from quant.audit import log_access
 
 TRADES_SHOWN = 50
 MAX_COMPARED = 6
+PICKER_SIZE = 30
 
 
 def results_context(run: BacktestRun) -> dict[str, Any]:
@@ -37,10 +38,12 @@ def results_context(run: BacktestRun) -> dict[str, Any]:
     }
 
 
-def _succeeded(run_id: int) -> BacktestRun:
+def _succeeded(run_id: int, *, single: bool = False) -> BacktestRun:
     run = get_object_or_404(BacktestRun.objects.select_related("owner"), pk=run_id)
     if run.status != BacktestRun.Status.SUCCEEDED:
         raise Http404(f"Run #{run.pk} has no results ({run.status}).")
+    if single and run.kind != BacktestRun.Kind.SINGLE:
+        raise Http404(f"Run #{run.pk} is a walk-forward: open its candidate runs for trades.")
     return run
 
 
@@ -54,7 +57,7 @@ def run_results(request: HttpRequest, run_id: int) -> HttpResponse:
 @permission_required("backtests.view_backtestrun", raise_exception=True)
 @log_access("backtests.trades_csv", action="export")
 def trades_csv(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
-    run = _succeeded(run_id)
+    run = _succeeded(run_id, single=True)
     trades = run_trades(run)
 
     class Echo:
@@ -70,7 +73,7 @@ def trades_csv(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
 
 @permission_required("backtests.view_backtestrun", raise_exception=True)
 def run_montecarlo(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = _succeeded(run_id)
+    run = _succeeded(run_id, single=True)
     return render_htmx(request, "backtests/run_detail.html", "montecarlo", {"run": run, "mc": run_monte_carlo(run)})
 
 
@@ -79,6 +82,7 @@ def run_montecarlo(request: HttpRequest, run_id: int) -> HttpResponse:
 def compare(request: HttpRequest) -> HttpResponse:
     ids = [int(i) for i in request.GET.getlist("ids") if i.isdigit()][:MAX_COMPARED]
     runs = runs_by_ids(ids)
-    recent = BacktestRun.objects.filter(status=BacktestRun.Status.SUCCEEDED, parent__isnull=True)[:50]
+    others = BacktestRun.objects.filter(status=BacktestRun.Status.SUCCEEDED, parent__isnull=True).exclude(pk__in=ids)
+    recent = [*runs, *others[:PICKER_SIZE]]  # the selected runs stay ticked even when old
     context = {"runs": runs, "recent": recent, "selected": set(ids), "curves": compare_equity(runs)}
     return render_htmx(request, "backtests/compare.html", "comparison", context)

@@ -45,12 +45,12 @@ def runs_index(request: HttpRequest) -> HttpResponse:
 @permission_required("backtests.add_backtestrun", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def run_new(request: HttpRequest) -> HttpResponse:
-    form = BacktestForm(request.POST or None)
+    form = BacktestForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             created = backtest_run_create(
                 config=form.config, owner=request.user, priority=form.cleaned_data["priority"],
-                label=form.cleaned_data["label"],
+                label=form.cleaned_data["label"], strategy=form.cleaned_data["strategy"],
             )  # fmt: skip
         except DataUnavailable as exc:
             form.add_error(None, str(exc))
@@ -103,7 +103,7 @@ def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
 @permission_required("backtests.add_backtestrun", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def walkforward_new(request: HttpRequest) -> HttpResponse:
-    form = WalkForwardForm(request.POST or None)
+    form = WalkForwardForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             created = walkforward_create(

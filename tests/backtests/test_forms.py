@@ -76,3 +76,18 @@ def test_date_errors_show_together_with_other_field_errors() -> None:
     form = BacktestForm({**VALID, "start": "2009-01-01", "end": "2008-01-01", "commission_bps": -1})
     assert not form.is_valid()
     assert form.errors["end"] == ["End must be after start."] and "commission_bps" in form.errors
+
+
+def test_strategy_choices_are_limited_to_what_the_user_may_see() -> None:
+    from tests.factories import StrategyFactory
+
+    owner, stranger = UserFactory(role="researcher"), UserFactory(role="researcher")
+    mine = StrategyFactory(owner=owner)
+    assert list(BacktestForm(user=owner).fields["strategy"].queryset) == [mine]
+    assert list(BacktestForm(user=stranger).fields["strategy"].queryset) == []
+    form = BacktestForm({**VALID, "strategy": mine.pk}, user=stranger)
+    assert not form.is_valid() and "strategy" in form.errors
+    client = Client()
+    client.force_login(owner)
+    client.post(reverse("backtests:new"), {**VALID, "strategy": mine.pk})
+    assert BacktestRun.objects.get().strategy == mine

@@ -172,3 +172,6 @@ def test_walk_forward_form_and_parent_page(django_capture_on_commit_callbacks) -
     assert 'data-bt-chart="oos"' in html and "PBO (CSCV)" in html
     assert f"{parent.summary['walk_forward']['oos_sharpe']:.2f}" in html
     assert html.count('class="data bt-children"') == 1
+    assert client.get(reverse("backtests:trades_csv", args=[parent.pk])).status_code == 404
+    compared = client.get(reverse("backtests:compare"), {"ids": [parent.pk]}, headers=HX)
+    assert compared.status_code == 200 and f"{parent.sharpe:.2f}" in compared.content.decode()
