@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from console.htmx import render_htmx
 from quant.audit import log_access
 from research.analytics.signals import SIGNALS
-from research.selectors import correlation_matrix, latest_reports, model_versions, report_frame
+from research.selectors import correlation_matrix, latest_reports, model_versions, recent_backtests, report_frame
 from research.services.backtest import BACKTEST_SIGNALS, signal_backtest_create
 from research.services.combination import COMBINATION_NAME, testing_table
 
@@ -53,6 +53,9 @@ def signal_detail(request: HttpRequest, name: str) -> HttpResponse:
     report = next((r for r in latest_reports() if r.signal == name), None)
     context: dict[str, object] = {"definition": SIGNALS[name], "report": report, "build_command": BUILD,
                                   "backtest_signal": BACKTEST_SIGNALS.get(name)}  # fmt: skip
+    engine_signal = BACKTEST_SIGNALS.get(name)
+    if engine_signal is not None:
+        context["backtests"] = recent_backtests(engine_signal)
     if report is not None:
         ic = report_frame(report, "ic").sort("date")
         rolling = ic["ic"].rolling_mean(12, min_samples=6)

@@ -37,6 +37,8 @@ def test_attribution_page_and_one_click_backtest_view(momentum_run: BacktestRun,
     client.force_login(momentum_run.owner)
     page = client.get(reverse("research:attribution", args=[momentum_run.pk]), {"model": "ff6"}).content.decode()
     assert "umd" in page and "Newey-West t" in page and 'data-research-chart="exposure"' in page
+    signal_page = client.get(reverse("research:signal", args=["momentum"])).content.decode()
+    assert reverse("research:attribution", args=[momentum_run.pk]) in signal_page
     response = client.post(reverse("research:signal_backtest", args=["momentum"]))
     assert response.status_code == 302 and response["Location"] == reverse("backtests:detail", args=[momentum_run.pk])
     refused = client.post(reverse("research:signal_backtest", args=["sue"]), follow=True).content.decode()
