@@ -43,7 +43,8 @@ def test_sue_is_the_seasonal_change_over_its_trailing_std() -> None:
     e = [1.0, 2.0, 3.0, 4.0, 2.0, 4.0, 3.0, 8.0, 0.0, 1.0]
     q = pl.DataFrame({"permno": [1] * 10, "gvkey": ["g"] * 10,
                       "datadate": [dt.date(2010 + i // 4, 3 * (i % 4) + 1, 1) for i in range(10)],
-                      "available_date": [dt.date(2010 + i // 4, 3 * (i % 4) + 2, 1) for i in range(10)], "ibq": e})  # fmt: skip
+                      "available_date": [dt.date(2010 + i // 4, 3 * (i % 4) + 2, 1) for i in range(10)],
+                      "ibq": e})  # fmt: skip
     out = standardized_unexpected_earnings(q, window=8, min_periods=4)
     surprises = [e[i] - e[i - 4] for i in range(4, 10)]  # 1, 2, 0, 4, -2, -3
     expected = [surprises[k] / np.std(surprises[: k + 1], ddof=1) for k in range(3, 6)]
@@ -62,8 +63,10 @@ def test_no_look_ahead(name: str) -> None:
         pl.when(late).then(pl.col("prc") * 3).otherwise(pl.col("prc")).alias("prc"),
     )
     scramble = pl.col("available_date") > cutoff
-    annual = base.annual.with_columns(pl.when(scramble).then(pl.col("ib") * -7).otherwise(pl.col("ib")).alias("ib"),
-                                      pl.when(scramble).then(pl.col("seq") * 9).otherwise(pl.col("seq")).alias("seq"))  # fmt: skip
+    annual = base.annual.with_columns(
+        pl.when(scramble).then(pl.col("ib") * -7).otherwise(pl.col("ib")).alias("ib"),
+        pl.when(scramble).then(pl.col("seq") * 9).otherwise(pl.col("seq")).alias("seq"),
+    )
     quarterly = base.quarterly.with_columns(
         pl.when(scramble).then(pl.col("ibq") * -5).otherwise(pl.col("ibq")).alias("ibq")
     )
