@@ -78,3 +78,34 @@ def alpha_combination_register(*, author: Any = None) -> RegisterResult:
         dataset_versions=data.dataset_versions, metrics=metrics, author=author,
         description=f"ICIR-weighted ({WINDOW_DATES} month-ends) combination of {', '.join(names)}",
     )  # fmt: skip
+
+
+def signal_definitions_register(*, author: Any = None) -> list[RegisterResult]:
+    """Register each signal with a succeeded report as a ``factor_definition`` version (``signal-<name>``):
+    its params, definition hash and source code, with the in-/out-of-sample IC of its report."""
+    import inspect
+    import json
+
+    from research.selectors import report_frame
+
+    out = []
+    for report in latest_reports():
+        definition = SIGNALS[report.signal]
+        ic = report_frame(report, "ic").sort("date")
+        split = oos_split(ic["date"], fraction=OOS_FRACTION, embargo=KNOWN_AFTER_DATES)
+        ppy = TRADING_DAYS_PER_YEAR / MAIN_HORIZON
+        ins = ic_summary(ic.filter(pl.col("date").is_in(split.in_sample.implode()))["ic"], periods_per_year=ppy)
+        oos = ic_summary(ic.filter(pl.col("date").is_in(split.out_of_sample.implode()))["ic"], periods_per_year=ppy)
+        config = {"signal": definition.name, "params": dict(definition.params),
+                  "definition_hash": definition.definition_hash(), "datasets": list(definition.datasets)}  # fmt: skip
+        source = json.dumps({**config, "description": definition.description,
+                             "code": inspect.getsource(definition.compute)}, indent=2, default=str)  # fmt: skip
+        out.append(model_version_register(
+            name=f"signal-{definition.name}", kind=ModelVersion.Kind.FACTOR_DEFINITION, config=config,
+            files={"definition.json": lambda path, text=source: path.write_text(text)},
+            dataset_versions=report.dataset_versions,
+            metrics={"is_ic_mean": ins.mean, "is_ic_t_stat": ins.t_stat, "oos_ic_mean": oos.mean,
+                     "oos_ic_t_stat": oos.t_stat, "report_id": report.pk},
+            author=author, description=definition.description,
+        ))  # fmt: skip
+    return out

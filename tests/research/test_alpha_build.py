@@ -36,6 +36,10 @@ def test_task_and_quickstart_step_are_idempotent(demo_reports, settings, tmp_pat
     step.run(opts)
     step.run(opts)
     assert ModelVersion.objects.filter(name="alpha-icir-combo").count() == 1
+    definitions = ModelVersion.objects.filter(kind="factor_definition")
+    assert sorted(definitions.values_list("name", flat=True)) == sorted(f"signal-{r.signal}" for r in demo_reports)
+    noise = definitions.get(name="signal-noise")
+    assert noise.metrics["oos_ic_t_stat"] is not None and abs(noise.metrics["oos_ic_t_stat"]) < 2
     combo = ModelVersion.objects.get(name="alpha-icir-combo")
     assert {"oos_ic_mean", "oos_ic_t_stat", "is_ic_mean"} <= set(combo.metrics)
     assert (Path(combo.path) / "weights.parquet").exists() and "weights.parquet" in combo.files

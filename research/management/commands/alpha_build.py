@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from research.io import InputError
-from research.services.combination import alpha_combination_register
+from research.services.combination import alpha_combination_register, signal_definitions_register
 from research.services.reports import alpha_build, resolve_signals
 
 
@@ -35,6 +35,7 @@ class Command(BaseCommand):
 
         try:
             reports = alpha_build(names=names, progress=progress, force=opts["force"])
+            definitions = signal_definitions_register(author=None)
             combo = None if opts["no_combination"] else alpha_combination_register(author=None)
         except InputError as exc:
             raise CommandError(str(exc)) from exc
@@ -46,6 +47,8 @@ class Command(BaseCommand):
                 f"{r.signal:<10}{_f(r.ic_mean):>10}{_f(r.ic_t_stat, 2):>8}{_f(r.icir, 3):>8}"
                 f"{_f(r.rank_ic_mean):>10}{_f(r.long_short, 4):>9}  #{r.pk} {r.status}"
             )
+        new = sum(d.created for d in definitions)
+        self.stdout.write(f"factor definitions in the registry: {len(definitions)} ({new} new versions)")
         if combo is not None:
             self.stdout.write(f"alpha combination: {combo.version.name} v{combo.version.version} "
                               f"({'registered' if combo.created else 'unchanged'})")  # fmt: skip
