@@ -6,7 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from console.htmx import render_htmx
 from quant.accounts.decorators import control_required
@@ -43,8 +45,11 @@ def promote(request: HttpRequest, pk: int) -> HttpResponse:
         model_version_promote(version=version, user=request.user)
     except (PromotionRefused, RegistryIntegrityError) as exc:
         messages.error(request, f"Promotion of {version} refused: {exc}")
-        return redirect("research:models")
-    messages.success(request, f"{version.name} v{version.version} is now in production.")
+    else:
+        messages.success(request, f"{version.name} v{version.version} is now in production.")
+    # The confirmation form posts with htmx into a small target: navigate the whole page instead.
+    if request.headers.get("HX-Request") == "true":
+        return HttpResponseClientRedirect(reverse("research:models"))
     return redirect("research:models")
 
 

@@ -74,8 +74,10 @@ def test_promotion_needs_step_up_and_enforces_gates(client) -> None:
     good.refresh_from_db()
     assert good.stage == "production"
     form = {"step_up_token": totp_code(device, steps_ahead=1), "step_up_reason": "try"}
-    refused = client.post(reverse("research:promote", args=[weak.pk]), form, follow=True)
-    assert "fails the gate" in refused.content.decode()
+    # the confirmation form posts with htmx: the answer navigates the page (HX-Redirect)
+    htmx = client.post(reverse("research:promote", args=[weak.pk]), form, HTTP_HX_REQUEST="true")
+    assert htmx.status_code == 200 and htmx["HX-Redirect"] == reverse("research:models")
+    assert "fails the gate" in client.get(reverse("research:models")).content.decode()
     weak.refresh_from_db()
     assert weak.stage == "staging"
 
