@@ -49,10 +49,13 @@ def _mean(series: pl.Series) -> float | None:
     return None if value is None else float(value)  # type: ignore[arg-type]
 
 
-def _decay(signal: pl.DataFrame, fwd: pl.DataFrame, periods_per_year: float) -> pl.DataFrame:
-    rows = []
+def _decay(
+    signal: pl.DataFrame, fwd: pl.DataFrame, periods_per_year: float
+) -> tuple[pl.DataFrame, dict[int, pl.DataFrame]]:
+    """The decay table and the per-date IC frame of every horizon (reused for the main horizon)."""
+    rows, per_h = [], {}
     for h in sorted(fwd["h"].unique().to_list()):
-        per = ic_by_date(signal, fwd.filter(pl.col("h") == h))
+        per = per_h[int(h)] = ic_by_date(signal, fwd.filter(pl.col("h") == h))
         s = ic_summary(per["ic"], periods_per_year=periods_per_year / h)
         rows.append(
             {"h": int(h), "ic_mean": s.mean, "rank_ic_mean": _mean(per["rank_ic"]), "ic_t_stat": s.t_stat,
@@ -60,7 +63,7 @@ def _decay(signal: pl.DataFrame, fwd: pl.DataFrame, periods_per_year: float) -> 
         )  # fmt: skip
     schema = {"h": pl.Int64, "ic_mean": pl.Float64, "rank_ic_mean": pl.Float64, "ic_t_stat": pl.Float64,
               "n_dates": pl.Int64}  # fmt: skip
-    return pl.DataFrame(rows, schema=schema)
+    return pl.DataFrame(rows, schema=schema), per_h
 
 
 def _group_ic(signal: pl.DataFrame, fwd: pl.DataFrame, groups: pl.DataFrame | None) -> pl.DataFrame:
@@ -93,14 +96,15 @@ def tear_sheet(
     main = fwd.filter(pl.col("h") == h)
     if main.is_empty():
         raise ValueError(f"no forward returns for the main horizon h={h}")
-    per = ic_by_date(signal, main)
+    decay, per_h = _decay(signal, fwd, periods_per_year)
+    per = per_h[h]
     qr = quantile_returns(signal, main, quantiles)
     return TearSheet(
         h=h,
         ic=per.select("date", "ic", "rank_ic"),
         ic_summary=ic_summary(per["ic"], periods_per_year=periods_per_year / h),
         rank_ic_summary=ic_summary(per["rank_ic"], periods_per_year=periods_per_year / h),
-        decay=_decay(signal, fwd, periods_per_year),
+        decay=decay,
         quantiles=qr.mean.select("quantile", "mean_ret", "n_dates"),
         long_short=qr.long_short,
         long_short_mean=qr.long_short_mean,
