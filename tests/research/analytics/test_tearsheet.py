@@ -45,7 +45,8 @@ def test_rank_ic_is_scipy_spearman_per_date_and_groups_are_reported() -> None:
     prices, signal = _data()
     fwd = forward_returns(prices, (1,))
     low = pl.col("asset").str.slice(1).cast(pl.Int64) < 20
-    groups = signal.select("asset").unique().with_columns(pl.when(low).then(pl.lit("x")).otherwise(pl.lit("y")).alias("group"))
+    label = pl.when(low).then(pl.lit("x")).otherwise(pl.lit("y")).alias("group")
+    groups = signal.select("asset").unique().with_columns(label)
     sheet = tear_sheet(signal, fwd, h=1, periods_per_year=252, groups=groups)
     day = sheet.ic["date"][3]
     pair = signal.filter(pl.col("date") == day).join(fwd.filter(pl.col("h") == 1), on=["date", "asset"])
