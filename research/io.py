@@ -6,6 +6,7 @@ problem and (for duplicates) the offending keys, so commands can turn it into a 
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -153,44 +154,53 @@ def warehouse_readers() -> ModuleType:
         raise InputError(f"the warehouse readers are not available ({exc}); {WAREHOUSE_HINT}") from exc
 
 
-def _warehouse_frame(dataset: str) -> pl.DataFrame:
-    readers = warehouse_readers()
-    reader = getattr(readers, "read_dataset", None) or getattr(readers, "scan_dataset", None)
-    if reader is None:
-        raise InputError(f"warehouse.readers has no read_dataset/scan_dataset; {WAREHOUSE_HINT}")
-    try:
-        frame = reader(dataset)
-    except Exception as exc:  # any reader failure means "no data" for the user
-        raise InputError(f"warehouse dataset {dataset!r} cannot be read ({exc}); {WAREHOUSE_HINT}") from exc
-    if isinstance(frame, pl.LazyFrame):
-        frame = frame.collect()
-    if frame is None or frame.is_empty():
-        raise InputError(f"warehouse dataset {dataset!r} is empty; {WAREHOUSE_HINT}")
-    return frame
+def _require(dataset: str) -> None:
+    from warehouse import storage
+
+    if storage.current_version(dataset) is None:
+        raise InputError(f"the warehouse has no {dataset!r} dataset; {WAREHOUSE_HINT}")
 
 
-def warehouse_prices() -> pl.DataFrame:
-    """Total-return price index per permno from ``crsp_daily`` (``date, asset, price``).
+def warehouse_span() -> tuple[dt.date, dt.date]:
+    """First and last date of ``crsp_daily`` (its current manifest)."""
+    from warehouse import storage
 
-    ``price = prod(1 + ret)`` per permno (missing ``ret`` counts as 0), so forward returns are
-    total returns unaffected by splits; ``asset`` is the permno as text.
+    _require("crsp_daily")
+    manifest = storage.load_manifest("crsp_daily", storage.resolve_version("crsp_daily"))
+    if not manifest.date_min or not manifest.date_max:
+        raise InputError(f"warehouse dataset 'crsp_daily' is empty; {WAREHOUSE_HINT}")
+    return dt.date.fromisoformat(str(manifest.date_min)[:10]), dt.date.fromisoformat(str(manifest.date_max)[:10])
+
+
+def warehouse_prices(start: dt.date | None = None, end: dt.date | None = None) -> pl.DataFrame:
+    """Total-return price index per permno (``date, asset, price``) from ``warehouse.readers.total_returns``.
+
+    ``price = prod(1 + total_ret)`` per permno (missing returns count as 0; delisting returns
+    included), so forward returns are total returns unaffected by splits; ``asset`` is the permno.
     """
-    crsp = _warehouse_frame("crsp_daily").select("permno", "date", "ret").sort("permno", "date")
-    return crsp.select(
+    readers = warehouse_readers()
+    lo, hi = warehouse_span()
+    frame = readers.total_returns(start or lo, end or hi).collect().sort("permno", "date")
+    if frame.is_empty():
+        raise InputError(f"warehouse dataset 'crsp_daily' has no rows in range; {WAREHOUSE_HINT}")
+    return frame.select(
         "date",
-        pl.col("permno").cast(pl.Utf8).alias("asset"),
-        (1.0 + pl.col("ret").fill_null(0.0)).cum_prod().over("permno").alias("price"),
+        pl.col("permno").alias("asset"),
+        (1.0 + pl.col("total_ret").fill_null(0.0)).cum_prod().over("permno").alias("price"),
     )
 
 
-def warehouse_factors(frequency: str) -> pl.DataFrame:
-    """``ff_factors`` rows of one frequency: ``date, mktrf, smb, hml, rmw, cma, umd, rf``."""
-    frame = _warehouse_frame("ff_factors").filter(pl.col("frequency") == frequency)
+def warehouse_factors(frequency: str, start: dt.date | None = None, end: dt.date | None = None) -> pl.DataFrame:
+    """``ff_factors`` rows of one frequency via ``warehouse.readers.ff_factors``:
+    ``date, mktrf, smb, hml, rmw, cma, umd, rf``."""
+    readers = warehouse_readers()
+    _require("ff_factors")
+    frame = readers.ff_factors(frequency, start or dt.date(1900, 1, 1), end or dt.date(2999, 12, 31))
     if frame.is_empty():
         raise InputError(
-            f"warehouse ff_factors has no {frequency} rows; run `python manage.py french_import`"
+            f"warehouse ff_factors has no {frequency} rows; {WAREHOUSE_HINT}"
         )
-    return frame.drop("frequency").sort("date")
+    return frame.sort("date")
 
 
 def french_factors(path: Path | str, *, model: str, frequency: str) -> pl.DataFrame:
@@ -228,3 +238,11 @@ def french_factors(path: Path | str, *, model: str, frequency: str) -> pl.DataFr
     except FrenchParseError as exc:
         raise InputError(f"{path}: {exc}") from exc
     return frame.drop("frequency")
+
+
+def permno_assets(signal: pl.DataFrame) -> pl.DataFrame:
+    """Cast a user signal's ``asset`` to integer permnos (for ``--warehouse``), or InputError."""
+    try:
+        return signal.with_columns(pl.col("asset").cast(pl.Int64, strict=True))
+    except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError) as exc:
+        raise InputError(f"with --warehouse the signal's asset column must hold CRSP permnos ({exc})") from None

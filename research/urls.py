@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from research.views import alpha, models
 
 app_name = "research"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("alpha/", alpha.explorer, name="explorer"),
+    path("alpha/correlation/", alpha.correlation, name="correlation"),
+    path("alpha/<slug:name>/", alpha.signal_detail, name="signal"),
+    path("alpha/<slug:name>/backtest/", alpha.signal_backtest, name="signal_backtest"),
+    path("models/", models.registry, name="models"),
+    path("models/<int:pk>/promote/", models.promote, name="promote"),
+    path("attribution/<int:run_id>/", models.attribution, name="attribution"),
+]

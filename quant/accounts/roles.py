@@ -19,6 +19,7 @@ _OPERATOR = [
     "quant.change_strategy",
     "quant.use_controls",
     "backtests.change_backtestrun",  # cancel anyone's backtest
+    "research.promote_modelversion",  # model registry promotion (a control)
     "django_celery_beat.view_periodictask",
     "django_celery_beat.change_periodictask",
 ]

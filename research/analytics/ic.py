@@ -129,14 +129,13 @@ def ic_by_date(
         sig = signal.join(groups.select(*on, "group"), on=on, how="inner")
         keys = ["date", "group"]
     pairs = paired(sig, fwd, by=keys[1:])
-    ranked = pairs.with_columns(
-        pl.col("value").rank("average").over(keys).alias("_rv"),
-        pl.col("fwd_ret").rank("average").over(keys).alias("_rr"),
-    )
-    out = ranked.group_by(keys).agg(
+    x, y = pl.col("value"), pl.col("fwd_ret")
+    ok = (pl.len() >= MIN_PAIRS) & (x.std() > 0) & (y.std() > 0)  # ranks vary iff the values do
+    out = pairs.group_by(keys).agg(
         pl.len().cast(pl.Int64).alias("n"),
-        _corr(pl.col("value"), pl.col("fwd_ret")).alias("ic"),
-        _corr(pl.col("_rv"), pl.col("_rr")).alias("rank_ic"),
+        _corr(x, y).alias("ic"),
+        # Spearman: Pearson on average-tie ranks within the group (polars ranks with "average").
+        pl.when(ok).then(pl.corr(x, y, method="spearman")).otherwise(None).alias("rank_ic"),
     )
     # Dates where the signal exists but no pair survives still appear, with n = 0 and null IC.
     all_keys = sig.select(keys).unique()

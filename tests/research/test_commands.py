@@ -87,15 +87,11 @@ def test_alpha_report_errors_are_clear(tmp_path: Path) -> None:
         _run("alpha_report", "--signal", str(signal), "--prices", str(prices), "--horizons", "1,x")
 
 
-def test_alpha_report_warehouse_without_data_names_the_sync_command(tmp_path: Path) -> None:
+def test_alpha_report_warehouse_without_data_names_the_sync_command(tmp_path: Path, settings) -> None:
+    settings.WAREHOUSE_DIR = tmp_path / "empty-warehouse"
     signal, _ = _files(tmp_path)
-    try:
-        import warehouse.readers  # noqa: F401
-    except ImportError:
-        with pytest.raises(CommandError, match="warehouse_sync --source demo"):
-            _run("alpha_report", "--signal", str(signal), "--warehouse")
-    else:
-        pytest.skip("warehouse.readers exists: covered by the integration tests")
+    with pytest.raises(CommandError, match="warehouse_sync --source demo"):
+        _run("alpha_report", "--signal", str(signal), "--warehouse")
 
 
 def test_attribution_command_json_names_coefficients_by_factor(tmp_path: Path) -> None:
@@ -127,16 +123,12 @@ def test_attribution_command_json_names_coefficients_by_factor(tmp_path: Path) -
     assert out["conditional"]["up"]["n_obs"] + out["conditional"]["down"]["n_obs"] <= 252
 
 
-def test_attribution_without_factors_names_the_import_commands(tmp_path: Path) -> None:
+def test_attribution_without_factors_names_the_import_commands(tmp_path: Path, settings) -> None:
+    settings.WAREHOUSE_DIR = tmp_path / "empty-warehouse"
     returns = tmp_path / "r.csv"
     returns.write_text("date,return\n2024-01-02,0.01\n")
-    try:
-        import warehouse.readers  # noqa: F401
-    except ImportError:
-        with pytest.raises(CommandError, match="warehouse_sync"):
-            _run("attribution", "--returns", str(returns), "--model", "ff3")
-    else:
-        pytest.skip("warehouse.readers exists: covered by the integration tests")
+    with pytest.raises(CommandError, match="warehouse_sync"):
+        _run("attribution", "--returns", str(returns), "--model", "ff3")
 
 
 def test_alpha_report_groups_give_per_group_mean_ic(tmp_path: Path) -> None:

@@ -97,7 +97,11 @@ class Command(BaseCommand):
         try:
             ppy = periods_per_year(opts["frequency"])
             signal = io.read_signal(opts["signal"])
-            prices = io.warehouse_prices() if opts["warehouse"] else io.read_prices(opts["prices"])
+            if opts["warehouse"]:
+                prices = io.warehouse_prices()
+                signal = io.permno_assets(signal)
+            else:
+                prices = io.read_prices(opts["prices"])
             io.check_overlap(signal, prices)
             groups = io.read_groups(opts["groups"]) if opts["groups"] else None
             report = alpha_report(

@@ -1,0 +1,69 @@
+"""Research reads: latest signal reports, their artifact frames, registry versions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.db.models import QuerySet
+
+from quant.io import sha256_file
+from research.analytics.combine import signal_correlation
+from research.analytics.signals import SIGNALS
+from research.models import ModelVersion, SignalReport
+
+
+def latest_reports() -> list[SignalReport]:
+    """The latest succeeded report per registered signal, in registry order (one query)."""
+    rows = SignalReport.objects.filter(status=SignalReport.Status.SUCCEEDED, signal__in=list(SIGNALS))
+    latest: dict[str, SignalReport] = {}
+    for r in rows.order_by("signal", "-finished_at", "-pk"):
+        latest.setdefault(r.signal, r)
+    return [latest[n] for n in SIGNALS if n in latest]
+
+
+def report_manifest(report: SignalReport) -> dict[str, Any]:
+    return json.loads((Path(report.result_path) / "manifest.json").read_text())
+
+
+def report_frame(report: SignalReport, name: str) -> pl.DataFrame:
+    """One Parquet file of a report, checked against its manifest sha256."""
+    entry = report_manifest(report)["files"][name]
+    path = Path(report.result_path) / entry["path"]
+    if sha256_file(path) != entry["sha256"]:
+        raise OSError(f"{path} does not match its manifest checksum")
+    return pl.read_parquet(path)
+
+
+def correlation_matrix(reports: list[SignalReport]) -> tuple[list[str], list[list[float | None]]]:
+    """Mean cross-sectional Spearman correlation between the signals' values (names, matrix)."""
+    if len(reports) < 2:
+        return [r.signal for r in reports], [[1.0] for _ in reports]
+    values = pl.concat(
+        [report_frame(r, "values").with_columns(pl.lit(r.signal).alias("signal")) for r in reports]
+    ).select("date", "asset", "signal", "value")
+    corr = signal_correlation(values)
+    names = [r.signal for r in reports]
+    lookup = {(a, b): v for a, b, v in _pairs(corr)}
+    return names, [[lookup.get((a, b)) for b in names] for a in names]
+
+
+def _pairs(corr: pl.DataFrame) -> list[tuple[str, str, float | None]]:
+    if {"signal_a", "signal_b", "corr"} <= set(corr.columns):
+        return [(a, b, v) for a, b, v in corr.select("signal_a", "signal_b", "corr").rows()]
+    first = corr.columns[0]
+    return [(row[first], col, row[col]) for row in corr.to_dicts() for col in corr.columns[1:]]
+
+
+def model_versions() -> QuerySet[ModelVersion]:
+    return ModelVersion.objects.select_related("author", "promoted_by").order_by("name", "-version")
+
+
+def recent_backtests(engine_signal: str, limit: int = 5) -> list[Any]:
+    """The latest backtest runs of a backtest-engine signal (for links to their attribution)."""
+    from backtests.models import BacktestRun
+
+    runs = BacktestRun.objects.filter(config__signal=engine_signal, parent__isnull=True).order_by("-created_at")
+    return list(runs[:limit])

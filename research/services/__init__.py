@@ -1,0 +1,1 @@
+"""Research services (writes and orchestration): signal reports, the model registry, combinations."""

@@ -1,0 +1,108 @@
+"""Warehouse inputs of the signal library, read point in time through ``warehouse.readers``/``storage``.
+
+* Daily panel: ``crsp_daily`` (permno, date, ret, prc, shrout) over the whole span.
+* Prices for forward returns: the total-return index of ``research.io.warehouse_prices``
+  (delisting returns included).
+* Compustat (annual / quarterly) with ``available_date`` computed exactly as the readers do
+  (annual: ``datadate + ANNUAL_LAG_MONTHS`` months; quarterly: ``rdq``, else ``datadate + 45`` days),
+  mapped to permnos through the primary CCM link (LU/LC, P before C).
+* Sectors: the GICS ``gsector`` of the latest public annual report (point in time).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from quant import calendars
+from research import io
+from research.analytics.signals import SignalInputs
+
+
+@dataclass(frozen=True)
+class ResearchData:
+    inputs: SignalInputs
+    prices: pl.DataFrame  # date, asset, price
+    sectors: pl.DataFrame  # date, asset, group
+    dataset_versions: dict[str, int]
+    start: dt.date
+    end: dt.date
+
+
+def current_versions(datasets: tuple[str, ...] | None = None) -> dict[str, int]:
+    from warehouse.versions import dataset_versions
+
+    versions = dataset_versions()
+    return {k: v for k, v in versions.items() if datasets is None or k in datasets}
+
+
+def _dataset(name: str, versions: dict[str, int]) -> pl.DataFrame:
+    from warehouse import storage
+
+    paths = storage.version_files(name, versions[name]).paths
+    if not paths:
+        raise io.InputError(f"warehouse dataset {name!r} has no files; {io.WAREHOUSE_HINT}")
+    return pl.read_parquet(paths, hive_partitioning=False)
+
+
+def _links(versions: dict[str, int]) -> pl.DataFrame:
+    from warehouse.readers import LINK_PRIMARY, LINK_TYPES
+
+    links = _dataset("ccm_link", versions).filter(
+        pl.col("linktype").is_in(LINK_TYPES) & pl.col("linkprim").is_in(LINK_PRIMARY)
+    )
+    return (
+        links.sort([pl.col("linkprim") == "P", "linkdt"], descending=[True, True])
+        .unique("gvkey", keep="first")
+        .select("gvkey", pl.col("lpermno").cast(pl.Int64).alias("permno"))
+    )
+
+
+def _fundamentals(kind: str, versions: dict[str, int], links: pl.DataFrame) -> pl.DataFrame:
+    from warehouse.readers import ANNUAL_LAG_MONTHS, QUARTERLY_FALLBACK_DAYS
+
+    rows = _dataset(f"compustat_{kind}", versions)
+    if kind == "annual":
+        known = pl.col("datadate").dt.offset_by(f"{ANNUAL_LAG_MONTHS}mo")
+    else:
+        known = pl.coalesce(pl.col("rdq"), pl.col("datadate") + pl.duration(days=QUARTERLY_FALLBACK_DAYS))
+    return rows.with_columns(known.alias("available_date")).join(links, on="gvkey", how="inner")
+
+
+def load_research_data() -> ResearchData:
+    """Everything the canonical signals and their reports read, from the current warehouse versions."""
+    needed = ("crsp_daily", "crsp_names", "crsp_delist", "compustat_annual", "compustat_quarterly", "ccm_link")
+    versions = current_versions()
+    missing = [d for d in needed if d not in versions]
+    if missing:
+        raise io.InputError(f"the warehouse has no {', '.join(missing)}; {io.WAREHOUSE_HINT}")
+    start, end = io.warehouse_span()
+    from warehouse import readers
+
+    daily = readers.crsp_daily(start, end, columns=["permno", "date", "ret", "prc", "shrout"])
+    links = _links(versions)
+    annual = _fundamentals("annual", versions, links)
+    quarterly = _fundamentals("quarterly", versions, links)
+    dates = calendars.month_ends(start, end)
+    dates = dates.filter(dates <= daily["date"].max())
+    sectors = (
+        daily.filter(pl.col("date").is_in(dates.implode()))
+        .select("date", "permno")
+        .sort("date")
+        .join_asof(
+            annual.select("permno", "available_date", "gsector").drop_nulls().sort("available_date"),
+            left_on="date", right_on="available_date", by="permno", check_sortedness=False,
+        )
+        .drop_nulls("gsector")
+        .select("date", pl.col("permno").alias("asset"), pl.col("gsector").cast(pl.Utf8).alias("group"))
+    )  # fmt: skip
+    return ResearchData(
+        inputs=SignalInputs(daily=daily, annual=annual, quarterly=quarterly, dates=dates),
+        prices=io.warehouse_prices(start, end),
+        sectors=sectors,
+        dataset_versions={k: versions[k] for k in needed},
+        start=start,
+        end=end,
+    )

@@ -1,0 +1,50 @@
+"""One-click backtest of a signal (through the backtest job service) and its FF attribution."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from backtests.models import BacktestRun
+from backtests.services import backtest_run_execute
+from research.services.backtest import backtest_attribution, signal_backtest_create
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+@pytest.fixture
+def momentum_run(demo_reports, settings, tmp_path) -> BacktestRun:
+    settings.BACKTESTS_DIR = tmp_path / "backtests"
+    user = UserFactory(role="researcher")
+    run = signal_backtest_create(signal="momentum", owner=user).run
+    # on_commit never fires inside a test transaction: run the task's service directly
+    backtest_run_execute(run_id=run.pk, task_id="test")
+    run.refresh_from_db()
+    assert run.status == BacktestRun.Status.SUCCEEDED, run.error
+    return run
+
+
+def test_momentum_backtest_loads_on_umd(momentum_run: BacktestRun) -> None:
+    """A long-short momentum decile book must load positively and significantly on UMD (the demo's
+    UMD is the long-short 12-1 momentum portfolio of the same cross-section)."""
+    out = backtest_attribution(run=momentum_run, model="ff6")
+    assert out.result.betas["umd"] > 0.3 and out.result.t_stats["umd"] > 3
+    assert out.result.n_obs > 500 and set(out.rolling.columns) >= {"date", "umd", "mktrf"}
+
+
+def test_attribution_page_and_one_click_backtest_view(momentum_run: BacktestRun, client) -> None:
+    client.force_login(momentum_run.owner)
+    page = client.get(reverse("research:attribution", args=[momentum_run.pk]), {"model": "ff6"}).content.decode()
+    assert "umd" in page and "Newey-West t" in page and 'data-research-chart="exposure"' in page
+    signal_page = client.get(reverse("research:signal", args=["momentum"])).content.decode()
+    assert reverse("research:attribution", args=[momentum_run.pk]) in signal_page
+    response = client.post(reverse("research:signal_backtest", args=["momentum"]))
+    assert response.status_code == 302 and response["Location"] == reverse("backtests:detail", args=[momentum_run.pk])
+    refused = client.post(reverse("research:signal_backtest", args=["sue"]), follow=True).content.decode()
+    assert "no backtest-engine counterpart" in refused
+
+
+def test_viewer_cannot_launch_a_backtest(demo_reports, client) -> None:
+    client.force_login(UserFactory(role="viewer"))
+    assert client.post(reverse("research:signal_backtest", args=["momentum"])).status_code == 403

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from django.urls import reverse
+
+from research.models import ModelVersion
+from research.services.registry import model_version_register
+from tests.factories import UserFactory
+from tests.support.otp import login_verified, totp_code
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def dirs(settings, tmp_path) -> None:
+    settings.MODELS_DIR = tmp_path / "models"
+    settings.LOCKS_DIR = tmp_path / "locks"
+
+
+def _version(metrics: dict) -> ModelVersion:
+    return model_version_register(
+        name="combo", kind="alpha_combination", config={"m": str(metrics)},
+        files={"w.parquet": pl.DataFrame({"w": [1.0]}).write_parquet}, dataset_versions={}, metrics=metrics,
+    ).version  # fmt: skip
+
+
+def test_empty_explorer_names_the_commands(client) -> None:
+    from research.models import SignalReport
+
+    SignalReport.objects.all().delete()  # rolled back with the test (the session fixture may have rows)
+    client.force_login(UserFactory(role="viewer"))
+    page = client.get(reverse("research:explorer"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "python manage.py alpha_build" in text and "warehouse_sync --source demo" in text
+    assert "<html" in text.lower()
+    signal = client.get(reverse("research:signal", args=["momentum"]))
+    assert "python manage.py alpha_build" in signal.content.decode()
+    assert client.get(reverse("research:signal", args=["nope"])).status_code == 404
+
+
+def test_htmx_request_returns_only_the_fragment(client) -> None:
+    client.force_login(UserFactory(role="viewer"))
+    fragment = client.get(reverse("research:explorer"), HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.lstrip().startswith('<section id="research-signals"') and "<html" not in fragment.lower()
+    models = client.get(reverse("research:models"), HTTP_HX_REQUEST="true").content.decode()
+    assert models.lstrip().startswith('<section id="research-versions"')
+
+
+def test_viewer_sees_the_registry_but_cannot_promote(client) -> None:
+    v = _version({"oos_ic_mean": 0.05, "oos_ic_t_stat": 3.0})
+    client.force_login(UserFactory(role="viewer"))
+    page = client.get(reverse("research:models")).content.decode()
+    assert "combo" in page and "Promote</button>" not in page
+    assert client.post(reverse("research:promote", args=[v.pk])).status_code == 403
+    v.refresh_from_db()
+    assert v.stage == "staging"
+
+
+def test_promotion_needs_step_up_and_enforces_gates(client) -> None:
+    good = _version({"oos_ic_mean": 0.05, "oos_ic_t_stat": 3.0})
+    weak = _version({"oos_ic_mean": 0.001, "oos_ic_t_stat": 3.0})
+    operator = UserFactory.with_role("operator", enrolled=True)
+    device = operator.totpdevice_set.get()
+    login_verified(client, device)
+    url = reverse("research:promote", args=[good.pk])
+    asked = client.post(url)
+    assert asked.status_code == 200 and "step_up_token" in asked.content.decode()
+    good.refresh_from_db()
+    assert good.stage == "staging"
+    done = client.post(url, {"step_up_token": totp_code(device), "step_up_reason": "OOS IC passes"})
+    assert done.status_code == 302
+    good.refresh_from_db()
+    assert good.stage == "production"
+    form = {"step_up_token": totp_code(device, steps_ahead=1), "step_up_reason": "try"}
+    # the confirmation form posts with htmx: the answer navigates the page (HX-Redirect)
+    htmx = client.post(reverse("research:promote", args=[weak.pk]), form, HTTP_HX_REQUEST="true")
+    assert htmx.status_code == 200 and htmx["HX-Redirect"] == reverse("research:models")
+    assert "fails the gate" in client.get(reverse("research:models")).content.decode()
+    weak.refresh_from_db()
+    assert weak.stage == "staging"
+
+
+def test_explorer_lists_reports_with_adjusted_pvalues(client, demo_reports, django_assert_max_num_queries) -> None:
+    client.force_login(UserFactory(role="viewer"))
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("research:explorer")).content.decode()
+    for name in ("momentum", "value", "quality", "lowvol", "sue", "noise"):
+        assert f">{name}</a>" in page
+    assert "Bonferroni" in page and "badge-bad" in page
+    corr = client.get(reverse("research:correlation"), HTTP_HX_REQUEST="true").content.decode()
+    assert corr.lstrip().startswith('<div id="research-correlation"') and "1.00" in corr
+    signal = client.get(reverse("research:signal", args=["momentum"])).content.decode()
+    assert 'id="research-chart-data"' in signal and 'data-research-chart="decay"' in signal
