@@ -70,7 +70,8 @@ def _demo_admin(opts: Options) -> None:
     else:
         out.write(f"user '{admin.username}' already exists; its password was left unchanged\n")
     out.write(
-        "Log in at http://127.0.0.1:8000/accounts/login/ (after `python manage.py runserver`),\n"
+        "Log in at http://127.0.0.1:8000/accounts/login/\n"
+        "(scripts/quickstart serves it; otherwise start `python manage.py runserver`),\n"
         "then enrol 2FA at http://127.0.0.1:8000/accounts/profile/\n"
         "(manual controls and the Django admin need a verified second factor).\n"
     )

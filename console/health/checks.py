@@ -207,6 +207,9 @@ def beat() -> CheckResult:
     }
     if not stats["total"]:
         return CheckResult("unknown", "no schedules yet", details)
+    if not settings.CELERY_BROKER_URL:
+        # Beat needs a broker: in embedded mode the schedules are kept but cannot fire.
+        return CheckResult("unknown", "embedded mode: schedules run only with REDIS_URL and celery beat", details)
     if stats["last_run"] is None:
         if stats["enabled"]:
             return CheckResult("warn", "no schedule has run yet: is celery beat running?", details)

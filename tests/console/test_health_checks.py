@@ -92,6 +92,7 @@ def test_database_check_measures_round_trip_and_finds_no_pending_migrations() ->
 
 
 @pytest.mark.django_db
+@override_settings(CELERY_BROKER_URL="redis://127.0.0.1:6379/0")
 def test_beat_check_goes_from_no_schedules_to_last_run() -> None:
     assert checks.beat().summary == "no schedules yet"
     every_hour, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.HOURS)
@@ -106,6 +107,16 @@ def test_beat_check_goes_from_no_schedules_to_last_run() -> None:
     assert result.status == "ok"
     assert result.details["Last run"] == "2026-01-05 14:30:00 UTC"
     assert result.summary == "last run 2026-01-05 14:30:00 UTC"
+
+
+@pytest.mark.django_db
+@override_settings(CELERY_BROKER_URL=None)
+def test_beat_check_in_embedded_mode_is_not_a_warning() -> None:
+    every_hour, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.HOURS)
+    PeriodicTask.objects.create(name="test ping", task="quant.ping_job", interval=every_hour)
+    result = checks.beat()
+    assert result.status == "unknown"
+    assert result.summary.startswith("embedded mode")
 
 
 @override_settings(CELERY_BROKER_URL=None)

@@ -1,4 +1,4 @@
-"""Proof of correctness on the demo warehouse (1,200 stocks × 3 years, built through the real
+"""Proof of correctness on the demo warehouse (2,000 stocks × 3 years, built through the real
 services): planted style factor returns recovered, R² matches the planted model, out-of-sample
 bias statistics near 1, built-in optimizer portfolios satisfy their constraints, and the pages
 show the numbers."""
@@ -33,7 +33,7 @@ def built(django_db_setup, django_db_blocker, tmp_path_factory):  # noqa: ANN001
     dirs = {"DATA_DIR": data, "WAREHOUSE_DIR": data / "warehouse", "ANALYTICS_DIR": data / "analytics",
             "LOCKS_DIR": data / "locks"}  # fmt: skip
     with override_settings(**dirs), django_db_blocker.unblock():
-        warehouse_sync_demo(stocks=1200, years=3, seed=7, writer="test")
+        warehouse_sync_demo(stocks=2000, years=3, seed=7, writer="test")
         run = risk_refresh(as_of=warehouse_last_date(), writer="test")
         yield run
         Portfolio.objects.all().delete()

@@ -24,11 +24,13 @@ def test_seed_roles_creates_groups_then_is_idempotent():
     text = out.getvalue()
     for role in ("viewer", "researcher", "operator", "admin"):
         assert f"created group {role}" in text
-    assert len(ROLE_PERMISSIONS["admin"]) == 17
-    assert "admin: added 17 permission(s)" in text
+    assert len(ROLE_PERMISSIONS["admin"]) == 18
+    assert "admin: added 18 permission(s)" in text
     assert _perms("viewer") == {"quant.view_strategy", "backtests.view_backtestrun"}
     assert {"quant.use_controls", "quant.change_strategy"} <= _perms("operator")
     assert "quant.view_audit" not in _perms("operator")
+    assert "research.promote_modelversion" in _perms("operator")
+    assert "research.promote_modelversion" not in _perms("researcher")
     assert {"quant.view_audit", "quant.export_audit", "quant.use_controls"} <= _perms("admin")
 
     again = io.StringIO()
