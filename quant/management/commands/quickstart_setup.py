@@ -1,4 +1,4 @@
-"""Prepare a fresh machine: migrations, roles, demo admin, demo data and everything built on it."""
+"""Prepare a fresh machine: migrations, roles, demo admin, the demo warehouse and everything built on it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from quant.quickstart import Options, collect_steps
 
 
 class Command(BaseCommand):
-    help = "Run every quickstart step (idempotent): migrate, seed roles, demo admin, demo data, builds."
+    help = "Run every quickstart step (idempotent): migrate, seed roles, demo admin, demo warehouse, builds."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--stocks", type=int, default=500, help="demo universe size (default 500)")
