@@ -278,3 +278,29 @@ def horizon_arrays(
         return HorizonArrays(n, ic, rank_ic)
     means, counts = bucket_means(buckets(rx, q), np.where(np.isfinite(rx), fwd, np.nan), q)
     return HorizonArrays(n, ic, rank_ic, means, counts)
+
+
+def reindex_forward_returns(prices: Matrix, h: int, dates: pl.Series, assets: pl.Series) -> np.ndarray:
+    """:func:`forward_return_matrix` of ``prices`` taken at ``dates`` x ``assets`` only.
+
+    Dates absent from the price calendar, and assets absent from the price file, get NaN.
+    """
+    if h < 1:
+        raise ValueError("horizons must be positive integers")
+    r, c = positions(dates, prices.dates), positions(assets, prices.assets)
+    out = np.full((dates.len(), assets.len()), np.nan)
+    rr = np.nonzero((r >= 0) & (r + h < prices.dates.len()))[0]
+    cc = np.nonzero(c >= 0)[0]
+    if not (rr.size and cc.size):
+        return out
+    same_cols = cc.size == prices.assets.len() == assets.len()
+    p0 = prices.values[r[rr]] if same_cols else prices.values[np.ix_(r[rr], c[cc])]
+    p1 = prices.values[r[rr] + h] if same_cols else prices.values[np.ix_(r[rr] + h, c[cc])]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ok = (p0 > 0) & (p1 > 0)
+        block = np.where(ok, p1 / np.where(ok, p0, 1.0) - 1.0, np.nan)
+    if same_cols:
+        out[rr] = block
+    else:
+        out[np.ix_(rr, cc)] = block
+    return out

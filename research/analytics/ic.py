@@ -141,6 +141,13 @@ def ic_by_date(
     sig, fwd_m = _signal_and_fwd(signal, fwd)
     if groups is None:
         return _ic_frame(sig.dates, dense.horizon_arrays(sig.values, fwd_m))
+    return grouped_ic(signal, sig, fwd_m, groups)
+
+
+def grouped_ic(signal: pl.DataFrame, sig: dense.Matrix, fwd_m: np.ndarray, groups: pl.DataFrame) -> pl.DataFrame:
+    """``date, group, n, ic, rank_ic`` of :func:`ic_by_date` from the dense signal ``sig`` (pivot of
+    ``signal``) and forward returns ``fwd_m`` on its axes: each group's IC is the dense IC of the
+    signal masked to the group's (date, asset) cells."""
     on = ["date", "asset"] if "date" in groups.columns else ["asset"]
     tagged = signal.select("date", "asset").join(groups.select(*on, "group"), on=on, how="inner")
     present = tagged.select(
