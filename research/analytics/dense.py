@@ -20,13 +20,17 @@ Conventions (identical to the module docstrings of ``ic`` and ``quantiles``)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 MIN_PAIRS = 3
+BLOCK_ROWS = 64  # rows per block of the row-wise kernels
+WORKERS = min(2, os.cpu_count() or 1)  # the benchmark target is a 2-core box
 _LUT_MAX_SPAN = 50_000_000  # integer keys spanning more than this are coded by binary search
 
 
@@ -66,11 +70,16 @@ def positions(keys: pl.Series, on: pl.Series) -> np.ndarray:
 def fill(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Scatter ``values`` into a NaN matrix; non-finite values stay NaN; duplicate cells raise."""
     flat = rows * shape[1] + cols
-    if np.bincount(flat, minlength=shape[0] * shape[1]).max(initial=0) > 1:
-        raise ValueError("duplicate (date, asset) rows: each (date, asset) must appear once")
-    out = np.full(shape[0] * shape[1], np.nan)
     vals = np.asarray(values, dtype=np.float64)
-    out[flat] = np.where(np.isfinite(vals), vals, np.nan)
+    if flat.size == shape[0] * shape[1] and np.array_equal(flat, np.arange(flat.size)):
+        out = vals.copy()  # already a complete grid in (date, asset) order
+    else:
+        increasing = flat.size < 2 or bool((flat[1:] > flat[:-1]).all())
+        if not increasing and np.bincount(flat, minlength=shape[0] * shape[1]).max(initial=0) > 1:
+            raise ValueError("duplicate (date, asset) rows: each (date, asset) must appear once")
+        out = np.full(shape[0] * shape[1], np.nan)
+        out[flat] = vals
+    out[~np.isfinite(out)] = np.nan
     return out.reshape(shape)
 
 
@@ -112,8 +121,31 @@ def forward_return_matrix(prices: np.ndarray, h: int) -> np.ndarray:
     return out
 
 
+def row_blocks(n_rows: int, work: Callable[[slice], None]) -> None:
+    """Run ``work`` on consecutive row blocks of :data:`BLOCK_ROWS` rows, on up to
+    :data:`WORKERS` threads (numpy releases the GIL in sorts and ufuncs; blocks also keep the
+    working set in cache). Row-wise kernels give the same numbers whatever the blocking."""
+    blocks = [slice(i, min(i + BLOCK_ROWS, n_rows)) for i in range(0, n_rows, BLOCK_ROWS)]
+    if WORKERS < 2 or len(blocks) < 2:
+        for block in blocks:
+            work(block)
+        return
+    with ThreadPoolExecutor(WORKERS) as pool:
+        list(pool.map(work, blocks))
+
+
 def row_ranks(x: np.ndarray) -> np.ndarray:
     """Average-tie ranks (1 = lowest) within each row over finite cells; NaN elsewhere."""
+    out = np.empty(x.shape)
+
+    def work(rows: slice) -> None:
+        out[rows] = _ranks(x[rows])
+
+    row_blocks(x.shape[0], work)
+    return out
+
+
+def _ranks(x: np.ndarray) -> np.ndarray:
     rows, cols = x.shape
     out = np.full(x.shape, np.nan)
     if x.size == 0:
@@ -139,7 +171,19 @@ def row_ranks(x: np.ndarray) -> np.ndarray:
 
 
 def row_pearson(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row Pearson over cells where both are finite: ``(corr, n)``; NaN when n < 3 or constant.
+    """Per-row Pearson over cells where both are finite: ``(corr, n)``; NaN when n < 3 or constant
+    (see :func:`_pearson`)."""
+    corr, n = np.empty(x.shape[0]), np.empty(x.shape[0], dtype=np.int64)
+
+    def work(rows: slice) -> None:
+        corr[rows], n[rows] = _pearson(x[rows], y[rows])
+
+    row_blocks(x.shape[0], work)
+    return corr, n
+
+
+def _pearson(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Block kernel of :func:`row_pearson`.
 
     Two-pass: centred on the row means of the paired cells, then ``sum(dx dy) / sqrt(sum dx² sum dy²)``.
     "Constant" means all paired values of a side are equal (checked exactly with min == max).
@@ -171,7 +215,7 @@ def _varies(x: np.ndarray, m: np.ndarray, full: bool) -> np.ndarray:
     return hi > lo
 
 
-def paired_ranks(x: np.ndarray, y: np.ndarray, x_ranks: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _paired_ranks(x: np.ndarray, y: np.ndarray, x_ranks: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Ranks of ``x`` and ``y`` on the paired sample (cells where both are finite).
 
     ``x_ranks`` (ranks of ``x`` on its own finite cells) is reused on rows where pairing drops
@@ -180,23 +224,30 @@ def paired_ranks(x: np.ndarray, y: np.ndarray, x_ranks: np.ndarray | None = None
     m = np.isfinite(x) & np.isfinite(y)
     xp, yp = np.where(m, x, np.nan), np.where(m, y, np.nan)
     if x_ranks is None:
-        rx = row_ranks(xp)
+        rx = _ranks(xp)
     else:
         redo = (m != np.isfinite(x)).any(axis=1)
         rx = np.where(m, x_ranks, np.nan)
         if redo.any():
-            rx[redo] = row_ranks(xp[redo])
-    return rx, row_ranks(yp)
+            rx[redo] = _ranks(xp[redo])
+    return rx, _ranks(yp)
 
 
 def buckets(ranks: np.ndarray, q: int) -> np.ndarray:
     """Bucket 1..q per cell from within-row ranks (0 = no bucket: missing or row with < q values)."""
     if q < 2:
         raise ValueError("q must be at least 2")
-    n = np.isfinite(ranks).sum(axis=1)[:, None]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        b = np.clip(np.ceil(ranks * q / n), 1, q)
-    return np.where(np.isfinite(b) & (n >= q), b, 0).astype(np.int64)
+    out = np.empty(ranks.shape, dtype=np.int64)
+
+    def work(rows: slice) -> None:
+        r = ranks[rows]
+        n = np.isfinite(r).sum(axis=1)[:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            b = np.clip(np.ceil(r * q / n), 1, q)
+        out[rows] = np.where(np.isfinite(b) & (n >= q), b, 0)
+
+    row_blocks(ranks.shape[0], work)
+    return out
 
 
 def bucket_means(b: np.ndarray, y: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarray]:
@@ -270,14 +321,27 @@ class HorizonArrays:
 def horizon_arrays(
     signal: np.ndarray, fwd: np.ndarray, *, signal_ranks: np.ndarray | None = None, q: int | None = None
 ) -> HorizonArrays:
-    """IC, rank IC (and with ``q`` the bucket mean returns formed on the paired sample) per row."""
-    ic, n = row_pearson(signal, fwd)
-    rx, ry = paired_ranks(signal, fwd, signal_ranks)
-    rank_ic = row_pearson(rx, ry)[0]
-    if q is None:
-        return HorizonArrays(n, ic, rank_ic)
-    means, counts = bucket_means(buckets(rx, q), np.where(np.isfinite(rx), fwd, np.nan), q)
+    """IC, rank IC (and with ``q`` the bucket mean returns formed on the paired sample) per row.
+
+    ``signal_ranks`` (:func:`row_ranks` of ``signal``) saves re-ranking rows where every finite
+    signal cell has a finite forward return.
+    """
+    rows = signal.shape[0]
+    n, ic, rank_ic = np.empty(rows, dtype=np.int64), np.empty(rows), np.empty(rows)
+    means = np.empty((rows, q)) if q is not None else None
+    counts = np.empty((rows, q), dtype=np.int64) if q is not None else None
+
+    def work(sl: slice) -> None:
+        x, y = signal[sl], fwd[sl]
+        ic[sl], n[sl] = _pearson(x, y)
+        rx, ry = _paired_ranks(x, y, None if signal_ranks is None else signal_ranks[sl])
+        rank_ic[sl] = _pearson(rx, ry)[0]
+        if q is not None:
+            means[sl], counts[sl] = bucket_means(buckets(rx, q), np.where(np.isfinite(rx), y, np.nan), q)  # type: ignore[index]
+
+    row_blocks(rows, work)
     return HorizonArrays(n, ic, rank_ic, means, counts)
+
 
 
 def reindex_forward_returns(prices: Matrix, h: int, dates: pl.Series, assets: pl.Series) -> np.ndarray:
@@ -293,14 +357,21 @@ def reindex_forward_returns(prices: Matrix, h: int, dates: pl.Series, assets: pl
     cc = np.nonzero(c >= 0)[0]
     if not (rr.size and cc.size):
         return out
-    same_cols = cc.size == prices.assets.len() == assets.len()
-    p0 = prices.values[r[rr]] if same_cols else prices.values[np.ix_(r[rr], c[cc])]
-    p1 = prices.values[r[rr] + h] if same_cols else prices.values[np.ix_(r[rr] + h, c[cc])]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ok = (p0 > 0) & (p1 > 0)
-        block = np.where(ok, p1 / np.where(ok, p0, 1.0) - 1.0, np.nan)
-    if same_cols:
-        out[rr] = block
-    else:
-        out[np.ix_(rr, cc)] = block
+    src_rows, src_cols = r[rr], c[cc]
+    all_cols = cc.size == assets.len() == prices.assets.len() and bool((src_cols == np.arange(cc.size)).all())
+
+    def work(block: slice) -> None:
+        rows = src_rows[block]
+        p0, p1 = prices.values[rows], prices.values[rows + h]
+        if not all_cols:
+            p0, p1 = p0[:, src_cols], p1[:, src_cols]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ok = (p0 > 0) & (p1 > 0)
+            fwd = np.where(ok, p1 / np.where(ok, p0, 1.0) - 1.0, np.nan)
+        if all_cols:
+            out[rr[block]] = fwd
+        else:
+            out[np.ix_(rr[block], cc)] = fwd
+
+    row_blocks(rr.size, work)
     return out
