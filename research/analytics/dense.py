@@ -44,15 +44,21 @@ class Axis:
 
 def axis(keys: pl.Series) -> Axis:
     """Code a key column against its sorted unique values (dates, integer or string assets)."""
+    if keys.dtype.is_integer() or keys.dtype in (pl.Date, pl.Datetime):
+        raw = keys.to_physical().cast(pl.Int64).to_numpy()
+        if raw.size and not keys.has_nulls():
+            lo, hi = int(raw.min()), int(raw.max())
+            if hi - lo < _LUT_MAX_SPAN:  # presence table: sorted uniques and codes in O(n), no hashing
+                present = np.zeros(hi - lo + 1, dtype=bool)
+                present[raw - lo] = True
+                u = np.flatnonzero(present) + lo
+                lut = np.cumsum(present) - 1
+                uniq = pl.Series(keys.name, u).cast(keys.to_physical().dtype).cast(keys.dtype)
+                return Axis(uniq, lut[raw - lo])
     uniq = keys.unique().sort()
     if keys.dtype.is_integer() or keys.dtype in (pl.Date, pl.Datetime):
         raw = keys.to_physical().cast(pl.Int64).to_numpy()
-        u = uniq.to_physical().cast(pl.Int64).to_numpy()
-        if u.size and int(u[-1]) - int(u[0]) < _LUT_MAX_SPAN:
-            lut = np.full(int(u[-1]) - int(u[0]) + 1, -1, dtype=np.int64)
-            lut[u - u[0]] = np.arange(u.size)
-            return Axis(uniq, lut[raw - u[0]])
-        return Axis(uniq, np.searchsorted(u, raw))
+        return Axis(uniq, np.searchsorted(uniq.to_physical().cast(pl.Int64).to_numpy(), raw))
     index = pl.DataFrame({"k": uniq, "i": np.arange(uniq.len(), dtype=np.int64)})
     codes = pl.DataFrame({"k": keys}).join(index, on="k", how="left", maintain_order="left")["i"]
     return Axis(uniq, codes.to_numpy())
