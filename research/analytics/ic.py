@@ -1,4 +1,4 @@
-"""Information-coefficient metrics for cross-sectional signals (pure polars).
+"""Information-coefficient metrics for cross-sectional signals (long-format API over the dense core).
 
 Data shapes (long format)
 -------------------------
@@ -19,6 +19,9 @@ A (date, asset) pair enters the IC only when both the signal value and the forwa
 present and finite. Dates with fewer than :data:`MIN_PAIRS` pairs, or with zero variance in
 either variable, get a null IC; they are kept in the per-date output and counted as
 ``n_null`` in summaries, never silently dropped.
+
+Every metric is computed once, by the row-wise kernels of :mod:`research.analytics.dense` on
+the inputs pivoted to ``dates × assets`` matrices; the frames returned here are unchanged.
 
 IC definitions: Pearson correlation of value and fwd_ret per date; rank IC is Spearman —
 rank within date with average ties (on the paired sample), then Pearson on the ranks.

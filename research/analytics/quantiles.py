@@ -1,10 +1,13 @@
-"""Quantile (bucket) analytics for cross-sectional signals (pure polars).
+"""Quantile (bucket) analytics for cross-sectional signals (long-format API over the dense core).
 
 Bucketing: per date, signal values are ranked with average ties (rank 1 = lowest) and bucket
 ``ceil(rank * q / n)`` (clipped to 1..q) is assigned, i.e. ``qcut`` on ranks into equal-count
 buckets; tied values always share a bucket. Bucket 1 = lowest signal, bucket q = highest.
 Dates with fewer than ``q`` valid signal values get no bucket. Null/non-finite values are
 dropped before ranking.
+
+Every metric is computed once, by the row-wise kernels of :mod:`research.analytics.dense` on
+the inputs pivoted to ``dates × assets`` matrices; the frames returned here are unchanged.
 
 Returns are simple forward returns (decimal, per horizon, not annualised) as produced by
 :func:`research.analytics.ic.forward_returns`; a bucket's return is the equal-weighted mean of its
