@@ -225,18 +225,23 @@ def _paired_ranks(x: np.ndarray, y: np.ndarray, x_ranks: np.ndarray | None = Non
     """Ranks of ``x`` and ``y`` on the paired sample (cells where both are finite).
 
     ``x_ranks`` (ranks of ``x`` on its own finite cells) is reused on rows where pairing drops
-    nothing from ``x``; other rows are re-ranked.
+    nothing from ``x``; other rows are re-ranked. Likewise ``y`` is copied only where pairing
+    drops some of its cells.
     """
-    m = np.isfinite(x) & np.isfinite(y)
-    xp, yp = np.where(m, x, np.nan), np.where(m, y, np.nan)
+    fx, fy = np.isfinite(x), np.isfinite(y)
+    m = fx & fy
     if x_ranks is None:
-        rx = _ranks(xp)
+        rx = _ranks(np.where(m, x, np.nan))
     else:
-        redo = (m != np.isfinite(x)).any(axis=1)
-        rx = np.where(m, x_ranks, np.nan)
+        redo = (m != fx).any(axis=1)
+        rx = x_ranks.copy()
         if redo.any():
-            rx[redo] = _ranks(xp[redo])
-    return rx, _ranks(yp)
+            rx[redo] = _ranks(np.where(m[redo], x[redo], np.nan))
+    masked_y = (m != fy).any(axis=1)
+    if masked_y.any():
+        y = y.copy()
+        y[masked_y] = np.where(m[masked_y], y[masked_y], np.nan)
+    return rx, _ranks(y)
 
 
 def buckets(ranks: np.ndarray, q: int) -> np.ndarray:
@@ -258,15 +263,14 @@ def buckets(ranks: np.ndarray, q: int) -> np.ndarray:
 
 def bucket_means(b: np.ndarray, y: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarray]:
     """Per row and bucket: mean of ``y`` over members with finite ``y`` and their count (``(rows, q)``)."""
-    means, counts = np.full((b.shape[0], q), np.nan), np.zeros((b.shape[0], q), dtype=np.int64)
-    ok = np.isfinite(y)
-    for k in range(1, q + 1):
-        m = (b == k) & ok
-        counts[:, k - 1] = m.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means[:, k - 1] = np.where(m, y, 0.0).sum(axis=1) / counts[:, k - 1]
-    means[counts == 0] = np.nan
-    return means, counts
+    rows = b.shape[0]
+    spill = rows * q  # non-members and missing returns go to one extra bin, dropped below
+    idx = np.where((b > 0) & np.isfinite(y), np.arange(rows)[:, None] * q + b - 1, spill).ravel()
+    counts = np.bincount(idx, minlength=spill + 1)[:-1].reshape(rows, q)
+    sums = np.bincount(idx, weights=y.ravel(), minlength=spill + 1)[:-1].reshape(rows, q)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, sums / counts, np.nan)
+    return means, counts.astype(np.int64)
 
 
 def membership_turnover(b: np.ndarray, bucket: int, lag: int = 1) -> np.ndarray:
