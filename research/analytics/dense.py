@@ -369,16 +369,24 @@ def reindex_forward_returns(prices: Matrix, h: int, dates: pl.Series, assets: pl
         return out
     src_rows, src_cols = r[rr], c[cc]
     all_cols = cc.size == assets.len() == prices.assets.len() and bool((src_cols == np.arange(cc.size)).all())
+    # consecutive source and target rows: row blocks are views, not copies
+    contiguous = bool((np.diff(src_rows) == 1).all() and (np.diff(rr) == 1).all())
 
     def work(block: slice) -> None:
-        rows = src_rows[block]
-        p0, p1 = prices.values[rows], prices.values[rows + h]
+        if contiguous:
+            lo, hi = int(src_rows[0]) + block.start, int(src_rows[0]) + block.stop
+            p0, p1 = prices.values[lo:hi], prices.values[lo + h : hi + h]
+        else:
+            rows = src_rows[block]
+            p0, p1 = prices.values[rows], prices.values[rows + h]
         if not all_cols:
             p0, p1 = p0[:, src_cols], p1[:, src_cols]
         with np.errstate(invalid="ignore", divide="ignore"):
             ok = (p0 > 0) & (p1 > 0)
             fwd = np.where(ok, p1 / np.where(ok, p0, 1.0) - 1.0, np.nan)
-        if all_cols:
+        if all_cols and contiguous:
+            out[int(rr[0]) + block.start : int(rr[0]) + block.stop] = fwd
+        elif all_cols:
             out[rr[block]] = fwd
         else:
             out[np.ix_(rr[block], cc)] = fwd

@@ -94,8 +94,19 @@ def test_buckets_turnover_and_autocorrelation_match_the_long_format_reference(se
         _close(rank_autocorrelation(signal, lag=lag), ref.rank_autocorrelation(signal, lag=lag))
 
 
-def test_tear_sheet_from_prices_equals_the_tear_sheet_of_forward_returns() -> None:
+@pytest.mark.parametrize("subset", [False, True])
+def test_tear_sheet_from_prices_equals_the_tear_sheet_of_forward_returns(subset: bool) -> None:
     prices, signal, sectors = _panel(4)
+    if subset:  # signal on every other price date, some assets the price file lacks or has alone
+        kept = signal["date"].unique().sort().gather_every(2)
+        signal = signal.filter(pl.col("date").is_in(kept.implode()))
+        signal = pl.concat(
+            [
+                signal.filter(pl.col("asset") != "A03"),
+                signal.filter(pl.col("asset") == "A04").with_columns(pl.lit("ZZ").alias("asset")),
+            ]
+        )
+        assert signal["date"].n_unique() < prices["date"].n_unique() // 2 + 1
     a = tear_sheet(signal, forward_returns(prices, (1, 5, 10)), h=5, periods_per_year=252, groups=sectors)
     b = tear_sheet_from_prices(signal, prices, h=5, horizons=(1, 5, 10), periods_per_year=252, groups=sectors)
     for name in ("ic", "decay", "quantiles", "long_short", "group_ic"):
