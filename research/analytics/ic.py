@@ -1,4 +1,4 @@
-"""Information-coefficient metrics for cross-sectional signals (pure polars).
+"""Information-coefficient metrics for cross-sectional signals (long-format API over the dense core).
 
 Data shapes (long format)
 -------------------------
@@ -20,6 +20,9 @@ present and finite. Dates with fewer than :data:`MIN_PAIRS` pairs, or with zero 
 either variable, get a null IC; they are kept in the per-date output and counted as
 ``n_null`` in summaries, never silently dropped.
 
+Every metric is computed once, by the row-wise kernels of :mod:`research.analytics.dense` on
+the inputs pivoted to ``dates × assets`` matrices; the frames returned here are unchanged.
+
 IC definitions: Pearson correlation of value and fwd_ret per date; rank IC is Spearman —
 rank within date with average ties (on the paired sample), then Pearson on the ranks.
 """
@@ -30,9 +33,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import polars as pl
 
-MIN_PAIRS = 3
+from research.analytics import dense
+
+MIN_PAIRS = dense.MIN_PAIRS
 DEFAULT_HORIZONS: tuple[int, ...] = (1, 5, 10, 21, 63)
 CONVENTION = (
     "fwd_ret(d, h) = price(d+h) / price(d) - 1, with d+h the h-th later date of the price file's "
@@ -53,29 +59,28 @@ def forward_returns(prices: pl.DataFrame, horizons: Sequence[int]) -> pl.DataFra
     Returns
     -------
     pl.DataFrame
-        ``date, asset, h, fwd_ret`` with one row per price row and horizon; ``fwd_ret`` is null
-        for the last ``h`` calendar dates and where either price is missing or non-positive.
+        ``date, asset, h, fwd_ret`` with one row per price row and horizon, sorted by
+        ``h, date, asset``; ``fwd_ret`` is null for the last ``h`` calendar dates and where either
+        price is missing or non-positive. Computed by row shifts of the dense price matrix
+        (:func:`research.analytics.dense.forward_return_matrix`).
     """
     if any(h < 1 for h in horizons):
         raise ValueError("horizons must be positive integers")
-    cal = prices.select(pl.col("date").unique().sort()).with_row_index("idx")
-    px = prices.join(cal, on="date").select("date", "idx", "asset", "price")
-    parts = []
-    for h in horizons:
-        target = px.select((pl.col("idx") - h).alias("idx"), "asset", pl.col("price").alias("price_h"))
-        joined = px.join(target, on=["idx", "asset"], how="left")
-        parts.append(
-            joined.select(
-                "date",
-                "asset",
-                pl.lit(h, dtype=pl.Int64).alias("h"),
-                pl.when((pl.col("price") > 0) & (pl.col("price_h") > 0))
-                .then(pl.col("price_h") / pl.col("price") - 1.0)
-                .otherwise(None)
-                .alias("fwd_ret"),
-            )
+    px = prices.select("date", "asset", "price")
+    d, a = dense.axis(px["date"]), dense.axis(px["asset"])
+    shape = (d.values.len(), a.values.len())
+    matrix = dense.fill(d.codes, a.codes, px["price"].cast(pl.Float64).fill_null(np.nan).to_numpy(), shape)
+    order = np.lexsort((a.codes, d.codes))
+    rows, cols = d.codes[order], a.codes[order]
+    keys = px.select("date", "asset")[order]
+    parts = [
+        keys.with_columns(
+            pl.lit(h, dtype=pl.Int64).alias("h"),
+            pl.Series("fwd_ret", dense.forward_return_matrix(matrix, h)[rows, cols]).fill_nan(None),
         )
-    return pl.concat(parts).sort("h", "date", "asset")
+        for h in horizons
+    ]
+    return pl.concat(parts).sort("h", maintain_order=True)
 
 
 def paired(signal: pl.DataFrame, fwd: pl.DataFrame, *, by: Sequence[str] = ()) -> pl.DataFrame:
@@ -95,10 +100,22 @@ def paired(signal: pl.DataFrame, fwd: pl.DataFrame, *, by: Sequence[str] = ()) -
     )
 
 
-def _corr(x: pl.Expr, y: pl.Expr) -> pl.Expr:
-    """Pearson correlation, null when n < MIN_PAIRS or either side has zero variance."""
-    ok = (pl.len() >= MIN_PAIRS) & (x.std() > 0) & (y.std() > 0)
-    return pl.when(ok).then(pl.corr(x, y)).otherwise(None)
+def _signal_and_fwd(signal: pl.DataFrame, fwd: pl.DataFrame) -> tuple[dense.Matrix, np.ndarray]:
+    """The signal as a dense matrix over its own dates/assets and ``fwd_ret`` laid on the same axes."""
+    sig = dense.pivot(signal, "value")
+    return sig, dense.align(fwd, "fwd_ret", sig.dates, sig.assets)
+
+
+def _ic_frame(dates: pl.Series, arrays: dense.HorizonArrays, keep: np.ndarray | None = None) -> pl.DataFrame:
+    frame = pl.DataFrame(
+        {
+            "date": dates,
+            "n": arrays.n.astype(np.int64),
+            "ic": arrays.ic,
+            "rank_ic": arrays.rank_ic,
+        }
+    ).with_columns(pl.col("ic", "rank_ic").fill_nan(None))
+    return frame if keep is None else frame.filter(pl.Series(keep))
 
 
 def ic_by_date(
@@ -119,28 +136,38 @@ def ic_by_date(
     Returns
     -------
     pl.DataFrame
-        ``date, [group,] n, ic, rank_ic`` sorted by date; ``ic``/``rank_ic`` null for dates with
-        fewer than 3 pairs or zero variance.
+        ``date, [group,] n, ic, rank_ic`` sorted by date (then group); ``ic``/``rank_ic`` null for
+        dates with fewer than 3 pairs or zero variance. Every signal date (every (date, group)
+        holding a signal row) appears, with ``n = 0`` when no pair survives. Computed on the dense
+        matrices by :func:`research.analytics.dense.horizon_arrays`.
     """
-    keys = ["date"]
-    sig = signal
-    if groups is not None:
-        on = ["date", "asset"] if "date" in groups.columns else ["asset"]
-        sig = signal.join(groups.select(*on, "group"), on=on, how="inner")
-        keys = ["date", "group"]
-    pairs = paired(sig, fwd, by=keys[1:])
-    x, y = pl.col("value"), pl.col("fwd_ret")
-    ok = (pl.len() >= MIN_PAIRS) & (x.std() > 0) & (y.std() > 0)  # ranks vary iff the values do
-    out = pairs.group_by(keys).agg(
-        pl.len().cast(pl.Int64).alias("n"),
-        _corr(x, y).alias("ic"),
-        # Spearman: Pearson on average-tie ranks within the group (polars ranks with "average").
-        pl.when(ok).then(pl.corr(x, y, method="spearman")).otherwise(None).alias("rank_ic"),
+    sig, fwd_m = _signal_and_fwd(signal, fwd)
+    if groups is None:
+        return _ic_frame(sig.dates, dense.horizon_arrays(sig.values, fwd_m))
+    return grouped_ic(signal, sig, fwd_m, groups)
+
+
+def grouped_ic(signal: pl.DataFrame, sig: dense.Matrix, fwd_m: np.ndarray, groups: pl.DataFrame) -> pl.DataFrame:
+    """``date, group, n, ic, rank_ic`` of :func:`ic_by_date` from the dense signal ``sig`` (pivot of
+    ``signal``) and forward returns ``fwd_m`` on its axes: each group's IC is the dense IC of the
+    signal masked to the group's (date, asset) cells."""
+    on = ["date", "asset"] if "date" in groups.columns else ["asset"]
+    tagged = signal.select("date", "asset").join(groups.select(*on, "group"), on=on, how="inner")
+    present = tagged.select(
+        pl.Series(dense.positions(tagged["date"], sig.dates)).alias("r"),
+        pl.Series(dense.positions(tagged["asset"], sig.assets)).alias("c"),
+        "group",
     )
-    # Dates where the signal exists but no pair survives still appear, with n = 0 and null IC.
-    all_keys = sig.select(keys).unique()
-    out = all_keys.join(out, on=keys, how="left").with_columns(pl.col("n").fill_null(0))
-    return out.with_columns(pl.col("ic", "rank_ic").cast(pl.Float64)).sort(keys)
+    parts = []
+    for (name,), cells in present.partition_by("group", as_dict=True).items():
+        member = np.zeros(sig.values.shape, dtype=bool)
+        member[cells["r"].to_numpy(), cells["c"].to_numpy()] = True
+        arrays = dense.horizon_arrays(np.where(member, sig.values, np.nan), fwd_m)
+        frame = _ic_frame(sig.dates, arrays, member.any(axis=1))
+        group = pl.lit(name, dtype=groups["group"].dtype).alias("group")
+        parts.append(frame.select("date", group, "n", "ic", "rank_ic"))
+    schema = {"date": pl.Date, "group": groups["group"].dtype, "n": pl.Int64, "ic": pl.Float64, "rank_ic": pl.Float64}
+    return (pl.concat(parts) if parts else pl.DataFrame(schema=schema)).sort("date", "group")
 
 
 @dataclass(frozen=True)
@@ -190,11 +217,17 @@ def ic_summary(ic: pl.Series, *, periods_per_year: float) -> ICSummary:
 
 
 def sign_agreement(signal: pl.DataFrame, fwd: pl.DataFrame) -> float | None:
-    """Pooled share of pairs where sign(value) == sign(fwd_ret) (zeros count as disagreement)."""
-    pairs = paired(signal, fwd).filter((pl.col("value") != 0) & (pl.col("fwd_ret") != 0))
-    if pairs.is_empty():
+    """Pooled share of pairs where sign(value) == sign(fwd_ret) (zeros count as disagreement).
+
+    Pairs with a zero on either side are left out of the denominator too.
+    """
+    sig, fwd_m = _signal_and_fwd(signal, fwd)
+    x, y = sig.values, fwd_m
+    with np.errstate(invalid="ignore"):
+        m = np.isfinite(x) & np.isfinite(y) & (x != 0) & (y != 0)
+    if not m.any():
         return None
-    return float(pairs.select((pl.col("value").sign() == pl.col("fwd_ret").sign()).mean()).item())
+    return float((np.sign(x[m]) == np.sign(y[m])).mean())
 
 
 def ic_decay(

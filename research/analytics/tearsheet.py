@@ -17,12 +17,15 @@ than 3 pairs), ddof = 1, forward returns simple and per horizon (not annualised)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
-from research.analytics.ic import ICSummary, ic_by_date, ic_summary
-from research.analytics.quantiles import quantile_returns, quantile_turnover, rank_autocorrelation
+from research.analytics import dense
+from research.analytics.ic import DEFAULT_HORIZONS, ICSummary, grouped_ic, ic_summary
+from research.analytics.quantiles import returns_by_bucket
 
 
 @dataclass(frozen=True)
@@ -44,33 +47,63 @@ class TearSheet:
     autocorrelation: float | None
 
 
-def _mean(series: pl.Series) -> float | None:
-    value = series.drop_nulls().mean()
-    return None if value is None else float(value)  # type: ignore[arg-type]
+def _mean(values: np.ndarray) -> float | None:
+    return dense.nanmean(values)
 
 
-def _decay(
-    signal: pl.DataFrame, fwd: pl.DataFrame, periods_per_year: float
-) -> tuple[pl.DataFrame, dict[int, pl.DataFrame]]:
-    """The decay table and the per-date IC frame of every horizon (reused for the main horizon)."""
-    rows, per_h = [], {}
-    for h in sorted(fwd["h"].unique().to_list()):
-        per = per_h[int(h)] = ic_by_date(signal, fwd.filter(pl.col("h") == h))
-        s = ic_summary(per["ic"], periods_per_year=periods_per_year / h)
-        rows.append(
-            {"h": int(h), "ic_mean": s.mean, "rank_ic_mean": _mean(per["rank_ic"]), "ic_t_stat": s.t_stat,
-             "n_dates": s.n_dates}
-        )  # fmt: skip
+def _null(values: np.ndarray) -> pl.Series:
+    return pl.Series(values, dtype=pl.Float64).fill_nan(None)
+
+
+def _sheet(
+    signal: pl.DataFrame,
+    sig: dense.Matrix,
+    fwd: dict[int, np.ndarray],
+    *,
+    h: int,
+    quantiles: int,
+    periods_per_year: float,
+    groups: pl.DataFrame | None,
+) -> TearSheet:
+    """The tear sheet from the dense signal ``sig`` and forward-return matrices on its axes."""
+    if h not in fwd:
+        raise ValueError(f"no forward returns for the main horizon h={h}")
+    ranks = dense.row_ranks(sig.values)
+    rows, main = [], None
+    for hh in sorted(fwd):
+        arrays = dense.horizon_arrays(sig.values, fwd[hh], signal_ranks=ranks, q=quantiles if hh == h else None)
+        s = ic_summary(_null(arrays.ic), periods_per_year=periods_per_year / hh)
+        rows.append({"h": hh, "ic_mean": s.mean, "rank_ic_mean": _mean(arrays.rank_ic), "ic_t_stat": s.t_stat,
+                     "n_dates": s.n_dates})  # fmt: skip
+        main = arrays if hh == h else main
+    assert main is not None and main.bucket_mean is not None and main.bucket_count is not None
     schema = {"h": pl.Int64, "ic_mean": pl.Float64, "rank_ic_mean": pl.Float64, "ic_t_stat": pl.Float64,
               "n_dates": pl.Int64}  # fmt: skip
-    return pl.DataFrame(rows, schema=schema), per_h
+    ic = pl.DataFrame({"date": sig.dates, "ic": _null(main.ic), "rank_ic": _null(main.rank_ic)})
+    qr = returns_by_bucket(sig.dates, main.bucket_mean, main.bucket_count, quantiles)
+    top = dense.membership_turnover(dense.buckets(ranks, quantiles), quantiles)
+    return TearSheet(
+        h=h,
+        ic=ic,
+        ic_summary=ic_summary(ic["ic"], periods_per_year=periods_per_year / h),
+        rank_ic_summary=ic_summary(ic["rank_ic"], periods_per_year=periods_per_year / h),
+        decay=pl.DataFrame(rows, schema=schema),
+        quantiles=qr.mean.select("quantile", "mean_ret", "n_dates"),
+        long_short=qr.long_short,
+        long_short_mean=qr.long_short_mean,
+        group_ic=_group_ic(signal, sig, fwd[h], groups),
+        turnover=_mean(top),
+        autocorrelation=_mean(dense.lagged_pearson(ranks, 1)[0]),
+    )
 
 
-def _group_ic(signal: pl.DataFrame, fwd: pl.DataFrame, groups: pl.DataFrame | None) -> pl.DataFrame:
+def _group_ic(
+    signal: pl.DataFrame, sig: dense.Matrix, fwd: np.ndarray, groups: pl.DataFrame | None
+) -> pl.DataFrame:
     schema = {"group": pl.Utf8, "mean_ic": pl.Float64, "mean_rank_ic": pl.Float64, "n_dates": pl.Int64}
     if groups is None or groups.is_empty():
         return pl.DataFrame(schema=schema)
-    per = ic_by_date(signal, fwd, groups=groups.with_columns(pl.col("group").cast(pl.Utf8)))
+    per = grouped_ic(signal, sig, fwd, groups.with_columns(pl.col("group").cast(pl.Utf8)))
     return (
         per.group_by("group")
         .agg(
@@ -92,23 +125,35 @@ def tear_sheet(
     periods_per_year: float,
     groups: pl.DataFrame | None = None,
 ) -> TearSheet:
-    """Every metric of one signal; ``fwd`` holds all horizons, ``h`` is the main one."""
-    main = fwd.filter(pl.col("h") == h)
-    if main.is_empty():
+    """Every metric of one signal; ``fwd`` (long ``date, asset, h, fwd_ret``) holds all horizons,
+    ``h`` is the main one. Each horizon is laid once on the signal's dense axes."""
+    if fwd.filter(pl.col("h") == h).is_empty():
         raise ValueError(f"no forward returns for the main horizon h={h}")
-    decay, per_h = _decay(signal, fwd, periods_per_year)
-    per = per_h[h]
-    qr = quantile_returns(signal, main, quantiles)
-    return TearSheet(
-        h=h,
-        ic=per.select("date", "ic", "rank_ic"),
-        ic_summary=ic_summary(per["ic"], periods_per_year=periods_per_year / h),
-        rank_ic_summary=ic_summary(per["rank_ic"], periods_per_year=periods_per_year / h),
-        decay=decay,
-        quantiles=qr.mean.select("quantile", "mean_ret", "n_dates"),
-        long_short=qr.long_short,
-        long_short_mean=qr.long_short_mean,
-        group_ic=_group_ic(signal, main, groups),
-        turnover=_mean(quantile_turnover(signal, quantiles, bucket=quantiles)["turnover"]),
-        autocorrelation=_mean(rank_autocorrelation(signal, lag=1)["autocorr"]),
-    )
+    sig = dense.pivot(signal, "value")
+    mats = {
+        int(hh): dense.align(part, "fwd_ret", sig.dates, sig.assets)
+        for (hh,), part in fwd.partition_by("h", as_dict=True).items()
+    }
+    return _sheet(signal, sig, mats, h=h, quantiles=quantiles, periods_per_year=periods_per_year, groups=groups)
+
+
+def tear_sheet_from_prices(
+    signal: pl.DataFrame,
+    prices: pl.DataFrame,
+    *,
+    h: int,
+    horizons: Sequence[int] = DEFAULT_HORIZONS,
+    quantiles: int = 5,
+    periods_per_year: float,
+    groups: pl.DataFrame | None = None,
+) -> TearSheet:
+    """:func:`tear_sheet` straight from long prices (``date, asset, price``): the price panel is
+    pivoted once and forward returns (:data:`research.analytics.ic.CONVENTION`, on the price
+    file's own calendar) are row shifts of that matrix, taken only at the signal's dates/assets.
+    Same numbers as ``tear_sheet(signal, forward_returns(prices, horizons), ...)``."""
+    if h not in horizons:
+        raise ValueError(f"the main horizon h={h} is not among the horizons {tuple(horizons)}")
+    sig = dense.pivot(signal, "value")
+    px = dense.pivot(prices, "price")
+    mats = {int(hh): dense.reindex_forward_returns(px, int(hh), sig.dates, sig.assets) for hh in horizons}
+    return _sheet(signal, sig, mats, h=h, quantiles=quantiles, periods_per_year=periods_per_year, groups=groups)
