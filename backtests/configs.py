@@ -36,7 +36,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class SyntheticSpec:
-    """Parameters of the seeded synthetic panel (tests, goldens, benchmarks): no warehouse needed."""
+    """Parameters of the seeded synthetic panel (tests, benchmarks): no warehouse needed."""
 
     stocks: int = 200
     days: int = 1260

@@ -4,7 +4,7 @@
   total returns with delisting returns, market caps and dollar volume from CRSP daily, the
   survivorship-free universe at each month end. Fails with :class:`DataUnavailable` naming
   ``python manage.py warehouse_sync --source demo`` when the warehouse (or its data) is missing.
-* ``source="synthetic"``: the seeded generator of :mod:`backtests.synthetic` (tests, goldens,
+* ``source="synthetic"``: the seeded generator of :mod:`backtests.synthetic` (tests,
   benchmarks).
 
 The job system never depends on the warehouse existing: only this module imports it.

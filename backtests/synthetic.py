@@ -1,4 +1,4 @@
-"""A seeded synthetic equity panel for tests, golden backtests and benchmarks (no warehouse needed).
+"""A seeded synthetic equity panel for tests and benchmarks (no warehouse needed).
 
 Daily returns follow a one-factor model with fat tails: ``r = beta * m + mu_i(t) + e``, with a
 Student-t(5) market (about 1 % a day), betas around 1, idiosyncratic volatility of 1.5-3 % a day
