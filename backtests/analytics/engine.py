@@ -119,18 +119,30 @@ class _Grid:
         return out
 
     def _positions(self, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Row and column of each of ``frame``'s rows on the grid (binary search on the sorted
-        axes); rows whose date or permno is not on the grid are left out (``keep`` marks the rest,
-        None when every row is on it)."""
-        days = self.dates.cast(pl.Int32).to_numpy()
-        frame_days = frame["date"].cast(pl.Int32).to_numpy()
-        frame_permnos = frame["permno"].to_numpy()
-        rows = np.minimum(np.searchsorted(days, frame_days), days.size - 1)
-        cols = np.minimum(np.searchsorted(self.permnos, frame_permnos), self.permnos.size - 1)
-        on_grid = (days[rows] == frame_days) & (self.permnos[cols] == frame_permnos)
+        """Row and column of each of ``frame``'s rows on the grid (look-up tables over the integer
+        day numbers and permnos); rows whose date or permno is not on the grid are left out
+        (``keep`` marks the rest, None when every row is on it)."""
+        rows = _lookup(self.dates.cast(pl.Int32).to_numpy(), frame["date"].cast(pl.Int32).to_numpy())
+        cols = _lookup(self.permnos, frame["permno"].to_numpy())
+        on_grid = (rows >= 0) & (cols >= 0)
         if on_grid.all():
             return rows, cols, None
         return rows[on_grid], cols[on_grid], on_grid
+
+
+def _lookup(axis: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Index of each of ``values`` in the sorted unique integer ``axis`` (-1 when absent)."""
+    values = values.astype(np.int64, copy=False)
+    if axis.size == 0:
+        return np.full(values.size, -1, dtype=np.int64)
+    low, high = int(axis[0]), int(axis[-1])
+    if high - low < 50_000_000:  # a dense table: O(1) per value
+        table = np.full(high - low + 1, -1, dtype=np.int64)
+        table[axis.astype(np.int64) - low] = np.arange(axis.size)
+        inside = (values >= low) & (values <= high)
+        return np.where(inside, table[np.clip(values - low, 0, high - low)], -1)
+    pos = np.minimum(np.searchsorted(axis, values), axis.size - 1)
+    return np.where(axis[pos] == values, pos, -1)
 
 
 @dataclass(slots=True)
