@@ -135,3 +135,33 @@ def test_the_form_offers_the_optimizer_once_a_model_exists(models, settings) -> 
     late = BacktestForm({**data, "start": "2024-07-01", "end": "2024-12-31"})
     assert late.is_valid(), late.errors
     assert late.config.optimizer == OptimizerSpec()
+
+
+@pytest.mark.django_db
+def test_mean_variance_tilts_to_the_signal_and_turnover_is_capped(models, settings) -> None:  # noqa: ANN001
+    dirs, runs = models
+    for name, value in dirs.items():
+        setattr(settings, name, value)
+    model = loaded.load_model(runs[0].version)
+    permnos = model.permnos[:120]
+    signal = np.linspace(-1.0, 1.0, permnos.size)
+    alpha = pl.DataFrame({"permno": permnos, "alpha": signal})
+    cash = pl.DataFrame({"permno": permnos[:0], "weight": np.array([], dtype=float)})
+    day = dt.date(2024, 7, 31)
+
+    def solve(spec: OptimizerSpec, current: pl.DataFrame = cash) -> np.ndarray:
+        config = BacktestConfig(**{**_fields(CONFIG), "optimizer": spec})
+        out = opt.make_optimizer(config)(day, alpha, current)
+        assert out["permno"].to_list() == sorted(permnos.tolist())
+        return out["weight"].to_numpy()
+
+    low = solve(OptimizerSpec(objective="min_variance", max_weight=0.05))
+    tilt = solve(OptimizerSpec(objective="mean_variance", risk_aversion=0.5, max_weight=0.05))
+    assert tilt @ signal > low @ signal + 0.2  # the signal-weighted exposure rises
+    assert np.corrcoef(tilt, signal)[0, 1] > 0.5
+    capped = solve(
+        OptimizerSpec(objective="mean_variance", risk_aversion=0.5, max_weight=0.05, turnover=0.2),
+        pl.DataFrame({"permno": permnos, "weight": low}),
+    )
+    assert np.abs(capped - low).sum() == pytest.approx(0.2, abs=1e-5)  # binding: it wants to move more
+    assert capped.sum() == pytest.approx(1.0) and capped.min() >= 0 and capped.max() <= 0.05 + 1e-7
