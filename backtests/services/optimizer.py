@@ -88,11 +88,7 @@ def make_optimizer(config: BacktestConfig, models: list[tuple[dt.date, str]] | N
             raise ValueError(f"no name with a signal on {date} is in risk model {loaded.version}")
         idx = np.array([row[int(p)] for p in names["permno"]])
         w0 = (
-            names.select("permno")
-            .join(current, on="permno", how="left")
-            .get_column("weight")
-            .fill_null(0.0)
-            .to_numpy()
+            names.select("permno").join(current, on="permno", how="left").get_column("weight").fill_null(0.0).to_numpy()
         )
         signal = names["alpha"].to_numpy()
         sd = signal.std()

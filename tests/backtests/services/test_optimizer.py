@@ -116,7 +116,6 @@ def _fields(config: BacktestConfig) -> dict:
     return {name: getattr(config, name) for name in config.__slots__}
 
 
-
 @pytest.mark.django_db
 def test_the_form_offers_the_optimizer_once_a_model_exists(models, settings) -> None:  # noqa: ANN001
     from backtests.forms import BacktestForm
