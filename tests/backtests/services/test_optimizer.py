@@ -164,3 +164,26 @@ def test_mean_variance_tilts_to_the_signal_and_turnover_is_capped(models, settin
     )
     assert np.abs(capped - low).sum() == pytest.approx(0.2, abs=1e-5)  # binding: it wants to move more
     assert capped.sum() == pytest.approx(1.0) and capped.min() >= 0 and capped.max() <= 0.05 + 1e-7
+
+
+@pytest.mark.django_db
+def test_the_run_page_shows_the_optimizer(models, settings) -> None:  # noqa: ANN001
+    from django.test import Client
+    from django.urls import reverse
+
+    from backtests.models import BacktestRun
+    from tests.factories import UserFactory
+
+    dirs, runs = models
+    for name, value in dirs.items():
+        setattr(settings, name, value)
+    owner = UserFactory(role="researcher")
+    run = BacktestRun.objects.create(
+        config=CONFIG.as_json_dict(), config_hash=CONFIG.hash(), data_hash="d", code_version="x", owner=owner,
+        dataset_versions=current_dataset_versions(CONFIG),
+    )  # fmt: skip
+    client = Client()
+    client.force_login(owner)
+    html = client.get(reverse("backtests:detail", args=[run.pk])).content.decode()
+    assert "min_variance, max weight 0.04, turnover ≤ 0.6" in html
+    assert runs[1].version in html
