@@ -36,11 +36,31 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class SyntheticSpec:
-    """Parameters of the seeded synthetic panel (tests, goldens, benchmarks): no warehouse needed."""
+    """Parameters of the seeded synthetic panel (tests, benchmarks): no warehouse needed."""
 
     stocks: int = 200
     days: int = 1260
     seed: int = 7
+
+
+OptimizerObjective = Literal["min_variance", "mean_variance"]
+OPTIMIZER_OBJECTIVES: tuple[OptimizerObjective, ...] = ("min_variance", "mean_variance")
+
+
+@dataclass(frozen=True, slots=True)
+class OptimizerSpec:
+    """The risk optimizer in the loop (``risk/analytics/optimizer.py``), long-only and fully invested.
+
+    ``risk_aversion`` is λ of ``max μᵀw − λ wᵀΣw`` (mean-variance only; daily units);
+    ``max_weight`` the cap per name (fraction of NAV); ``turnover`` the cap on the two-sided
+    turnover ``||w − w0||₁`` per rebalance (None = no cap). Constraints the solver cannot meet are
+    relaxed (turnover first), see ``FactorOptimizer.solve(relax=True)``.
+    """
+
+    objective: OptimizerObjective = "min_variance"
+    risk_aversion: float = 1.0
+    max_weight: float = 0.05
+    turnover: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +85,12 @@ class BacktestConfig:
     impact_k: float = 0.0
     source: DataSource = "warehouse"
     synthetic: SyntheticSpec | None = None
+    optimizer: OptimizerSpec | None = None
 
     def as_json_dict(self) -> dict[str, Any]:
         out = asdict(self)
+        if self.optimizer is None:
+            del out["optimizer"]  # configs without an optimizer keep the hash they had before it existed
         out["start"], out["end"] = self.start.isoformat(), self.end.isoformat()
         return out
 
@@ -94,6 +117,11 @@ class BacktestConfig:
                     errors[key] = "not an ISO date (YYYY-MM-DD)"
         if isinstance(values.get("synthetic"), dict):
             values["synthetic"] = SyntheticSpec(**values["synthetic"])
+        if isinstance(values.get("optimizer"), dict):
+            try:
+                values["optimizer"] = OptimizerSpec(**values["optimizer"])
+            except TypeError as exc:
+                errors["optimizer"] = str(exc)
         if errors:
             raise ConfigError(errors)
         try:
@@ -134,8 +162,25 @@ class BacktestConfig:
             errors["synthetic"] = "a synthetic source needs its generator settings"
         if self.source == "warehouse" and self.synthetic is not None:
             errors["synthetic"] = "generator settings only apply to the synthetic source"
+        if self.optimizer is not None:
+            errors.update(_optimizer_errors(self))
         if errors:
             raise ConfigError(errors)
+
+
+def _optimizer_errors(config: BacktestConfig) -> dict[str, str]:
+    spec = config.optimizer
+    assert spec is not None
+    if config.source != "warehouse":
+        return {"optimizer": "the optimizer needs a risk model, which is built from the warehouse source"}
+    checks = {
+        "objective": (spec.objective in OPTIMIZER_OBJECTIVES, f"choose one of {', '.join(OPTIMIZER_OBJECTIVES)}"),
+        "risk_aversion": (_number(spec.risk_aversion) and spec.risk_aversion > 0, "must be > 0"),
+        "max_weight": (_number(spec.max_weight) and 0 < spec.max_weight <= 1, "must be in (0, 1]"),
+        "turnover": (spec.turnover is None or (_number(spec.turnover) and spec.turnover > 0), "must be > 0 or empty"),
+    }
+    problems = [f"{name} {message}" for name, (ok, message) in checks.items() if not ok]
+    return {"optimizer": "; ".join(problems)} if problems else {}
 
 
 def _number(value: object) -> bool:

@@ -4,7 +4,7 @@
   total returns with delisting returns, market caps and dollar volume from CRSP daily, the
   survivorship-free universe at each month end. Fails with :class:`DataUnavailable` naming
   ``python manage.py warehouse_sync --source demo`` when the warehouse (or its data) is missing.
-* ``source="synthetic"``: the seeded generator of :mod:`backtests.synthetic` (tests, goldens,
+* ``source="synthetic"``: the seeded generator of :mod:`backtests.synthetic` (tests,
   benchmarks).
 
 The job system never depends on the warehouse existing: only this module imports it.
@@ -70,10 +70,14 @@ def current_dataset_versions(config: BacktestConfig) -> dict[str, Any]:
         assert config.synthetic is not None
         return {"synthetic": synthetic_version(config.synthetic)}
     storage, _ = _warehouse()
-    versions = {name: storage.current_version(name) for name in WAREHOUSE_DATASETS}
+    versions: dict[str, Any] = {name: storage.current_version(name) for name in WAREHOUSE_DATASETS}
     missing = [name for name, version in versions.items() if version is None]
     if missing:
         raise DataUnavailable(f"The warehouse has no {', '.join(missing)} yet. Run `{SYNC_COMMAND}`.")
+    if config.optimizer is not None:  # a new risk model is new data: it must not reuse an old run
+        from backtests.services.optimizer import risk_models_for
+
+        versions["risk_models"] = [version for _, version in risk_models_for(config)]
     return versions
 
 

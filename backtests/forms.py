@@ -7,9 +7,10 @@ import datetime as dt
 from django import forms
 
 from backtests.analytics.signals import SIGNALS
-from backtests.configs import BacktestConfig, ConfigError, SyntheticSpec
+from backtests.configs import BacktestConfig, ConfigError, OptimizerSpec, SyntheticSpec
 from backtests.data import DataUnavailable, data_range
 from backtests.models import BacktestRun
+from backtests.services.optimizer import risk_models_available, risk_models_for
 from quant.models import Strategy
 from quant.selectors import strategies_for
 
@@ -60,11 +61,16 @@ class BacktestForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only strategies the user may see (django-guardian object permissions).
         self.fields["strategy"].queryset = strategies_for(user) if user is not None else Strategy.objects.none()
-        # The engine has an optimizer hook, but the risk app's optimizer needs a risk model per
-        # rebalance date, which backtests cannot read yet: say so instead of offering a no-op.
+        # The optimizer needs a risk model as of each rebalance date: offered only once one exists.
         field = self.fields["use_optimizer"]
-        field.disabled = True
-        field.help_text = "Not available yet: needs the risk model per rebalance date. Portfolios use the rule above."
+        if risk_models_available():
+            field.help_text = (
+                "Long-only minimum variance (max 5 % per name) with the latest risk model as of each "
+                "rebalance date; replaces the construction rule above."
+            )
+        else:
+            field.disabled = True
+            field.help_text = "Needs a risk model: run `python manage.py risk_build --as-of <start date>`."
 
     def clean(self) -> dict[str, object]:
         data = super().clean()
@@ -77,7 +83,8 @@ class BacktestForm(forms.Form):
                 self.config = self._config(data)
             except ConfigError as exc:
                 for name, message in exc.errors.items():
-                    self.add_error(name if name in self.fields else None, message)
+                    field = "use_optimizer" if name == "optimizer" else name
+                    self.add_error(field if field in self.fields else None, message)
         return data
 
     def _check_signal(self, data: dict[str, object]) -> None:
@@ -110,8 +117,11 @@ class BacktestForm(forms.Form):
             universe_top_n=int(data["universe_top_n"]), commission_bps=float(data["commission_bps"]),
             half_spread_bps=float(data["half_spread_bps"]), impact_k=float(data["impact_k"]),
             source=data["source"], synthetic=SyntheticSpec() if synthetic else None,  # type: ignore[arg-type]
+            optimizer=OptimizerSpec() if data.get("use_optimizer") else None,
         )  # fmt: skip
         config.validate()
+        if config.optimizer is not None:
+            risk_models_for(config)
         return config
 
 

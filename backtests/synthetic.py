@@ -1,4 +1,4 @@
-"""A seeded synthetic equity panel for tests, golden backtests and benchmarks (no warehouse needed).
+"""A seeded synthetic equity panel for tests and benchmarks (no warehouse needed).
 
 Daily returns follow a one-factor model with fat tails: ``r = beta * m + mu_i(t) + e``, with a
 Student-t(5) market (about 1 % a day), betas around 1, idiosyncratic volatility of 1.5-3 % a day
@@ -79,7 +79,7 @@ def synthetic_panels(spec: SyntheticSpec) -> dict[str, pl.DataFrame]:
     )
     turnover = rng.uniform(0.002, 0.01, size=spec.stocks)
     dates = synthetic_dates(spec.days)
-    t_idx, i_idx = np.nonzero(alive)
+    t_idx, i_idx = np.nonzero(alive)  # row-major: already ordered by date, then permno
     frame = pl.DataFrame(
         {
             "date": dates.gather(t_idx),
@@ -89,7 +89,7 @@ def synthetic_panels(spec: SyntheticSpec) -> dict[str, pl.DataFrame]:
             "book_to_market": btm[t_idx, i_idx],
             "adv": mktcap[t_idx, i_idx] * turnover[i_idx],
         }
-    ).sort("date", "permno")
+    )
     return {
         "returns": frame.select("date", "permno", "ret"),
         "mktcap": frame.select("date", "permno", "mktcap"),

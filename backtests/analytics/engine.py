@@ -101,29 +101,48 @@ class _Grid:
 
     @classmethod
     def of(cls, returns: pl.DataFrame) -> _Grid:
-        dup = returns.select("date", "permno").is_duplicated()
-        if dup.any():
-            raise ValueError(f"returns has {int(dup.sum())} duplicated (date, permno) rows")
         return cls(returns["date"].unique().sort(), returns["permno"].unique().sort().to_numpy())
 
     def wide(self, frame: pl.DataFrame | None, value: str, fill: float = np.nan) -> np.ndarray | None:
         if frame is None or value not in frame.columns:
             return None
         out = np.full((self.dates.len(), self.permnos.size), fill, dtype=float)
-        pos = self._positions(frame.select("date", "permno", pl.col(value).cast(pl.Float64)))
-        out[pos["row"].to_numpy(), pos["col"].to_numpy()] = pos[value].fill_null(np.nan).to_numpy()
+        rows, cols, keep = self._positions(frame)
+        values = frame[value].cast(pl.Float64).fill_null(np.nan).to_numpy()
+        out[rows, cols] = values if keep is None else values[keep]
         return out
 
     def mask(self, frame: pl.DataFrame) -> np.ndarray:
         out = np.zeros((self.dates.len(), self.permnos.size), dtype=bool)
-        pos = self._positions(frame.select("date", "permno"))
-        out[pos["row"].to_numpy(), pos["col"].to_numpy()] = True
+        rows, cols, _ = self._positions(frame)
+        out[rows, cols] = True
         return out
 
-    def _positions(self, frame: pl.DataFrame) -> pl.DataFrame:
-        rows = pl.DataFrame({"date": self.dates, "row": np.arange(self.dates.len())})
-        cols = pl.DataFrame({"permno": self.permnos, "col": np.arange(self.permnos.size)})
-        return frame.join(rows, on="date").join(cols.cast({"permno": frame.schema["permno"]}), on="permno")
+    def _positions(self, frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Row and column of each of ``frame``'s rows on the grid (look-up tables over the integer
+        day numbers and permnos); rows whose date or permno is not on the grid are left out
+        (``keep`` marks the rest, None when every row is on it)."""
+        rows = _lookup(self.dates.cast(pl.Int32).to_numpy(), frame["date"].cast(pl.Int32).to_numpy())
+        cols = _lookup(self.permnos, frame["permno"].to_numpy())
+        on_grid = (rows >= 0) & (cols >= 0)
+        if on_grid.all():
+            return rows, cols, None
+        return rows[on_grid], cols[on_grid], on_grid
+
+
+def _lookup(axis: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Index of each of ``values`` in the sorted unique integer ``axis`` (-1 when absent)."""
+    values = values.astype(np.int64, copy=False)
+    if axis.size == 0:
+        return np.full(values.size, -1, dtype=np.int64)
+    low, high = int(axis[0]), int(axis[-1])
+    if high - low < 50_000_000:  # a dense table: O(1) per value
+        table = np.full(high - low + 1, -1, dtype=np.int64)
+        table[axis.astype(np.int64) - low] = np.arange(axis.size)
+        inside = (values >= low) & (values <= high)
+        return np.where(inside, table[np.clip(values - low, 0, high - low)], -1)
+    pos = np.minimum(np.searchsorted(axis, values), axis.size - 1)
+    return np.where(axis[pos] == values, pos, -1)
 
 
 @dataclass(slots=True)
@@ -148,6 +167,9 @@ class _Inputs:
         ret = grid.wide(panels.returns, "ret")
         assert ret is not None
         has_row = grid.mask(panels.returns)
+        if int(has_row.sum()) != panels.returns.height:  # two rows landed on one cell
+            dup = panels.returns.select("date", "permno").is_duplicated()
+            raise ValueError(f"returns has {int(dup.sum())} duplicated (date, permno) rows")
         tw = strategy.target_weights
         return cls(
             grid=grid,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from backtests.analytics.signals import date_ordered
+
 
 def top_cap_universe(mktcap: pl.DataFrame, n: int) -> pl.DataFrame:
     """``date, permno`` of the ``n`` largest names by market cap on each date (ties by permno)."""
@@ -28,17 +30,22 @@ def cap_weighted_benchmark(returns: pl.DataFrame, mktcap: pl.DataFrame | None) -
     """``date, return``: the cap-weighted (previous-day caps) or, without caps, equal-weighted mean
     of the non-null returns of each date. The first date of a permno carries no cap weight.
     Dates where no name has a weight are dropped."""
-    rets = returns.select("date", "permno", pl.col("ret").cast(pl.Float64).fill_nan(None)).drop_nulls("ret")
+    returns = date_ordered(returns)
+    ret = pl.col("ret").cast(pl.Float64).fill_nan(None)
     if mktcap is None:
+        rets = returns.select("date", ret).drop_nulls("ret")
         return rets.group_by("date").agg(pl.col("ret").mean().alias("return")).sort("date")
-    lagged = (
-        mktcap.sort("permno", "date")
-        .with_columns(weight=pl.col("mktcap").shift(1).over("permno"))
-        .select("date", "permno", "weight")
-    )
-    joined = rets.join(lagged, on=["date", "permno"], how="inner").drop_nulls("weight")
+    mktcap = date_ordered(mktcap)
+    lag = pl.col("mktcap").shift(1).over("permno").alias("weight")  # rows are in date order
+    if returns["date"].equals(mktcap["date"]) and returns["permno"].equals(mktcap["permno"]):
+        # The usual case (both panels come from the same CRSP rows): no join needed.
+        joined = returns.select("date", ret).with_columns(mktcap.select(lag).to_series())
+    else:
+        lagged = mktcap.select("date", "permno", lag)
+        joined = returns.select("date", "permno", ret).join(lagged, on=["date", "permno"], how="inner")
     return (
-        joined.group_by("date")
+        joined.drop_nulls(["ret", "weight"])
+        .group_by("date")
         .agg((pl.col("ret") * pl.col("weight")).sum().truediv(pl.col("weight").sum()).alias("return"))
         .sort("date")
     )

@@ -119,7 +119,8 @@ def _simulate_and_write(run: BacktestRun, config: BacktestConfig, claim: Claim, 
 
 
 def build_backtest(config: BacktestConfig, inputs: BacktestInputs) -> tuple[Panels, Strategy, CostModel]:
-    """The engine inputs for ``config`` (pure apart from reading ``inputs``)."""
+    """The engine inputs for ``config`` (pure apart from reading ``inputs`` and, with an optimizer,
+    the risk models; the optimizer replaces the weighting rule's target at each rebalance)."""
     if config.start < inputs.first_date or config.end > inputs.last_date:
         raise DataUnavailable(
             f"The data covers {inputs.first_date}..{inputs.last_date}; the backtest asks for "
@@ -151,7 +152,14 @@ def build_backtest(config: BacktestConfig, inputs: BacktestInputs) -> tuple[Pane
         adv=between(inputs.adv, *window),
         benchmark=cap_weighted_benchmark(returns, between(inputs.mktcap, *window)),
     )
-    strategy = Strategy(schedule=config.rebalance, signal=between(signal, *window), weighting=weighting)
+    optimizer = None
+    if config.optimizer is not None:
+        from backtests.services.optimizer import make_optimizer
+
+        optimizer = make_optimizer(config)
+    strategy = Strategy(
+        schedule=config.rebalance, signal=between(signal, *window), weighting=weighting, optimizer=optimizer
+    )
     costs = CostModel(
         commission_bps=config.commission_bps, half_spread_bps=config.half_spread_bps, impact_k=config.impact_k
     )

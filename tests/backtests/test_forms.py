@@ -49,9 +49,9 @@ def test_warehouse_source_without_data_names_the_command() -> None:
     assert "warehouse_sync --source demo" in form.non_field_errors()[0]
 
 
-def test_optimizer_is_disabled_with_a_note() -> None:
+def test_optimizer_is_disabled_until_a_risk_model_exists() -> None:
     field = BacktestForm().fields["use_optimizer"]
-    assert field.disabled and "Not available yet" in field.help_text
+    assert field.disabled and "python manage.py risk_build --as-of" in field.help_text
 
 
 def test_post_renders_errors_in_the_fragment_and_valid_post_redirects() -> None:
