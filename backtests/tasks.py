@@ -6,6 +6,7 @@ import logging
 
 from celery import shared_task
 from celery.signals import worker_ready
+from django.db import InterfaceError, OperationalError
 
 from backtests import conf
 from backtests.services import backtest_run_execute, backtest_runs_reap
@@ -20,6 +21,13 @@ logger = logging.getLogger("quantdesk.backtests")
     reject_on_worker_lost=True,
     soft_time_limit=conf.soft_time_limit(),
     time_limit=conf.time_limit(),
+    # A transient database error (a lock wait that timed out, a dropped connection) must not leave
+    # the run queued forever: retry with backoff. Claiming makes a retry a no-op once the run started.
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=False,
+    max_retries=5,
 )
 def run_backtest(self, run_id: int) -> dict[str, object]:  # noqa: ANN001 - Celery's bound task
     """Execute run ``run_id`` (no-op when it is finished or running elsewhere)."""

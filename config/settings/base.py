@@ -98,8 +98,14 @@ DATABASE_URL = env_url(
 )
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # WAL lets the in-process job thread write while the web thread reads.
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+    # WAL lets the in-process job thread write while the web thread reads. IMMEDIATE transactions
+    # take the write lock at BEGIN, so a writer waits (up to `timeout` s) instead of failing at once
+    # with "database is locked" when a read transaction would have to upgrade to a write.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

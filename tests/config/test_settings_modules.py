@@ -60,3 +60,17 @@ def test_bad_env_value_fails_at_startup(tmp_path: Path) -> None:
     result = _run("config.settings.local", QUANTDESK_DATA_DIR=str(tmp_path), SESSION_TIMEOUT_SECONDS="soon")
     assert result.returncode != 0
     assert "SESSION_TIMEOUT_SECONDS='soon' is not an integer" in result.stderr
+
+
+def test_sqlite_transactions_take_the_write_lock_up_front(tmp_path: Path) -> None:
+    """Deferred SQLite transactions fail at once with "database is locked" when the in-process job
+    thread and the web thread both write; IMMEDIATE ones wait for the lock (busy timeout)."""
+    probe = (
+        "import django; django.setup(); from django.db import connection as c; "
+        "print(c.settings_dict['OPTIONS']['transaction_mode'], c.settings_dict['OPTIONS']['timeout'])"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
+    clean.update(DJANGO_SETTINGS_MODULE="config.settings.local", PYTHONPATH=str(ROOT), QUANTDESK_DATA_DIR=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=clean, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["IMMEDIATE", "20"]
