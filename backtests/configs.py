@@ -8,12 +8,11 @@ dataset versions, the idempotency key: the same config on the same data returns 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
 from backtests.analytics.schedule import Schedule
+from quant.provenance import canonical_json, sha256_text
 
 DataSource = Literal["warehouse", "synthetic"]
 Construction = Literal["long_short_decile", "long_only_top_n"]
@@ -185,12 +184,3 @@ def _optimizer_errors(config: BacktestConfig) -> dict[str, str]:
 
 def _number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value == value
-
-
-def canonical_json(value: Any) -> str:
-    """Sorted keys, no whitespace: equal values give byte-identical text (and hashes)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
-
-
-def sha256_text(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -16,9 +16,10 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from backtests.configs import SyntheticSpec, canonical_json, sha256_text
+from backtests.configs import SyntheticSpec
 from quant import calendars
 from quant.periods import TRADING_DAYS_PER_YEAR
+from quant.provenance import canonical_json, sha256_text
 
 FIRST_DAY = dt.date(2005, 1, 3)
 DELIST_RETURN = -0.30

@@ -9,45 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import subprocess
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from backtests import conf
-from backtests.configs import BacktestConfig, canonical_json, sha256_text
+from backtests.configs import BacktestConfig
 from backtests.models import BacktestRun
 from quant.jobs import enqueue_on_commit
+from quant.provenance import canonical_json, code_version, sha256_text
 
 logger = logging.getLogger("quantdesk.backtests")
 Status = BacktestRun.Status
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class RunLost(RuntimeError):
     """This task no longer owns the run (reaped and re-queued, or finished elsewhere)."""
-
-
-@cache
-def code_version() -> str:
-    """``git describe`` of the checkout, else the installed package version."""
-    try:
-        out = subprocess.run(
-            ["git", "describe", "--always", "--dirty", "--tags"], cwd=REPO_ROOT, capture_output=True,
-            text=True, timeout=5, check=True,
-        )  # fmt: skip
-        return out.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            return f"quantdesk {version('quantdesk')}"
-        except PackageNotFoundError:
-            return "unknown"
 
 
 @dataclass(frozen=True)

@@ -27,13 +27,14 @@ from backtests import conf
 from backtests.analytics.metrics import sharpe_ratio
 from backtests.analytics.overfitting import deflated_sharpe_from_trials, probability_of_backtest_overfitting
 from backtests.analytics.walkforward import rolling_folds, walk_forward
-from backtests.configs import BacktestConfig, ConfigError, canonical_json, sha256_text
+from backtests.configs import BacktestConfig, ConfigError
 from backtests.models import BacktestRun
 from backtests.services.results import read_series, run_dir, staging_dir, summarize_returns
-from backtests.services.runs import CreateResult, code_version
+from backtests.services.runs import CreateResult
 from quant.io import atomic_write, atomic_write_text, fsync_dir, sha256_file
 from quant.jobs import enqueue_on_commit
 from quant.periods import MONTHS_PER_YEAR, TRADING_DAYS_PER_YEAR
+from quant.provenance import canonical_json, code_version, sha256_text
 
 Status = BacktestRun.Status
 DAYS_PER_MONTH = TRADING_DAYS_PER_YEAR // MONTHS_PER_YEAR

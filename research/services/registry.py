@@ -25,9 +25,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from backtests.configs import canonical_json, sha256_text
-from backtests.services.runs import code_version
 from quant.io import atomic_write, atomic_write_text, sha256_file
+from quant.provenance import canonical_json, code_version, sha256_text
 from research.models import ModelVersion
 
 Stage = ModelVersion.Stage

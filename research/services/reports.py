@@ -20,11 +20,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from backtests.configs import canonical_json, sha256_text
-from backtests.services.runs import code_version
 from quant.io import atomic_write, atomic_write_text, sha256_file
 from quant.jobs import enqueue_on_commit
 from quant.periods import TRADING_DAYS_PER_YEAR
+from quant.provenance import canonical_json, code_version, sha256_text
 from research.analytics.ic import forward_returns
 from research.analytics.signals import SIGNALS, SignalDef
 from research.analytics.tearsheet import TearSheet, tear_sheet

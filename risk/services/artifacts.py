@@ -11,9 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import subprocess
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ import polars as pl
 from django.conf import settings
 
 from quant.io import atomic_write, atomic_write_text, sha256_file
+from quant.provenance import code_version
 
 LOCK_DOMAIN = "analytics"
 MANIFEST = "manifest.json"
@@ -35,18 +34,6 @@ def inputs_version(cfg_hash: str, dataset_versions: dict[str, int], *extra: str)
     """The artifact version: 20 hex digits of sha256(config hash, dataset versions, extra keys)."""
     payload = json.dumps([cfg_hash, dataset_versions, list(extra)], sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
-
-
-@cache
-def code_version() -> str:
-    """The git commit of the running code (``unknown`` outside a checkout)."""
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=5, check=True
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return out.stdout.strip() or "unknown"
 
 
 def kind_dir(kind: str) -> Path:
