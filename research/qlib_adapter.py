@@ -66,6 +66,13 @@ def _qlib_ic(signal: pl.DataFrame, fwd: pl.DataFrame) -> pl.DataFrame:
     ).sort("date")
 
 
+def use_qlib(backend: Backend) -> bool:
+    """Whether :func:`compute_ic` goes to qlib for ``backend`` (``ValueError`` for an unknown one)."""
+    if backend not in ("auto", "qlib", "local"):
+        raise ValueError(f"unknown backend {backend!r}; choose auto, qlib or local")
+    return backend == "qlib" or (backend == "auto" and qlib_available())
+
+
 def compute_ic(signal: pl.DataFrame, fwd: pl.DataFrame, *, backend: Backend = "auto") -> pl.DataFrame:
     """Per-date ``date, n, ic, rank_ic`` via qlib or the local polars implementation.
 
@@ -73,9 +80,7 @@ def compute_ic(signal: pl.DataFrame, fwd: pl.DataFrame, *, backend: Backend = "a
     ``RuntimeError`` when qlib is missing or cannot be imported; ``"local"`` always uses
     :func:`research.analytics.ic.ic_by_date`.
     """
-    if backend not in ("auto", "qlib", "local"):
-        raise ValueError(f"unknown backend {backend!r}; choose auto, qlib or local")
-    if backend == "local" or (backend == "auto" and not qlib_available()):
+    if not use_qlib(backend):
         return ic_by_date(signal, fwd)
     if not qlib_available():
         raise RuntimeError("backend='qlib' requested but pyqlib is not installed")

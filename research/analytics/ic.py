@@ -36,9 +36,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import polars as pl
 
-from research.analytics import dense
+from research.analytics import dense, rowstats
 
-MIN_PAIRS = dense.MIN_PAIRS
+MIN_PAIRS = rowstats.MIN_PAIRS
 DEFAULT_HORIZONS: tuple[int, ...] = (1, 5, 10, 21, 63)
 CONVENTION = (
     "fwd_ret(d, h) = price(d+h) / price(d) - 1, with d+h the h-th later date of the price file's "
@@ -106,7 +106,7 @@ def _signal_and_fwd(signal: pl.DataFrame, fwd: pl.DataFrame) -> tuple[dense.Matr
     return sig, dense.align(fwd, "fwd_ret", sig.dates, sig.assets)
 
 
-def _ic_frame(dates: pl.Series, arrays: dense.HorizonArrays, keep: np.ndarray | None = None) -> pl.DataFrame:
+def _ic_frame(dates: pl.Series, arrays: rowstats.HorizonArrays, keep: np.ndarray | None = None) -> pl.DataFrame:
     frame = pl.DataFrame(
         {
             "date": dates,
@@ -118,9 +118,7 @@ def _ic_frame(dates: pl.Series, arrays: dense.HorizonArrays, keep: np.ndarray | 
     return frame if keep is None else frame.filter(pl.Series(keep))
 
 
-def ic_by_date(
-    signal: pl.DataFrame, fwd: pl.DataFrame, *, groups: pl.DataFrame | None = None
-) -> pl.DataFrame:
+def ic_by_date(signal: pl.DataFrame, fwd: pl.DataFrame, *, groups: pl.DataFrame | None = None) -> pl.DataFrame:
     """Pearson IC and rank IC per date (and per group when ``groups`` is given).
 
     Parameters
@@ -139,11 +137,11 @@ def ic_by_date(
         ``date, [group,] n, ic, rank_ic`` sorted by date (then group); ``ic``/``rank_ic`` null for
         dates with fewer than 3 pairs or zero variance. Every signal date (every (date, group)
         holding a signal row) appears, with ``n = 0`` when no pair survives. Computed on the dense
-        matrices by :func:`research.analytics.dense.horizon_arrays`.
+        matrices by :func:`research.analytics.rowstats.horizon_arrays`.
     """
     sig, fwd_m = _signal_and_fwd(signal, fwd)
     if groups is None:
-        return _ic_frame(sig.dates, dense.horizon_arrays(sig.values, fwd_m))
+        return _ic_frame(sig.dates, rowstats.horizon_arrays(sig.values, fwd_m))
     return grouped_ic(signal, sig, fwd_m, groups)
 
 
@@ -162,12 +160,27 @@ def grouped_ic(signal: pl.DataFrame, sig: dense.Matrix, fwd_m: np.ndarray, group
     for (name,), cells in present.partition_by("group", as_dict=True).items():
         member = np.zeros(sig.values.shape, dtype=bool)
         member[cells["r"].to_numpy(), cells["c"].to_numpy()] = True
-        arrays = dense.horizon_arrays(np.where(member, sig.values, np.nan), fwd_m)
+        arrays = rowstats.horizon_arrays(np.where(member, sig.values, np.nan), fwd_m)
         frame = _ic_frame(sig.dates, arrays, member.any(axis=1))
         group = pl.lit(name, dtype=groups["group"].dtype).alias("group")
         parts.append(frame.select("date", group, "n", "ic", "rank_ic"))
     schema = {"date": pl.Date, "group": groups["group"].dtype, "n": pl.Int64, "ic": pl.Float64, "rank_ic": pl.Float64}
     return (pl.concat(parts) if parts else pl.DataFrame(schema=schema)).sort("date", "group")
+
+
+def mean_ic_by_group(per: pl.DataFrame) -> pl.DataFrame:
+    """``group, mean_ic, mean_rank_ic, n_dates`` from :func:`grouped_ic`'s per-date frame: time-series
+    means over the dates with a non-null IC, sorted by group."""
+    return (
+        per.group_by("group")
+        .agg(
+            pl.col("ic").mean().alias("mean_ic"),
+            pl.col("rank_ic").mean().alias("mean_rank_ic"),
+            pl.col("ic").is_not_null().sum().cast(pl.Int64).alias("n_dates"),
+        )
+        .sort("group")
+        .select("group", "mean_ic", "mean_rank_ic", "n_dates")
+    )
 
 
 @dataclass(frozen=True)
@@ -230,9 +243,7 @@ def sign_agreement(signal: pl.DataFrame, fwd: pl.DataFrame) -> float | None:
     return float((np.sign(x[m]) == np.sign(y[m])).mean())
 
 
-def ic_decay(
-    signal: pl.DataFrame, prices: pl.DataFrame, *, horizons: Sequence[int] = DEFAULT_HORIZONS
-) -> pl.DataFrame:
+def ic_decay(signal: pl.DataFrame, prices: pl.DataFrame, *, horizons: Sequence[int] = DEFAULT_HORIZONS) -> pl.DataFrame:
     """Mean IC and rank IC by horizon: ``h, mean_ic, mean_rank_ic, n_dates, n_null``.
 
     Each horizon uses :func:`forward_returns` on the price calendar; means over non-null dates.

@@ -6,7 +6,7 @@ buckets; tied values always share a bucket. Bucket 1 = lowest signal, bucket q =
 Dates with fewer than ``q`` valid signal values get no bucket. Null/non-finite values are
 dropped before ranking.
 
-Every metric is computed once, by the row-wise kernels of :mod:`research.analytics.dense` on
+Every metric is computed once, by the row-wise kernels of :mod:`research.analytics.rowstats` on
 the inputs pivoted to ``dates × assets`` matrices; the frames returned here are unchanged.
 
 Returns are simple forward returns (decimal, per horizon, not annualised) as produced by
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from research.analytics import dense
+from research.analytics import dense, rowstats
 
 
 def _long(m: dense.Matrix, mask: np.ndarray, **columns: np.ndarray) -> pl.DataFrame:
@@ -37,7 +37,7 @@ def assign_quantiles(signal: pl.DataFrame, q: int) -> pl.DataFrame:
     if q < 2:
         raise ValueError("q must be at least 2")
     sig = dense.pivot(signal, "value")
-    b = dense.buckets(dense.row_ranks(sig.values), q)
+    b = rowstats.buckets(rowstats.row_ranks(sig.values), q)
     return _long(sig, b > 0, value=sig.values, quantile=b)
 
 
@@ -87,7 +87,7 @@ def quantile_returns(signal: pl.DataFrame, fwd: pl.DataFrame, q: int) -> Quantil
         raise ValueError("q must be at least 2")
     sig = dense.pivot(signal, "value")
     fwd_m = dense.align(fwd, "fwd_ret", sig.dates, sig.assets)
-    arrays = dense.horizon_arrays(sig.values, fwd_m, q=q)
+    arrays = rowstats.horizon_arrays(sig.values, fwd_m, q=q)
     return returns_by_bucket(sig.dates, arrays.bucket_mean, arrays.bucket_count, q)  # type: ignore[arg-type]
 
 
@@ -102,7 +102,7 @@ def quantile_turnover(signal: pl.DataFrame, q: int, *, bucket: int) -> pl.DataFr
     if q < 2:
         raise ValueError("q must be at least 2")
     sig = dense.pivot(signal, "value")
-    turnover = dense.membership_turnover(dense.buckets(dense.row_ranks(sig.values), q), bucket)
+    turnover = rowstats.bucket_turnover(rowstats.row_ranks(sig.values), q, bucket)
     keep = np.isfinite(turnover)
     return pl.DataFrame({"date": sig.dates.filter(pl.Series(keep)), "turnover": turnover[keep]})
 
@@ -116,7 +116,7 @@ def rank_autocorrelation(signal: pl.DataFrame, *, lag: int = 1) -> pl.DataFrame:
     t - lag are left out. Returns ``date, autocorr``.
     """
     sig = dense.pivot(signal, "value")
-    corr, n = dense.lagged_pearson(dense.row_ranks(sig.values), lag)
+    corr, n = rowstats.lagged_pearson(rowstats.row_ranks(sig.values), lag)
     keep = n > 0
     return pl.DataFrame(
         {"date": sig.dates.filter(pl.Series(keep)), "autocorr": corr[keep]},

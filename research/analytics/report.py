@@ -11,11 +11,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
 import polars as pl
 
-from research.analytics.ic import CONVENTION, forward_returns, ic_by_date, ic_summary, sign_agreement
-from research.analytics.quantiles import quantile_returns, quantile_turnover, rank_autocorrelation
-from research.qlib_adapter import Backend, compute_ic
+from research.analytics import dense, rowstats
+from research.analytics.ic import CONVENTION, grouped_ic, ic_summary, mean_ic_by_group
+from research.analytics.quantiles import returns_by_bucket
+from research.qlib_adapter import Backend, compute_ic, use_qlib
 
 
 @dataclass(frozen=True)
@@ -54,58 +56,54 @@ class AlphaReport:
         return asdict(self)
 
 
-def _mean(series: pl.Series) -> float | None:
-    value = series.drop_nulls().mean()
-    return None if value is None else float(value)  # type: ignore[arg-type]
-
-
 def _group_ic(
-    signal: pl.DataFrame, fwd: pl.DataFrame, groups: pl.DataFrame | None
+    signal: pl.DataFrame, sig: dense.Matrix, fwd: np.ndarray, groups: pl.DataFrame | None
 ) -> dict[str, dict[str, float | int | None]]:
     if groups is None:
         return {}
-    per = ic_by_date(signal, fwd, groups=groups)
-    agg = (
-        per.group_by("group")
-        .agg(
-            pl.col("ic").mean().alias("mean_ic"),
-            pl.col("rank_ic").mean().alias("mean_rank_ic"),
-            pl.col("ic").is_not_null().sum().cast(pl.Int64).alias("n_dates"),
-        )
-        .sort("group")
-    )
-    return {row.pop("group"): row for row in agg.to_dicts()}
+    means = mean_ic_by_group(grouped_ic(signal, sig, fwd, groups))
+    return {row.pop("group"): row for row in means.to_dicts()}
+
+
+def _long_fwd(sig: dense.Matrix, fwd: np.ndarray) -> pl.DataFrame:
+    """``date, asset, fwd_ret`` at the signal's cells (the input of a qlib IC)."""
+    r, c = np.nonzero(np.isfinite(fwd))
+    return pl.DataFrame({"date": sig.dates.gather(r), "asset": sig.assets.gather(c), "fwd_ret": fwd[r, c]})
 
 
 def _horizon(
     signal: pl.DataFrame,
-    fwd: pl.DataFrame,
+    sig: dense.Matrix,
+    fwd: dense.Forward,
+    arrays: rowstats.HorizonArrays,
     h: int,
     q: int,
     ppy: float,
     backend: Backend,
     groups: pl.DataFrame | None,
 ) -> HorizonReport:
-    per_date = compute_ic(signal, fwd, backend=backend)
-    valid_signal = signal.filter(pl.col("value").is_not_null() & pl.col("value").is_finite())
-    with_fwd = valid_signal.join(
-        fwd.filter(pl.col("fwd_ret").is_not_null() & pl.col("fwd_ret").is_finite()),
-        on=["date", "asset"],
-        how="semi",
-    )
-    qr = quantile_returns(signal, fwd, q)
+    if use_qlib(backend):
+        per_date = compute_ic(signal, _long_fwd(sig, fwd.matrix(h)), backend=backend)
+    else:
+        per_date = pl.DataFrame({"date": sig.dates, "ic": arrays.ic, "rank_ic": arrays.rank_ic}).fill_nan(None)
+    n_valid = int(np.isfinite(sig.values).sum())
+    n_pairs = int(arrays.n.sum())
+    assert arrays.bucket_mean is not None and arrays.bucket_count is not None
+    assert arrays.sign_hits is not None and arrays.sign_pairs is not None
+    qr = returns_by_bucket(sig.dates, arrays.bucket_mean, arrays.bucket_count, q)
+    pairs = int(arrays.sign_pairs.sum())
     return HorizonReport(
         h=h,
         ic=ic_summary(per_date["ic"], periods_per_year=ppy / h).as_dict(),
         rank_ic=ic_summary(per_date["rank_ic"], periods_per_year=ppy / h).as_dict(),
-        n_pairs=with_fwd.height,
-        dropped_no_forward_return=valid_signal.height - with_fwd.height,
-        dropped_null_signal=signal.height - valid_signal.height,
+        n_pairs=n_pairs,
+        dropped_no_forward_return=n_valid - n_pairs,
+        dropped_null_signal=signal.height - n_valid,
         null_ic_dates=[d.isoformat() for d in per_date.filter(pl.col("ic").is_null())["date"].to_list()],
-        sign_agreement=sign_agreement(signal, fwd),
+        sign_agreement=int(arrays.sign_hits.sum()) / pairs if pairs else None,
         quantile_mean_returns={str(k): v for k, v in qr.mean.select("quantile", "mean_ret").rows()},
         long_short_mean=qr.long_short_mean,
-        group_mean_ic=_group_ic(signal, fwd, groups),
+        group_mean_ic=_group_ic(signal, sig, fwd.matrix(h), groups),
     )
 
 
@@ -126,14 +124,21 @@ def alpha_report(
     turnover of the top and bottom buckets between consecutive signal dates; autocorrelation is
     the mean lag-1 cross-sectional rank autocorrelation. With ``groups`` (``asset, group`` or
     ``date, asset, group``) each horizon also reports the mean IC within each group.
+
+    Both inputs are pivoted once; every horizon's metrics come from one fused pass over the
+    signal's row blocks (:func:`research.analytics.rowstats.sheet_arrays`), as in the tear sheet.
     """
     if periods_per_year <= 0 or not math.isfinite(periods_per_year):
         raise ValueError("periods_per_year must be positive")
-    fwd_all = forward_returns(prices, horizons)
-    reports = [
-        _horizon(signal, fwd_all.filter(pl.col("h") == h), h, quantiles, periods_per_year, backend, groups)
-        for h in horizons
-    ]
+    if not horizons or any(h < 1 for h in horizons):
+        raise ValueError("horizons must be positive integers")
+    if quantiles < 2:
+        raise ValueError("q must be at least 2")
+    sig = dense.pivot(signal, "value")
+    fwd = dense.PriceForward.on(dense.pivot(prices, "price"), sig.dates, sig.assets)
+    hs = [int(h) for h in horizons]
+    ranks, arrays = rowstats.sheet_arrays(sig.values, fwd, hs, buckets_for=hs, q=quantiles, signs=True)
+    reports = [_horizon(signal, sig, fwd, arrays[h], h, quantiles, periods_per_year, backend, groups) for h in hs]
     return AlphaReport(
         convention=CONVENTION,
         quantiles=quantiles,
@@ -141,8 +146,8 @@ def alpha_report(
         n_signal_rows=signal.height,
         n_dates=signal["date"].n_unique(),
         n_assets=signal["asset"].n_unique(),
-        turnover_top=_mean(quantile_turnover(signal, quantiles, bucket=quantiles)["turnover"]),
-        turnover_bottom=_mean(quantile_turnover(signal, quantiles, bucket=1)["turnover"]),
-        rank_autocorrelation_lag1=_mean(rank_autocorrelation(signal, lag=1)["autocorr"]),
+        turnover_top=rowstats.nanmean(rowstats.bucket_turnover(ranks, quantiles, quantiles)),
+        turnover_bottom=rowstats.nanmean(rowstats.bucket_turnover(ranks, quantiles, 1)),
+        rank_autocorrelation_lag1=rowstats.nanmean(rowstats.lagged_pearson(ranks, 1)[0]),
         horizons=reports,
     )

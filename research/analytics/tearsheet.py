@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from research.analytics import dense
-from research.analytics.ic import DEFAULT_HORIZONS, ICSummary, grouped_ic, ic_summary
+from research.analytics import dense, rowstats
+from research.analytics.ic import DEFAULT_HORIZONS, ICSummary, grouped_ic, ic_summary, mean_ic_by_group
 from research.analytics.quantiles import returns_by_bucket
 
 
@@ -48,7 +48,7 @@ class TearSheet:
 
 
 def _mean(values: np.ndarray) -> float | None:
-    return dense.nanmean(values)
+    return rowstats.nanmean(values)
 
 
 def _null(values: np.ndarray) -> pl.Series:
@@ -58,30 +58,30 @@ def _null(values: np.ndarray) -> pl.Series:
 def _sheet(
     signal: pl.DataFrame,
     sig: dense.Matrix,
-    fwd: dict[int, np.ndarray],
+    fwd: dense.Forward,
+    horizons: Sequence[int],
     *,
     h: int,
     quantiles: int,
     periods_per_year: float,
     groups: pl.DataFrame | None,
 ) -> TearSheet:
-    """The tear sheet from the dense signal ``sig`` and forward-return matrices on its axes."""
-    if h not in fwd:
+    """The tear sheet from the dense signal ``sig`` and forward returns on its axes: one fused pass
+    (:func:`research.analytics.rowstats.sheet_arrays`) for every horizon."""
+    if h not in horizons:
         raise ValueError(f"no forward returns for the main horizon h={h}")
-    ranks = dense.row_ranks(sig.values)
-    rows, main = [], None
-    for hh in sorted(fwd):
-        arrays = dense.horizon_arrays(sig.values, fwd[hh], signal_ranks=ranks, q=quantiles if hh == h else None)
-        s = ic_summary(_null(arrays.ic), periods_per_year=periods_per_year / hh)
-        rows.append({"h": hh, "ic_mean": s.mean, "rank_ic_mean": _mean(arrays.rank_ic), "ic_t_stat": s.t_stat,
+    ranks, arrays = rowstats.sheet_arrays(sig.values, fwd, sorted(set(horizons)), buckets_for=(h,), q=quantiles)
+    rows = []
+    for hh, a in sorted(arrays.items()):
+        s = ic_summary(_null(a.ic), periods_per_year=periods_per_year / hh)
+        rows.append({"h": hh, "ic_mean": s.mean, "rank_ic_mean": _mean(a.rank_ic), "ic_t_stat": s.t_stat,
                      "n_dates": s.n_dates})  # fmt: skip
-        main = arrays if hh == h else main
-    assert main is not None and main.bucket_mean is not None and main.bucket_count is not None
+    main = arrays[h]
+    assert main.bucket_mean is not None and main.bucket_count is not None
     schema = {"h": pl.Int64, "ic_mean": pl.Float64, "rank_ic_mean": pl.Float64, "ic_t_stat": pl.Float64,
               "n_dates": pl.Int64}  # fmt: skip
     ic = pl.DataFrame({"date": sig.dates, "ic": _null(main.ic), "rank_ic": _null(main.rank_ic)})
     qr = returns_by_bucket(sig.dates, main.bucket_mean, main.bucket_count, quantiles)
-    top = dense.membership_turnover(dense.buckets(ranks, quantiles), quantiles)
     return TearSheet(
         h=h,
         ic=ic,
@@ -91,29 +91,19 @@ def _sheet(
         quantiles=qr.mean.select("quantile", "mean_ret", "n_dates"),
         long_short=qr.long_short,
         long_short_mean=qr.long_short_mean,
-        group_ic=_group_ic(signal, sig, fwd[h], groups),
-        turnover=_mean(top),
-        autocorrelation=_mean(dense.lagged_pearson(ranks, 1)[0]),
+        group_ic=_group_ic(signal, sig, fwd, h, groups),
+        turnover=_mean(rowstats.bucket_turnover(ranks, quantiles, quantiles)),
+        autocorrelation=_mean(rowstats.lagged_pearson(ranks, 1)[0]),
     )
 
 
 def _group_ic(
-    signal: pl.DataFrame, sig: dense.Matrix, fwd: np.ndarray, groups: pl.DataFrame | None
+    signal: pl.DataFrame, sig: dense.Matrix, fwd: dense.Forward, h: int, groups: pl.DataFrame | None
 ) -> pl.DataFrame:
     schema = {"group": pl.Utf8, "mean_ic": pl.Float64, "mean_rank_ic": pl.Float64, "n_dates": pl.Int64}
     if groups is None or groups.is_empty():
         return pl.DataFrame(schema=schema)
-    per = grouped_ic(signal, sig, fwd, groups.with_columns(pl.col("group").cast(pl.Utf8)))
-    return (
-        per.group_by("group")
-        .agg(
-            pl.col("ic").mean().alias("mean_ic"),
-            pl.col("rank_ic").mean().alias("mean_rank_ic"),
-            pl.col("ic").is_not_null().sum().cast(pl.Int64).alias("n_dates"),
-        )
-        .sort("group")
-        .select(list(schema))
-    )
+    return mean_ic_by_group(grouped_ic(signal, sig, fwd.matrix(h), groups.with_columns(pl.col("group").cast(pl.Utf8))))
 
 
 def tear_sheet(
@@ -131,10 +121,11 @@ def tear_sheet(
         raise ValueError(f"no forward returns for the main horizon h={h}")
     sig = dense.pivot(signal, "value")
     mats = {
-        int(hh): dense.align(part, "fwd_ret", sig.dates, sig.assets)
+        int(hh): dense.align(part, "fwd_ret", sig.dates, sig.assets)  # type: ignore[call-overload]
         for (hh,), part in fwd.partition_by("h", as_dict=True).items()
     }
-    return _sheet(signal, sig, mats, h=h, quantiles=quantiles, periods_per_year=periods_per_year, groups=groups)
+    return _sheet(signal, sig, dense.MatrixForward(mats), list(mats), h=h, quantiles=quantiles,
+                  periods_per_year=periods_per_year, groups=groups)  # fmt: skip
 
 
 def tear_sheet_from_prices(
@@ -155,5 +146,8 @@ def tear_sheet_from_prices(
         raise ValueError(f"the main horizon h={h} is not among the horizons {tuple(horizons)}")
     sig = dense.pivot(signal, "value")
     px = dense.pivot(prices, "price")
-    mats = {int(hh): dense.reindex_forward_returns(px, int(hh), sig.dates, sig.assets) for hh in horizons}
-    return _sheet(signal, sig, mats, h=h, quantiles=quantiles, periods_per_year=periods_per_year, groups=groups)
+    if any(hh < 1 for hh in horizons):
+        raise ValueError("horizons must be positive integers")
+    fwd = dense.PriceForward.on(px, sig.dates, sig.assets)
+    return _sheet(signal, sig, fwd, [int(hh) for hh in horizons], h=h, quantiles=quantiles,
+                  periods_per_year=periods_per_year, groups=groups)  # fmt: skip

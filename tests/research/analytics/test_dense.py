@@ -12,7 +12,7 @@ import pytest
 from polars.testing import assert_frame_equal
 from scipy import stats
 
-from research.analytics import dense
+from research.analytics import dense, rowstats
 from research.analytics.ic import forward_returns, ic_by_date, sign_agreement
 from research.analytics.quantiles import assign_quantiles, quantile_returns, quantile_turnover, rank_autocorrelation
 from research.analytics.tearsheet import tear_sheet, tear_sheet_from_prices
@@ -121,7 +121,7 @@ def test_row_ranks_are_scipy_average_ranks_with_nan_omitted() -> None:
     x = np.round(rng.normal(size=(20, 50)), 1)
     x[rng.random(x.shape) < 0.2] = np.nan
     expected = stats.rankdata(x, axis=1, nan_policy="omit")
-    np.testing.assert_array_equal(dense.row_ranks(x), expected)
+    np.testing.assert_array_equal(rowstats.row_ranks(x), expected)
 
 
 def test_duplicate_cells_are_rejected() -> None:
