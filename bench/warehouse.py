@@ -32,10 +32,12 @@ import django  # noqa: E402
 
 django.setup()
 
+import exchange_calendars as xc  # noqa: E402
 import pandas as pd  # noqa: E402
 import polars as pl  # noqa: E402
 
-from warehouse import readers, storage  # noqa: E402
+from quant import calendars  # noqa: E402
+from warehouse import pit, readers, storage  # noqa: E402
 from warehouse.services import warehouse_sync_demo  # noqa: E402
 
 TARGETS_S = {"total_returns_full_panel": 3.0, "universe_on_date": 0.2, "stock_year": 0.05}
@@ -100,7 +102,10 @@ def pandas_stock_year(permno: int, year: int) -> int:
 
 def pandas_fundamentals(as_of: dt.date) -> int:
     fa = pd.read_parquet(_vdir("compustat_annual"))
-    fa["known"] = pd.to_datetime(fa["datadate"]) + pd.DateOffset(months=readers.ANNUAL_LAG_MONTHS)
+    # public at the last NYSE session on or before the month end ANNUAL_LAG_MONTHS after the FYE month
+    month_end = (pd.to_datetime(fa["datadate"]).dt.to_period("M") + pit.ANNUAL_LAG_MONTHS).dt.to_timestamp(how="end")
+    nyse = pd.DatetimeIndex(xc.get_calendar(calendars.NYSE, start=calendars.CALENDAR_START).sessions)
+    fa["known"] = nyse[nyse.searchsorted(month_end.dt.normalize(), side="right") - 1]
     fa = fa[fa["known"] <= pd.Timestamp(as_of)].sort_values(["gvkey", "datadate"]).groupby("gvkey").tail(1)
     link = pd.read_parquet(_vdir("ccm_link"))
     link = link[link["linktype"].isin(["LU", "LC"]) & link["linkprim"].isin(["P", "C"])

@@ -96,3 +96,20 @@ def month_ends(start: dt.date, end: dt.date, *, calendar: str = NYSE) -> pl.Seri
         .sort("month_end")["month_end"]
         .alias("date")
     )
+
+
+def previous_sessions(days: pl.Series, *, calendar: str = NYSE) -> pl.Series:
+    """Vectorised `previous_session`: the last session on or before each date (nulls stay null).
+
+    Raises ValueError when a date lies before the calendar's first session. Dates after the
+    calendar's end (`CALENDAR_END`) map to its last session, like `previous_session`.
+    """
+    allx = _all_sessions(calendar)
+    present = days.is_not_null().to_numpy()
+    d = days.cast(pl.Date).to_numpy().astype("datetime64[D]")
+    i = np.searchsorted(allx, d[present], side="right") - 1
+    if (i < 0).any():
+        raise ValueError(f"{days.filter(days.is_not_null()).min()} is before the first {calendar} session.")
+    out = np.full(len(d), np.datetime64("NaT"), dtype="datetime64[D]")
+    out[present] = allx[i]
+    return pl.Series(days.name, out, dtype=pl.Date)

@@ -16,9 +16,9 @@ Conventions
 - Universe: common stocks (shrcd 10/11) on NYSE/AMEX/NASDAQ (exchcd 1/2/3) with a name row valid
   on ``as_of``, a daily row on the last NYSE session on or before ``as_of``, and no delisting
   strictly before ``as_of``.
-- Fundamentals: annual rows are public ``lag_months`` calendar months after ``datadate`` (polars
-  ``offset_by``: day clamped to the month's end); quarterly rows are public on ``rdq`` or, when
-  ``rdq`` is null, 45 calendar days after ``datadate``.
+- Fundamentals (`warehouse.pit`): annual rows are public at the last NYSE session on or before the
+  calendar month end ``lag_months`` months after the ``datadate`` month; quarterly rows are public
+  on ``rdq`` or, when ``rdq`` is null, 45 calendar days after ``datadate``.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ import polars as pl
 from quant import calendars
 from warehouse import storage
 from warehouse.catalog import sql_list
+from warehouse.pit import ANNUAL_LAG_MONTHS, known_date
 
 logger = logging.getLogger("quantdesk.warehouse.readers")
 
@@ -47,8 +48,6 @@ MISSING_DLRET_NYSE_AMEX = -0.30  # Shumway (1997)
 MISSING_DLRET_NASDAQ = -0.55  # Shumway & Warther (1999)
 LINK_TYPES = ("LU", "LC")
 LINK_PRIMARY = ("P", "C")
-ANNUAL_LAG_MONTHS = 6
-QUARTERLY_FALLBACK_DAYS = 45  # when rdq is null
 _FUNDAMENTALS = {"annual": "compustat_annual", "quarterly": "compustat_quarterly"}
 
 # A version, a tag, None (current), or {dataset: version} (e.g. a result's recorded
@@ -365,11 +364,7 @@ def fundamentals_asof_with_report(
         raise ValueError(f"by must be 'gvkey' or 'permno', not {by!r}.")
     dataset = _FUNDAMENTALS[kind]
     rows = _query(dataset, version, "*", years=(0, as_of.year), where="datadate <= ?", params=[as_of])
-    if kind == "annual":
-        known = pl.col("datadate").dt.offset_by(f"{lag_months}mo")
-    else:
-        known = pl.coalesce(pl.col("rdq"), pl.col("datadate") + pl.duration(days=QUARTERLY_FALLBACK_DAYS))
-    rows = rows.with_columns(known.alias("known_date"))
+    rows = rows.with_columns(known_date(kind, lag_months=lag_months).alias("known_date"))
     public = rows.filter(pl.col("known_date") <= as_of)
     latest = public.sort("gvkey", "datadate", "known_date").unique("gvkey", keep="last", maintain_order=True)
     without_link = 0

@@ -3,9 +3,10 @@
 * Daily panel: ``crsp_daily`` (permno, date, ret, prc, shrout) over the whole span.
 * Prices for forward returns: the total-return index of ``research.io.warehouse_prices``
   (delisting returns included).
-* Compustat (annual / quarterly) with ``available_date`` computed exactly as the readers do
-  (annual: ``datadate + ANNUAL_LAG_MONTHS`` months; quarterly: ``rdq``, else ``datadate + 45`` days),
-  mapped to permnos through the primary CCM link (LU/LC, P before C).
+* Compustat (annual / quarterly) with ``available_date`` computed by ``warehouse.pit.known_date``, as
+  the readers do (annual: the last NYSE session on or before the month end ``ANNUAL_LAG_MONTHS``
+  months after the ``datadate`` month; quarterly: ``rdq``, else ``datadate + 45`` days), mapped
+  to permnos through the primary CCM link (LU/LC, P before C).
 * Sectors: the GICS ``gsector`` of the latest public annual report (point in time).
 """
 
@@ -61,14 +62,10 @@ def _links(versions: dict[str, int]) -> pl.DataFrame:
 
 
 def _fundamentals(kind: str, versions: dict[str, int], links: pl.DataFrame) -> pl.DataFrame:
-    from warehouse.readers import ANNUAL_LAG_MONTHS, QUARTERLY_FALLBACK_DAYS
+    from warehouse.pit import known_date
 
     rows = _dataset(f"compustat_{kind}", versions)
-    if kind == "annual":
-        known = pl.col("datadate").dt.offset_by(f"{ANNUAL_LAG_MONTHS}mo")
-    else:
-        known = pl.coalesce(pl.col("rdq"), pl.col("datadate") + pl.duration(days=QUARTERLY_FALLBACK_DAYS))
-    return rows.with_columns(known.alias("available_date")).join(links, on="gvkey", how="inner")
+    return rows.with_columns(known_date(kind).alias("available_date")).join(links, on="gvkey", how="inner")
 
 
 def load_research_data() -> ResearchData:

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import polars as pl
+import pytest
 
 from quant import calendars
 
@@ -41,3 +42,18 @@ def test_missing_sessions_inside_the_range_from_1970() -> None:
     old = pl.Series("date", [dt.date(1969, 12, 1), dt.date(1970, 1, 2), dt.date(1970, 1, 6)])
     assert calendars.missing_sessions(old).to_list() == [dt.date(1970, 1, 5)]  # December 1969 not judged
     assert calendars.missing_sessions(pl.Series("date", [], dtype=pl.Date)).len() == 0
+
+
+def test_previous_sessions_is_previous_session_elementwise_and_keeps_nulls() -> None:
+    days = [dt.date(2024, 7, 7), dt.date(2024, 7, 4), None, dt.date(2024, 7, 3), dt.date(2021, 5, 31)]
+    got = calendars.previous_sessions(pl.Series("d", days, dtype=pl.Date))
+    assert got.name == "d" and got.dtype == pl.Date
+    assert got.to_list() == [dt.date(2024, 7, 5), dt.date(2024, 7, 3), None, dt.date(2024, 7, 3), dt.date(2021, 5, 28)]
+    # the same as the scalar helper on every day of a year with holidays on Mondays and Fridays
+    year = pl.date_range(dt.date(2021, 1, 1), dt.date(2021, 12, 31), eager=True)
+    assert calendars.previous_sessions(year).to_list() == [calendars.previous_session(d) for d in year]
+
+
+def test_previous_sessions_rejects_dates_before_the_calendar() -> None:
+    with pytest.raises(ValueError, match="before the first"):
+        calendars.previous_sessions(pl.Series("d", [dt.date(1900, 1, 1)]))

@@ -154,14 +154,25 @@ def _at(frame: pl.DataFrame, col: str = "at") -> dict[str, float]:
     return dict(zip(frame["gvkey"].to_list(), frame[col].to_list(), strict=True))
 
 
-def test_annual_fundamentals_become_public_six_months_after_datadate(compustat) -> None:
-    assert _at(readers.fundamentals_asof(D(2019, 12, 29))) == {"000001": 100.0}
-    assert _at(readers.fundamentals_asof(D(2019, 12, 30))) == {"000001": 100.0, "000002": 50.0}
+def test_annual_fundamentals_become_public_at_the_month_end_session_six_months_after_fye(compustat) -> None:
+    # 000002's June FYE is public at the December month-end session, 2019-12-31 (a calendar-day
+    # offset of 6 months gave 2019-12-30; the demo generator publishes it at the month end)
+    assert _at(readers.fundamentals_asof(D(2019, 12, 30))) == {"000001": 100.0}
+    assert _at(readers.fundamentals_asof(D(2019, 12, 31))) == {"000001": 100.0, "000002": 50.0}
     assert _at(readers.fundamentals_asof(D(2020, 6, 29))) == {"000001": 100.0, "000002": 50.0}
     assert _at(readers.fundamentals_asof(D(2020, 6, 30))) == {"000001": 110.0, "000002": 50.0}
     assert _at(readers.fundamentals_asof(D(2020, 3, 31), lag_months=3)) == {"000001": 110.0, "000002": 50.0}
     known = readers.fundamentals_asof(D(2020, 6, 30)).filter(pl.col("gvkey") == "000001")["known_date"][0]
     assert known == D(2020, 6, 30)
+
+
+def test_annual_fundamentals_count_a_june_month_end_that_falls_on_a_weekend(wh) -> None:
+    # 30 June 2012 is a Saturday: a December 2011 FYE is public at the close of Friday 29 June
+    _publish("compustat_annual", _annual([("000001", D(2010, 12, 31), 1.0), ("000001", D(2011, 12, 31), 2.0)]))
+    assert _at(readers.fundamentals_asof(D(2012, 6, 28))) == {"000001": 1.0}
+    latest = readers.fundamentals_asof(D(2012, 6, 29))
+    assert _at(latest) == {"000001": 2.0}
+    assert latest["known_date"].to_list() == [D(2012, 6, 29)]
 
 
 def test_quarterly_fundamentals_use_rdq_else_datadate_plus_45_days(compustat) -> None:
