@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from console.htmx import render_htmx
 from quant.audit import log_access
+from quant.gics import sector_label
 from research.analytics.signals import SIGNALS
 from research.selectors import correlation_matrix, latest_reports, model_versions, recent_backtests, report_frame
 from research.services.backtest import BACKTEST_SIGNALS, signal_backtest_create
@@ -67,7 +68,8 @@ def signal_detail(request: HttpRequest, name: str) -> HttpResponse:
             "quantiles": report_frame(report, "quantiles").to_dicts(),
         }
         context["decay"] = context["charts"]["decay"]  # type: ignore[index]
-        context["groups"] = report_frame(report, "group_ic").to_dicts()
+        groups = report_frame(report, "group_ic").to_dicts()
+        context["groups"] = [g | {"label": sector_label(str(g["group"]))} for g in groups]
     return render(request, "research/signal.html", context)
 
 

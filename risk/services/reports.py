@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from quant.columns import DATE, PERMNO
+from quant.gics import sector_label
 from quant.periods import periods_per_year
 from risk.analytics.portfolio import decompose_risk, historical_var, monte_carlo_var, parametric_var, tracking_error
 from risk.analytics.stress import SCENARIOS, ScenarioWindow, hypothetical_scenario, replay_scenario
@@ -27,9 +28,6 @@ from risk.services.model_build import KIND
 from warehouse import readers
 
 ANNUAL = math.sqrt(periods_per_year("daily"))
-GICS_SECTORS = {"10": "Energy", "15": "Materials", "20": "Industrials", "25": "Consumer Discretionary",
-                "30": "Consumer Staples", "35": "Health Care", "40": "Financials", "45": "Information Technology",
-                "50": "Communication Services", "55": "Utilities", "60": "Real Estate"}  # fmt: skip
 HYPOTHETICAL = {"Market −10 %": {"market": -0.10}, "Momentum crash −5 %": {"momentum": -0.05},
                 "Value rally +3 %": {"value": 0.03}}  # fmt: skip
 
@@ -58,7 +56,7 @@ class PortfolioReport:
 
 def factor_label(factor: str) -> str:
     """Display name: GICS sector codes get their sector name (``45 Information Technology``)."""
-    return f"{factor} {GICS_SECTORS[factor]}" if factor in GICS_SECTORS else factor
+    return sector_label(factor)
 
 
 def _tickers(run: RiskModelRun, permnos: list[int]) -> dict[int, str]:

@@ -93,3 +93,4 @@ def test_explorer_lists_reports_with_adjusted_pvalues(client, demo_reports, djan
     assert corr.lstrip().startswith('<div id="research-correlation"') and "1.00" in corr
     signal = client.get(reverse("research:signal", args=["momentum"])).content.decode()
     assert 'id="research-chart-data"' in signal and 'data-research-chart="decay"' in signal
+    assert "45 Information Technology" in signal  # IC by sector names the GICS sectors
