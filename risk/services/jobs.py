@@ -11,6 +11,7 @@ from quant.jobs import enqueue_on_commit
 from risk.models import RiskModelRun
 from risk.services.model_build import Progress, risk_model_build, risk_model_execute, risk_model_request
 from risk.services.portfolios import builtin_portfolios_build
+from risk.services.registry import risk_model_register
 from warehouse import storage
 
 SCHEDULE_NAME = "risk: nightly risk model build"
@@ -30,13 +31,15 @@ def risk_refresh(
     *, as_of: dt.date | None = None, universe: str = "all", start: dt.date | None = None, run_id: int | None = None,
     writer: str = "risk_build", progress: Progress | None = None,
 ) -> RiskModelRun:  # fmt: skip
-    """Build (or reuse) the model, then the built-in portfolios from it."""
+    """Build (or reuse) the model, register it in the model registry (staging), then build the
+    built-in portfolios from it."""
     if run_id is not None:
         run = risk_model_execute(run_id=run_id, writer=writer, progress=progress)
     else:
         run = risk_model_build(
             as_of=as_of or warehouse_last_date(), universe=universe, start=start, writer=writer, progress=progress
         )
+    risk_model_register(run)
     builtin_portfolios_build(run=run)
     return run
 

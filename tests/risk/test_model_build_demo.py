@@ -13,6 +13,7 @@ import pytest
 from django.test import Client, override_settings
 from polars.testing import assert_frame_equal
 
+from research.models import ModelVersion
 from risk.models import Portfolio, RiskModelRun
 from risk.services import artifacts
 from risk.services.jobs import risk_refresh, warehouse_last_date
@@ -31,13 +32,14 @@ def built(django_db_setup, django_db_blocker, tmp_path_factory):  # noqa: ANN001
     # A private data directory: other test modules of the session never see this warehouse.
     data = tmp_path_factory.mktemp("risk-demo")
     dirs = {"DATA_DIR": data, "WAREHOUSE_DIR": data / "warehouse", "ANALYTICS_DIR": data / "analytics",
-            "LOCKS_DIR": data / "locks"}  # fmt: skip
+            "LOCKS_DIR": data / "locks", "MODELS_DIR": data / "models"}  # fmt: skip
     with override_settings(**dirs), django_db_blocker.unblock():
         warehouse_sync_demo(stocks=2000, years=3, seed=7, writer="test")
         run = risk_refresh(as_of=warehouse_last_date(), writer="test")
         yield run
         Portfolio.objects.all().delete()
         RiskModelRun.objects.all().delete()
+        ModelVersion.objects.filter(kind=ModelVersion.Kind.RISK_MODEL).delete()
         DatasetReference.objects.filter(holder__regex=r"^(risk_models|exposures):").delete()
         load_model.cache_clear()
 
@@ -84,6 +86,28 @@ def test_out_of_sample_bias_statistics_are_near_one(built: RiskModelRun) -> None
 
 @pytest.mark.slow
 @pytest.mark.django_db
+def test_the_build_is_registered_and_passes_the_risk_model_gate(built: RiskModelRun) -> None:
+    from django.conf import settings
+
+    from quant.io import sha256_file
+    from research.services.registry import model_load_production, model_version_promote
+    from risk.services.registry import REGISTERED_FILES, risk_model_register
+
+    version = ModelVersion.objects.get(name="risk-model-all", kind=ModelVersion.Kind.RISK_MODEL)
+    assert version.stage == ModelVersion.Stage.STAGING and version.config["risk_model_version"] == built.version
+    assert version.dataset_versions == built.dataset_versions
+    assert version.metrics["bias_stat_deviation"] == pytest.approx(abs(built.summary["bias_mean"] - 1.0))
+    for name in REGISTERED_FILES:  # byte-identical copies of the risk artifact's files
+        assert version.files[f"{name}.parquet"] == sha256_file(artifacts.version_dir("risk_models", built.version) /
+                                                              f"{name}.parquet")  # fmt: skip
+    assert risk_model_register(built).created is False  # idempotent
+    model_version_promote(version=version)  # bias near 1 on the hold-out: the gate passes
+    loaded = model_load_production("risk-model-all")
+    assert loaded.paths["covariance.parquet"].is_relative_to(settings.MODELS_DIR)
+    cov = pl.read_parquet(loaded.paths["covariance.parquet"])
+    assert cov.height == built.summary["n_factors"]
+
+
 def test_builtin_portfolios_satisfy_their_constraints(built: RiskModelRun) -> None:
     loaded = load_model(built.version)
     idx = loaded.index()
