@@ -66,6 +66,9 @@ def _factors() -> tuple[Factor, ...]:
     c, h, lo, v = (pl.col(f) for f in FIELDS)
     d = c - c.shift(1)
     hi20, lo20 = h.rolling_max(20, min_samples=1), lo.rolling_min(20, min_samples=1)
+    up, moves = d.clip(lower_bound=0).rolling_sum(14, min_samples=1), d.abs().rolling_sum(14, min_samples=1)
+    rsv = "($close-Min($low, 20))/(Max($high, 20)-Min($low, 20)+1e-12)"
+    sump = "Sum(Greater($close-Ref($close, 1), 0), 14)/(Sum(Abs($close-Ref($close, 1)), 14)+1e-12)"
     return (
         Factor("RET1", "$close/Ref($close, 1)-1", c / c.shift(1) - 1),
         Factor("ROC5", "Ref($close, 5)/$close", c.shift(5) / c),
@@ -76,10 +79,9 @@ def _factors() -> tuple[Factor, ...]:
         Factor("STD20", "Std($close, 20)/$close", _std(c, 20) / c),
         Factor("MAX20", "Max($high, 20)/$close", hi20 / c),
         Factor("MIN20", "Min($low, 20)/$close", lo20 / c),
-        Factor("RSV20", "($close-Min($low, 20))/(Max($high, 20)-Min($low, 20)+1e-12)", (c - lo20) / (hi20 - lo20 + EPS)),
+        Factor("RSV20", rsv, (c - lo20) / (hi20 - lo20 + EPS)),
         Factor("KLEN", "($high-$low)/$close", (h - lo) / c),
-        Factor("SUMP14", "Sum(Greater($close-Ref($close, 1), 0), 14)/(Sum(Abs($close-Ref($close, 1)), 14)+1e-12)",
-               d.clip(lower_bound=0).rolling_sum(14, min_samples=1) / (d.abs().rolling_sum(14, min_samples=1) + EPS)),  # fmt: skip
+        Factor("SUMP14", sump, up / (moves + EPS)),
         Factor("VMA5", "Mean($volume, 5)/($volume+1e-12)", _mean(v, 5) / (v + EPS)),
         Factor("CORR20", "Corr($close, Log($volume+1), 20)", _corr(c, (v + 1).log(), 20)),
     )  # fmt: skip
