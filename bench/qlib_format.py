@@ -30,6 +30,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 import polars as pl
@@ -134,12 +135,20 @@ def our_features(dense: pl.DataFrame, factors: Sequence[Factor] = EXPRESSIONS) -
     return dense.select("date", "asset", *values)
 
 
-def qlib_init(root: Path, *, kernels: int = 1) -> None:
-    """Point qlib at ``root`` with its expression and dataset caches off (every call computes)."""
+def qlib_init(root: Path, *, kernels: int = 1, expression_cache: str | None = None, redis_url: str = "") -> bool:
+    """Point qlib at ``root``. Caches off by default (every call computes); ``expression_cache=
+    "DiskExpressionCache"`` turns on qlib's on-disk expression cache (``features_cache/`` under
+    ``root``), which takes its locks in Redis (``redis_url``, e.g. ``redis://127.0.0.1:6379/3``).
+    Returns whether the requested cache is active (qlib silently drops it when Redis is unreachable)."""
     import qlib
+    from qlib.config import C
 
-    qlib.init(provider_uri=str(root), region="us", expression_cache=None, dataset_cache=None, kernels=kernels,
-              logging_level=logging.WARNING)  # fmt: skip
+    url = urlsplit(redis_url or "redis://127.0.0.1:6379/1")
+    logging.getLogger("redis_lock").setLevel(logging.WARNING)  # one INFO line per lock otherwise
+    qlib.init(provider_uri=str(root), region="us", expression_cache=expression_cache, dataset_cache=None,
+              kernels=kernels, logging_level=logging.WARNING, redis_host=url.hostname or "127.0.0.1",
+              redis_port=url.port or 6379, redis_task_db=int(url.path.strip("/") or 1))  # fmt: skip
+    return C["expression_cache"] == expression_cache
 
 
 def qlib_clear_memory() -> None:
