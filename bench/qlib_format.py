@@ -158,6 +158,15 @@ def qlib_clear_memory() -> None:
     H.clear()
 
 
+def qlib_warm_up() -> None:
+    """One tiny query (the first instrument's ``$close``) so a timed run does not pay qlib's lazy
+    first-call imports; call `qlib_clear_memory` after it."""
+    from qlib.data import D
+
+    first = D.list_instruments(D.instruments("all"), as_list=True)[:1]
+    D.features(first, ["$close"], freq=FREQ)
+
+
 def qlib_features(factors: Sequence[Factor] = EXPRESSIONS) -> pl.DataFrame:
     """``D.features(D.instruments("all"), [qlib strings])`` over the whole calendar as ``date, asset, <name>...``.
 
