@@ -6,8 +6,12 @@ is positive and known). Times the full tear sheet straight from long prices
 returns, long-short, top-quintile turnover, rank autocorrelation; min/median of ``--repeat`` runs),
 the long-format API (``forward_returns`` + ``tear_sheet``), our per-date IC and qlib's ``calc_ic``
 on the same pairs (the ratio is reported), and
-the feature cache cold vs warm on a qlib-style data benchmark (14 expressions, ~800 stocks × 14 y).
-Prints a table and writes bench/results/alpha.json.
+qlib's data-server task on the demo warehouse (800 stocks × 14 y, built once in
+``$QUANTDESK_DATA_DIR``, default /tmp/qd-alpha-bench): 14 Alpha158-style expressions from our
+FeatureCache cold and warm vs qlib's own expression engine (``D.features``) on the same panel dumped
+to qlib's bin format (bench/qlib_format.py), with per-expression max diffs.
+Prints a table and writes bench/results/alpha.json; ``--only tear|cache`` runs one part and prints
+its JSON instead of writing the file.
 """
 
 from __future__ import annotations
