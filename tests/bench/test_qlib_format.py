@@ -4,6 +4,7 @@ computes the 14 benchmark expressions to float32 precision of our polars version
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -83,3 +84,23 @@ def test_qlib_reads_the_bins_and_agrees_with_our_expressions(tmp_path: Path) -> 
         np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-5, equal_nan=True, err_msg=f.name)
     # null on each asset's first row, on asset 2's two missing sessions and on the session after them
     assert report["RET1"]["values"] == 113 - 3 - 3
+
+
+@pytest.mark.redis
+def test_qlib_expression_cache_is_filled_then_read_back_unchanged(tmp_path: Path, redis_url: str) -> None:
+    pytest.importorskip("qlib")
+    dense = qf.dense_panel(_panel())
+    qf.write_qlib_bin(tmp_path, dense)
+    assert qf.qlib_init(tmp_path, kernels=1)
+    qf.qlib_clear_memory()
+    cold = qf.qlib_features()
+    assert qf.qlib_init(tmp_path, kernels=1, expression_cache="DiskExpressionCache", redis_url=redis_url)
+    qf.qlib_clear_memory()
+    filled = qf.qlib_features()
+    cached = sorted(p.name for p in (tmp_path / "features_cache" / "p2").iterdir() if p.suffix == ".meta")
+    assert len(cached) == len(qf.EXPRESSIONS)  # one cache entry (+ .meta) per expression and instrument
+    qf.qlib_clear_memory()
+    warm = qf.qlib_features()
+    assert filled.equals(cold) and warm.equals(cold)
+    meta = tmp_path / "features_cache" / "p2" / cached[0]
+    assert pickle.loads(meta.read_bytes())["meta"]["visits"] == 2  # created at 1, the warm run read it
