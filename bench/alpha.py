@@ -6,8 +6,12 @@ is positive and known). Times the full tear sheet straight from long prices
 returns, long-short, top-quintile turnover, rank autocorrelation; min/median of ``--repeat`` runs),
 the long-format API (``forward_returns`` + ``tear_sheet``), our per-date IC and qlib's ``calc_ic``
 on the same pairs (the ratio is reported), and
-the feature cache cold vs warm on a qlib-style data benchmark (14 expressions, ~800 stocks × 14 y).
-Prints a table and writes bench/results/alpha.json.
+qlib's data-server task on the demo warehouse (800 stocks × 14 y, built once in
+``$QUANTDESK_DATA_DIR``, default /tmp/qd-alpha-bench): 14 Alpha158-style expressions from our
+FeatureCache cold and warm vs qlib's own expression engine (``D.features``) on the same panel dumped
+to qlib's bin format (bench/qlib_format.py), with per-expression max diffs.
+Prints a table and writes bench/results/alpha.json; ``--only tear|cache`` runs one part and prints
+its JSON instead of writing the file.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -27,7 +32,9 @@ import polars as pl
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+# The cache part reads a demo warehouse built once into this bench-owned directory (never data/).
+os.environ.setdefault("QUANTDESK_DATA_DIR", "/tmp/qd-alpha-bench")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 
 def panel(assets: int, days: int, seed: int = 7) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -87,45 +94,171 @@ def tear(args: argparse.Namespace) -> dict:
     return out
 
 
-def cache_bench(stocks: int = 800, days: int = 3500) -> dict:
-    """14 qlib-style expressions (returns, moving averages, std, momentum) cold vs warm from our cache."""
+def demo_build(stocks: int, years: int, seed: int) -> dict:
+    """Build (once) the demo warehouse through the same service as ``warehouse_sync --source demo``."""
+    from warehouse.services import warehouse_sync_demo
+
+    built, t_build = timed(lambda: warehouse_sync_demo(stocks=stocks, years=years, seed=seed, writer="bench"))
+    return {"stocks": stocks, "years": years, "seed": seed, "data_dir": os.environ["QUANTDESK_DATA_DIR"],
+            "build_s": None if built.skipped else t_build, "reused": built.skipped}  # fmt: skip
+
+
+def demo_ohlcv() -> tuple[pl.DataFrame, dict]:
+    """CRSP daily through the readers as split-adjusted OHLCV (``close = |prc| / cfacpr``,
+    ``high = askhi / cfacpr``, ``low = bidlo / cfacpr``, ``volume = vol * cfacshr``; CRSP daily has
+    no open), with ``asset`` = permno."""
+    from research.io import warehouse_span
+    from warehouse import readers, storage
+
+    lo, hi = warehouse_span()
+    cfac = pl.col("cfacpr")
+    raw = readers.crsp_daily(lo, hi, columns=["permno", "date", "prc", "askhi", "bidlo", "vol", "cfacpr", "cfacshr"])
+    frame = raw.select("date", pl.col("permno").alias("asset"), (pl.col("prc").abs() / cfac).alias("close"),
+                       (pl.col("askhi") / cfac).alias("high"), (pl.col("bidlo") / cfac).alias("low"),
+                       (pl.col("vol") * pl.col("cfacshr")).alias("volume"))  # fmt: skip
+    return frame, {"crsp_daily_version": storage.resolve_version("crsp_daily"), "span": [str(lo), str(hi)]}
+
+
+def ours_cold_warm(factors: tuple, stocks: int, years: int, seed: int) -> tuple[pl.DataFrame, dict]:
+    """Cold: read crsp_daily, densify, compute and write the 14 factors into an empty FeatureCache.
+    Warm: the same 14 ``get_or_compute`` calls again (14 Parquet reads)."""
+    from bench.qlib_format import dense_panel
+    from research.cache import FeatureCache
+
+    demo = demo_build(stocks, years, seed)  # set-up: not part of the cold time
+    root = Path(tempfile.mkdtemp(prefix="alpha-bench-cache-"))
+    cache = FeatureCache(root)
+    state: dict = {}
+
+    def run() -> None:
+        if "dense" not in state:
+            state["frame"], state["info"] = demo_ohlcv()
+            state["t_read"] = time.perf_counter() - state["t0"]
+            state["dense"] = dense_panel(state["frame"])
+        versions = {"crsp_daily": state["info"]["crsp_daily_version"]}
+        for f in factors:
+
+            def compute(e: pl.Expr = f.polars, name: str = f.name) -> pl.DataFrame:
+                return state["dense"].select("date", "asset", e.over("asset", order_by="date").alias(name))
+
+            cache.get_or_compute(f.name, definition_hash=f"{f.qlib}|{f.polars}", dataset_versions=versions,
+                                 compute=compute)  # fmt: skip
+
+    state["t0"] = time.perf_counter()
+    _, cold = timed(run)
+    _, warm = timed(run)
+    shutil.rmtree(root, ignore_errors=True)
+    dense = state["dense"]
+    out = {"demo": demo, **state["info"], "stocks_total": dense["asset"].n_unique(), "days": dense["date"].n_unique(),
+           "rows_source": state["frame"].height, "rows_dense": dense.height,
+           "stocks_per_day_mean": round(state["frame"].height / dense["date"].n_unique(), 1),
+           "ours_cold_s": cold, "ours_cold_read_warehouse_s": state["t_read"], "ours_warm_s": warm,
+           "hits": cache.stats.hits, "misses": cache.stats.misses}  # fmt: skip
+    return dense, out
+
+
+def qlib_runs(dense: pl.DataFrame, factors: tuple, kernels: int) -> tuple[pl.DataFrame | None, dict]:
+    """Dump ``dense`` to qlib's bin format (set-up, timed apart), then time ``D.features`` for the 14
+    expressions: cold (-E -D: caches off; memory cache cleared after a one-instrument warm-up query)
+    with ``kernels`` workers and with 1, and +E (DiskExpressionCache): the run that fills it, then a
+    warm run. +D (DiskDatasetCache) needs pytables (pandas HDFStore), which is not installed: not run."""
+    from bench import qlib_format as qf
+
+    root = Path(tempfile.mkdtemp(prefix="alpha-bench-qlib-"))
+    out: dict = {"qlib_dataset_cache": "not run: qlib's DiskDatasetCache writes pandas HDFStore files, which "
+                 "need pytables (not installed; no new dependency for a bench peer)"}  # fmt: skip
+    try:
+        import qlib
+
+        counts, t_dump = timed(lambda: qf.write_qlib_bin(root, dense))
+        out.update(
+            {"qlib_version": qlib.__version__, "qlib_kernels": kernels, "qlib_dump": counts, "qlib_dump_s": t_dump}
+        )
+        cold: dict[str, float] = {}
+        theirs = None
+        for k in dict.fromkeys((kernels, 1)):
+            qf.qlib_init(root, kernels=k)
+            qf.qlib_warm_up()
+            qf.qlib_clear_memory()
+            theirs, cold[str(k)] = timed(lambda: qf.qlib_features(factors))
+        out.update({"qlib_cold_s": cold[str(kernels)], "qlib_cold_s_by_kernels": cold})
+        if qf.qlib_init(
+            root, kernels=kernels, expression_cache="DiskExpressionCache", redis_url=os.environ.get("REDIS_URL", "")
+        ):
+            qf.qlib_clear_memory()
+            _, out["qlib_expression_cache_fill_s"] = timed(lambda: qf.qlib_features(factors))
+            qf.qlib_clear_memory()
+            warm, out["qlib_warm_s"] = timed(lambda: qf.qlib_features(factors))
+            out["qlib_warm_equals_cold"] = warm.equals(theirs)
+        else:
+            out["qlib_warm_s"] = None
+            out["qlib_expression_cache"] = "not run: qlib dropped DiskExpressionCache (Redis unreachable)"
+        return theirs, out
+    except Exception as exc:  # report qlib's failure in the JSON instead of hiding it
+        return None, {**out, "qlib_expression_engine": f"not run: {type(exc).__name__}: {exc}"}
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def cache_bench(stocks: int = 800, years: int = 14, seed: int = 7, qlib_kernels: int | None = None) -> dict:
+    """qlib's data-server task on the demo warehouse: 14 Alpha158-style expressions over ~800 stocks
+    a day × 14 years, our FeatureCache cold and warm vs qlib's expression engine cold on the same data."""
     import django
 
     django.setup()
-    from research.cache import FeatureCache
+    from bench.qlib_format import EXPRESSIONS, compare, our_features
 
-    px, _ = panel(stocks, days, seed=11)
-    c, r = pl.col("price"), pl.col("price").pct_change()
-    exprs = {f"ma{w}": c.rolling_mean(w) / c for w in (5, 10, 20, 30, 60)}
-    exprs |= {f"std{w}": r.rolling_std(w) for w in (5, 10, 20, 60)}
-    exprs |= {f"roc{w}": c / c.shift(w) - 1 for w in (5, 10, 20, 60)} | {"ret1": r}
-    cache = FeatureCache(Path(tempfile.mkdtemp(prefix="alpha-bench-cache-")))
+    dense, out = ours_cold_warm(EXPRESSIONS, stocks, years, seed)
+    out["expressions"] = [{"name": f.name, "qlib": f.qlib} for f in EXPRESSIONS]
+    out["cold_means"] = {
+        "ours": "empty FeatureCache directory; includes reading crsp_daily through warehouse.readers (DuckDB over "
+                "Parquet, OS page cache warm), densifying, computing and writing 14 Parquet files",
+        "ours_warm": "the same 14 get_or_compute calls: 14 Parquet reads, no warehouse read, no compute",
+        "qlib": "qlib.init with expression_cache=None, dataset_cache=None (qlib's '-E -D'), a one-instrument $close "
+                "query (first-call imports), memory cache cleared; "
+                "one D.features(D.instruments('all'), 14 expressions) reading the .bin files (OS page cache warm, "
+                "files just written); the dump to qlib's format is set-up, timed separately",
+        "qlib_warm": "qlib's '+E -D': DiskExpressionCache filled by one run, memory cache cleared, a second run",
+    }  # fmt: skip
+    theirs, q = qlib_runs(dense, EXPRESSIONS, qlib_kernels or os.cpu_count() or 1)
+    out.update(q)
+    if theirs is not None:
+        out["qlib_over_ours_cold"] = out["qlib_cold_s"] / out["ours_cold_s"]
+        out["qlib_cold_over_ours_warm"] = out["qlib_cold_s"] / out["ours_warm_s"]
+        if out.get("qlib_warm_s"):
+            out["qlib_warm_over_ours_warm"] = out["qlib_warm_s"] / out["ours_warm_s"]
+        out["diff_vs_qlib"] = compare(our_features(dense), theirs, EXPRESSIONS)
+        out["diff_note"] = ("qlib reads float32 and computes in float32/float64; ours reads float64. "
+                            "scaled diff = |ours - qlib| / max(|ours|, 1); float32 precision is ~6e-8 relative "
+                            "on inputs; tests/bench/test_qlib_format.py uses rtol = atol = 1e-5")  # fmt: skip
+    return out
 
-    def run() -> None:
-        for name, e in exprs.items():
-            def compute(e: pl.Expr = e) -> pl.DataFrame:
-                return px.select("date", "asset", e.over("asset", order_by="date").alias("v"))
 
-            cache.get_or_compute(name, definition_hash=str(e), dataset_versions={"bench": 1}, compute=compute)
+def print_cache(c: dict) -> None:
+    print(f"feature cache, demo warehouse ({c['stocks_total']} permnos, ~{c['stocks_per_day_mean']:.0f} a day) x "
+          f"{c['days']} days, {c['rows_dense']:,} rows, {len(c['expressions'])} expressions")  # fmt: skip
+    print(f"  ours cold (read warehouse {c['ours_cold_read_warehouse_s']:.2f} s + compute + write) "
+          f"{c['ours_cold_s']:8.2f} s")  # fmt: skip
+    print(f"  ours warm ({c['hits']} hits)                 {c['ours_warm_s']:8.2f} s")
+    if "qlib_cold_s" not in c:
+        print(f"  qlib expression engine: {c['qlib_expression_engine']}")
+        return
+    by_k = ", ".join(f"{k} kernel(s) {v:.2f} s" for k, v in c["qlib_cold_s_by_kernels"].items())
+    print(f"  qlib {c['qlib_version']} D.features cold (-E -D)  {c['qlib_cold_s']:8.2f} s   ({by_k}; qlib/ours "
+          f"cold {c['qlib_over_ours_cold']:.1f}x; dump to .bin {c['qlib_dump_s']:.1f} s, not counted)")  # fmt: skip
+    if c.get("qlib_warm_s"):
+        fill, ratio = c["qlib_expression_cache_fill_s"], c["qlib_warm_over_ours_warm"]
+        print(f"  qlib warm (+E, DiskExpressionCache) {c['qlib_warm_s']:8.2f} s   (filling it {fill:.2f} s; "
+              f"qlib/ours warm {ratio:.1f}x)")  # fmt: skip
+    diffs = {k: v for k, v in c["diff_vs_qlib"].items() if k != "rows_matched"}
+    worst = max(diffs, key=lambda k: diffs[k]["max_scaled_diff"] or 0.0)
+    print(
+        f"  max scaled |ours - qlib| {diffs[worst]['max_scaled_diff']:.1e} ({worst}); missing-value "
+        f"mismatches {sum(v['missing_mismatch'] for v in diffs.values())}; rows {c['diff_vs_qlib']['rows_matched']}"
+    )
 
-    _, cold = timed(run)
-    _, warm = timed(run)
-    return {"expressions": len(exprs), "stocks": stocks, "days": days, "cold_s": cold, "warm_s": warm,
-            "hits": cache.stats.hits, "misses": cache.stats.misses,
-            "qlib_expression_engine": "not run: needs qlib's binary data format (dump_bin); not done"}  # fmt: skip
 
-
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--assets", type=int, default=4400)
-    ap.add_argument("--days", type=int, default=3500)
-    ap.add_argument("--repeat", type=int, default=3)
-    args = ap.parse_args()
-    machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "polars": pl.__version__}
-    result = {"machine": machine,
-              "when": dt.datetime.now(dt.UTC).isoformat(),
-              "tear_sheet": tear(args), "cache": cache_bench()}  # fmt: skip
-    t, c = result["tear_sheet"], result["cache"]
+def print_tear(t: dict) -> None:
     print(f"tear sheet {t['assets']} assets x {t['days']} days ({t['rows']:,} rows), horizons {t['horizons']}")
     print(f"  full tear sheet from prices  {t['tear_sheet_from_prices_min_s']:8.2f} s min, "
           f"{t['tear_sheet_from_prices_median_s']:.2f} s median of {len(t['tear_sheet_from_prices_runs_s'])} "
@@ -139,8 +272,29 @@ def main() -> None:
               f"qlib/ours IC {t['qlib_over_ours_ic_ratio']:.1f}x, qlib IC / our full sheet "
               f"{t['qlib_over_full_tear_sheet_ratio']:.1f}x, max |diff| {t['max_abs_diff_vs_qlib']:.1e}")  # fmt: skip
     print(f"  IC h=1 {t['ic_mean_h1']:.4f}  rank IC {t['rank_ic_mean_h1']:.4f}")
-    print(f"feature cache: {c['expressions']} expressions, {c['stocks']} x {c['days']}: cold {c['cold_s']:.2f} s, "
-          f"warm {c['warm_s']:.2f} s ({c['hits']} hits)")  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--assets", type=int, default=4400)
+    ap.add_argument("--days", type=int, default=3500)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", choices=("tear", "cache"), help="run one part; the JSON is then not written")
+    ap.add_argument("--stocks", type=int, default=800, help="cache part: demo warehouse stocks")
+    ap.add_argument("--years", type=int, default=14, help="cache part: demo warehouse years")
+    ap.add_argument("--qlib-kernels", type=int, default=None, help="qlib worker processes (default: CPU count)")
+    args = ap.parse_args()
+    machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "polars": pl.__version__}
+    result: dict = {"machine": machine, "when": dt.datetime.now(dt.UTC).isoformat()}
+    if args.only != "cache":
+        result["tear_sheet"] = tear(args)
+        print_tear(result["tear_sheet"])
+    if args.only != "tear":
+        result["cache"] = cache_bench(args.stocks, args.years, qlib_kernels=args.qlib_kernels)
+        print_cache(result["cache"])
+    if args.only:
+        print(json.dumps(result, indent=2, default=str))
+        return
     out = ROOT / "bench" / "results" / "alpha.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, default=str))
