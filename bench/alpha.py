@@ -10,8 +10,10 @@ qlib's data-server task on the demo warehouse (800 stocks × 14 y, built once in
 ``$QUANTDESK_DATA_DIR``, default /tmp/qd-alpha-bench): 14 Alpha158-style expressions from our
 FeatureCache cold and warm vs qlib's own expression engine (``D.features``) on the same panel dumped
 to qlib's bin format (bench/qlib_format.py), with per-expression max diffs.
-Prints a table and writes bench/results/alpha.json; ``--only tear|cache`` runs one part and prints
-its JSON instead of writing the file.
+With ``--alphalens /tmp/al-venv/bin/python`` the same panel also goes through alphalens, the
+issue's named peer (data preparation and the tear-sheet metrics; bench/alpha_alphalens.py), and
+the per-date rank IC is compared with ours. Prints a table and writes bench/results/alpha.json;
+``--only tear|cache`` runs one part and prints its JSON instead of writing the file.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ def timed(fn):  # noqa: ANN001, ANN201
 
 def tear(args: argparse.Namespace) -> dict:
     from research.analytics.ic import forward_returns, ic_by_date
+    from research.analytics.report import alpha_report
     from research.analytics.tearsheet import tear_sheet, tear_sheet_from_prices
     from research.qlib_adapter import _qlib_ic, qlib_available
 
@@ -82,6 +85,12 @@ def tear(args: argparse.Namespace) -> dict:
            "ic_by_date_s": t_ic, "ic_mean_h1": sheet.ic_summary.mean, "rank_ic_mean_h1": sheet.rank_ic_summary.mean,
            "decay": sheet.decay.to_dicts(), "turnover_top": sheet.turnover,
            "rank_autocorrelation_lag1": sheet.autocorrelation, "long_short_mean_h1": sheet.long_short_mean}  # fmt: skip
+    report, t_report = timed(lambda: alpha_report(signal, prices, horizons=horizons, quantiles=5,
+                                                  periods_per_year=252, backend="local"))  # fmt: skip
+    report_gap = abs(report.horizons[0].ic["mean"] - sheet.ic_summary.mean)  # type: ignore[operator]
+    out.update({"alpha_report_local_s": t_report, "max_abs_diff_alpha_report_vs_sheet_ic_h1": report_gap})
+    if args.alphalens is not None:
+        out["alphalens"] = alphalens_peer(args.alphalens, prices, signal, sheet.ic, min(runs))
     if qlib_available():
         q, t_q = timed(lambda: _qlib_ic(signal, main))
         joined = q.join(ours, on="date", suffix="_ours").drop_nulls()
@@ -92,6 +101,31 @@ def tear(args: argparse.Namespace) -> dict:
     else:
         out["qlib_calc_ic_s"] = None
     return out
+
+
+def alphalens_peer(python: Path, prices: pl.DataFrame, signal: pl.DataFrame, ic: pl.DataFrame, ours_s: float) -> dict:
+    """The same panel through alphalens (bench/alpha_alphalens.py in its own venv): its timings, and
+    the per-date rank IC at h = 1 against ours on the dates both keep."""
+    import subprocess
+
+    export = Path(tempfile.mkdtemp(prefix="alpha-bench-alphalens-"))
+    try:
+        prices.write_parquet(export / "prices.parquet")
+        signal.write_parquet(export / "signal.parquet")
+        script = ROOT / "bench" / "alpha_alphalens.py"
+        done, wall = timed(lambda: subprocess.run([str(python), str(script), str(export)], capture_output=True,
+                                                  text=True, check=True))  # fmt: skip
+    finally:
+        shutil.rmtree(export, ignore_errors=True)
+    peer = json.loads(next(line for line in done.stdout.splitlines() if line.startswith("JSON "))[5:])
+    theirs = peer.pop("rank_ic_h1_by_date")
+    ours = {d.isoformat(): v for d, v in ic.select("date", "rank_ic").iter_rows() if v is not None}
+    diffs = [abs(v - ours[d]) for d, v in theirs.items() if d in ours]
+    peer.update({"process_wall_s": wall, "dates_compared": len(diffs), "max_abs_diff_rank_ic_h1_vs_ours": max(diffs),
+                 "alphalens_metrics_over_our_full_sheet": peer["tear_sheet_metrics_s"] / ours_s,
+                 "alphalens_data_prep_over_our_full_sheet":
+                     peer["clean_factor_and_forward_returns_s"] / ours_s})  # fmt: skip
+    return peer
 
 
 def demo_build(stocks: int, years: int, seed: int) -> dict:
@@ -271,6 +305,14 @@ def print_tear(t: dict) -> None:
         print(f"  qlib calc_ic h=1             {t['qlib_calc_ic_s']:8.2f} s   "
               f"qlib/ours IC {t['qlib_over_ours_ic_ratio']:.1f}x, qlib IC / our full sheet "
               f"{t['qlib_over_full_tear_sheet_ratio']:.1f}x, max |diff| {t['max_abs_diff_vs_qlib']:.1e}")  # fmt: skip
+    print(f"  alpha_report, 5 horizons     {t['alpha_report_local_s']:8.2f} s   (local backend, quintiles per horizon)")
+    if "alphalens" in t:
+        a = t["alphalens"]
+        print(f"  alphalens {a['alphalens']} data prep    {a['clean_factor_and_forward_returns_s']:8.2f} s   "
+              f"({a['alphalens_data_prep_over_our_full_sheet']:.1f}x our full sheet)")  # fmt: skip
+        print(f"  alphalens tear-sheet metrics {a['tear_sheet_metrics_s']:8.2f} s   "
+              f"({a['alphalens_metrics_over_our_full_sheet']:.1f}x ours; rank IC h=1 max |diff| "
+              f"{a['max_abs_diff_rank_ic_h1_vs_ours']:.1e} on {a['dates_compared']} dates)")  # fmt: skip
     print(f"  IC h=1 {t['ic_mean_h1']:.4f}  rank IC {t['rank_ic_mean_h1']:.4f}")
 
 
@@ -280,6 +322,8 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=3500)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--only", choices=("tear", "cache"), help="run one part; the JSON is then not written")
+    ap.add_argument("--alphalens", type=Path, default=None,
+                    help="python of a venv with alphalens-reloaded (see bench/alpha_alphalens.py)")  # fmt: skip
     ap.add_argument("--stocks", type=int, default=800, help="cache part: demo warehouse stocks")
     ap.add_argument("--years", type=int, default=14, help="cache part: demo warehouse years")
     ap.add_argument("--qlib-kernels", type=int, default=None, help="qlib worker processes (default: CPU count)")
