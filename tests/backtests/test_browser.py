@@ -3,8 +3,6 @@ when it finishes, and the results (charts) arrive out of band without a page rel
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from backtests.services import backtest_run_execute
@@ -12,24 +10,6 @@ from tests.backtests.factories import queued_run
 from tests.factories import TEST_PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-BROWSER_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-
-
-@pytest.fixture
-def browser_page(chromium_path: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=BROWSER_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": 1280, "height": 900})
-        finally:
-            browser.close()
 
 
 def test_status_polls_until_done_then_results_and_charts_appear(browser_page, live_server) -> None:
