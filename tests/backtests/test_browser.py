@@ -8,6 +8,7 @@ import pytest
 from backtests.services import backtest_run_execute
 from tests.backtests.factories import queued_run
 from tests.factories import TEST_PASSWORD, UserFactory
+from tests.support.browser import log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,10 +17,7 @@ def test_status_polls_until_done_then_results_and_charts_appear(browser_page, li
     page = browser_page
     user = UserFactory(username="researcher", role="researcher")
     run = queued_run(user)  # on_commit enqueue: no broker and no worker here, so it stays queued
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=login]", "researcher")
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, live_server.url, "researcher", TEST_PASSWORD)
     page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/backtests/{run.pk}/")
     assert page.get_attribute("#backtests-status", "data-status") == "queued"

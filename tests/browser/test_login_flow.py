@@ -9,6 +9,7 @@ from django.urls import NoReverseMatch, reverse
 
 from quant.models import AccessLog
 from tests.factories import TEST_PASSWORD, StrategyFactory, TOTPDeviceFactory, UserFactory
+from tests.support.browser import log_in
 from tests.support.otp import totp_code
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -28,10 +29,7 @@ def test_password_then_totp_lands_on_console(live_server, browser_page):
     device = TOTPDeviceFactory(user=UserFactory(username="dana", role="operator"))
     strategy = StrategyFactory(owner=device.user, name="Momentum 12-1")
     ARTIFACTS.mkdir(exist_ok=True)
-    page.goto(f"{live_server.url}{reverse('account_login')}")
-    page.fill("input[name=login]", "dana")
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("#account-login-form button[type=submit]")
+    log_in(page, live_server.url, "dana", TEST_PASSWORD)
     page.wait_for_url("**/accounts/2fa/verify/**")
     assert "Two-factor check" in page.content()
 
@@ -67,10 +65,7 @@ def test_enrolment_from_profile_page(live_server, browser_page):
     page = browser_page
     UserFactory(username="erin", role="operator")
     ARTIFACTS.mkdir(exist_ok=True)
-    page.goto(f"{live_server.url}{reverse('account_login')}")
-    page.fill("input[name=login]", "erin")
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("#account-login-form button[type=submit]")
+    log_in(page, live_server.url, "erin", TEST_PASSWORD)
     page.wait_for_url(f"{live_server.url}{reverse('console:home')}")
     page.goto(f"{live_server.url}{reverse('account_profile')}")
     page.click("text=Set up an authenticator app")

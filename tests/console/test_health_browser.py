@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from console import latency
+from tests.support.browser import log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -13,10 +14,7 @@ def test_cards_refresh_in_place_and_latency_sparkline_draws(browser_page, live_s
     page = browser_page
     django_user_model.objects.create_user(username="ops", password="browser-test-password")
     latency.reset()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=login]", "ops")
-    page.fill("input[name=password]", "browser-test-password")
-    page.click("button[type=submit]")
+    log_in(page, live_server.url, "ops", "browser-test-password")
     page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/health/")
     first_stamp = page.inner_text(".health-stamp")

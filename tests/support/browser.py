@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
+from django.urls import reverse
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -41,3 +42,11 @@ def browser_page(chromium_path: str, monkeypatch: pytest.MonkeyPatch) -> Iterato
             yield browser.new_page(viewport={"width": 1280, "height": 900})
         finally:
             browser.close()
+
+
+def log_in(page: Page, base_url: str, username: str, password: str) -> None:
+    """Fill and submit the login form; the caller waits for where it should land (console, 2FA check)."""
+    page.goto(f"{base_url}{reverse('account_login')}")
+    page.fill("input[name=login]", username)
+    page.fill("input[name=password]", password)
+    page.click("#account-login-form button[type=submit]")
