@@ -24,4 +24,5 @@ def test_cards_refresh_in_place_and_latency_sparkline_draws(browser_page, live_s
     page.wait_for_function("!document.querySelector('#console-health').dataset.marker", timeout=15_000, polling=250)
     assert page.inner_text(".health-stamp") != first_stamp
     assert page.locator("h1").count() == 1  # a fragment, not a page nested in the page
-    assert page.evaluate("!!Chart.getChart(document.getElementById('console-health-latency'))")
+    # health.js redraws on htmx.onLoad, which fires after the swap settles: wait for it, don't race it.
+    page.wait_for_function("!!Chart.getChart(document.getElementById('console-health-latency'))", timeout=5_000)
