@@ -53,7 +53,7 @@ def temp_path_for(path: Path) -> Path:
 
 def atomic_write(
     path: Path | str,
-    write: Callable[[Path], None],
+    write: Callable[[Path], object],  # its return value (bytes written, ...) is ignored
     *,
     validate: Callable[[Path], None] | None = None,
 ) -> Path:

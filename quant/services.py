@@ -24,13 +24,14 @@ def access_log_create(
 ) -> AccessLog:
     """Record who did what from where; ``obj`` fills object_type/object_id when given."""
     user = getattr(request, "user", None)
-    authenticated = user is not None and not isinstance(user, AnonymousUser) and user.is_authenticated
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
+        user = None
     if obj is not None:
         object_type = obj._meta.label_lower
         object_id = str(obj.pk)
     return AccessLog.objects.create(
-        user=user if authenticated else None,
-        username=user.get_username() if authenticated else "",
+        user=user,
+        username=user.get_username() if user is not None else "",
         action=action,
         name=name[:120],
         path=request.get_full_path()[:500],

@@ -39,7 +39,8 @@ def strategy_halt(request: HttpRequest, pk: int) -> HttpResponse:
     strategy = get_object_or_404(strategies_for(request.user), pk=pk)
     if not request.user.has_perm("quant.change_strategy", strategy):
         raise PermissionDenied("You may view this strategy but not change it.")
-    strategy_set_status(strategy=strategy, status=Strategy.Status.HALTED)
+    # A TextChoices member is a str; without django-stubs mypy reads `HALTED = "halted", "Halted"` as a tuple.
+    strategy_set_status(strategy=strategy, status=Strategy.Status.HALTED)  # type: ignore[arg-type]
     messages.success(request, f"Strategy {strategy.name} is halted.")
     if request.htmx:
         return HttpResponseClientRedirect(strategy.get_absolute_url())

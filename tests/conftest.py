@@ -4,7 +4,7 @@ import pytest
 
 from tests.support import services
 
-pytest_plugins = ["tests.support.no_network"]
+pytest_plugins = ["tests.support.no_network", "tests.support.browser"]
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ import polars as pl
 
 SCHEMA_VERSION = 1
 
-_F = pl.Float64
-_I = pl.Int64
-_D = pl.Date
-_S = pl.Utf8
+_F = pl.Float64()
+_I = pl.Int64()
+_D = pl.Date()
+_S = pl.String()
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import polars as pl
 
@@ -38,7 +39,7 @@ from warehouse.manifest import FileEntry, Manifest, ValidationReport
 from warehouse.validation import validate_frame
 
 LOCK_DOMAIN = "warehouse"
-PARQUET_COMPRESSION = "zstd"
+PARQUET_COMPRESSION: Final = "zstd"
 ROW_GROUP_SIZE = 131_072
 NULL_YEAR = 0  # partition of rows whose partition date is null
 # Test hook: `QUANTDESK_WAREHOUSE_PAUSE_AT=<point>` prints "PAUSE <point>" and sleeps there, so a

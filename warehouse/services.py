@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -28,9 +29,16 @@ class SourceUnavailable(storage.WarehouseError):
 
 
 class GeneratedData(Protocol):
-    datasets: dict[str, pl.DataFrame]
-    planted: dict[str, pl.DataFrame]
-    config_hash: str
+    """What a generator returns (read-only, so frozen dataclasses such as the demo's DemoOutput match)."""
+
+    @property
+    def datasets(self) -> dict[str, pl.DataFrame]: ...
+
+    @property
+    def planted(self) -> dict[str, pl.DataFrame]: ...
+
+    @property
+    def config_hash(self) -> str: ...
 
 
 @dataclass
@@ -79,7 +87,7 @@ def already_synced(source: str, config: Any) -> bool:
 def _write_planted(out: GeneratedData) -> Path:
     target = planted_dir() / out.config_hash
     for name, frame in out.planted.items():
-        atomic_write(target / f"{name}.parquet", lambda tmp, f=frame: f.write_parquet(tmp, compression="zstd"))
+        atomic_write(target / f"{name}.parquet", functools.partial(frame.write_parquet, compression="zstd"))
     atomic_write_text(planted_dir() / "current.json", json.dumps({"config_hash": out.config_hash}))
     return target
 

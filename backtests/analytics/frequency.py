@@ -37,9 +37,10 @@ def infer_frequency(dates: pl.Series) -> InferredFrequency:
     d = dates.drop_nulls().unique().sort()
     if d.len() < 2:
         raise ValueError("need at least two dates to infer the frequency")
-    gap = d.diff().drop_nulls().dt.total_days().median()
-    assert gap is not None
+    median = d.diff().drop_nulls().dt.total_days().median()
+    assert isinstance(median, int | float)  # the median of a non-empty integer column
+    gap = float(median)
     for lo, hi, name in _GAPS:
-        if lo <= float(gap) < hi:  # type: ignore[arg-type]
-            return InferredFrequency(name, periods_per_year(name), float(gap))  # type: ignore[arg-type]
+        if lo <= gap < hi:
+            return InferredFrequency(name, periods_per_year(name), gap)
     raise ValueError(f"median gap of {gap} days is not daily/weekly/monthly/quarterly/annual")

@@ -161,16 +161,15 @@ def monte_carlo(
     """
     r, _ = m.clean(returns)
     paths = resample_returns(r, n_sims=n_sims, method=method, block=block, seed=seed)
-    ann = {"periods_per_year": periods_per_year}
-    sharpe = np.array([m.sharpe_ratio(p, **ann) for p in paths])
-    cagr = np.array([m.annual_return(p, **ann) for p in paths])
+    sharpe = np.array([m.sharpe_ratio(p, periods_per_year=periods_per_year) for p in paths])
+    cagr = np.array([m.annual_return(p, periods_per_year=periods_per_year) for p in paths])
     mdd = np.array([m.max_drawdown(p) for p in paths])
     return MonteCarloResult(
         sharpe=sharpe,
         cagr=cagr,
         max_drawdown=mdd,
-        sharpe_ci=_interval(m.sharpe_ratio(r, **ann), sharpe, confidence),
-        cagr_ci=_interval(m.annual_return(r, **ann), cagr, confidence),
+        sharpe_ci=_interval(m.sharpe_ratio(r, periods_per_year=periods_per_year), sharpe, confidence),
+        cagr_ci=_interval(m.annual_return(r, periods_per_year=periods_per_year), cagr, confidence),
         max_drawdown_ci=_interval(m.max_drawdown(r), mdd, confidence),
         confidence=confidence,
         n_sims=n_sims,

@@ -8,6 +8,8 @@ row of that permno), like a cap-weighted index rebalanced daily.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from backtests.analytics.signals import date_ordered
@@ -51,7 +53,7 @@ def cap_weighted_benchmark(returns: pl.DataFrame, mktcap: pl.DataFrame | None) -
     )
 
 
-def between(frame: pl.DataFrame | None, start: object, end: object) -> pl.DataFrame | None:
+def between(frame: pl.DataFrame | None, start: dt.date, end: dt.date) -> pl.DataFrame | None:
     """Rows with ``start <= date <= end`` (None passes through)."""
     if frame is None:
         return None

@@ -21,9 +21,9 @@ TASK_NAME = "risk.tasks.build_model"  # matches CELERY_TASK_ROUTES "risk.tasks.*
 def warehouse_last_date() -> dt.date:
     """The last date of the published ``crsp_daily`` (the natural ``as_of``)."""
     version = storage.current_version("crsp_daily")
-    if version is None:
+    m = None if version is None else storage.load_manifest("crsp_daily", version)
+    if m is None or m.date_max is None:  # no version, or a version without rows
         raise FileNotFoundError("The warehouse has no crsp_daily: run `python manage.py warehouse_sync --source demo`.")
-    m = storage.load_manifest("crsp_daily", version)
     return dt.date.fromisoformat(m.date_max)
 
 

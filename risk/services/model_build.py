@@ -256,12 +256,13 @@ def risk_model_execute(*, run_id: int, writer: str = "risk_build", progress: Pro
 
 def _recording(run_id: int, progress: Progress | None) -> Progress:
     """A progress callback that also stores the stage and fraction on the row (for the page)."""
-    last = {"stage": "", "frac": -1.0}
+    last_stage, last_frac = "", -1.0
 
     def tick(stage: str, frac: float) -> None:
-        if stage != last["stage"] or frac - last["frac"] >= 0.05:
+        nonlocal last_stage, last_frac
+        if stage != last_stage or frac - last_frac >= 0.05:
             RiskModelRun.objects.filter(pk=run_id).update(progress=min(max(frac, 0.0), 1.0), stage=stage[:80])
-            last.update(stage=stage, frac=frac)
+            last_stage, last_frac = stage, frac
         if progress is not None:
             progress(stage, frac)
 
@@ -331,6 +332,13 @@ def _specific(residuals: pl.DataFrame, latest: pl.DataFrame, styles: list[str], 
     return filled.select(PERMNO, "specific_vol", "shrunk_vol", "final_vol", pl.col("n_obs").fill_null(0), "structural")
 
 
+def _mean(values: pl.Series) -> float:
+    """The mean of a numeric or boolean column (polars types ``Series.mean()`` as any literal)."""
+    mean = values.mean()
+    assert isinstance(mean, int | float), f"no mean of {values.name} ({values.dtype}, {values.len()} rows)"
+    return float(mean)
+
+
 def _summary(fr: pl.DataFrame, r2: pl.DataFrame, cov, bias: pl.DataFrame, latest: pl.DataFrame, styles) -> dict:  # noqa: ANN001
     factors = list(cov.factors)
     vols = np.sqrt(np.diag(cov.matrix) * periods_per_year("daily"))
@@ -341,14 +349,14 @@ def _summary(fr: pl.DataFrame, r2: pl.DataFrame, cov, bias: pl.DataFrame, latest
         "n_days": r2.height,
         "first_date": str(r2[DATE].min()),
         "last_date": str(r2[DATE].max()),
-        "r2_mean": float(r2["r2"].mean()),
-        "r2_equal_mean": float(r2["r2_equal"].mean()),
+        "r2_mean": _mean(r2["r2"]),
+        "r2_equal_mean": _mean(r2["r2_equal"]),
         "stocks_last": latest.height,
         "vra_multiplier": float(cov.vra_multiplier),
         "factor_vol_annual": dict(zip(factors, [float(v) for v in vols], strict=True)),
         "bias": {r["factor"]: round(r["bias"], 4) for r in bias.iter_rows(named=True)},
-        "bias_mean": float(bias["bias"].mean()) if bias.height else None,
-        "bias_share_in_band": float(((bias["bias"] >= bias["band_lo"]) & (bias["bias"] <= bias["band_hi"])).mean())
+        "bias_mean": _mean(bias["bias"]) if bias.height else None,
+        "bias_share_in_band": _mean((bias["bias"] >= bias["band_lo"]) & (bias["bias"] <= bias["band_hi"]))
         if bias.height
         else None,
         "factor_return_rows": fr.height,

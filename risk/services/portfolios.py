@@ -93,8 +93,11 @@ def builtin_portfolios_build(*, run: RiskModelRun) -> list[tuple[Portfolio, Opti
 
 @transaction.atomic
 def portfolio_save(
-    *, name: str, weights: dict[int, float], description: str = "", kind: str = Portfolio.Kind.MANUAL,
-    benchmark: str = Portfolio.Benchmark.CAP, run: RiskModelRun | None = None, constraints: dict | None = None,
+    *, name: str, weights: dict[int, float], description: str = "",
+    # A TextChoices member is a str; without django-stubs mypy reads `CAP = "cap", "label"` as a tuple.
+    kind: str = Portfolio.Kind.MANUAL,  # type: ignore[assignment]
+    benchmark: str = Portfolio.Benchmark.CAP,  # type: ignore[assignment]
+    run: RiskModelRun | None = None, constraints: dict | None = None,
 ) -> Portfolio:  # fmt: skip
     """Create or replace portfolio ``name`` with ``weights`` (permno → weight; tiny weights dropped)."""
     portfolio, _ = Portfolio.objects.update_or_create(

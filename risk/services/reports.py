@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import numpy as np
 import polars as pl
@@ -32,6 +33,16 @@ HYPOTHETICAL = {"Market −10 %": {"market": -0.10}, "Momentum crash −5 %": {"
                 "Value rally +3 %": {"value": 0.03}}  # fmt: skip
 
 
+class Contributor(TypedDict):
+    """One row of the report's top risk contributors (daily decimals; ``_annual`` × √252)."""
+
+    permno: int
+    weight: float
+    contribution_annual: float
+    share: float
+    ticker: str
+
+
 @dataclass
 class PortfolioReport:
     portfolio: str
@@ -46,7 +57,7 @@ class PortfolioReport:
     factor_share: float
     exposures: list[dict]  # factor, portfolio, benchmark, active
     attribution: list[dict]  # source, contribution_annual, share
-    top_contributors: list[dict]  # permno, weight, contribution_annual, share
+    top_contributors: list[Contributor]
     var: list[dict]  # method, var, cvar
     stress: list[dict]  # name, kind, covered, pnl, detail
     confidence: float
@@ -98,6 +109,7 @@ def _stress(
     exposures = loaded.long_exposures().join(weights.select(PERMNO), on=PERMNO, how="semi")
     dates = loaded.factor_returns.get_column(DATE)
     first, last = dates.min(), dates.max()
+    assert isinstance(first, dt.date) and isinstance(last, dt.date)  # a built model has factor returns
     rows = []
     for win in windows:
         if win.start < first or win.end > last:
@@ -137,11 +149,12 @@ def portfolio_report(
                    for s, c in zip(sources, contrib, strict=True)]  # fmt: skip
     order = np.argsort(-np.abs(dec.component))[:10]
     comp = dec.component
-    top = [{"permno": int(loaded.permnos[i]), "weight": float(w[i]), "contribution_annual": float(comp[i] * ANNUAL),
-            "share": float(comp[i] / dec.total_vol)} for i in order if w[i] != 0]  # fmt: skip
-    tickers = _tickers(run, [t["permno"] for t in top])
-    for t in top:
-        t["ticker"] = tickers.get(t["permno"], "")
+    held = [i for i in order if w[i] != 0]
+    permnos = [int(loaded.permnos[i]) for i in held]
+    tickers = _tickers(run, permnos)
+    top = [Contributor(permno=p, weight=float(w[i]), contribution_annual=float(comp[i] * ANNUAL),
+                       share=float(comp[i] / dec.total_vol), ticker=tickers.get(p, ""))
+           for p, i in zip(permnos, held, strict=True)]  # fmt: skip
     hist = _historical_returns(loaded, w)
     vars_ = [
         parametric_var(loaded.model, w, confidence=confidence, horizon=horizon),

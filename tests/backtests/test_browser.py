@@ -3,43 +3,21 @@ when it finishes, and the results (charts) arrive out of band without a page rel
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from backtests.services import backtest_run_execute
 from tests.backtests.factories import queued_run
 from tests.factories import TEST_PASSWORD, UserFactory
+from tests.support.browser import log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-BROWSER_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-
-
-@pytest.fixture
-def browser_page(chromium_path: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=BROWSER_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": 1280, "height": 900})
-        finally:
-            browser.close()
 
 
 def test_status_polls_until_done_then_results_and_charts_appear(browser_page, live_server) -> None:
     page = browser_page
     user = UserFactory(username="researcher", role="researcher")
     run = queued_run(user)  # on_commit enqueue: no broker and no worker here, so it stays queued
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=login]", "researcher")
-    page.fill("input[name=password]", TEST_PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, live_server.url, "researcher", TEST_PASSWORD)
     page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/backtests/{run.pk}/")
     assert page.get_attribute("#backtests-status", "data-status") == "queued"

@@ -2,52 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from console import latency
+from tests.support.browser import log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-BROWSER_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 
-
-@pytest.fixture
-def browser_page(chromium_path: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=BROWSER_ARGS)
-        try:
-            yield browser.new_page(viewport={"width": 1280, "height": 900})
-        finally:
-            browser.close()
-
-
-def test_cards_refresh_in_place_and_latency_sparkline_draws(
-    browser_page, live_server, django_user_model
-) -> None:
+def test_cards_refresh_in_place_and_latency_sparkline_draws(browser_page, live_server, django_user_model) -> None:
     page = browser_page
     django_user_model.objects.create_user(username="ops", password="browser-test-password")
     latency.reset()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=login]", "ops")
-    page.fill("input[name=password]", "browser-test-password")
-    page.click("button[type=submit]")
+    log_in(page, live_server.url, "ops", "browser-test-password")
     page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/health/")
     first_stamp = page.inner_text(".health-stamp")
     assert page.locator("[data-check]").count() >= 6
     page.evaluate("document.querySelector('#console-health').dataset.marker = 'original'")
     # The poll swaps the whole section (outerHTML): the marker disappears, the stamp moves on.
-    page.wait_for_function(
-        "!document.querySelector('#console-health').dataset.marker", timeout=15_000, polling=250
-    )
+    page.wait_for_function("!document.querySelector('#console-health').dataset.marker", timeout=15_000, polling=250)
     assert page.inner_text(".health-stamp") != first_stamp
     assert page.locator("h1").count() == 1  # a fragment, not a page nested in the page
-    assert page.evaluate("!!Chart.getChart(document.getElementById('console-health-latency'))")
+    # health.js redraws on htmx.onLoad, which fires after the swap settles: wait for it, don't race it.
+    page.wait_for_function("!!Chart.getChart(document.getElementById('console-health-latency'))", timeout=5_000)

@@ -11,12 +11,11 @@ from typing import Protocol, runtime_checkable
 
 import polars as pl
 
-BARS_SCHEMA: dict[str, pl.DataType] = {
+BARS_SCHEMA = pl.Schema({
     "symbol": pl.Utf8(), "date": pl.Date(), "open": pl.Float64(), "high": pl.Float64(), "low": pl.Float64(),
     "close": pl.Float64(), "adj_close": pl.Float64(), "volume": pl.Float64(), "provider": pl.Utf8(),
-}  # fmt: skip
-RETURNS_SCHEMA: dict[str, pl.DataType] = {"symbol": pl.Utf8(), "date": pl.Date(), "ret": pl.Float64(),
-                                          "provider": pl.Utf8()}  # fmt: skip
+})  # fmt: skip
+RETURNS_SCHEMA = pl.Schema({"symbol": pl.Utf8(), "date": pl.Date(), "ret": pl.Float64(), "provider": pl.Utf8()})
 METHODS = ("daily_bars", "total_returns", "fundamentals")
 
 

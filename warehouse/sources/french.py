@@ -85,7 +85,7 @@ def _frequency(token: str) -> BlockFrequency:
 def _block_frame(
     tokens: list[str], rows: list[list[float | None]], columns: Sequence[str], frequency: BlockFrequency
 ) -> pl.DataFrame:
-    data: dict[str, object] = {}
+    data: dict[str, list[dt.date] | list[int]] = {}
     if frequency == "daily":
         data["date"] = [dt.date(int(t[:4]), int(t[4:6]), int(t[6:])) for t in tokens]
     elif frequency == "monthly":

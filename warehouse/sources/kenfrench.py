@@ -15,6 +15,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import polars as pl
 from pandas_datareader.famafrench import FamaFrenchReader
@@ -26,7 +27,7 @@ logger = logging.getLogger("quantdesk.sources.kenfrench")
 
 SOURCE = "kenfrench"
 EARLIEST = "1900-01-01"
-FREQUENCIES = ("daily", "monthly")
+FREQUENCIES: tuple[Literal["daily", "monthly"], ...] = ("daily", "monthly")
 # file name on the French site -> (kind, frequency, industry scheme)
 FILES: dict[str, tuple[str, str, int | None]] = {
     "F-F_Research_Data_Factors": ("three", "monthly", None),

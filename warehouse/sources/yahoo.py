@@ -34,11 +34,11 @@ DEV_WARNING = (
     "returns are missing), adjusted prices are revised retroactively and tickers are reused. Do not use it "
     "for research results or production."
 )
-BAR_SCHEMA: dict[str, pl.DataType] = {
+BAR_SCHEMA = pl.Schema({
     "symbol": pl.Utf8(), "date": pl.Date(), "open": pl.Float64(), "high": pl.Float64(), "low": pl.Float64(),
     "close": pl.Float64(), "adj_close": pl.Float64(), "volume": pl.Float64(), "dividends": pl.Float64(),
     "splits": pl.Float64(),
-}  # fmt: skip
+})  # fmt: skip
 _YF_COLUMNS = {"Open": "open", "High": "high", "Low": "low", "Close": "close", "Adj Close": "adj_close",
                "Volume": "volume", "Dividends": "dividends", "Stock Splits": "splits"}  # fmt: skip
 

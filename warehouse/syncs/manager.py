@@ -256,8 +256,9 @@ class WrdsSyncManager:
             start = FULL_RANGE["start"]
         else:
             watermark = current.get_column(query.date_column).max()
+            assert isinstance(watermark, dt.date)  # `incremental` only merges into a non-empty version
             overlap = OVERLAP_DAYS.get(query.dataset, DEFAULT_OVERLAP_DAYS) if overlap_days is None else overlap_days
-            start = watermark - dt.timedelta(days=overlap)  # type: ignore[operator]
+            start = watermark - dt.timedelta(days=overlap)
         fresh = fetch(self.runner, query, start, self.today())
         kept = current.filter(pl.col(query.date_column) < start)
         merged = pl.concat([kept, fresh], how="vertical").unique(subset=list(query.key), keep="last")

@@ -85,4 +85,4 @@ def annualised_turnover(
     """
     if n_periods <= 0:
         return float("nan")
-    return float(per_rebalance["turnover"].sum() * periods_per_year / n_periods)
+    return float(per_rebalance["turnover"].sum()) * periods_per_year / n_periods

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--list", action="store_true", help="list the steps and exit")
 
-    def handle(self, *args: object, **opts: object) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         steps = collect_steps()
         if opts["list"]:
             for i, step in enumerate(steps, 1):
@@ -27,11 +28,11 @@ class Command(BaseCommand):
             return
         options = Options(
             stdout=self.stdout,
-            demo_stocks=int(opts["stocks"]),  # type: ignore[arg-type]
-            demo_years=int(opts["years"]),  # type: ignore[arg-type]
-            seed=int(opts["seed"]),  # type: ignore[arg-type]
+            demo_stocks=int(opts["stocks"]),
+            demo_years=int(opts["years"]),
+            seed=int(opts["seed"]),
         )
-        if int(opts["verbosity"]) < 2:  # type: ignore[call-overload]
+        if int(opts["verbosity"]) < 2:
             # Row-drop reports and job traces are logged at INFO: keep the set-up summary readable
             # (-v 2 shows them).
             logging.disable(logging.INFO)

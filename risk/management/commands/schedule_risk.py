@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandParser
 
 from risk.services.jobs import nightly_schedule_ensure
@@ -14,6 +16,6 @@ class Command(BaseCommand):
         parser.add_argument("--hour", type=int, default=6)
         parser.add_argument("--minute", type=int, default=30)
 
-    def handle(self, *args: object, **opts: object) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         task, created = nightly_schedule_ensure(hour=int(opts["hour"]), minute=int(opts["minute"]))
         self.stdout.write(f"{'created' if created else 'exists'}: {task}")

@@ -102,7 +102,8 @@ def build_names(
         if s.dlstcd[rows[p]] > 0:
             events.append((int(last[p]) + 1, 1, p))
     heapq.heapify(events)
-    tickers, current = _Tickers(rng, cal.ticker_reuse_prob), {}
+    tickers = _Tickers(rng, cal.ticker_reuse_prob)
+    current: dict[int, str] = {}  # position -> its ticker now
     comnam: dict[int, str] = {}
     out: dict[str, list] = {k: [] for k in ("p", "namedt", "ticker", "comnam")}
     while events:
@@ -122,18 +123,18 @@ def build_names(
     frame = frame.sort("p", "namedt").with_columns(
         nameendt=pl.col("namedt").shift(-1).over("p") - 1,
     )
-    p = frame["p"].to_numpy()
-    nameendt = frame["nameendt"].fill_null(pl.Series(last[p])).to_numpy()
+    pos = frame["p"].to_numpy()
+    nameendt = frame["nameendt"].fill_null(pl.Series(last[pos])).to_numpy()
     names = pl.DataFrame(
         {
-            "permno": s.permno[rows][p],
+            "permno": s.permno[rows][pos],
             "namedt": frame["namedt"].to_numpy().astype("datetime64[D]"),
             "nameendt": nameendt.astype("datetime64[D]"),
             "ticker": frame["ticker"],
             "comnam": frame["comnam"],
-            "shrcd": s.shrcd[rows][p],
-            "exchcd": s.exchcd[rows][p],
-            "siccd": s.siccd[rows][p],
+            "shrcd": s.shrcd[rows][pos],
+            "exchcd": s.exchcd[rows][pos],
+            "siccd": s.siccd[rows][pos],
         },
         schema={
             "permno": pl.Int64,
