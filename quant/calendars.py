@@ -109,7 +109,8 @@ def previous_sessions(days: pl.Series, *, calendar: str = NYSE) -> pl.Series:
     d = days.cast(pl.Date).to_numpy().astype("datetime64[D]")
     i = np.searchsorted(allx, d[present], side="right") - 1
     if (i < 0).any():
-        raise ValueError(f"{days.filter(days.is_not_null()).min()} is before the first {calendar} session.")
+        first = days.drop_nulls().min()
+        raise ValueError(f"{first!s} is before the first {calendar} session.")
     out = np.full(len(d), np.datetime64("NaT"), dtype="datetime64[D]")
     out[present] = allx[i]
     return pl.Series(days.name, out, dtype=pl.Date)

@@ -140,7 +140,7 @@ def crsp_daily(
     the whole panel with `total_returns` (unsorted, lazy) instead.
     """
     cols = ", ".join(f'"{c}"' for c in (columns or storage.get_spec("crsp_daily").column_names))
-    where, params = "date BETWEEN ? AND ?", [start, end]
+    where, params = "date BETWEEN ? AND ?", list[object]([start, end])
     if permnos is not None:
         where += " AND permno IN (SELECT unnest(?::BIGINT[]))"
         params.append(list(permnos))

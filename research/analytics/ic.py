@@ -161,10 +161,12 @@ def grouped_ic(signal: pl.DataFrame, sig: dense.Matrix, fwd_m: np.ndarray, group
         member = np.zeros(sig.values.shape, dtype=bool)
         member[cells["r"].to_numpy(), cells["c"].to_numpy()] = True
         arrays = rowstats.horizon_arrays(np.where(member, sig.values, np.nan), fwd_m)
-        frame = _ic_frame(sig.dates, arrays, member.any(axis=1))
+        frame = _ic_frame(sig.dates, arrays, np.asarray(member.any(axis=1)))
         group = pl.lit(name, dtype=groups["group"].dtype).alias("group")
         parts.append(frame.select("date", group, "n", "ic", "rank_ic"))
-    schema = {"date": pl.Date, "group": groups["group"].dtype, "n": pl.Int64, "ic": pl.Float64, "rank_ic": pl.Float64}
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {
+        "date": pl.Date, "group": groups["group"].dtype, "n": pl.Int64, "ic": pl.Float64, "rank_ic": pl.Float64
+    }  # fmt: skip
     return (pl.concat(parts) if parts else pl.DataFrame(schema=schema)).sort("date", "group")
 
 
@@ -211,7 +213,7 @@ def ic_summary(ic: pl.Series, *, periods_per_year: float) -> ICSummary:
     ``periods_per_year`` is the number of IC observations per year (e.g. 252 for daily signal
     dates); pass it explicitly, e.g. ``quant.periods.periods_per_year("daily")``.
     """
-    n_null = int(ic.is_null().sum() + ic.is_nan().fill_null(False).sum())
+    n_null = int(ic.is_null().sum()) + int(ic.is_nan().fill_null(False).sum())
     values = ic.drop_nulls().drop_nans()
     n = values.len()
     mean = float(values.mean()) if n else None  # type: ignore[arg-type]

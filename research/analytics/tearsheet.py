@@ -121,7 +121,7 @@ def tear_sheet(
         raise ValueError(f"no forward returns for the main horizon h={h}")
     sig = dense.pivot(signal, "value")
     mats = {
-        int(hh): dense.align(part, "fwd_ret", sig.dates, sig.assets)  # type: ignore[call-overload]
+        int(hh): dense.align(part, "fwd_ret", sig.dates, sig.assets)
         for (hh,), part in fwd.partition_by("h", as_dict=True).items()
     }
     return _sheet(signal, sig, dense.MatrixForward(mats), list(mats), h=h, quantiles=quantiles,

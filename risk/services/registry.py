@@ -56,7 +56,7 @@ def risk_model_register(run: RiskModelRun, *, author: Any = None) -> RegisterRes
         raise FileNotFoundError(f"risk artifact {folder} lacks {', '.join(missing)}.parquet")
     return model_version_register(
         name=registry_name(run.universe),
-        kind=ModelVersion.Kind.RISK_MODEL,
+        kind=ModelVersion.Kind.RISK_MODEL,  # type: ignore[arg-type]  # no django-stubs: a choice reads as a tuple
         config={**run.config, "risk_model_version": run.version},
         files={f"{name}.parquet": _copy(folder / f"{name}.parquet") for name in REGISTERED_FILES},
         dataset_versions=run.dataset_versions,
