@@ -115,6 +115,10 @@ class AttributionResult:
     lag_rule: str
     periods_per_year: float
 
+    def coefficient(self, name: str) -> float:
+        """``alpha`` or a factor's beta by name."""
+        return self.alpha if name == "alpha" else self.betas[name]
+
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 

@@ -12,10 +12,12 @@ from quant.periods import TRADING_DAYS_PER_YEAR
 from research import io
 from research.analytics.attribution import (
     AttributionResult,
+    UpDownResult,
     align_excess_returns,
     factor_regression,
     model_factors,
     rolling_exposures,
+    up_down_attribution,
 )
 
 # Research signal -> the backtest engine's built-in signal computing the same definition.
@@ -53,10 +55,13 @@ class BacktestAttribution:
     result: AttributionResult
     rolling: pl.DataFrame  # date + one column per factor (and const)
     model: str
+    window: int  # sessions of the rolling fit
+    conditional: UpDownResult | None  # up-/down-market fits; None when a side has too few days
 
 
 def backtest_attribution(*, run: Any, model: str = "ff3") -> BacktestAttribution:
-    """Regress the run's daily net returns on the warehouse daily factors (Newey-West t-stats)."""
+    """Regress the run's daily net returns on the warehouse daily factors (Newey-West t-stats), plus
+    rolling exposures and the conditional fits on up-market (mktrf > 0) and down-market days."""
     from backtests.services.results import read_series
 
     model_factors(model)  # validates the name
@@ -67,4 +72,9 @@ def backtest_attribution(*, run: Any, model: str = "ff3") -> BacktestAttribution
     aligned = align_excess_returns(daily, factors, model=model, frequency="daily")
     result = factor_regression(aligned, model=model, periods_per_year=TRADING_DAYS_PER_YEAR)
     window = min(ROLLING_WINDOW, max(20, aligned.frame.height // 4))
-    return BacktestAttribution(result, rolling_exposures(aligned, model=model, window=window), model)
+    try:
+        conditional = up_down_attribution(aligned, model=model, periods_per_year=TRADING_DAYS_PER_YEAR)
+    except ValueError:  # one side has no more days than regressors + 1
+        conditional = None
+    return BacktestAttribution(result, rolling_exposures(aligned, model=model, window=window), model, window,
+                               conditional)  # fmt: skip

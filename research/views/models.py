@@ -76,4 +76,11 @@ def attribution(request: HttpRequest, run_id: int) -> HttpResponse:
             ]
             context["chart"] = {"dates": [d.isoformat() for d in out.rolling["date"]],
                                 "series": {c: out.rolling[c].to_list() for c in r.betas}}  # fmt: skip
+            context["window"] = out.window
+            if (cond := out.conditional) is not None:
+                context["conditional"] = cond
+                context["conditional_rows"] = [
+                    (k, *(x for fit in (cond.up, cond.down) for x in (fit.coefficient(k), fit.t_stats[k])))
+                    for k in ("alpha", *r.betas)
+                ]
     return render(request, "research/attribution.html", context)

@@ -31,12 +31,16 @@ def test_momentum_backtest_loads_on_umd(momentum_run: BacktestRun) -> None:
     out = backtest_attribution(run=momentum_run, model="ff6")
     assert out.result.betas["umd"] > 0.3 and out.result.t_stats["umd"] > 3
     assert out.result.n_obs > 500 and set(out.rolling.columns) >= {"date", "umd", "mktrf"}
+    up, down = out.conditional.up, out.conditional.down  # type: ignore[union-attr]
+    assert up.n_obs + down.n_obs <= out.result.n_obs and min(up.n_obs, down.n_obs) > 100
+    assert up.betas["umd"] > 0.3 and down.betas["umd"] > 0.3  # momentum loads on UMD in both regimes
 
 
 def test_attribution_page_and_one_click_backtest_view(momentum_run: BacktestRun, client) -> None:
     client.force_login(momentum_run.owner)
     page = client.get(reverse("research:attribution", args=[momentum_run.pk]), {"model": "ff6"}).content.decode()
     assert "umd" in page and "Newey-West t" in page and 'data-research-chart="exposure"' in page
+    assert "Up- and down-market attribution" in page and "mktrf &gt; 0" in page
     signal_page = client.get(reverse("research:signal", args=["momentum"])).content.decode()
     assert reverse("research:attribution", args=[momentum_run.pk]) in signal_page
     response = client.post(reverse("research:signal_backtest", args=["momentum"]))
