@@ -110,8 +110,8 @@ def test_the_form_offers_the_optimizer_once_a_model_exists(risk_models, settings
     assert not field.disabled and "latest risk model" in field.help_text
     data = {"signal": "momentum_12_1", "source": "warehouse", "universe": "all", "universe_top_n": 500,
             "rebalance": "monthly", "construction": "long_short_decile", "top_n": 50, "commission_bps": 1,
-            "half_spread_bps": 5, "impact_k": 0, "priority": "normal", "use_optimizer": "on",
-            "optimizer_objective": "min_variance", "optimizer_risk_aversion": "1", "optimizer_max_weight": "5"}  # fmt: skip
+            "half_spread_bps": 5, "impact_k": 0, "priority": "normal",
+            "use_optimizer": "on", "optimizer_objective": "min_variance", "optimizer_max_weight": "5"}  # fmt: skip
     early = BacktestForm({**data, "start": "2024-03-01", "end": "2024-12-31"})
     assert not early.is_valid()
     assert "risk_build --as-of 2024-03-01" in early.errors["use_optimizer"][0]
