@@ -44,6 +44,7 @@ class SyntheticSpec:
 
 OptimizerObjective = Literal["min_variance", "mean_variance"]
 OPTIMIZER_OBJECTIVES: tuple[OptimizerObjective, ...] = ("min_variance", "mean_variance")
+OPTIMIZER_OBJECTIVE_LABELS: dict[str, str] = {"min_variance": "Minimum variance", "mean_variance": "Mean-variance"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+from decimal import Decimal
 
 from django import forms
 
 from backtests.analytics.signals import SIGNALS
-from backtests.configs import BacktestConfig, ConfigError, OptimizerSpec, SyntheticSpec
+from backtests.configs import OPTIMIZER_OBJECTIVE_LABELS, BacktestConfig, ConfigError, OptimizerSpec, SyntheticSpec
 from backtests.data import DataUnavailable, data_range
 from backtests.models import BacktestRun
-from backtests.services.optimizer import risk_models_available, risk_models_for
+from backtests.services.optimizer import ALPHA_PER_SD, risk_models_available, risk_models_for
 from quant.models import Strategy
 from quant.selectors import strategies_for
 
@@ -19,6 +21,12 @@ SOURCE_CHOICES = [
     ("warehouse", "Warehouse (point-in-time CRSP)"),
     ("synthetic", "Synthetic test panel (seeded, not market data)"),
 ]
+DEFAULT_OPTIMIZER = OptimizerSpec()
+# Optimizer settings in the units the form shows (percent of NAV, λ as is), inclusive bounds.
+MAX_WEIGHT_PCT = (Decimal("0.01"), Decimal("100"))
+TURNOVER_PCT = (Decimal("0.01"), Decimal("200"))  # two-sided: selling the whole book and buying another is 200 %
+RISK_AVERSION = (Decimal("0.01"), Decimal("1000"))
+OPTIMIZER_FIELDS = ("optimizer_objective", "optimizer_risk_aversion", "optimizer_max_weight", "optimizer_turnover")
 
 
 def _signal_choices() -> list[tuple[str, str]]:
@@ -52,6 +60,31 @@ class BacktestForm(forms.Form):
     half_spread_bps = forms.FloatField(min_value=0, max_value=1000, initial=5.0, label="Half spread (bps)")
     impact_k = forms.FloatField(min_value=0, max_value=10, initial=0.0, label="Impact coefficient k")
     use_optimizer = forms.BooleanField(required=False, label="Refine with the risk optimizer")
+    # Read only when use_optimizer is ticked (then objective and max weight are required).
+    optimizer_objective = forms.ChoiceField(
+        choices=list(OPTIMIZER_OBJECTIVE_LABELS.items()), initial=DEFAULT_OPTIMIZER.objective, required=False,
+        label="Objective",
+        help_text="Minimum variance uses the signal only to pick the names; mean-variance also takes its "
+        f"cross-sectional z-score × {ALPHA_PER_SD * 1e4:g} bp/day as the expected return.",
+    )  # fmt: skip
+    optimizer_risk_aversion = forms.DecimalField(
+        min_value=RISK_AVERSION[0], max_value=RISK_AVERSION[1], decimal_places=2, required=False,
+        initial=Decimal(str(DEFAULT_OPTIMIZER.risk_aversion)), label="Risk aversion λ (mean-variance only)",
+        help_text="λ of max μᵀw − λ·wᵀΣw in daily units; higher stays closer to minimum variance. "
+        "Ignored by the minimum-variance objective.",
+    )  # fmt: skip
+    optimizer_max_weight = forms.DecimalField(
+        min_value=MAX_WEIGHT_PCT[0], max_value=MAX_WEIGHT_PCT[1], decimal_places=2, required=False,
+        initial=Decimal(str(DEFAULT_OPTIMIZER.max_weight)) * 100, label="Max weight per name (% of NAV)",
+        help_text="A percentage: 5 means at most 0.05 of NAV in any name. Long-only and fully invested, so it "
+        "must be at least 100 / the number of names in the universe.",
+    )  # fmt: skip
+    optimizer_turnover = forms.DecimalField(
+        min_value=TURNOVER_PCT[0], max_value=TURNOVER_PCT[1], decimal_places=2, required=False,
+        label="Turnover cap per rebalance (% of NAV, optional)",
+        help_text="Two-sided: buys plus sells, at most 200. Blank = no cap. Relaxed on a rebalance that cannot "
+        "meet it (the first one, from cash, always trades 100 %).",
+    )  # fmt: skip
     priority = forms.ChoiceField(choices=BacktestRun.Priority.choices, initial="normal")
     strategy = forms.ModelChoiceField(
         queryset=Strategy.objects.none(), required=False, help_text="Optional: file the run under a strategy."
@@ -65,8 +98,8 @@ class BacktestForm(forms.Form):
         field = self.fields["use_optimizer"]
         if risk_models_available():
             field.help_text = (
-                "Long-only minimum variance (max 5 % per name) with the latest risk model as of each "
-                "rebalance date; replaces the construction rule above."
+                "Long-only, fully invested weights from the latest risk model as of each rebalance date; "
+                "replaces the construction rule above."
             )
         else:
             field.disabled = True
@@ -74,6 +107,11 @@ class BacktestForm(forms.Form):
 
     def clean(self) -> dict[str, object]:
         data = super().clean()
+        if data.get("use_optimizer"):
+            self._check_optimizer(data)
+        else:  # the settings of an unticked optimizer are hidden: they never block the form
+            for name in OPTIMIZER_FIELDS:
+                self.errors.pop(name, None)
         if data.get("signal") and data.get("source"):
             self._check_signal(data)
         if data.get("start") and data.get("end") and data.get("source"):
@@ -91,6 +129,25 @@ class BacktestForm(forms.Form):
         needs = SIGNALS[str(data["signal"])].needs
         if data["source"] == "warehouse" and any(n not in WAREHOUSE_PANELS for n in needs):
             self.add_error("signal", "This signal needs fundamentals, which the warehouse loader does not read yet.")
+
+    def _check_optimizer(self, data: dict[str, object]) -> None:
+        required = ["optimizer_objective", "optimizer_max_weight"]
+        if data.get("optimizer_objective") == "mean_variance":
+            required.append("optimizer_risk_aversion")
+        for name in required:
+            if data.get(name) in (None, "") and name not in self.errors:
+                self.add_error(name, "Required when the optimizer is on.")
+        cap, names = data.get("optimizer_max_weight"), data.get("universe_top_n")
+        # The top-N universe caps how many names the book can spread over; the size of the whole
+        # universe is only known from the data (a relaxed position bound covers it at run time).
+        top_cap = data.get("universe") == "top_cap" and isinstance(names, int)
+        if top_cap and isinstance(cap, Decimal) and cap * names < 100:
+            least = math.ceil(Decimal(10_000) / names) / 100
+            self.add_error(
+                "optimizer_max_weight",
+                f"{float(cap):g} % per name invests at most {float(cap * names):g} % of NAV in a {names}-name "
+                f"universe; use at least {least:g} % to be fully invested.",
+            )
 
     def _check_range(self, data: dict[str, object]) -> None:
         start, end = data["start"], data["end"]
@@ -117,12 +174,27 @@ class BacktestForm(forms.Form):
             universe_top_n=int(data["universe_top_n"]), commission_bps=float(data["commission_bps"]),
             half_spread_bps=float(data["half_spread_bps"]), impact_k=float(data["impact_k"]),
             source=data["source"], synthetic=SyntheticSpec() if synthetic else None,  # type: ignore[arg-type]
-            optimizer=OptimizerSpec() if data.get("use_optimizer") else None,
+            optimizer=_optimizer_spec(data) if data.get("use_optimizer") else None,
         )  # fmt: skip
         config.validate()
         if config.optimizer is not None:
             risk_models_for(config)
         return config
+
+
+def _optimizer_spec(data: dict[str, object]) -> OptimizerSpec:
+    """The spec from the form's units (percent of NAV); identical settings give an identical spec."""
+    objective, cap, turnover = data["optimizer_objective"], data["optimizer_max_weight"], data.get("optimizer_turnover")
+    aversion = data.get("optimizer_risk_aversion")
+    assert isinstance(cap, Decimal)
+    if objective != "mean_variance" or not isinstance(aversion, Decimal):
+        aversion = DEFAULT_OPTIMIZER.risk_aversion  # λ does nothing under minimum variance: keep it out of the hash
+    return OptimizerSpec(
+        objective=objective,  # type: ignore[arg-type]
+        risk_aversion=float(aversion),
+        max_weight=float(cap / 100),  # decimal division: 5 -> 0.05 as typed, not 0.05000000000000001
+        turnover=float(turnover / 100) if isinstance(turnover, Decimal) else None,
+    )
 
 
 class RunFilterForm(forms.Form):

@@ -1,10 +1,12 @@
-"""Number formatting for backtest pages: percentages and heatmap colours."""
+"""Number formatting for backtest pages: percentages, heatmap colours, the optimizer settings."""
 
 from __future__ import annotations
 
 import math
 
 from django import template
+
+from backtests.configs import OPTIMIZER_OBJECTIVE_LABELS
 
 register = template.Library()
 
@@ -48,3 +50,24 @@ def heat(value: object, scale: float = 0.05) -> str:
     strength = min(abs(number) / float(scale), 1.0)
     alpha = round(0.12 + 0.68 * strength, 2)
     return f"rgba(22, 150, 80, {alpha})" if number >= 0 else f"rgba(205, 50, 50, {alpha})"
+
+
+@register.filter
+def optimizer_summary(spec: object) -> str:
+    """A config's ``optimizer`` dict in words: objective (λ for mean-variance), cap, turnover cap."""
+    if not isinstance(spec, dict):
+        return "—"
+    objective = str(spec.get("objective"))
+    parts = [OPTIMIZER_OBJECTIVE_LABELS.get(objective, objective)]
+    if objective == "mean_variance":
+        parts[0] += f" (risk aversion λ = {_plain(spec.get('risk_aversion'))})"
+    parts.append(f"max {_plain(spec.get('max_weight'), 100)} % of NAV per name")
+    turnover = _number(spec.get("turnover"))
+    parts.append(f"turnover ≤ {_plain(turnover, 100)} % of NAV per rebalance" if turnover else "no turnover cap")
+    return ", ".join(parts)
+
+
+def _plain(value: object, scale: float = 1.0) -> str:
+    """Shortest form of a setting as typed: 0.05 x 100 -> "5", 0.025 x 100 -> "2.5" (not 2.5000000000000004)."""
+    number = _number(value)
+    return "—" if number is None else f"{round(number * scale, 8):g}"

@@ -1,5 +1,6 @@
-// Draws the backtest charts (Chart.js from static/vendor) for canvases marked data-bt-chart,
-// on page load and after every htmx swap (results and Monte Carlo fragments arrive later).
+// Backtest pages: draws the charts (Chart.js from static/vendor) for canvases marked data-bt-chart,
+// on page load and after every htmx swap (results and Monte Carlo fragments arrive later), and
+// shows the launch forms' optional settings only while their checkbox is ticked.
 (function () {
   var palette = ["#1f4fb5", "#c2410c", "#15803d", "#7c3aed", "#b91c1c", "#0e7490"];
   function data(id) { var el = document.getElementById(id); return el ? JSON.parse(el.textContent) : null; }
@@ -40,4 +41,16 @@
   }
   document.addEventListener("DOMContentLoaded", render);
   document.addEventListener("htmx:afterSettle", render);
+
+  // Launch forms: an element marked data-bt-shown-by="<checkbox id>" (the optimizer settings) shows
+  // only while that box is ticked. Without JS it always shows; the form ignores it while unticked.
+  function toggle() {
+    document.querySelectorAll("[data-bt-shown-by]").forEach(function (el) {
+      var box = document.getElementById(el.dataset.btShownBy);
+      if (box) el.hidden = !box.checked;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", toggle);
+  document.addEventListener("htmx:afterSettle", toggle);  // the form comes back as a fragment on errors
+  document.addEventListener("change", function (e) { if (e.target.type === "checkbox") toggle(); });
 })();

@@ -28,3 +28,37 @@ def test_status_polls_until_done_then_results_and_charts_appear(browser_page, li
     assert page.get_attribute("#backtests-status", "hx-trigger") is None  # polling stopped
     assert page.locator("h1").count() == 1  # fragments, not a page nested in the page
     assert page.evaluate("!!Chart.getChart(document.querySelector('canvas[data-bt-chart=equity]'))")
+
+
+def test_the_optimizer_settings_show_only_while_the_box_is_ticked(browser_page, live_server) -> None:
+    import datetime as dt
+
+    from risk.models import RiskModelRun
+
+    # The form offers the optimizer once any succeeded risk model exists; this page never runs it.
+    RiskModelRun.objects.create(version="browser", status="succeeded", as_of=dt.date(2024, 6, 28), config_hash="x")
+    page = browser_page
+    UserFactory(username="researcher", role="researcher")
+    log_in(page, live_server.url, "researcher", TEST_PASSWORD)
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/backtests/new/")
+    settings = page.locator("#backtests-optimizer-settings")
+    page.wait_for_function("document.getElementById('backtests-optimizer-settings').hidden")
+    assert settings.is_hidden()
+    page.check("#id_use_optimizer")
+    assert settings.is_visible() and page.input_value("#id_optimizer_max_weight") == "5.00"
+    page.select_option("#id_source", "synthetic")
+    page.fill("#id_optimizer_max_weight", "0")
+    page.click("#backtests-form button[type=submit]")  # htmx swaps the form back with the error
+    page.wait_for_selector("#id_optimizer_max_weight-error")
+    assert settings.is_visible() and page.is_checked("#id_use_optimizer")
+    assert "greater than or equal to 0.01" in page.inner_text("#id_optimizer_max_weight-error")
+    page.uncheck("#id_use_optimizer")
+    assert settings.is_hidden()
+    # Without JavaScript the settings are simply shown.
+    context = page.context.browser.new_context(java_script_enabled=False)
+    plain = context.new_page()
+    plain.context.add_cookies(page.context.cookies())
+    plain.goto(f"{live_server.url}/backtests/new/")
+    assert plain.locator("#backtests-optimizer-settings").is_visible()
+    context.close()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from backtests.configs import BacktestConfig, OptimizerSpec
 from backtests.forms import BacktestForm
 from backtests.models import BacktestRun
 from tests.factories import UserFactory
@@ -91,3 +94,179 @@ def test_strategy_choices_are_limited_to_what_the_user_may_see() -> None:
     client.force_login(owner)
     client.post(reverse("backtests:new"), {**VALID, "strategy": mine.pk})
     assert BacktestRun.objects.get().strategy == mine
+
+
+# --- Optimizer settings -------------------------------------------------------------------------
+# Defaults as the page pre-fills them; percent of NAV for the cap and the turnover.
+OPTIMIZER = {"use_optimizer": "on", "optimizer_objective": "min_variance", "optimizer_risk_aversion": "1.00",
+             "optimizer_max_weight": "5.00", "optimizer_turnover": ""}  # fmt: skip
+# A warehouse run inside the demo data, after the first risk model (risk_models fixture).
+WAREHOUSE = {**VALID, "source": "warehouse", "start": "2024-07-01", "end": "2024-12-31"}
+
+
+@pytest.fixture
+def risk_data(risk_models, settings):  # noqa: ANN001, ANN201
+    dirs, runs = risk_models
+    for name, value in dirs.items():
+        setattr(settings, name, value)
+    return runs
+
+
+def test_optimizer_settings_are_ignored_while_the_box_is_off() -> None:
+    junk = {"optimizer_objective": "max_sharpe", "optimizer_max_weight": "-3", "optimizer_turnover": "lots"}
+    form = BacktestForm({**VALID, **junk})
+    assert form.is_valid(), form.errors
+    assert form.config.optimizer is None
+    assert form.config.hash() == _valid_config().hash()  # unchanged: no optimizer key in the hash
+
+
+def test_the_settings_are_not_offered_without_a_risk_model() -> None:
+    form = BacktestForm({**VALID, **OPTIMIZER, "optimizer_max_weight": "-3"})  # a disabled box ignores "on"
+    assert form.is_valid(), form.errors
+    assert form.config.optimizer is None
+    client = Client()
+    client.force_login(UserFactory(role="researcher"))
+    html = client.get(reverse("backtests:new")).content.decode()
+    assert 'name="use_optimizer"' in html and "disabled" in html.split('name="use_optimizer"')[1].split(">")[0]
+    assert 'id="backtests-optimizer-settings"' not in html and 'name="optimizer_max_weight"' not in html
+
+
+@pytest.mark.parametrize(
+    ("settings_posted", "expected"),
+    [
+        ({}, OptimizerSpec()),  # the pre-filled values are exactly the old checkbox's defaults
+        (
+            {"optimizer_objective": "mean_variance", "optimizer_risk_aversion": "0.5", "optimizer_max_weight": "2.5",
+             "optimizer_turnover": "60"},
+            OptimizerSpec(objective="mean_variance", risk_aversion=0.5, max_weight=0.025, turnover=0.6),
+        ),
+        # λ means nothing to minimum variance: it stays at the default (same hash as the first case).
+        ({"optimizer_risk_aversion": "7", "optimizer_max_weight": "3.3"}, OptimizerSpec(max_weight=0.033)),
+        # Percent to fraction in decimal: 1.1 % is 0.011 as typed, not 1.1 / 100 = 0.011000000000000001.
+        ({"optimizer_max_weight": "1.1", "optimizer_turnover": "28.3"}, OptimizerSpec(max_weight=0.011, turnover=0.283)),  # noqa: E501
+        ({"optimizer_max_weight": "100", "optimizer_turnover": "200"}, OptimizerSpec(max_weight=1.0, turnover=2.0)),
+    ],
+)  # fmt: skip
+@pytest.mark.django_db
+def test_the_form_builds_the_optimizer_spec(risk_data, settings_posted: dict, expected: OptimizerSpec) -> None:  # noqa: ANN001
+    form = BacktestForm({**WAREHOUSE, **OPTIMIZER, **settings_posted})
+    assert form.is_valid(), form.errors
+    assert form.config.optimizer == expected
+    assert form.config.as_json_dict()["optimizer"] == {
+        "objective": expected.objective, "risk_aversion": expected.risk_aversion,
+        "max_weight": expected.max_weight, "turnover": expected.turnover,
+    }  # fmt: skip
+    again = BacktestConfig.from_json_dict(form.config.as_json_dict())
+    assert again == form.config and again.hash() == form.config.hash()
+
+
+@pytest.mark.django_db
+def test_identical_settings_give_the_same_config_hash(risk_data) -> None:  # noqa: ANN001
+    def config_hash(**posted: str) -> str:
+        form = BacktestForm({**WAREHOUSE, **OPTIMIZER, **posted})
+        assert form.is_valid(), form.errors
+        return form.config.hash()
+
+    defaults = config_hash()
+    assert defaults == replace(_valid_config(WAREHOUSE), optimizer=OptimizerSpec()).hash()  # as the old checkbox
+    assert config_hash(optimizer_max_weight="5") == defaults  # 5 and 5.00 are the same setting
+    assert config_hash(optimizer_risk_aversion="3") == defaults  # ignored by minimum variance
+    assert config_hash(optimizer_max_weight="4") != defaults
+    mv = config_hash(optimizer_objective="mean_variance", optimizer_risk_aversion="2")
+    assert mv == config_hash(optimizer_objective="mean_variance", optimizer_risk_aversion="2.0")
+    assert mv != config_hash(optimizer_objective="mean_variance", optimizer_risk_aversion="3")
+
+
+@pytest.mark.parametrize(
+    ("posted", "field", "message"),
+    [
+        ({"optimizer_max_weight": "0"}, "optimizer_max_weight", "greater than or equal to 0.01"),
+        ({"optimizer_max_weight": "150"}, "optimizer_max_weight", "less than or equal to 100"),
+        ({"optimizer_max_weight": "1.234"}, "optimizer_max_weight", "no more than 2 decimal places"),
+        ({"optimizer_max_weight": ""}, "optimizer_max_weight", "Required when the optimizer is on."),
+        ({"optimizer_turnover": "250"}, "optimizer_turnover", "less than or equal to 200"),
+        ({"optimizer_turnover": "0"}, "optimizer_turnover", "greater than or equal to 0.01"),
+        ({"optimizer_objective": "max_sharpe"}, "optimizer_objective", "Select a valid choice"),
+        ({"optimizer_objective": ""}, "optimizer_objective", "Required when the optimizer is on."),
+        ({"optimizer_objective": "mean_variance", "optimizer_risk_aversion": ""}, "optimizer_risk_aversion",
+         "Required when the optimizer is on."),
+        ({"optimizer_objective": "mean_variance", "optimizer_risk_aversion": "0"}, "optimizer_risk_aversion",
+         "greater than or equal to 0.01"),
+        ({"optimizer_risk_aversion": "5000"}, "optimizer_risk_aversion", "less than or equal to 1000"),
+        # 30 names at 2 % each hold 60 % of NAV: the long-only book cannot be fully invested.
+        ({"universe": "top_cap", "universe_top_n": 30, "optimizer_max_weight": "2"}, "optimizer_max_weight",
+         "2 % per name invests at most 60 % of NAV in a 30-name universe; use at least 3.34 % to be fully invested."),
+        ({"universe": "top_cap", "universe_top_n": 30, "optimizer_max_weight": "3.33"}, "optimizer_max_weight",
+         "at most 99.9 % of NAV"),
+    ],
+)  # fmt: skip
+@pytest.mark.django_db
+def test_bad_optimizer_settings_are_reported_beside_them(risk_data, posted: dict, field: str, message: str) -> None:  # noqa: ANN001
+    form = BacktestForm({**WAREHOUSE, **OPTIMIZER, **posted})
+    assert not form.is_valid()
+    assert any(message in error for error in form.errors[field]), form.errors
+    assert not hasattr(form, "config")
+
+
+@pytest.mark.django_db
+def test_the_smallest_cap_that_fills_a_top_n_universe_is_accepted(risk_data) -> None:  # noqa: ANN001
+    form = BacktestForm({**WAREHOUSE, **OPTIMIZER, "universe": "top_cap", "universe_top_n": 30,
+                         "optimizer_max_weight": "3.34"})  # fmt: skip
+    assert form.is_valid(), form.errors
+    assert form.config.optimizer == OptimizerSpec(max_weight=0.0334) and form.config.universe_top_n == 30
+
+
+@pytest.mark.django_db
+def test_the_page_shows_the_settings_and_the_run_page_shows_them_back(risk_data) -> None:  # noqa: ANN001
+    client = Client()
+    client.force_login(UserFactory(role="researcher"))
+    html = client.get(reverse("backtests:new")).content.decode()
+    assert 'id="backtests-optimizer-settings" class="bt-subfields" data-bt-shown-by="id_use_optimizer"' in html
+    labels = {"optimizer_objective": "Objective", "optimizer_risk_aversion": "Risk aversion λ (mean-variance only)",
+              "optimizer_max_weight": "Max weight per name (% of NAV)",
+              "optimizer_turnover": "Turnover cap per rebalance (% of NAV, optional)"}  # fmt: skip
+    for name, label in labels.items():
+        assert f'name="{name}"' in html and f'<label for="id_{name}">{label}</label>' in html
+    assert 'name="optimizer_max_weight" value="5.00"' in html and "backtests/backtests.js" in html
+    posted = {**WAREHOUSE, **OPTIMIZER, "optimizer_objective": "mean_variance", "optimizer_risk_aversion": "0.5",
+              "optimizer_max_weight": "2.5", "optimizer_turnover": "60"}  # fmt: skip
+    bad = client.post(reverse("backtests:new"), {**posted, "optimizer_turnover": "250"}, headers={"HX-Request": "true"})
+    fragment = bad.content.decode()
+    assert fragment.lstrip().startswith('<form id="backtests-form"') and 'id="id_optimizer_turnover-error"' in fragment
+    assert 'name="optimizer_max_weight" value="2.5"' in fragment  # the PM's values survive the round trip
+    good = client.post(reverse("backtests:new"), posted)
+    run = BacktestRun.objects.get()
+    assert good.status_code == 302 and run.config["optimizer"] == {
+        "objective": "mean_variance", "risk_aversion": 0.5, "max_weight": 0.025, "turnover": 0.6}  # fmt: skip
+    assert client.post(reverse("backtests:new"), posted)["Location"] == good["Location"]  # idempotent
+    detail = client.get(good["Location"]).content.decode()
+    assert ("Mean-variance (risk aversion λ = 0.5), max 2.5 % of NAV per name, "
+            "turnover ≤ 60 % of NAV per rebalance") in detail  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_the_walk_forward_form_shares_the_optimizer_settings(risk_data) -> None:  # noqa: ANN001
+    from backtests.forms import WalkForwardForm
+
+    posted = {**WAREHOUSE, **OPTIMIZER, "candidate_signals": ["momentum_12_1", "low_vol"], "train_months": 3,
+              "test_months": 1, "optimizer_max_weight": "4", "optimizer_turnover": "50"}  # fmt: skip
+    form = WalkForwardForm(posted)
+    assert form.is_valid(), form.errors
+    expected = OptimizerSpec(max_weight=0.04, turnover=0.5)
+    assert [c.optimizer for c in form.spec.candidate_configs()] == [expected, expected]
+    assert [c.signal for c in form.spec.candidate_configs()] == ["momentum_12_1", "low_vol"]
+    plain = WalkForwardForm({k: v for k, v in posted.items() if k != "use_optimizer"})
+    assert plain.is_valid(), plain.errors
+    assert plain.spec.base.optimizer is None
+    client = Client()
+    client.force_login(UserFactory(role="researcher"))
+    html = client.get(reverse("backtests:walkforward_new")).content.decode()
+    assert 'id="backtests-optimizer-settings"' in html and 'name="optimizer_turnover"' in html
+    bad = WalkForwardForm({**posted, "optimizer_max_weight": "0"})
+    assert not bad.is_valid() and "optimizer_max_weight" in bad.errors
+
+
+def _valid_config(data: dict | None = None) -> BacktestConfig:
+    form = BacktestForm(data or VALID)
+    assert form.is_valid(), form.errors
+    return form.config

@@ -17,13 +17,10 @@ from backtests.data import current_dataset_versions, load_inputs
 from backtests.services import optimizer as opt
 from backtests.services.execute import simulate
 from backtests.services.results import summarize
-from risk.models import RiskModelRun
 from risk.services import loaded
-from risk.services.model_build import risk_model_build
-from warehouse.models import DatasetReference
-from warehouse.services import warehouse_sync_demo
+from tests.backtests.conftest import RISK_MODEL_DATES
 
-FIRST, SECOND = dt.date(2024, 6, 28), dt.date(2024, 9, 30)
+FIRST, SECOND = RISK_MODEL_DATES
 SPEC = OptimizerSpec(objective="min_variance", max_weight=0.04, turnover=0.6)
 CONFIG = BacktestConfig(
     signal="momentum_12_1", start=dt.date(2024, 7, 1), end=dt.date(2024, 12, 31), rebalance="monthly",
@@ -31,23 +28,9 @@ CONFIG = BacktestConfig(
 )  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def models(django_db_setup, django_db_blocker, tmp_path_factory):  # noqa: ANN001, ANN201
-    data = tmp_path_factory.mktemp("bt-optimizer")
-    dirs = {"DATA_DIR": data, "WAREHOUSE_DIR": data / "warehouse", "ANALYTICS_DIR": data / "analytics",
-            "LOCKS_DIR": data / "locks"}  # fmt: skip
-    with override_settings(**dirs), django_db_blocker.unblock():
-        warehouse_sync_demo(stocks=200, years=3, seed=5, writer="test")
-        runs = [risk_model_build(as_of=day, writer="test") for day in (FIRST, SECOND)]
-        yield dirs, runs
-        RiskModelRun.objects.all().delete()
-        DatasetReference.objects.filter(holder__regex=r"^(risk_models|exposures):").delete()
-        loaded.load_model.cache_clear()
-
-
 @pytest.mark.django_db
-def test_a_config_without_a_model_as_of_its_start_names_risk_build(models, settings) -> None:  # noqa: ANN001
-    dirs, models = models
+def test_a_config_without_a_model_as_of_its_start_names_risk_build(risk_models, settings) -> None:  # noqa: ANN001
+    dirs, models = risk_models
     for name, value in dirs.items():
         setattr(settings, name, value)
     early = BacktestConfig(**{**_fields(CONFIG), "start": dt.date(2024, 3, 1)})
@@ -73,8 +56,8 @@ def test_optimizer_settings_are_validated_and_hashed() -> None:
 
 
 @pytest.mark.django_db
-def test_min_variance_in_the_loop(models, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
-    dirs, models = models
+def test_min_variance_in_the_loop(risk_models, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    dirs, models = risk_models
     used: list[str] = []
     original = loaded.load_model
     monkeypatch.setattr(loaded, "load_model", lambda version: used.append(version) or original(version))
@@ -117,17 +100,18 @@ def _fields(config: BacktestConfig) -> dict:
 
 
 @pytest.mark.django_db
-def test_the_form_offers_the_optimizer_once_a_model_exists(models, settings) -> None:  # noqa: ANN001
+def test_the_form_offers_the_optimizer_once_a_model_exists(risk_models, settings) -> None:  # noqa: ANN001
     from backtests.forms import BacktestForm
 
-    dirs, _ = models
+    dirs, _ = risk_models
     for name, value in dirs.items():
         setattr(settings, name, value)
     field = BacktestForm().fields["use_optimizer"]
     assert not field.disabled and "latest risk model" in field.help_text
     data = {"signal": "momentum_12_1", "source": "warehouse", "universe": "all", "universe_top_n": 500,
             "rebalance": "monthly", "construction": "long_short_decile", "top_n": 50, "commission_bps": 1,
-            "half_spread_bps": 5, "impact_k": 0, "priority": "normal", "use_optimizer": "on"}  # fmt: skip
+            "half_spread_bps": 5, "impact_k": 0, "priority": "normal",
+            "use_optimizer": "on", "optimizer_objective": "min_variance", "optimizer_max_weight": "5"}  # fmt: skip
     early = BacktestForm({**data, "start": "2024-03-01", "end": "2024-12-31"})
     assert not early.is_valid()
     assert "risk_build --as-of 2024-03-01" in early.errors["use_optimizer"][0]
@@ -137,8 +121,8 @@ def test_the_form_offers_the_optimizer_once_a_model_exists(models, settings) -> 
 
 
 @pytest.mark.django_db
-def test_mean_variance_tilts_to_the_signal_and_turnover_is_capped(models, settings) -> None:  # noqa: ANN001
-    dirs, runs = models
+def test_mean_variance_tilts_to_the_signal_and_turnover_is_capped(risk_models, settings) -> None:  # noqa: ANN001
+    dirs, runs = risk_models
     for name, value in dirs.items():
         setattr(settings, name, value)
     model = loaded.load_model(runs[0].version)
@@ -167,14 +151,14 @@ def test_mean_variance_tilts_to_the_signal_and_turnover_is_capped(models, settin
 
 
 @pytest.mark.django_db
-def test_the_run_page_shows_the_optimizer(models, settings) -> None:  # noqa: ANN001
+def test_the_run_page_shows_the_optimizer(risk_models, settings) -> None:  # noqa: ANN001
     from django.test import Client
     from django.urls import reverse
 
     from backtests.models import BacktestRun
     from tests.factories import UserFactory
 
-    dirs, runs = models
+    dirs, runs = risk_models
     for name, value in dirs.items():
         setattr(settings, name, value)
     owner = UserFactory(role="researcher")
@@ -185,5 +169,5 @@ def test_the_run_page_shows_the_optimizer(models, settings) -> None:  # noqa: AN
     client = Client()
     client.force_login(owner)
     html = client.get(reverse("backtests:detail", args=[run.pk])).content.decode()
-    assert "min_variance, max weight 0.04, turnover ≤ 0.6" in html
+    assert "Minimum variance, max 4 % of NAV per name, turnover ≤ 60 % of NAV per rebalance" in html
     assert runs[1].version in html
