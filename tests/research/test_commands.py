@@ -4,6 +4,7 @@ import datetime as dt
 import json
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -35,25 +36,27 @@ def _run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_alpha_report_json_matches_the_analytics(tmp_path: Path) -> None:
-    signal, prices = _files(tmp_path)
-    out = json.loads(
+def _alpha_report_json(signal: Path, prices: Path, *options: str) -> dict[str, Any]:
+    """`alpha_report` of ``signal`` against ``prices`` on the local backend, its JSON output parsed."""
+    return json.loads(
         _run(
             "alpha_report",
             "--signal",
             str(signal),
             "--prices",
             str(prices),
-            "--horizons",
-            "1,5",
-            "--quantiles",
-            "5",
+            *options,
             "--format",
             "json",
             "--backend",
             "local",
         )
     )
+
+
+def test_alpha_report_json_matches_the_analytics(tmp_path: Path) -> None:
+    signal, prices = _files(tmp_path)
+    out = _alpha_report_json(signal, prices, "--horizons", "1,5", "--quantiles", "5")
     assert "price file's own calendar" in out["convention"]
     h1 = out["horizons"][0]
     sig = pl.read_parquet(signal).with_columns(pl.col("asset").cast(pl.Utf8))
@@ -135,23 +138,7 @@ def test_alpha_report_groups_give_per_group_mean_ic(tmp_path: Path) -> None:
     signal, prices = _files(tmp_path)
     groups = tmp_path / "sectors.csv"
     pl.DataFrame({"asset": [f"S{i}" for i in range(15)], "group": ["10"] * 8 + ["20"] * 7}).write_csv(groups)
-    out = json.loads(
-        _run(
-            "alpha_report",
-            "--signal",
-            str(signal),
-            "--prices",
-            str(prices),
-            "--groups",
-            str(groups),
-            "--horizons",
-            "1",
-            "--format",
-            "json",
-            "--backend",
-            "local",
-        )
-    )
+    out = _alpha_report_json(signal, prices, "--groups", str(groups), "--horizons", "1")
     by_group = out["horizons"][0]["group_mean_ic"]
     assert set(by_group) == {"10", "20"}
     sig = pl.read_parquet(signal)

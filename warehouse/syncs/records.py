@@ -3,27 +3,30 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, TypedDict, Unpack
 
 from django.utils import timezone
 
 from warehouse.models_sync import SyncRun
 
 
+class SyncOutcome(TypedDict, total=False):
+    """What a run records besides its status; a field left out is stored empty (`EMPTY_OUTCOME`)."""
+
+    rows: int | None
+    version: str
+    error: str
+    log: str
+    checkpoint: str
+
+
+EMPTY_OUTCOME: SyncOutcome = {"rows": None, "version": "", "error": "", "log": "", "checkpoint": ""}
+
+
 class Recorder(Protocol):
     def start(self, *, dataset: str, source: str, mode: str, query_hash: str = "") -> int | None: ...
 
-    def finish(
-        self,
-        run_id: int | None,
-        *,
-        status: str,
-        rows: int | None = None,
-        version: str = "",
-        error: str = "",
-        log: str = "",
-        checkpoint: str = "",
-    ) -> None: ...
+    def finish(self, run_id: int | None, *, status: str, **outcome: Unpack[SyncOutcome]) -> None: ...
 
     def close_abandoned(self, *, dataset: str, source: str, current: int | None) -> int: ...
 
@@ -50,28 +53,10 @@ class OrmRecorder:
         )
         return run.pk
 
-    def finish(
-        self,
-        run_id: int | None,
-        *,
-        status: str,
-        rows: int | None = None,
-        version: str = "",
-        error: str = "",
-        log: str = "",
-        checkpoint: str = "",
-    ) -> None:
+    def finish(self, run_id: int | None, *, status: str, **outcome: Unpack[SyncOutcome]) -> None:
         if run_id is None:
             return
-        SyncRun.objects.filter(pk=run_id).update(
-            status=status,
-            rows=rows,
-            version=version,
-            error=error,
-            log=log,
-            checkpoint=checkpoint,
-            finished=timezone.now(),
-        )
+        SyncRun.objects.filter(pk=run_id).update(status=status, **{**EMPTY_OUTCOME, **outcome}, finished=timezone.now())
 
     def close_abandoned(self, *, dataset: str, source: str, current: int | None) -> int:
         """Mark other "running" runs of ``dataset`` as interrupted; returns how many.

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from quant.cli import parse_date
 from quant.locks import LockBusy
 from risk.services.jobs import risk_refresh
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise CommandError(f"Not a date (YYYY-MM-DD): {value!r}") from exc
 
 
 class Command(BaseCommand):
@@ -27,8 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("--start", default=None, help="first return date (default: 10 years back)")
 
     def handle(self, *args: object, **opts: object) -> None:
-        as_of = _date(str(opts["as_of"]))
-        start = _date(str(opts["start"])) if opts["start"] else None
+        as_of = parse_date(str(opts["as_of"]))
+        start = parse_date(str(opts["start"])) if opts["start"] else None
         bar = tqdm(total=100, desc="risk_build", unit="%", disable=None)
 
         def progress(stage: str, frac: float) -> None:

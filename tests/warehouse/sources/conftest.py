@@ -9,7 +9,7 @@ import pytest
 from tests.support import services, wrds_standin
 from tests.support.parquet_sink import ParquetSink
 from warehouse.sources.demo import DemoConfig, DemoOutput, generate
-from warehouse.sources.wrds.client import WrdsClient, WrdsConfig
+from warehouse.sources.wrds.client import WrdsClient, WrdsConfig, close_all
 
 
 def _require_local_postgres() -> None:
@@ -50,6 +50,20 @@ def wrds_client(wrds_db: str) -> Iterator[WrdsClient]:
 @pytest.fixture
 def sink(tmp_path: Path) -> ParquetSink:
     return ParquetSink(tmp_path / "warehouse")
+
+
+@pytest.fixture
+def wrds_settings(settings, wrds_db: str, tmp_path: Path):  # yields pytest-django's `settings`
+    """Settings for code that builds its own WRDS client and sink (commands, tasks): the session
+    stand-in, the test Parquet sink and this test's warehouse and locks directories."""
+    close_all()
+    settings.WRDS_USERNAME, settings.WRDS_HOST, settings.WRDS_PORT = "postgres", "127.0.0.1", 5432
+    settings.WRDS_DBNAME, settings.WRDS_SSLMODE = wrds_db, "disable"
+    settings.WAREHOUSE_SINK = "tests.support.parquet_sink.factory"
+    settings.WAREHOUSE_DIR = tmp_path / "warehouse"
+    settings.LOCKS_DIR = tmp_path / "locks"
+    yield settings
+    close_all()
 
 
 MID = DemoConfig(stocks=600, years=4, seed=11)

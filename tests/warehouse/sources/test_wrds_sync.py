@@ -19,7 +19,7 @@ from tests.support import wrds_standin
 from tests.support.parquet_sink import ParquetSink
 from tests.warehouse.sources.conftest import standin_config
 from warehouse.models_sync import SyncRun
-from warehouse.sources.wrds.client import WrdsClient, close_all
+from warehouse.sources.wrds.client import WrdsClient
 from warehouse.sources.wrds.convert import SchemaDrift
 from warehouse.sources.wrds.queries import DATASETS, dataset_query
 from warehouse.syncs import checkpoint as ck
@@ -182,20 +182,8 @@ def test_a_second_sync_while_one_runs_is_refused_and_recorded(wrds_client, sink,
     assert sink.published == []
 
 
-@pytest.fixture
-def command_settings(settings, wrds_db, tmp_path):
-    close_all()
-    settings.WRDS_USERNAME, settings.WRDS_HOST, settings.WRDS_PORT = "postgres", "127.0.0.1", 5432
-    settings.WRDS_DBNAME, settings.WRDS_SSLMODE = wrds_db, "disable"
-    settings.WAREHOUSE_SINK = "tests.support.parquet_sink.factory"
-    settings.WAREHOUSE_DIR = tmp_path / "warehouse"
-    settings.LOCKS_DIR = tmp_path / "locks"
-    yield settings
-    close_all()
-
-
 @pytest.mark.django_db
-def test_wrds_sync_command_full_incremental_and_status(command_settings, wrds_frames, capsys) -> None:
+def test_wrds_sync_command_full_incremental_and_status(wrds_settings, wrds_frames, capsys) -> None:
     call_command("wrds_sync", "--full", "--dataset", "crsp_monthly", "--dataset", "ff_factors")
     captured = capsys.readouterr()
     out = captured.out
@@ -214,7 +202,7 @@ def test_wrds_sync_command_full_incremental_and_status(command_settings, wrds_fr
 
 
 @pytest.mark.django_db
-def test_wrds_sync_command_refuses_while_locked_and_force_unlock_names_the_holder(command_settings, capsys):
+def test_wrds_sync_command_refuses_while_locked_and_force_unlock_names_the_holder(wrds_settings, capsys):
     with domain_lock("warehouse", writer="nightly-sync"):
         with pytest.raises(CommandError, match="Refused: .*nightly-sync"):
             call_command("wrds_sync", "--incremental", "--all")
@@ -224,7 +212,7 @@ def test_wrds_sync_command_refuses_while_locked_and_force_unlock_names_the_holde
     assert SyncRun.objects.get().status == "refused"
     dead = subprocess.Popen([sys.executable, "-c", "pass"])  # a pid that no longer runs
     dead.wait()
-    lock = command_settings.LOCKS_DIR / "warehouse.lock"
+    lock = wrds_settings.LOCKS_DIR / "warehouse.lock"
     info = {"domain": "warehouse", "writer": "crashed-sync", "pid": dead.pid, "hostname": socket.gethostname(),
             "token": "t", "acquired": "2026-01-01T00:00:00+00:00", "expires": "2099-01-01T00:00:00+00:00"}  # fmt: skip
     lock.write_text(json.dumps(info))
@@ -234,7 +222,7 @@ def test_wrds_sync_command_refuses_while_locked_and_force_unlock_names_the_holde
     assert not lock.exists()
 
 
-def test_unknown_dataset_and_missing_selection_are_clear_errors(command_settings) -> None:
+def test_unknown_dataset_and_missing_selection_are_clear_errors(wrds_settings) -> None:
     with pytest.raises(CommandError, match="--dataset NAME"):
         call_command("wrds_sync", "--full")
     with pytest.raises(CommandError, match="invalid choice"):
@@ -302,10 +290,10 @@ class CtrlCAfter:
 
 
 @pytest.mark.django_db
-def test_ctrl_c_in_the_command_records_an_interrupted_run_and_resumes(command_settings, wrds_frames, monkeypatch):
+def test_ctrl_c_in_the_command_records_an_interrupted_run_and_resumes(wrds_settings, wrds_frames, monkeypatch):
     import warehouse.syncs.service as service
 
-    real = WrdsClient(standin_config(command_settings.WRDS_DBNAME))
+    real = WrdsClient(standin_config(wrds_settings.WRDS_DBNAME))
     monkeypatch.setattr(service, "get_client", lambda: CtrlCAfter(real, 4))  # bounds, 2018, 2019, then Ctrl-C
     try:
         with pytest.raises(CommandError, match="run the same command again to resume"):

@@ -12,18 +12,6 @@ from warehouse.sources.wrds.client import close_all
 from warehouse.tasks import enqueue_french_sync, enqueue_wrds_sync, french_sync_task, wrds_sync_task
 
 
-@pytest.fixture
-def wrds_settings(settings, wrds_db, tmp_path):
-    close_all()
-    settings.WRDS_USERNAME, settings.WRDS_HOST, settings.WRDS_PORT = "postgres", "127.0.0.1", 5432
-    settings.WRDS_DBNAME, settings.WRDS_SSLMODE = wrds_db, "disable"
-    settings.WAREHOUSE_SINK = "tests.support.parquet_sink.factory"
-    settings.WAREHOUSE_DIR = tmp_path / "warehouse"
-    settings.LOCKS_DIR = tmp_path / "locks"
-    yield settings
-    close_all()
-
-
 def test_tasks_are_late_acking_and_time_limited() -> None:
     for task in (wrds_sync_task, french_sync_task):
         assert task.acks_late is True

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import polars as pl
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from quant.cli import parse_date
 from quant.io import atomic_write
 from warehouse.providers.base import ProviderError, normalise_symbols
 from warehouse.providers.factory import CHOICES, get_provider
 from warehouse.sources.yahoo import DEV_WARNING
 
 KINDS = {"bars": "daily_bars", "returns": "total_returns", "fundamentals": "fundamentals"}
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise CommandError(f"Not a date (YYYY-MM-DD): {text!r}") from exc
 
 
 class Command(BaseCommand):
@@ -37,7 +30,7 @@ class Command(BaseCommand):
         parser.add_argument("--rows", type=int, default=20, help="Rows to print (default 20).")
 
     def handle(self, *args: object, **opts: object) -> None:
-        start, end = _date(str(opts["start"])), _date(str(opts["end"]))
+        start, end = parse_date(str(opts["start"])), parse_date(str(opts["end"]))
         if start > end:
             raise CommandError("--start must not be after --end.")
         try:

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import polars as pl
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from quant.cli import parse_date
 from warehouse.providers.base import normalise_symbols
 from warehouse.providers.crsp import default_readers
 from warehouse.sources.yahoo import DEV_WARNING, YahooClient, reconcile, returns_from_bars
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise CommandError(f"Not a date (YYYY-MM-DD): {text!r}") from exc
 
 
 class Command(BaseCommand):
@@ -30,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--tolerance", type=float, default=0.0005, help="Absolute return difference (5 bp).")
 
     def handle(self, *args: object, **opts: object) -> None:
-        start, end = _date(str(opts["start"])), _date(str(opts["end"]))
+        start, end = parse_date(str(opts["start"])), parse_date(str(opts["end"]))
         symbols = normalise_symbols(str(opts["symbols"]).split(","))
         self.stderr.write(self.style.WARNING(f"WARNING: {DEV_WARNING}"))
         try:

@@ -9,7 +9,7 @@ equity ``SE + TXDITC − PS`` computed from the rows (with WRDS.md fallbacks) eq
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
@@ -113,20 +113,22 @@ def fiscal_year(month: int, fyr: np.ndarray) -> np.ndarray:
     return np.where(fyr >= 6, fye_year, fye_year - 1)
 
 
+@dataclass(frozen=True)
+class Quotes:
+    """Market inputs of the firms ``idx`` that report, aligned with ``idx``."""
+
+    me: np.ndarray  # market cap
+    price: np.ndarray
+    shrout: np.ndarray  # shares outstanding, thousands (CRSP)
+    z: np.ndarray  # size score (`z_cap` of log market cap)
+
+
 def report_quarter(
-    f: Firms,
-    idx: np.ndarray,
-    month: int,
-    *,
-    me: np.ndarray,
-    price: np.ndarray,
-    shrout: np.ndarray,
-    z: np.ndarray,
-    rng: np.random.Generator,
-    out: Reports,
+    f: Firms, idx: np.ndarray, month: int, quotes: Quotes, *, rng: np.random.Generator, out: Reports
 ) -> None:
     """Book the fiscal quarter ending in calendar ``month`` for firms ``idx`` (a quarter-end month)."""
     n = len(idx)
+    me, price, shrout, z = quotes.me, quotes.price, quotes.shrout, quotes.z
     fq = fiscal_quarter(month, f.fyr[idx])
     new_year = fq == 1
     f.roe_cur[idx] = np.where(
@@ -284,20 +286,12 @@ def public_book(f: Firms, idx: np.ndarray, month: int) -> PublicBook:
 
 
 def prehistory(
-    f: Firms,
-    idx: np.ndarray,
-    month: int,
-    *,
-    me: np.ndarray,
-    price: np.ndarray,
-    shrout: np.ndarray,
-    z: np.ndarray,
-    rng: np.random.Generator,
-    out: Reports,
+    f: Firms, idx: np.ndarray, month: int, quotes: Quotes, *, rng: np.random.Generator, out: Reports
 ) -> None:
     """Twelve fiscal quarters before ``month`` so new firms have public annual reports at once."""
     last_qe = month - 1 - ((month - 1) % MPY + 1) % 3
     for k in range(12, 0, -1):
         qm = last_qe - 3 * (k - 1)
         drift = np.exp(-0.02 * k + 0.1 * rng.standard_normal(len(idx)))
-        report_quarter(f, idx, qm, me=me * drift, price=price * drift, shrout=shrout, z=z, rng=rng, out=out)
+        past = replace(quotes, me=quotes.me * drift, price=quotes.price * drift)
+        report_quarter(f, idx, qm, past, rng=rng, out=out)

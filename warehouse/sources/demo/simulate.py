@@ -15,7 +15,7 @@ from .config import MPY, SECTORS, STYLES, TD, Calibration, DemoConfig, rng_for
 from .exposures import LOOKBACK, descriptors, standardize, tercile_legs
 from .factors import simulate_factors, unit_t
 from .french import FACTOR_LEGS, FF10, ff10_index
-from .fundamentals import Reports, create_firms, prehistory, public_book, report_quarter
+from .fundamentals import Quotes, Reports, create_firms, prehistory, public_book, report_quarter
 from .lifecycle import choose_delistings, split_ratios
 from .records import DAILY_COLS, MONTHLY_COLS, Buffers, Month, SimResult, concat
 from .timeline import build_timeline
@@ -63,18 +63,11 @@ class Simulation:
 
     # ----------------------------------------------------------------- state helpers
     def _prehistory(self, idx: np.ndarray, month: int) -> None:
-        s = self.s
-        prehistory(
-            self.firms,
-            idx,
-            month,
-            me=self.cap_last[idx],
-            price=s.price[idx],
-            shrout=s.shrout[idx],
-            z=z_cap(np.log(self.cap_last[idx]), self.cal),
-            rng=self.rng_fund,
-            out=self.reports,
-        )
+        prehistory(self.firms, idx, month, self._quotes(idx), rng=self.rng_fund, out=self.reports)
+
+    def _quotes(self, idx: np.ndarray) -> Quotes:
+        cap = self.cap_last[idx]
+        return Quotes(me=cap, price=self.s.price[idx], shrout=self.s.shrout[idx], z=z_cap(np.log(cap), self.cal))
 
     def _alive_at(self, e: int) -> np.ndarray:
         return np.flatnonzero((self.s.list_day <= e) & (self.s.end_day >= e))
@@ -250,18 +243,7 @@ class Simulation:
         if month % MPY + 1 in (3, 6, 9, 12):
             idx = self._alive_at(e)
             idx = idx[s.kind[idx] == PRIMARY]
-            cap = self.cap_last[idx]
-            report_quarter(
-                self.firms,
-                idx,
-                month,
-                me=cap,
-                price=s.price[idx],
-                shrout=s.shrout[idx],
-                z=z_cap(np.log(cap), self.cal),
-                rng=self.rng_fund,
-                out=self.reports,
-            )
+            report_quarter(self.firms, idx, month, self._quotes(idx), rng=self.rng_fund, out=self.reports)
         has_next = b + 1 < tl.n_blocks
         last_out = int(tl.block_end[b + 1]) - 1 if has_next else e
         # record formations that apply to output sessions, plus the final complete month end
