@@ -121,11 +121,7 @@ def bench_optimizer(n: int, target: float, dpp: bool | None) -> list[dict[str, o
             "met": warm_s < target,
             "notes": f"wall per run {[round(t, 3) for t in warm]}s, inside Clarabel "
             f"{[round(t, 3) for t in solver]}s"
-            + (
-                ""
-                if warm_s < target
-                else "; missed: the interior-point solve itself dominates (see docs/risk.md)"
-            ),
+            + ("" if warm_s < target else "; missed: the interior-point solve itself dominates (see docs/risk.md)"),
         },
     ]
 

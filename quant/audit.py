@@ -27,9 +27,7 @@ def log_access(page_name: str, *, action: str = "view") -> Callable[[ViewFunc], 
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             response = view(request, *args, **kwargs)
             if response.status_code < 400:
-                object_id = next(
-                    (str(v) for k, v in kwargs.items() if k in {"pk", "id"} or k.endswith("_id")), ""
-                )
+                object_id = next((str(v) for k, v in kwargs.items() if k in {"pk", "id"} or k.endswith("_id")), "")
                 access_log_create(request=request, action=action, name=page_name, object_id=object_id)
             return response
 

@@ -86,9 +86,7 @@ class JobHandle:
             try:
                 eager = self._future.result(timeout=timeout)
             except FutureTimeout as exc:
-                raise TimeoutError(
-                    f"Job {self.id} ({self.task_name}) still running after {timeout}s"
-                ) from exc
+                raise TimeoutError(f"Job {self.id} ({self.task_name}) still running after {timeout}s") from exc
             return eager.get(propagate=True)
         assert self._async_result is not None
         from celery.exceptions import TimeoutError as CeleryTimeout
@@ -115,9 +113,7 @@ class _InProcessRunner:
                 self._executor = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="qd-job")
             return self._executor
 
-    def submit(
-        self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], task_id: str
-    ) -> Future[EagerResult]:
+    def submit(self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], task_id: str) -> Future[EagerResult]:
         future = self.executor().submit(self._run, task, args, kwargs, task_id)
         with self._lock:
             self._submitted += 1
@@ -134,9 +130,7 @@ class _InProcessRunner:
             eager = task.apply(args=args, kwargs=kwargs, task_id=task_id, throw=False)
             ok = eager.successful()
             if not ok:
-                logger.error(
-                    "In-process job %s (%s) failed: %r\n%s", task_id, task.name, eager.result, eager.traceback
-                )
+                logger.error("In-process job %s (%s) failed: %r\n%s", task_id, task.name, eager.result, eager.traceback)
             return eager
         except BaseException:
             logger.exception("In-process job %s (%s) crashed", task_id, task.name)

@@ -61,11 +61,7 @@ def _demo_admin(opts: Options) -> None:
     admin = demo_admin_ensure(data_dir=settings.DATA_DIR)
     out = opts.stdout
     if admin.created:
-        where = (
-            f"${PASSWORD_ENV}"
-            if admin.password_source == "env"
-            else admin.password_source.removeprefix("file ")
-        )
+        where = f"${PASSWORD_ENV}" if admin.password_source == "env" else admin.password_source.removeprefix("file ")
         out.write(f"created user '{admin.username}' (superuser, role admin); password: see {where}\n")
     else:
         out.write(f"user '{admin.username}' already exists; its password was left unchanged\n")

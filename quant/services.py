@@ -45,9 +45,7 @@ def access_log_create(
 
 
 @transaction.atomic
-def strategy_create(
-    *, name: str, owner: AbstractBaseUser, description: str = "", status: str = "draft"
-) -> Strategy:
+def strategy_create(*, name: str, owner: AbstractBaseUser, description: str = "", status: str = "draft") -> Strategy:
     """Create a strategy; its owner gets view and change permission on it."""
     strategy = Strategy.objects.create(name=name, owner=owner, description=description, status=status)
     for perm in STRATEGY_OBJECT_PERMS:

@@ -50,8 +50,7 @@ def _cast_date(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
     if bad.len() or col.null_count():
         example = bad[0] if bad.len() else None
         raise InputError(
-            f"{path}: column 'date' has values that are not dates (e.g. {example!r}); "
-            "use YYYY-MM-DD or YYYYMMDD"
+            f"{path}: column 'date' has values that are not dates (e.g. {example!r}); use YYYY-MM-DD or YYYYMMDD"
         )
     return frame.with_columns(parsed.alias("date"))
 
@@ -197,9 +196,7 @@ def warehouse_factors(frequency: str, start: dt.date | None = None, end: dt.date
     _require("ff_factors")
     frame = readers.ff_factors(frequency, start or dt.date(1900, 1, 1), end or dt.date(2999, 12, 31))
     if frame.is_empty():
-        raise InputError(
-            f"warehouse ff_factors has no {frequency} rows; {WAREHOUSE_HINT}"
-        )
+        raise InputError(f"warehouse ff_factors has no {frequency} rows; {WAREHOUSE_HINT}")
     return frame.sort("date")
 
 
@@ -218,9 +215,7 @@ def french_factors(path: Path | str, *, model: str, frequency: str) -> pl.DataFr
     path = Path(path)
     if path.is_dir():
         # Only factor files (the library names them *Factor*): industry files are large and unused.
-        files = sorted(
-            p for p in path.iterdir() if p.suffix.lower() in (".csv", ".zip") and "factor" in p.name.lower()
-        )
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".csv", ".zip") and "factor" in p.name.lower())
     elif path.is_file():
         files = [path]
     else:

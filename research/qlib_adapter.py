@@ -33,9 +33,7 @@ def _qlib_ic(signal: pl.DataFrame, fwd: pl.DataFrame) -> pl.DataFrame:
     pairs = paired(signal, fwd)
     counts = pairs.group_by("date").agg(pl.len().cast(pl.Int64).alias("n"))
     frame = (
-        pairs.select(
-            pl.col("date").alias("datetime"), pl.col("asset").alias("instrument"), "value", "fwd_ret"
-        )
+        pairs.select(pl.col("date").alias("datetime"), pl.col("asset").alias("instrument"), "value", "fwd_ret")
         .to_pandas()
         .set_index(["datetime", "instrument"])
     )

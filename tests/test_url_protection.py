@@ -47,9 +47,7 @@ def test_sample_urls_resolve_to_their_own_pattern():
 
 def test_sample_generator_handles_converters_and_regexes():
     assert sample_for(r"^strategies/(?P<pk>[0-9]+)/\Z") == "strategies/1/"
-    assert (
-        sample_for(r"^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$") == "password/reset/key/1-a/"
-    )
+    assert sample_for(r"^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$") == "password/reset/key/1-a/"
     assert sample_for(r"^(?P<app_label>auth|quant)/$") == "auth/"
 
 

@@ -324,9 +324,7 @@ def run_backtest(
 def _assemble(grid: _Grid, panels: Panels, ledger: _Ledger) -> BacktestResult:
     cols = ["date", "gross_return", "net_return", "cost", "turnover", "gross_exposure", "net_exposure",
             "n_positions", "nav"]  # fmt: skip
-    daily = pl.DataFrame(ledger.daily, schema=cols, orient="row").with_columns(
-        pl.col("n_positions").cast(pl.Int64)
-    )
+    daily = pl.DataFrame(ledger.daily, schema=cols, orient="row").with_columns(pl.col("n_positions").cast(pl.Int64))
     if panels.benchmark is not None:
         bench = panels.benchmark.select("date", pl.col("return").cast(pl.Float64).alias("benchmark"))
         daily = daily.join(bench, on="date", how="left")
@@ -335,20 +333,14 @@ def _assemble(grid: _Grid, panels: Panels, ledger: _Ledger) -> BacktestResult:
     positions = pl.DataFrame(
         {
             "date": dates.gather(np.concatenate(pos_t)) if pos_t else dates.clear(),
-            "permno": grid.permnos[np.concatenate([p[0] for p in ledger.positions])]
-            if pos_t
-            else grid.permnos[:0],
-            "weight": np.concatenate([p[1] for p in ledger.positions])
-            if pos_t
-            else np.array([], dtype=float),
+            "permno": grid.permnos[np.concatenate([p[0] for p in ledger.positions])] if pos_t else grid.permnos[:0],
+            "weight": np.concatenate([p[1] for p in ledger.positions]) if pos_t else np.array([], dtype=float),
         }
     )
     tr = ledger.trades
     trades = pl.DataFrame(
         {
-            "date": dates.gather(np.concatenate([np.full(x[1].size, x[0]) for x in tr]))
-            if tr
-            else dates.clear(),
+            "date": dates.gather(np.concatenate([np.full(x[1].size, x[0]) for x in tr])) if tr else dates.clear(),
             "permno": grid.permnos[np.concatenate([x[1] for x in tr])] if tr else grid.permnos[:0],
             "trade": np.concatenate([x[2] for x in tr]) if tr else np.array([], dtype=float),
             "cost": np.concatenate([x[3] for x in tr]) if tr else np.array([], dtype=float),

@@ -43,9 +43,7 @@ def stationary_bootstrap_indices(
     return (origin + steps - last_start) % n
 
 
-def block_bootstrap_indices(
-    n: int, n_sims: int, *, block: int, seed: int | np.random.Generator
-) -> np.ndarray:
+def block_bootstrap_indices(n: int, n_sims: int, *, block: int, seed: int | np.random.Generator) -> np.ndarray:
     """Circular moving-block bootstrap (Kuensch 1989; Politis & Romano 1992) with fixed ``block``.
 
     Every observation has the same probability of being drawn at every position, so the
@@ -177,9 +175,7 @@ def monte_carlo(
     )
 
 
-def fan_chart(
-    paths: np.ndarray, quantiles: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
-) -> pl.DataFrame:
+def fan_chart(paths: np.ndarray, quantiles: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)) -> pl.DataFrame:
     """Quantiles across simulations of the wealth at each step: ``step, q05, q25, ...``.
 
     ``paths`` are per-period returns ``(n_sims, n)``; wealth starts at 1 (step 0).

@@ -33,16 +33,12 @@ class Fold:
     test_stop: int
 
 
-def rolling_folds(
-    n_periods: int, *, train: int, test: int, step: int | None = None, gap: int = 0
-) -> list[Fold]:
+def rolling_folds(n_periods: int, *, train: int, test: int, step: int | None = None, gap: int = 0) -> list[Fold]:
     """Fixed-length train windows sliding by ``step`` (default ``test``: back-to-back test windows)."""
     return _folds(n_periods, train=train, test=test, step=step or test, gap=gap, expanding=False)
 
 
-def expanding_folds(
-    n_periods: int, *, min_train: int, test: int, step: int | None = None, gap: int = 0
-) -> list[Fold]:
+def expanding_folds(n_periods: int, *, min_train: int, test: int, step: int | None = None, gap: int = 0) -> list[Fold]:
     """Train windows anchored at row 0 growing by ``step`` (default ``test``) from ``min_train`` rows."""
     return _folds(n_periods, train=min_train, test=test, step=step or test, gap=gap, expanding=True)
 
@@ -181,14 +177,10 @@ def walk_forward(
     oos = (
         pl.concat(oos_parts)
         if oos_parts
-        else pl.DataFrame(
-            schema={"row": pl.Int64, "return": pl.Float64, "fold": pl.Int64, "candidate": pl.Int64}
-        )
+        else pl.DataFrame(schema={"row": pl.Int64, "return": pl.Float64, "fold": pl.Int64, "candidate": pl.Int64})
     )
     if dates is not None:
-        oos = oos.with_columns(date=dates.gather(oos["row"])).select(
-            "row", "date", "return", "fold", "candidate"
-        )
+        oos = oos.with_columns(date=dates.gather(oos["row"])).select("row", "date", "return", "fold", "candidate")
     mean_is = float(np.mean(table["is_score"].to_numpy())) if table.height else float("nan")
     mean_oos = float(np.mean(table["oos_score"].to_numpy())) if table.height else float("nan")
     return WalkForwardResult(

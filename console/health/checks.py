@@ -169,9 +169,7 @@ def queues() -> CheckResult:
         stats = inprocess_stats()
         return CheckResult("unknown", f"No broker: {stats.waiting} job(s) waiting in-process")
     if not broker.startswith(("redis://", "rediss://")):
-        return CheckResult(
-            "unknown", f"Queue depth is read from Redis only (broker is {urlparse(broker).scheme})"
-        )
+        return CheckResult("unknown", f"Queue depth is read from Redis only (broker is {urlparse(broker).scheme})")
     client = _redis_client(broker)
     try:
         depths = queue_depths(client, settings.CELERY_TASK_QUEUES_NAMES)

@@ -67,9 +67,7 @@ def totp_confirm(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Start the set-up first: there is no pending authenticator.")
         return redirect("account_profile")
     if form.is_valid():
-        outcome = devices.totp_enrolment_confirm(
-            request=request, device=pending, token=form.cleaned_data["otp_token"]
-        )
+        outcome = devices.totp_enrolment_confirm(request=request, device=pending, token=form.cleaned_data["otp_token"])
         if outcome.ok:
             codes = devices.backup_codes_generate(user=request.user)
             messages.success(request, "Two-factor authentication is on.")
@@ -90,9 +88,7 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
 @require_POST
 def twofa_disable(request: HttpRequest) -> HttpResponse:
     devices.second_factor_disable(user=request.user)
-    messages.success(
-        request, "Two-factor authentication is off. Operators cannot use controls until they enrol."
-    )
+    messages.success(request, "Two-factor authentication is off. Operators cannot use controls until they enrol.")
     if request.htmx:
         return HttpResponseClientRedirect(reverse("account_profile"))
     return redirect("account_profile")

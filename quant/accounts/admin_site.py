@@ -32,9 +32,7 @@ class QuantdeskAdminSite(OTPAdminSite):
             return redirect_to_login(target, resolve_url(settings.LOGIN_URL))
         if self.has_permission(request):
             return HttpResponseRedirect(target)
-        return render(
-            request, "otp/admin_refused.html", {"enrol_url": reverse("account_profile")}, status=403
-        )
+        return render(request, "otp/admin_refused.html", {"enrol_url": reverse("account_profile")}, status=403)
 
 
 def install() -> None:

@@ -53,9 +53,7 @@ def demo_admin_ensure(*, data_dir: Path) -> DemoAdmin:
         path = data_dir / PASSWORD_FILE_NAME
         _write_secret(path, password)
         source = f"file {path}"
-    user = user_model.objects.create_superuser(
-        username=DEMO_ADMIN_USERNAME, email="admin@localhost", password=password
-    )
+    user = user_model.objects.create_superuser(username=DEMO_ADMIN_USERNAME, email="admin@localhost", password=password)
     group, _ = Group.objects.get_or_create(name=ADMIN)
     user.groups.add(group)
     return DemoAdmin(username=user.get_username(), created=True, password_source=source)

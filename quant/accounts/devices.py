@@ -129,9 +129,7 @@ def verify_code(
     key = _throttle_key(user, purpose)
     state = ratelimit.peek(key, limit=FAILURE_LIMIT, period_seconds=FAILURE_WINDOW_SECONDS)
     if not state.allowed:
-        logger.warning(
-            "OTP %s refused (throttled) user=%s ip=%s", purpose, user.pk, request.META.get("REMOTE_ADDR")
-        )
+        logger.warning("OTP %s refused (throttled) user=%s ip=%s", purpose, user.pk, request.META.get("REMOTE_ADDR"))
         return VerifyOutcome(ok=False, throttled=True, retry_after=state.retry_after)
     token = _normalise(token)
     device = _check(user, token, allow_backup=allow_backup, pending=pending) if token else None

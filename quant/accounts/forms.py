@@ -10,9 +10,7 @@ class OTPTokenForm(forms.Form):
     otp_token = forms.CharField(
         label="Authenticator code or backup code",
         max_length=16,
-        widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"}
-        ),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True, "inputmode": "text"}),
     )
 
 

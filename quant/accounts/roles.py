@@ -79,10 +79,7 @@ def roles_seed(*, prune: bool = False) -> SeedReport:
         if created:
             report.created_groups.append(name)
         wanted = {label: _permission(label) for label in labels}
-        have = {
-            f"{p.content_type.app_label}.{p.codename}": p
-            for p in group.permissions.select_related("content_type")
-        }
+        have = {f"{p.content_type.app_label}.{p.codename}": p for p in group.permissions.select_related("content_type")}
         missing = sorted(set(wanted) - set(have))
         if missing:
             group.permissions.add(*(wanted[label] for label in missing))

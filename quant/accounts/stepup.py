@@ -36,9 +36,7 @@ class StepUpForm(forms.Form):
     )
 
 
-def _confirmation(
-    request: HttpRequest, action_name: str, form: StepUpForm, status: int = 200
-) -> HttpResponse:
+def _confirmation(request: HttpRequest, action_name: str, form: StepUpForm, status: int = 200) -> HttpResponse:
     carried = [(k, v) for k, values in request.POST.lists() if k not in STEP_UP_FIELDS for v in values]
     context = {
         "form": form,

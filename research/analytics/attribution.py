@@ -201,7 +201,5 @@ def up_down_attribution(
     parts = {}
     for name, cond in (("up", pl.col("mktrf") > 0), ("down", pl.col("mktrf") < 0)):
         sub = Aligned(aligned.frame.filter(cond), dropped=aligned.dropped)
-        parts[name] = factor_regression(
-            sub, model=model, periods_per_year=periods_per_year, hac_lags=hac_lags
-        )
+        parts[name] = factor_regression(sub, model=model, periods_per_year=periods_per_year, hac_lags=hac_lags)
     return UpDownResult(**parts)

@@ -91,9 +91,7 @@ def _ridge_moments(
     index = {d: i for i, d in enumerate(dates.to_list())}
     for (day,), group in data.group_by("date"):
         zero = np.zeros(group.height)
-        x = np.column_stack(
-            [group[n].fill_null(0.0).to_numpy() if n in group.columns else zero for n in names]
-        )
+        x = np.column_stack([group[n].fill_null(0.0).to_numpy() if n in group.columns else zero for n in names])
         y = group["y"].to_numpy()
         i = index[day]
         xtx[i], xty[i], count[i] = x.T @ x, x.T @ y, len(y)
@@ -193,9 +191,7 @@ def signal_correlation(signals: pl.DataFrame) -> pl.DataFrame:
                 pl.col(b).rank("average").over("date").alias("_rb"),
             )
             ok = (pl.len() >= MIN_PAIRS) & (pl.col("_ra").std() > 0) & (pl.col("_rb").std() > 0)
-            per_date = ranked.group_by("date").agg(
-                pl.when(ok).then(pl.corr("_ra", "_rb")).otherwise(None).alias("c")
-            )
+            per_date = ranked.group_by("date").agg(pl.when(ok).then(pl.corr("_ra", "_rb")).otherwise(None).alias("c"))
             value = per_date["c"].mean()
             matrix[i, j] = matrix[j, i] = np.nan if value is None else float(value)  # type: ignore[arg-type]
     return pl.DataFrame({"signal": names, **{n: matrix[:, i] for i, n in enumerate(names)}})

@@ -58,9 +58,7 @@ def standardize_expr(col: str, weight: str | None = "mktcap", by: str | Sequence
     return ((x - mean) / x.std(ddof=1)).over(by)
 
 
-def sector_neutralize_expr(
-    col: str, sector: str = "sector", weight: str | None = None, by: str = DATE
-) -> pl.Expr:
+def sector_neutralize_expr(col: str, sector: str = "sector", weight: str | None = None, by: str = DATE) -> pl.Expr:
     """Residual of ``col`` after removing the (weighted) mean within ``by`` x ``sector``."""
     x = pl.col(col)
     if weight is None:
@@ -103,9 +101,7 @@ def composite_expr(
     Returns two expressions to apply in successive ``with_columns`` calls (raw then standardised).
     """
     num = pl.sum_horizontal(pl.col(c).fill_null(0.0) * w for c, w in weights.items())
-    den = pl.sum_horizontal(
-        pl.when(pl.col(c).is_not_null()).then(abs(w)).otherwise(0.0) for c, w in weights.items()
-    )
+    den = pl.sum_horizontal(pl.when(pl.col(c).is_not_null()).then(abs(w)).otherwise(0.0) for c, w in weights.items())
     raw = pl.when(den > 0).then(num / den).alias(name)
     return [raw, standardize_expr(name, weight, by).alias(name)]
 

@@ -57,9 +57,7 @@ def adjust_pvalues(pvalues: Sequence[float] | np.ndarray, method: Method) -> np.
     return out
 
 
-def t_to_pvalue(
-    t_stats: Sequence[float] | np.ndarray, dof: Sequence[float] | np.ndarray | None = None
-) -> np.ndarray:
+def t_to_pvalue(t_stats: Sequence[float] | np.ndarray, dof: Sequence[float] | np.ndarray | None = None) -> np.ndarray:
     """Two-sided p-values of t-statistics (Student t with ``dof``; normal when ``dof`` is None)."""
     t = np.abs(np.asarray(t_stats, dtype=np.float64))
     if dof is None:

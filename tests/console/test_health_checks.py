@@ -30,9 +30,7 @@ def scratch_queue(redis_client: redis.Redis) -> Iterator[str]:
 
 
 @pytest.mark.redis
-def test_queue_depth_counts_messages_in_each_priority_list(
-    redis_client: redis.Redis, scratch_queue: str
-) -> None:
+def test_queue_depth_counts_messages_in_each_priority_list(redis_client: redis.Redis, scratch_queue: str) -> None:
     for i in range(3):
         redis_client.lpush(scratch_queue, json.dumps({"n": i}))
     redis_client.lpush(checks.priority_queue_key(scratch_queue, 3), "a", "b")

@@ -17,9 +17,7 @@ from console.htmx import wants_fragment
         ({"HX-Request": "false"}, False),
     ],
 )
-def test_fragment_decision_with_and_without_the_htmx_middleware(
-    headers: dict[str, str], expected: bool
-) -> None:
+def test_fragment_decision_with_and_without_the_htmx_middleware(headers: dict[str, str], expected: bool) -> None:
     bare = RequestFactory().get("/health/", headers=headers)
     assert wants_fragment(bare) is expected  # header fallback: no django_htmx middleware
     with_middleware = RequestFactory().get("/health/", headers=headers)

@@ -42,9 +42,7 @@ def test_post_without_csrf_token_is_refused_by_custom_page_and_logged(caplog):
     assert response.status_code == 403
     assert "Request refused (CSRF check failed)" in response.content.decode()
     assert any(
-        r.getMessage().startswith(
-            f"CSRF failure: POST /quant/strategies/{strategy.pk}/halt/ user={device.user.pk}"
-        )
+        r.getMessage().startswith(f"CSRF failure: POST /quant/strategies/{strategy.pk}/halt/ user={device.user.pk}")
         for r in caplog.records
     )
     strategy.refresh_from_db()

@@ -35,9 +35,7 @@ def test_log_access_records_successful_requests_only():
     def view(request, strategy_id):
         return HttpResponse(status=200 if strategy_id != 9 else 404)
 
-    request = RequestFactory().get(
-        "/risk/exposures/?as_of=2024-12-31", HTTP_USER_AGENT="ua", REMOTE_ADDR="10.1.2.3"
-    )
+    request = RequestFactory().get("/risk/exposures/?as_of=2024-12-31", HTTP_USER_AGENT="ua", REMOTE_ADDR="10.1.2.3")
     request.user = user
     view(request, strategy_id=4)
     view(request, strategy_id=9)
@@ -70,9 +68,7 @@ def test_audit_page_filters_and_paginates(client):
     assert full.status_code == 200 and "<html" in full.content.decode()
     assert full.context["page"].paginator.count == 63  # the admin's own view is logged after rendering
 
-    page2 = client.get(
-        reverse("quant:audit_log"), {"user": "alice", "page": 2}, headers={"HX-Request": "true"}
-    )
+    page2 = client.get(reverse("quant:audit_log"), {"user": "alice", "page": 2}, headers={"HX-Request": "true"})
     body = page2.content.decode()
     assert "<html" not in body and body.strip().startswith('<div id="audit-table">')
     assert "Page 2 of 2 (60 rows)" in body and body.count("<td>alice</td>") == 10

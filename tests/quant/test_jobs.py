@@ -66,9 +66,7 @@ def test_a_failing_in_process_job_is_logged_and_reraised(
 
 
 @override_settings(CELERY_BROKER_URL=None)
-def test_worker_count_comes_from_the_environment(
-    fresh_executor: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_worker_count_comes_from_the_environment(fresh_executor: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(jobs.INPROCESS_WORKERS_ENV, "3")
     jobs.enqueue(ping_job, args=("three",)).result(timeout=30)
     assert jobs.inprocess_stats().workers == 3
@@ -121,9 +119,7 @@ def test_db_connections_of_the_job_thread_are_closed_after_each_job(
 
 @pytest.mark.django_db
 @override_settings(CELERY_BROKER_URL=None)
-def test_enqueue_on_commit_waits_for_the_commit(
-    fresh_executor: None, django_capture_on_commit_callbacks
-) -> None:
+def test_enqueue_on_commit_waits_for_the_commit(fresh_executor: None, django_capture_on_commit_callbacks) -> None:
     token = uuid.uuid4().hex
     submitted = jobs.inprocess_stats().submitted
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -156,9 +152,7 @@ def test_with_a_broker_the_job_is_published_to_the_named_queue(redis_url: str) -
 
 @pytest.mark.django_db
 @override_settings(CELERY_BROKER_URL=None)
-def test_embedded_mode_shows_the_banner_and_runs_jobs(
-    fresh_executor: None, client: Client, django_user_model
-) -> None:
+def test_embedded_mode_shows_the_banner_and_runs_jobs(fresh_executor: None, client: Client, django_user_model) -> None:
     client.force_login(django_user_model.objects.create_user(username="ops", password="x" * 12))
     html = client.get("/health/").content.decode()
     assert "No queue server: jobs run in-process" in html

@@ -46,9 +46,7 @@ def test_rejects_non_positive_limits():
 def test_counts_are_atomic_on_real_redis(redis_url):
     from concurrent.futures import ThreadPoolExecutor
 
-    redis_cache = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
-    }
+    redis_cache = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
     with override_settings(CACHES=redis_cache):
         caches["default"].clear()
         key = f"t:redis:{time.time_ns()}"

@@ -20,9 +20,7 @@ def _random_data(seed: int = 5) -> tuple[pl.DataFrame, pl.DataFrame]:
     value = rng.integers(0, 6, n).astype(float)  # many ties
     value[rng.random(n) < 0.15] = np.nan
     ret = rng.normal(0, 0.02, n)
-    signal = pl.DataFrame({"date": dates, "asset": assets, "value": value}).with_columns(
-        pl.col("value").fill_nan(None)
-    )
+    signal = pl.DataFrame({"date": dates, "asset": assets, "value": value}).with_columns(pl.col("value").fill_nan(None))
     fwd = pl.DataFrame({"date": dates, "asset": assets, "fwd_ret": ret})
     fwd = fwd.filter(pl.int_range(pl.len()) % 9 != 0)  # missing forward returns
     # one date with only 2 pairs, one with a constant signal

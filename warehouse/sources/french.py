@@ -97,9 +97,7 @@ def _block_frame(
         data["year"] = [int(t) for t in tokens]
     schema: dict[str, pl.DataType] = {"date": pl.Date(), "month": pl.Date(), "year": pl.Int64()}
     frame = pl.DataFrame({k: pl.Series(k, v, dtype=schema[k]) for k, v in data.items()})
-    values = pl.DataFrame(
-        {c: pl.Series(c, [r[i] for r in rows], dtype=pl.Float64) for i, c in enumerate(columns)}
-    )
+    values = pl.DataFrame({c: pl.Series(c, [r[i] for r in rows], dtype=pl.Float64) for i, c in enumerate(columns)})
     return pl.concat([frame, values], how="horizontal")
 
 
@@ -197,9 +195,7 @@ def _stamp(frame: pl.DataFrame, frequency: str) -> pl.DataFrame:
         return frame
     sessions = _month_end_sessions(frame["month"])
     return (
-        frame.join(sessions, on="month", how="left")
-        .with_columns(date=pl.coalesce("session", "date"))
-        .drop("session")
+        frame.join(sessions, on="month", how="left").with_columns(date=pl.coalesce("session", "date")).drop("session")
     )
 
 
@@ -245,9 +241,7 @@ def _weighting(title: str) -> str | None:
     return None
 
 
-def to_ff_industries(
-    blocks: Iterable[FrenchBlock], *, frequency: Literal["daily", "monthly"]
-) -> pl.DataFrame:
+def to_ff_industries(blocks: Iterable[FrenchBlock], *, frequency: Literal["daily", "monthly"]) -> pl.DataFrame:
     """Build the warehouse ``ff_industries`` frame (long: one row per date and industry).
 
     Uses the return blocks titled "Average Value/Equal Weighted Returns" of the frequency;
@@ -260,9 +254,7 @@ def to_ff_industries(
         if block.frequency != frequency or weighting is None:
             continue
         key = ["date", "month"] if frequency == "monthly" else ["date"]
-        long = block.frame.unpivot(
-            index=key, on=list(block.columns), variable_name="industry", value_name="ret"
-        )
+        long = block.frame.unpivot(index=key, on=list(block.columns), variable_name="industry", value_name="ret")
         long = _stamp(long, frequency)
         parts.append(
             long.select(

@@ -78,11 +78,7 @@ def omega_ratio(
     """
     if required_return <= -1.0:
         return float("nan")
-    threshold = (
-        required_return
-        if periods_per_year == 1
-        else (1.0 + required_return) ** (1.0 / periods_per_year) - 1.0
-    )
+    threshold = required_return if periods_per_year == 1 else (1.0 + required_return) ** (1.0 / periods_per_year) - 1.0
     x = excess(returns, risk_free) - threshold
     gains, losses = float(x[x > 0].sum()), float(-x[x < 0].sum())
     return gains / losses if losses > 0 else float("nan")

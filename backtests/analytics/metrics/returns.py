@@ -100,9 +100,7 @@ def aggregate_returns(
     calendar ones. Null/NaN returns are dropped before compounding. Returns columns
     ``year, period, return, n_obs`` sorted by period.
     """
-    growth = (
-        pl.col("return").sum() if compounding == "arithmetic" else (pl.col("return") + 1.0).product() - 1.0
-    )
+    growth = pl.col("return").sum() if compounding == "arithmetic" else (pl.col("return") + 1.0).product() - 1.0
     return (
         frame.select("date", pl.col("return").cast(pl.Float64).fill_nan(None))
         .drop_nulls("return")

@@ -25,8 +25,7 @@ def _result_lines(label: str, res: AttributionResult) -> list[str]:
         f"  {'':8}{'coef':>12}{'NW t':>10}",
     ]
     lines.append(
-        f"  {'alpha':8}{res.alpha:>12.6f}{res.t_stats['alpha']:>10.2f}"
-        f"   annualised {res.alpha_annualised:.4%}"
+        f"  {'alpha':8}{res.alpha:>12.6f}{res.t_stats['alpha']:>10.2f}   annualised {res.alpha_annualised:.4%}"
     )
     lines += [f"  {name:8}{beta:>12.4f}{res.t_stats[name]:>10.2f}" for name, beta in res.betas.items()]
     lines.append(f"  R² {res.r2:.4f}   adj R² {res.adj_r2:.4f}")
@@ -40,9 +39,7 @@ class Command(BaseCommand):
         parser.add_argument("--returns", required=True, help="CSV/Parquet with columns date,return (decimal)")
         parser.add_argument("--model", choices=["ff3", "ff5", "ff6"], default="ff3")
         parser.add_argument("--frequency", choices=["daily", "monthly"], default="daily")
-        parser.add_argument(
-            "--factors", help="Ken French CSV, zip or directory (default: warehouse ff_factors)"
-        )
+        parser.add_argument("--factors", help="Ken French CSV, zip or directory (default: warehouse ff_factors)")
         parser.add_argument("--hac-lags", type=int, help="override the Newey-West lag rule")
         parser.add_argument("--rolling-window", type=int, help="also estimate rolling exposures")
         parser.add_argument("--conditional", action="store_true", help="also fit up/down-market betas")

@@ -62,16 +62,12 @@ def test_three_stock_example_by_hand() -> None:
     d2 = res.positions.filter(pl.col("date") == D[1]).sort("permno")["weight"].to_list()
     assert d2 == pytest.approx([0.55 / 1.02, 0.27 / 1.02, 0.2 / 1.02], abs=1e-15)
     d3_trades = res.trades.filter(pl.col("date") == D[2]).sort("permno")["trade"].to_list()
-    assert d3_trades == pytest.approx(
-        [0.5 - 0.55 / 1.037, 0.3 - 0.297 / 1.037, 0.2 - 0.19 / 1.037], abs=1e-15
-    )
+    assert d3_trades == pytest.approx([0.5 - 0.55 / 1.037, 0.3 - 0.297 / 1.037, 0.2 - 0.19 / 1.037], abs=1e-15)
 
 
 def test_delisted_name_is_liquidated_at_its_last_return() -> None:
     rets = three_stock_returns().filter(~((pl.col("permno") == 3) & (pl.col("date") == D[3])))
-    res = run_backtest(
-        Panels(rets), Strategy(schedule="daily", target_weights=long_frame({D[0]: TARGET}, "weight"))
-    )
+    res = run_backtest(Panels(rets), Strategy(schedule="daily", target_weights=long_frame({D[0]: TARGET}, "weight")))
     gross4 = (0.55 * 0.02 + 0.297 * 0.02) / 1.037
     assert res.daily["gross_return"][3] == pytest.approx(gross4, abs=1e-15)
     delist = res.trades.filter(pl.col("reason") == "delisted")
@@ -130,9 +126,7 @@ def test_optimizer_hook_sees_eligible_alpha_and_drifted_weights() -> None:
         return alpha.select("permno", (pl.col("alpha") / pl.col("alpha").abs().sum()).alias("weight"))
 
     signal = long_frame({d: {1: 3.0, 2: 1.0, 3: -1.0} for d in D[:4]}, "signal")
-    res = run_backtest(
-        Panels(three_stock_returns()), Strategy(schedule="daily", signal=signal, optimizer=optimizer)
-    )
+    res = run_backtest(Panels(three_stock_returns()), Strategy(schedule="daily", signal=signal, optimizer=optimizer))
     assert [c[0] for c in calls] == D[:3]  # the final date never rebalances
     assert calls[0][2].height == 0
     assert calls[1][2].sort("permno")["weight"].to_list() == pytest.approx(
@@ -142,9 +136,7 @@ def test_optimizer_hook_sees_eligible_alpha_and_drifted_weights() -> None:
     assert day0 == pytest.approx([0.6, 0.2, -0.2], abs=1e-15)
 
 
-def random_panel(
-    seed: int, n_days: int = 300, n_names: int = 60
-) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray]:
+def random_panel(seed: int, n_days: int = 300, n_names: int = 60) -> tuple[pl.DataFrame, pl.DataFrame, np.ndarray]:
     rng = np.random.default_rng(seed)
     dates = sessions(dt.date(2022, 1, 1), dt.date(2023, 12, 31))[:n_days]
     ret = rng.normal(0.0003, 0.02, (n_days, n_names))
@@ -207,9 +199,7 @@ def test_no_look_ahead_changing_the_future_leaves_the_past_unchanged() -> None:
     shocked_returns = returns.with_columns(
         ret=pl.when(future).then(pl.Series(rng.normal(0, 0.2, returns.height))).otherwise(pl.col("ret"))
     )
-    shocked_signal = signal.with_columns(
-        signal=pl.when(future).then(-pl.col("signal")).otherwise(pl.col("signal"))
-    )
+    shocked_signal = signal.with_columns(signal=pl.when(future).then(-pl.col("signal")).otherwise(pl.col("signal")))
     shocked = run_backtest(
         Panels(shocked_returns, adv=adv),
         Strategy(schedule="weekly", signal=shocked_signal, weighting=decile_long_short),

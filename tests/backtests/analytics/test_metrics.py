@@ -31,12 +31,8 @@ def test_hand_computed_three_period_series() -> None:
     )
     assert m.annual_volatility(r, periods_per_year=12) == pytest.approx(sd * np.sqrt(12), rel=1e-13)
     assert m.sharpe_ratio(r, periods_per_year=12) == pytest.approx(mean / sd * np.sqrt(12), rel=1e-13)
-    assert m.downside_risk(r, periods_per_year=12) == pytest.approx(
-        np.sqrt(0.04 / 3) * np.sqrt(12), rel=1e-13
-    )
-    assert m.sortino_ratio(r, periods_per_year=12) == pytest.approx(
-        mean * 12 / (np.sqrt(0.04 / 3) * np.sqrt(12))
-    )
+    assert m.downside_risk(r, periods_per_year=12) == pytest.approx(np.sqrt(0.04 / 3) * np.sqrt(12), rel=1e-13)
+    assert m.sortino_ratio(r, periods_per_year=12) == pytest.approx(mean * 12 / (np.sqrt(0.04 / 3) * np.sqrt(12)))
     assert m.hit_rate(r) == pytest.approx(2 / 3)
     assert m.omega_ratio(r, periods_per_year=1) == pytest.approx(0.15 / 0.2)
 

@@ -52,8 +52,7 @@ def frame(name: str, freq: str) -> pl.DataFrame:
         dates = [start + dt.timedelta(weeks=i) for i in range(r.size)]
     else:  # month ends from January 2000
         dates = [
-            (dt.date(2000, 2 + i, 1) if i < 11 else dt.date(2001, 1, 1)) - dt.timedelta(days=1)
-            for i in range(r.size)
+            (dt.date(2000, 2 + i, 1) if i < 11 else dt.date(2001, 1, 1)) - dt.timedelta(days=1) for i in range(r.size)
         ]
     return pl.DataFrame({"date": dates, "return": r})
 
@@ -112,9 +111,7 @@ CASES: dict[str, Case] = {
         lambda: list(m.cumulative_returns(inp("negative_returns"))), "rounded", 1e-5
     ),
     "cum_returns_final(mixed_returns)": Case(lambda: m.total_return(inp(MIX)), "rounded", 1e-5),
-    "cum_returns_final(negative_returns)": Case(
-        lambda: m.total_return(inp("negative_returns")), "rounded", 1e-5
-    ),
+    "cum_returns_final(negative_returns)": Case(lambda: m.total_return(inp("negative_returns")), "rounded", 1e-5),
     "aggregate_returns(simple_benchmark, weekly)": Case(lambda: agg("simple_benchmark", "D", "weekly")),
     "aggregate_returns(simple_benchmark, monthly)": Case(lambda: agg("simple_benchmark", "D", "monthly")),
     "aggregate_returns(simple_benchmark, yearly)": Case(lambda: agg("simple_benchmark", "D", "yearly")),
@@ -132,15 +129,11 @@ CASES: dict[str, Case] = {
         direction=+1,
         why=NAN_N + "; growth > 1 so a larger exponent is larger",
     ),
-    "annual_return(weekly_returns, weekly)": Case(
-        lambda: m.annual_return(inp("weekly_returns"), periods_per_year=W)
-    ),
+    "annual_return(weekly_returns, weekly)": Case(lambda: m.annual_return(inp("weekly_returns"), periods_per_year=W)),
     "annual_return(monthly_returns, monthly)": Case(
         lambda: m.annual_return(inp("monthly_returns"), periods_per_year=M)
     ),
-    "annual_volatility(mixed_returns, daily)": Case(
-        lambda: m.annual_volatility(inp(MIX), periods_per_year=D)
-    ),
+    "annual_volatility(mixed_returns, daily)": Case(lambda: m.annual_volatility(inp(MIX), periods_per_year=D)),
     "annual_volatility(weekly_returns, weekly)": Case(
         lambda: m.annual_volatility(inp("weekly_returns"), periods_per_year=W)
     ),
@@ -154,24 +147,16 @@ CASES: dict[str, Case] = {
         direction=+1,
         why=NAN_N + " (numerator is the annual return)",
     ),
-    "calmar_ratio(weekly_returns, weekly)": Case(
-        lambda: m.calmar_ratio(inp("weekly_returns"), periods_per_year=W)
-    ),
-    "calmar_ratio(monthly_returns, monthly)": Case(
-        lambda: m.calmar_ratio(inp("monthly_returns"), periods_per_year=M)
-    ),
+    "calmar_ratio(weekly_returns, weekly)": Case(lambda: m.calmar_ratio(inp("weekly_returns"), periods_per_year=W)),
+    "calmar_ratio(monthly_returns, monthly)": Case(lambda: m.calmar_ratio(inp("monthly_returns"), periods_per_year=M)),
     "omega_ratio(mixed_returns, rf=0, required_return=10.0)": Case(
         lambda: m.omega_ratio(inp(MIX), required_return=10.0, periods_per_year=D)
     ),
     "omega_ratio(mixed_returns, rf=flat_line_1, required=0)": Case(
         lambda: m.omega_ratio(inp(MIX), risk_free=inp("flat_line_1"), periods_per_year=D)
     ),
-    "omega_ratio(positive_returns, rf=0.011)": Case(
-        lambda: m.omega_ratio(inp("positive_returns"), risk_free=0.011)
-    ),
-    "omega_ratio(positive_returns, rf=0.02)": Case(
-        lambda: m.omega_ratio(inp("positive_returns"), risk_free=0.02)
-    ),
+    "omega_ratio(positive_returns, rf=0.011)": Case(lambda: m.omega_ratio(inp("positive_returns"), risk_free=0.011)),
+    "omega_ratio(positive_returns, rf=0.02)": Case(lambda: m.omega_ratio(inp("positive_returns"), risk_free=0.02)),
     "sharpe_ratio(mixed_returns, rf=0)": Case(lambda: m.sharpe_ratio(inp(MIX), periods_per_year=D)),
     "sharpe_ratio(mixed_returns, rf=simple_benchmark)": Case(
         lambda: m.sharpe_ratio(inp(MIX), risk_free=inp("simple_benchmark"), periods_per_year=D)
@@ -196,9 +181,7 @@ CASES: dict[str, Case] = {
     "downside_risk(monthly_returns, 0.1, monthly)": Case(
         lambda: m.downside_risk(inp("monthly_returns"), required_return=0.1, periods_per_year=M)
     ),
-    "downside_risk(df_simple daily) [one,two]": Case(
-        lambda: two(lambda r: m.downside_risk(r, periods_per_year=D))
-    ),
+    "downside_risk(df_simple daily) [one,two]": Case(lambda: two(lambda r: m.downside_risk(r, periods_per_year=D))),
     "sortino_ratio(mixed_returns, 0, daily)": Case(lambda: m.sortino_ratio(inp(MIX), periods_per_year=D)),
     "sortino_ratio(mixed_returns, flat_line_1, daily)": Case(
         lambda: m.sortino_ratio(inp(MIX), required_return=inp("flat_line_1"), periods_per_year=D)
@@ -210,15 +193,9 @@ CASES: dict[str, Case] = {
     "sortino_ratio(monthly_returns, 0, monthly)": Case(
         lambda: m.sortino_ratio(inp("monthly_returns"), periods_per_year=M)
     ),
-    "sortino_ratio(df_simple daily) [one,two]": Case(
-        lambda: two(lambda r: m.sortino_ratio(r, periods_per_year=D))
-    ),
-    "sortino_ratio(df_week weekly) [one,two]": Case(
-        lambda: two(lambda r: m.sortino_ratio(r, periods_per_year=W))
-    ),
-    "sortino_ratio(df_month monthly) [one,two]": Case(
-        lambda: two(lambda r: m.sortino_ratio(r, periods_per_year=M))
-    ),
+    "sortino_ratio(df_simple daily) [one,two]": Case(lambda: two(lambda r: m.sortino_ratio(r, periods_per_year=D))),
+    "sortino_ratio(df_week weekly) [one,two]": Case(lambda: two(lambda r: m.sortino_ratio(r, periods_per_year=W))),
+    "sortino_ratio(df_month monthly) [one,two]": Case(lambda: two(lambda r: m.sortino_ratio(r, periods_per_year=M))),
     "excess_sharpe(mixed_returns, 0)": Case(lambda: m.information_ratio(inp(MIX), 0.0, periods_per_year=1)),
     "excess_sharpe(mixed_returns, flat_line_1)": Case(
         lambda: m.information_ratio(inp(MIX), inp("flat_line_1"), periods_per_year=1)
@@ -241,9 +218,7 @@ CASES: dict[str, Case] = {
         direction=+1,
         why=NAN_N,
     ),
-    "cagr(flat_line_1_tz 1000 days of 0.01, daily)": Case(
-        lambda: m.cagr(np.full(1000, 0.01), periods_per_year=D)
-    ),
+    "cagr(flat_line_1_tz 1000 days of 0.01, daily)": Case(lambda: m.cagr(np.full(1000, 0.01), periods_per_year=D)),
     "cagr([0.03,0.03,0.03] annual, yearly)": Case(lambda: m.cagr([0.03, 0.03, 0.03], periods_per_year=Y)),
     "beta_fragility_heuristic(mixed_returns, simple_benchmark)": Case(
         lambda: m.beta_fragility_heuristic(inp(MIX), inp("simple_benchmark"))
@@ -257,9 +232,7 @@ CASES: dict[str, Case] = {
     "roll_sharpe_ratio(negative_returns, window=6)": Case(
         lambda: list(m.rolling_sharpe(inp("negative_returns"), 6)), "exact", 1e-8
     ),
-    "roll_sharpe_ratio(mixed_returns, window=6)": Case(
-        lambda: list(m.rolling_sharpe(inp(MIX), 6)), "exact", 1e-8
-    ),
+    "roll_sharpe_ratio(mixed_returns, window=6)": Case(lambda: list(m.rolling_sharpe(inp(MIX), 6)), "exact", 1e-8),
     "capture(all_negative_returns, mixed_returns)": Case(
         lambda: m.capture_ratio(inp("all_negative_returns"), inp(MIX)),
         "differs",
@@ -367,6 +340,4 @@ def test_quirks_reproduced_when_nan_counted_as_period() -> None:
     )
     neg = inp("all_negative_returns")
     empyrical_capture = (np.prod(1 + neg) ** (D / 9) - 1) / (G8 ** (D / 9) - 1)
-    assert empyrical_capture == pytest.approx(
-        expected["capture(all_negative_returns, mixed_returns)"], abs=1e-12
-    )
+    assert empyrical_capture == pytest.approx(expected["capture(all_negative_returns, mixed_returns)"], abs=1e-12)

@@ -38,9 +38,7 @@ def test_json_output_infers_monthly_and_matches_metrics(tmp_path: Path) -> None:
     assert payload["conventions"]["periods_per_year"] == 12
     assert any("assumed monthly" in n for n in payload["notes"])
     rf = 1.03 ** (1 / 12) - 1
-    assert payload["sharpe_ratio"] == pytest.approx(
-        m.sharpe_ratio(r, risk_free=rf, periods_per_year=12), rel=1e-12
-    )
+    assert payload["sharpe_ratio"] == pytest.approx(m.sharpe_ratio(r, risk_free=rf, periods_per_year=12), rel=1e-12)
     assert payload["annual_return"] == pytest.approx(np.prod(1 + r) ** (12 / 47) - 1, rel=1e-12)
     assert payload["max_drawdown"] == pytest.approx(m.max_drawdown(r), rel=1e-12)
     assert payload["benchmark"] is None
@@ -50,11 +48,7 @@ def test_table_output_with_benchmark_and_explicit_periods(tmp_path: Path) -> Non
     path, _ = monthly_file(tmp_path)
     text = run("--returns", str(path), "--benchmark", str(path), "--periods-per-year", "12")
     assert "assumed" not in text
-    lines = {
-        line.split()[0]: line.split()[-1]
-        for line in text.splitlines()
-        if line.strip() and " " in line.strip()
-    }
+    lines = {line.split()[0]: line.split()[-1] for line in text.splitlines() if line.strip() and " " in line.strip()}
     assert lines["benchmark.beta"] == "1.000"
     assert lines["benchmark.tracking_error"] == "0.00%"
     assert lines["n_missing"] == "1"

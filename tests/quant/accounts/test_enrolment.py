@@ -66,9 +66,7 @@ def test_confirm_turns_2fa_on_verifies_session_and_shows_ten_backup_codes_once(c
     assert device.confirmed is True
     shown = re.findall(r"<li><code>([a-z2-7]{8})</code></li>", page)
     assert len(shown) == 10
-    assert sorted(shown) == sorted(
-        StaticToken.objects.filter(device__user=user).values_list("token", flat=True)
-    )
+    assert sorted(shown) == sorted(StaticToken.objects.filter(device__user=user).values_list("token", flat=True))
     # the session counts as verified: no detour to the 2FA step
     again = client.get(reverse("account_profile")).content.decode()
     assert "this session verified" in again

@@ -38,9 +38,7 @@ def test_enrolled_user_is_sent_to_verify_step_until_code_entered(client):
     # the verify page itself and logout stay reachable
     assert client.get(reverse("otp_verify")).status_code == 200
 
-    response = client.post(
-        reverse("otp_verify"), {"otp_token": totp_code(device), "next": "/quant/strategies/"}
-    )
+    response = client.post(reverse("otp_verify"), {"otp_token": totp_code(device), "next": "/quant/strategies/"})
     assert response.status_code == 302 and response["Location"] == "/quant/strategies/"
     assert client.get(reverse("quant:strategy_list")).status_code == 200
 
@@ -56,8 +54,7 @@ def test_wrong_code_shows_error_logs_and_changes_nothing(client, caplog):
     assert response.status_code == 200
     assert "That code is not valid" in response.content.decode()
     assert any(
-        "OTP login failed" in r.getMessage() and f"user={device.user.pk}" in r.getMessage()
-        for r in caplog.records
+        "OTP login failed" in r.getMessage() and f"user={device.user.pk}" in r.getMessage() for r in caplog.records
     )
     assert client.get(reverse("console:home")).status_code == 302  # still not verified
     assert StaticToken.objects.filter(device__user=device.user).count() == len(codes) == 10
@@ -120,9 +117,7 @@ def test_password_change_page_renders_in_console_layout(client):
     assert 'class="topbar"' in page and 'name="oldpassword"' in page
 
 
-@pytest.mark.parametrize(
-    "name", ["account_signup", "account_email", "account_inactive", "account_reauthenticate"]
-)
+@pytest.mark.parametrize("name", ["account_signup", "account_email", "account_inactive", "account_reauthenticate"])
 def test_other_allauth_pages_need_login(client, name):
     response = client.get(reverse(name))
     assert response.status_code == 302

@@ -124,9 +124,7 @@ def test_rolling_exposures_match_a_fit_on_each_window_and_ignore_the_future() ->
     roll = rolling_exposures(aligned, model="ff3", window=60)
     assert roll.height == 400 - 59
     window = aligned.frame.slice(100, 60)
-    direct = sm.OLS(
-        window["excess"].to_numpy(), sm.add_constant(window.select("mktrf", "smb", "hml").to_numpy())
-    ).fit()
+    direct = sm.OLS(window["excess"].to_numpy(), sm.add_constant(window.select("mktrf", "smb", "hml").to_numpy())).fit()
     row = roll.filter(pl.col("date") == window["date"][-1]).row(0)
     np.testing.assert_allclose(row[1:], direct.params, rtol=0, atol=1e-10)
     future = aligned.frame.with_columns(

@@ -39,9 +39,7 @@ def _data(seed: int = 4) -> tuple[pl.DataFrame, pl.DataFrame]:
                 }
             )
         )
-    fwd = pl.DataFrame(
-        {"date": [d for d in DATES for _ in ASSETS], "asset": ASSETS * N_DATES, "fwd_ret": ret.ravel()}
-    )
+    fwd = pl.DataFrame({"date": [d for d in DATES for _ in ASSETS], "asset": ASSETS * N_DATES, "fwd_ret": ret.ravel()})
     return pl.concat(rows), fwd
 
 

@@ -58,9 +58,7 @@ def test_book_equity_follows_the_fama_french_fallbacks() -> None:
 
 
 def test_size_and_value_use_absolute_price_and_shares_in_thousands() -> None:
-    df = _fund(seq=[1_000_000.0, -5.0]).with_columns(
-        prc=pl.Series([-10.0, 20.0]), shrout=pl.Series([200.0, 100.0])
-    )
+    df = _fund(seq=[1_000_000.0, -5.0]).with_columns(prc=pl.Series([-10.0, 20.0]), shrout=pl.Series([200.0, 100.0]))
     out = df.select(market_cap().alias("cap"), size().alias("size"), value().alias("value"))
     assert out.get_column("cap").to_list() == [2_000_000.0, 2_000_000.0]
     assert out.get_column("size").to_list() == pytest.approx([np.log(2e6)] * 2)
@@ -121,9 +119,7 @@ def test_low_volatility_and_beta_against_numpy() -> None:
     df = pl.DataFrame({"permno": [1] * n, "date": _dates(n), "ret": r_null, "mkt_ret": m}).with_columns(
         pl.col("ret").fill_nan(None)
     )
-    out = df.select(
-        low_volatility(window=20, min_periods=15).alias("lv"), beta(window=20, min_periods=15).alias("b")
-    )
+    out = df.select(low_volatility(window=20, min_periods=15).alias("lv"), beta(window=20, min_periods=15).alias("b"))
     lv = out.get_column("lv").to_numpy()
     b = out.get_column("b").to_numpy()
     window = slice(5, 25)  # row 24: window rows 5..24, one null
@@ -214,9 +210,7 @@ def test_factors_do_not_look_ahead() -> None:
 
 
 def test_registry_lists_inputs_and_rejects_missing_columns() -> None:
-    assert {"size", "value", "roe", "gross_profitability", "momentum", "low_volatility", "beta"} <= set(
-        FACTORS
-    )
+    assert {"size", "value", "roe", "gross_profitability", "momentum", "low_volatility", "beta"} <= set(FACTORS)
     assert FACTORS["momentum"].inputs == ("ret",)
     with pytest.raises(ValueError, match="beta"):
         compute_factors(pl.DataFrame({"permno": [1], "date": [dt.date(2020, 1, 1)], "ret": [0.0]}), ["beta"])

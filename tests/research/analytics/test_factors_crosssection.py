@@ -73,9 +73,7 @@ def test_sector_neutralisation_and_missing_fill() -> None:
 
 
 def test_composite_renormalises_weights_and_restandardises() -> None:
-    df = pl.DataFrame(
-        {"date": [D1] * 3, "a": [1.0, -1.0, 0.0], "b": [0.0, None, 2.0], "mktcap": [1.0, 1.0, 1.0]}
-    )
+    df = pl.DataFrame({"date": [D1] * 3, "a": [1.0, -1.0, 0.0], "b": [0.0, None, 2.0], "mktcap": [1.0, 1.0, 1.0]})
     raw, final = composite_expr({"a": 0.75, "b": 0.25}, weight="mktcap")
     step = df.with_columns(raw)
     assert step.get_column("composite").to_list() == pytest.approx([0.75, -1.0, 0.5])
@@ -98,9 +96,7 @@ def test_pipeline_is_per_date_and_reports_missing() -> None:
     out, report = process_descriptors(df, ["x"])
     assert out.get_column("x").null_count() == 0
     assert report.get_column("n_missing").sum() == df.get_column("x").null_count()
-    changed = df.with_columns(
-        pl.when(pl.col("date") == D2).then(pl.col("x") * 100).otherwise(pl.col("x")).alias("x")
-    )
+    changed = df.with_columns(pl.when(pl.col("date") == D2).then(pl.col("x") * 100).otherwise(pl.col("x")).alias("x"))
     again, _ = process_descriptors(changed, ["x"])
     assert_frame_equal(out.filter(pl.col("date") == D1), again.filter(pl.col("date") == D1))
     d1 = out.filter(pl.col("date") == D1)

@@ -42,9 +42,7 @@ def test_descriptors_feed_the_regression() -> None:
     exposures, missing = process_descriptors(usable, STYLES)
     assert missing.get_column("n_missing").sum() == 0
     # Exposures of t-1 explain returns of t.
-    lagged = exposures.sort("permno", "date").with_columns(
-        pl.col(STYLES + ["mktcap"]).shift(1).over("permno")
-    )
+    lagged = exposures.sort("permno", "date").with_columns(pl.col(STYLES + ["mktcap"]).shift(1).over("permno"))
     fit = factor_returns(lagged.drop_nulls(STYLES), styles=STYLES, industry="sector")
     assert fit.r2.height == usable.get_column("date").n_unique() - 1
     assert fit.r2.get_column("r2").is_between(0, 1).all()

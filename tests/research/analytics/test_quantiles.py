@@ -37,9 +37,7 @@ def test_dates_with_fewer_values_than_buckets_are_skipped() -> None:
 
 
 def test_quantile_returns_and_long_short_are_hand_computed() -> None:
-    sig = pl.concat(
-        [_signal(D1, [float(v) for v in range(1, 11)]), _signal(D2, [float(v) for v in range(10, 0, -1)])]
-    )
+    sig = pl.concat([_signal(D1, [float(v) for v in range(1, 11)]), _signal(D2, [float(v) for v in range(10, 0, -1)])])
     fwd_values = [0.01, 0.03, 0.0, 0.02, 0.05, -0.01, 0.04, 0.02, 0.06, 0.08]
     fwd = pl.DataFrame({"date": [D1] * 10 + [D2] * 10, "asset": ASSETS * 2, "fwd_ret": fwd_values * 2})
     out = quantile_returns(sig, fwd, 5)

@@ -82,8 +82,11 @@ def test_price_signals_reuse_the_factor_registry_definitions() -> None:
 
     inputs = _inputs()
     mom = SIGNALS["momentum"].run(inputs)
-    direct = inputs.daily.with_columns(factors.momentum().alias("value")).join(
-        mom.select("date", "permno"), on=["date", "permno"]
-    ).select("date", "permno", "value").sort("date", "permno")
+    direct = (
+        inputs.daily.with_columns(factors.momentum().alias("value"))
+        .join(mom.select("date", "permno"), on=["date", "permno"])
+        .select("date", "permno", "value")
+        .sort("date", "permno")
+    )
     assert_frame_equal(mom, direct)
     assert SIGNALS["momentum"].definition_hash() != SIGNALS["reversal"].definition_hash()
