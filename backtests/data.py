@@ -2,7 +2,10 @@
 
 * ``source="warehouse"``: point-in-time readers of the warehouse (``warehouse.readers``):
   total returns with delisting returns, market caps and dollar volume from CRSP daily, the
-  survivorship-free universe at each month end. Fails with :class:`DataUnavailable` naming
+  survivorship-free universe at each month end, and — only for signals that need it —
+  book-to-market: Fama-French book equity of the latest annual report public on each day
+  (``warehouse.pit``, primary CCM link, at most :data:`BOOK_MAX_AGE_DAYS` old, as the research
+  value signal) over that day's market cap. Fails with :class:`DataUnavailable` naming
   ``python manage.py warehouse_sync --source demo`` when the warehouse (or its data) is missing.
 * ``source="synthetic"``: the seeded generator of :mod:`backtests.synthetic` (tests,
   benchmarks).
@@ -25,6 +28,8 @@ SYNC_COMMAND = "python manage.py warehouse_sync --source demo"
 LOOKBACK_DAYS = 400  # calendar days before `start` loaded so 12-1 momentum exists on day one
 ADV_WINDOW = 20
 WAREHOUSE_DATASETS = ("crsp_daily", "crsp_names", "crsp_delist")
+FUNDAMENTAL_DATASETS = ("compustat_annual", "ccm_link")  # read only by signals needing book_to_market
+BOOK_MAX_AGE_DAYS = 550  # a report older than this is stale (research's value signal uses the same)
 
 
 class DataUnavailable(RuntimeError):
@@ -70,7 +75,8 @@ def current_dataset_versions(config: BacktestConfig) -> dict[str, Any]:
         assert config.synthetic is not None
         return {"synthetic": synthetic_version(config.synthetic)}
     storage, _ = _warehouse()
-    versions: dict[str, Any] = {name: storage.current_version(name) for name in WAREHOUSE_DATASETS}
+    names = WAREHOUSE_DATASETS + (FUNDAMENTAL_DATASETS if _needs_book(config) else ())
+    versions: dict[str, Any] = {name: storage.current_version(name) for name in names}
     missing = [name for name, version in versions.items() if version is None]
     if missing:
         raise DataUnavailable(f"The warehouse has no {', '.join(missing)} yet. Run `{SYNC_COMMAND}`.")
@@ -142,10 +148,30 @@ def _warehouse_inputs(config: BacktestConfig) -> BacktestInputs:
     return BacktestInputs(
         returns=returns,
         mktcap=dollars.select("date", "permno", "mktcap").drop_nulls(),
+        book_to_market=_book_to_market(prices, versions) if _needs_book(config) else None,
         adv=dollars.select("date", "permno", "adv").drop_nulls(),
         universe=_month_end_universe(readers, returns),
         dataset_versions=versions,
     )
+
+
+def _needs_book(config: BacktestConfig) -> bool:
+    from backtests.analytics.signals import SIGNALS
+
+    signal = SIGNALS.get(config.signal)
+    return signal is not None and "book_to_market" in signal.needs
+
+
+def _book_to_market(prices: pl.DataFrame, versions: dict[str, Any]) -> pl.DataFrame:
+    """``date, permno, book_to_market`` on every priced day (see the module docstring)."""
+    from research.analytics import factors
+    from research.services.data import annual_fundamentals
+
+    annual = annual_fundamentals({name: int(versions[name]) for name in FUNDAMENTAL_DATASETS})
+    rows = prices.select("date", "permno", "prc", "shrout")
+    joined = factors.pit_join(rows, annual.drop("prc", "shrout", strict=False), max_age_days=BOOK_MAX_AGE_DAYS)
+    out = joined.select("date", "permno", factors.book_to_market().alias("book_to_market")).collect()
+    return out.drop_nulls().sort("date", "permno")
 
 
 def _month_end_universe(readers: Any, returns: pl.DataFrame) -> pl.DataFrame:

@@ -16,7 +16,7 @@ from backtests.services.optimizer import ALPHA_PER_SD, risk_models_available, ri
 from quant.models import Strategy
 from quant.selectors import strategies_for
 
-WAREHOUSE_PANELS = ("mktcap",)  # optional panels the warehouse loader provides
+WAREHOUSE_PANELS = ("mktcap", "book_to_market")  # optional panels the warehouse loader provides
 SOURCE_CHOICES = [
     ("warehouse", "Warehouse (point-in-time CRSP)"),
     ("synthetic", "Synthetic test panel (seeded, not market data)"),

@@ -68,6 +68,16 @@ def _fundamentals(kind: str, versions: dict[str, int], links: pl.DataFrame) -> p
     return rows.with_columns(known_date(kind).alias("available_date")).join(links, on="gvkey", how="inner")
 
 
+def annual_fundamentals(versions: dict[str, int] | None = None) -> pl.DataFrame:
+    """Compustat annual rows with ``available_date`` (``warehouse.pit``) and ``permno`` (primary CCM
+    link), from ``versions`` (default: the current ones). Raises ``InputError`` when missing."""
+    versions = current_versions() if versions is None else versions
+    missing = [d for d in ("compustat_annual", "ccm_link") if d not in versions]
+    if missing:
+        raise io.InputError(f"the warehouse has no {', '.join(missing)}; {io.WAREHOUSE_HINT}")
+    return _fundamentals("annual", versions, _links(versions))
+
+
 def load_research_data() -> ResearchData:
     """Everything the canonical signals and their reports read, from the current warehouse versions."""
     needed = ("crsp_daily", "crsp_names", "crsp_delist", "compustat_annual", "compustat_quarterly", "ccm_link")

@@ -36,7 +36,6 @@ def test_valid_form_builds_the_config() -> None:
         ({"end": "2040-01-02"}, "end", "The data ends on"),
         ({"commission_bps": -2}, "commission_bps", "greater than or equal to 0"),
         ({"half_spread_bps": 5000}, "half_spread_bps", "less than or equal to 1000"),
-        ({"signal": "value", "source": "warehouse"}, "signal", "needs fundamentals"),
         ({"rebalance": "hourly"}, "rebalance", "Select a valid choice"),
     ],
 )
@@ -44,6 +43,14 @@ def test_invalid_input_is_reported_beside_the_field(changes: dict, field: str, m
     form = BacktestForm({**VALID, **changes})
     assert not form.is_valid()
     assert any(message in error for error in form.errors[field]), form.errors
+
+
+def test_a_signal_needing_a_panel_the_warehouse_loader_lacks_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from backtests import forms
+
+    monkeypatch.setattr(forms, "WAREHOUSE_PANELS", ("mktcap",))  # as before book_to_market was served
+    form = BacktestForm({**VALID, "signal": "value", "source": "warehouse"})
+    assert not form.is_valid() and "needs fundamentals" in form.errors["signal"][0]
 
 
 def test_warehouse_source_without_data_names_the_command() -> None:
