@@ -82,6 +82,8 @@ def walkforward_create(
 
     spec.validate()
     versions = current_dataset_versions(spec.base)
+    for config in spec.candidate_configs():  # a candidate may read more (e.g. value: compustat)
+        versions |= current_dataset_versions(config)
     keys = {"config_hash": sha256_text(canonical_json(spec.as_json_dict())),
             "data_hash": sha256_text(canonical_json(versions))}  # fmt: skip
     existing = _live_run(keys)

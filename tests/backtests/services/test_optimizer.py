@@ -19,6 +19,7 @@ from backtests.services.execute import simulate
 from backtests.services.results import summarize
 from risk.services import loaded
 from tests.backtests.conftest import RISK_MODEL_DATES
+from tests.factories import UserFactory
 
 FIRST, SECOND = RISK_MODEL_DATES
 SPEC = OptimizerSpec(objective="min_variance", max_weight=0.04, turnover=0.6)
@@ -171,3 +172,32 @@ def test_the_run_page_shows_the_optimizer(risk_models, settings) -> None:  # noq
     html = client.get(reverse("backtests:detail", args=[run.pk])).content.decode()
     assert "Minimum variance, max 4 % of NAV per name, turnover ≤ 60 % of NAV per rebalance" in html
     assert runs[1].version in html
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_walk_forward_with_the_optimizer_and_a_value_candidate_runs_end_to_end(risk_models, settings) -> None:  # noqa: ANN001
+    """The walk-forward form offers the optimizer: every candidate runs with it on the warehouse,
+    a value candidate adds compustat to the parent's data key, and the parent stitches."""
+    from backtests.services import backtest_run_execute
+    from backtests.services.walkforward import WalkForwardSpec, walkforward_create, walkforward_finalize
+
+    dirs, _ = risk_models
+    for name, value in dirs.items():
+        setattr(settings, name, value)
+    settings.BACKTESTS_DIR = dirs["DATA_DIR"] / "backtests"
+    base = BacktestConfig(signal="momentum_12_1", start=FIRST, end=dt.date(2024, 12, 31), source="warehouse",
+                          rebalance="monthly", construction="long_short_decile",
+                          optimizer=OptimizerSpec(max_weight=0.1))  # fmt: skip
+    spec = WalkForwardSpec(base=base, candidates=[{"signal": "momentum_12_1"}, {"signal": "value"}],
+                           train_months=3, test_months=1)  # fmt: skip
+    parent = walkforward_create(spec=spec, owner=UserFactory(role="researcher")).run
+    assert {"compustat_annual", "ccm_link", "risk_models"} <= set(parent.dataset_versions)
+    for child in parent.children.order_by("id"):
+        outcome = backtest_run_execute(run_id=child.pk, task_id=f"wf{child.pk}")
+        child.refresh_from_db()
+        assert child.status == "succeeded", (outcome, child.error)
+        assert child.config["optimizer"]["max_weight"] == 0.1
+    assert walkforward_finalize(parent_id=parent.pk) == "succeeded"
+    parent.refresh_from_db()
+    assert parent.summary["walk_forward"]["n_folds"] >= 1
