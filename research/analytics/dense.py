@@ -98,7 +98,7 @@ def pivot(frame: pl.DataFrame, column: str) -> Matrix:
     Every date present in the frame gets a row, even when all of its values are null.
     """
     vals = frame[column].cast(pl.Float64).fill_null(np.nan).to_numpy()
-    grid = _sorted_grid(frame["date"], frame["asset"])
+    grid = sorted_grid(frame["date"], frame["asset"])
     if grid is not None:  # already every (date, asset) once, in order: a reshape, no scatter
         dates, assets = grid
         out = vals.reshape(dates.len(), assets.len())
@@ -107,7 +107,7 @@ def pivot(frame: pl.DataFrame, column: str) -> Matrix:
     return Matrix(d.values, a.values, fill(d.codes, a.codes, vals, (d.values.len(), a.values.len())))
 
 
-def _sorted_grid(dates: pl.Series, assets: pl.Series) -> tuple[pl.Series, pl.Series] | None:
+def sorted_grid(dates: pl.Series, assets: pl.Series) -> tuple[pl.Series, pl.Series] | None:
     """The (dates, assets) axes when the rows are sorted by (date, asset) and hold every pair
     exactly once (a complete panel, the usual shape of a file written from a matrix); else None.
 
@@ -134,6 +134,10 @@ def _sorted_grid(dates: pl.Series, assets: pl.Series) -> tuple[pl.Series, pl.Ser
 
 def align(frame: pl.DataFrame, column: str, dates: pl.Series, assets: pl.Series) -> np.ndarray:
     """Long ``date, asset, <column>`` placed on given date/asset axes; rows off the axes are dropped."""
+    grid = sorted_grid(frame["date"], frame["asset"])
+    if grid is not None and grid[0].equals(dates) and grid[1].equals(assets):  # same complete panel: a reshape
+        vals = frame[column].cast(pl.Float64).fill_null(np.nan).to_numpy().reshape(dates.len(), assets.len())
+        return np.where(np.isfinite(vals), vals, np.nan)
     r, c = positions(frame["date"], dates), positions(frame["asset"], assets)
     keep = (r >= 0) & (c >= 0)
     vals = frame[column].cast(pl.Float64).fill_null(np.nan).to_numpy()

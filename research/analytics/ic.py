@@ -67,20 +67,32 @@ def forward_returns(prices: pl.DataFrame, horizons: Sequence[int]) -> pl.DataFra
     if any(h < 1 for h in horizons):
         raise ValueError("horizons must be positive integers")
     px = prices.select("date", "asset", "price")
-    d, a = dense.axis(px["date"]), dense.axis(px["asset"])
-    shape = (d.values.len(), a.values.len())
-    matrix = dense.fill(d.codes, a.codes, px["price"].cast(pl.Float64).fill_null(np.nan).to_numpy(), shape)
-    order = np.lexsort((a.codes, d.codes))
-    rows, cols = d.codes[order], a.codes[order]
-    keys = px.select("date", "asset")[order]
+    if dense.sorted_grid(px["date"], px["asset"]) is not None:  # complete sorted panel: rows = the matrix
+        matrix = dense.pivot(px, "price").values
+        keys = px.select("date", "asset")
+
+        def take(m: np.ndarray) -> np.ndarray:
+            return m.reshape(-1)
+    else:
+        d, a = dense.axis(px["date"]), dense.axis(px["asset"])
+        shape = (d.values.len(), a.values.len())
+        matrix = dense.fill(d.codes, a.codes, px["price"].cast(pl.Float64).fill_null(np.nan).to_numpy(), shape)
+        order = np.lexsort((a.codes, d.codes))
+        rows, cols = d.codes[order], a.codes[order]
+        keys = px.select("date", "asset")[order]
+
+        def take(m: np.ndarray) -> np.ndarray:
+            return m[rows, cols]
+
     parts = [
         keys.with_columns(
             pl.lit(h, dtype=pl.Int64).alias("h"),
-            pl.Series("fwd_ret", dense.forward_return_matrix(matrix, h)[rows, cols]).fill_nan(None),
+            pl.Series("fwd_ret", take(dense.forward_return_matrix(matrix, h))).fill_nan(None),
         )
         for h in horizons
     ]
-    return pl.concat(parts).sort("h", maintain_order=True)
+    out = pl.concat(parts)
+    return out if list(horizons) == sorted(horizons) else out.sort("h", maintain_order=True)
 
 
 def paired(signal: pl.DataFrame, fwd: pl.DataFrame, *, by: Sequence[str] = ()) -> pl.DataFrame:

@@ -33,8 +33,8 @@ def test_pivot_of_a_sorted_complete_grid_equals_the_general_path() -> None:
     prices, _ = _grid(30, 17, 1)
     fast = dense.pivot(prices, "price")
     general = dense.pivot(prices.sample(fraction=1.0, shuffle=True, seed=2), "price")  # unsorted: scatter path
-    assert dense._sorted_grid(prices["date"], prices["asset"]) is not None
-    assert dense._sorted_grid(prices[1:]["date"], prices[1:]["asset"]) is None  # incomplete
+    assert dense.sorted_grid(prices["date"], prices["asset"]) is not None
+    assert dense.sorted_grid(prices[1:]["date"], prices[1:]["asset"]) is None  # incomplete
     np.testing.assert_array_equal(fast.values, general.values)
     assert fast.dates.equals(general.dates) and fast.assets.equals(general.assets)
     holes = prices.with_columns(pl.when(pl.col("asset") == 3).then(float("inf")).otherwise("price").alias("price"))
@@ -102,3 +102,15 @@ def test_tear_sheet_on_a_complete_grid_matches_the_long_format_reference() -> No
     turnover = ref.quantile_turnover(signal, 5, bucket=5)["turnover"].mean()
     assert sheet.turnover == pytest.approx(turnover, abs=1e-12)
     assert sheet.ic_summary.mean > 0.3  # the signal is next-day return plus noise
+
+
+def test_forward_returns_of_a_complete_grid_equal_the_general_path_and_the_reference() -> None:
+    prices, _ = _grid(40, 12, 8)
+    fast = forward_returns(prices, (5, 1))  # a sorted complete panel: the reshape path
+    general = forward_returns(prices.sample(fraction=1.0, shuffle=True, seed=3), (5, 1))  # lexsort path
+    assert_frame_equal(fast, general)
+    assert fast["h"].to_list() == [1] * 480 + [5] * 480  # sorted by h whatever order they were asked in
+    assert_frame_equal(fast, ref.forward_returns(prices, (1, 5)), check_dtypes=False, abs_tol=1e-15, rel_tol=0)
+    one = fast.filter(pl.col("h") == 1)
+    m = dense.align(one, "fwd_ret", dense.pivot(prices, "price").dates, dense.pivot(prices, "price").assets)
+    np.testing.assert_array_equal(m, dense.forward_return_matrix(dense.pivot(prices, "price").values, 1))
