@@ -97,14 +97,19 @@ def pivot(frame: pl.DataFrame, column: str) -> Matrix:
 
     Every date present in the frame gets a row, even when all of its values are null.
     """
-    vals = frame[column].cast(pl.Float64).fill_null(np.nan).to_numpy()
     grid = sorted_grid(frame["date"], frame["asset"])
     if grid is not None:  # already every (date, asset) once, in order: a reshape, no scatter
-        dates, assets = grid
-        out = vals.reshape(dates.len(), assets.len())
-        return Matrix(dates, assets, np.where(np.isfinite(out), out, np.nan))
+        return Matrix(*grid, grid_values(frame, column, grid))
     d, a = axis(frame["date"]), axis(frame["asset"])
+    vals = frame[column].cast(pl.Float64).fill_null(np.nan).to_numpy()
     return Matrix(d.values, a.values, fill(d.codes, a.codes, vals, (d.values.len(), a.values.len())))
+
+
+def grid_values(frame: pl.DataFrame, column: str, grid: tuple[pl.Series, pl.Series]) -> np.ndarray:
+    """``column`` of a frame whose rows are the complete panel ``grid`` (:func:`sorted_grid`), as
+    the (dates × assets) matrix; non-finite values become NaN."""
+    vals = frame[column].cast(pl.Float64).fill_null(np.nan).to_numpy().reshape(grid[0].len(), grid[1].len())
+    return np.where(np.isfinite(vals), vals, np.nan)
 
 
 def sorted_grid(dates: pl.Series, assets: pl.Series) -> tuple[pl.Series, pl.Series] | None:
@@ -136,8 +141,7 @@ def align(frame: pl.DataFrame, column: str, dates: pl.Series, assets: pl.Series)
     """Long ``date, asset, <column>`` placed on given date/asset axes; rows off the axes are dropped."""
     grid = sorted_grid(frame["date"], frame["asset"])
     if grid is not None and grid[0].equals(dates) and grid[1].equals(assets):  # same complete panel: a reshape
-        vals = frame[column].cast(pl.Float64).fill_null(np.nan).to_numpy().reshape(dates.len(), assets.len())
-        return np.where(np.isfinite(vals), vals, np.nan)
+        return grid_values(frame, column, grid)
     r, c = positions(frame["date"], dates), positions(frame["asset"], assets)
     keep = (r >= 0) & (c >= 0)
     vals = frame[column].cast(pl.Float64).fill_null(np.nan).to_numpy()

@@ -67,8 +67,9 @@ def forward_returns(prices: pl.DataFrame, horizons: Sequence[int]) -> pl.DataFra
     if any(h < 1 for h in horizons):
         raise ValueError("horizons must be positive integers")
     px = prices.select("date", "asset", "price")
-    if dense.sorted_grid(px["date"], px["asset"]) is not None:  # complete sorted panel: rows = the matrix
-        matrix = dense.pivot(px, "price").values
+    grid = dense.sorted_grid(px["date"], px["asset"])
+    if grid is not None:  # complete sorted panel: the rows are the matrix in order
+        matrix = dense.grid_values(px, "price", grid)
         keys = px.select("date", "asset")
 
         def take(m: np.ndarray) -> np.ndarray:
@@ -249,12 +250,8 @@ def sign_agreement(signal: pl.DataFrame, fwd: pl.DataFrame) -> float | None:
     Pairs with a zero on either side are left out of the denominator too.
     """
     sig, fwd_m = _signal_and_fwd(signal, fwd)
-    x, y = sig.values, fwd_m
-    with np.errstate(invalid="ignore"):
-        m = np.isfinite(x) & np.isfinite(y) & (x != 0) & (y != 0)
-    if not m.any():
-        return None
-    return float((np.sign(x[m]) == np.sign(y[m])).mean())
+    hits, pairs = rowstats.sign_counts(sig.values, fwd_m)
+    return rowstats.pooled_share(hits, pairs)
 
 
 def ic_decay(signal: pl.DataFrame, prices: pl.DataFrame, *, horizons: Sequence[int] = DEFAULT_HORIZONS) -> pl.DataFrame:

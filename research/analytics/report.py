@@ -91,7 +91,6 @@ def _horizon(
     assert arrays.bucket_mean is not None and arrays.bucket_count is not None
     assert arrays.sign_hits is not None and arrays.sign_pairs is not None
     qr = returns_by_bucket(sig.dates, arrays.bucket_mean, arrays.bucket_count, q)
-    pairs = int(arrays.sign_pairs.sum())
     return HorizonReport(
         h=h,
         ic=ic_summary(per_date["ic"], periods_per_year=ppy / h).as_dict(),
@@ -100,7 +99,7 @@ def _horizon(
         dropped_no_forward_return=n_valid - n_pairs,
         dropped_null_signal=signal.height - n_valid,
         null_ic_dates=[d.isoformat() for d in per_date.filter(pl.col("ic").is_null())["date"].to_list()],
-        sign_agreement=int(arrays.sign_hits.sum()) / pairs if pairs else None,
+        sign_agreement=rowstats.pooled_share(arrays.sign_hits, arrays.sign_pairs),
         quantile_mean_returns={str(k): v for k, v in qr.mean.select("quantile", "mean_ret").rows()},
         long_short_mean=qr.long_short_mean,
         group_mean_ic=_group_ic(signal, sig, fwd.matrix(h), groups),

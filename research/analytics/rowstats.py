@@ -255,19 +255,25 @@ def _fill(
     px, py = _paired_ranks(x, y, rx)
     out.rank_ic[sl] = _rank_pearson(px, py)
     if out.sign_hits is not None and out.sign_pairs is not None:
-        _signs(out.sign_hits, out.sign_pairs, sl, x, y)
+        out.sign_hits[sl], out.sign_pairs[sl] = sign_counts(x, y)
     if q is not None:
         out.bucket_mean[sl], out.bucket_count[sl] = bucket_means(  # type: ignore[index]
             _buckets(px, q), np.where(np.isfinite(px), y, np.nan), q
         )
 
 
-def _signs(hits: np.ndarray, pairs: np.ndarray, sl: slice, x: np.ndarray, y: np.ndarray) -> None:
+def sign_counts(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: pairs with sign(x) == sign(y), and pairs where both are finite and non-zero."""
     with np.errstate(invalid="ignore"):
         sx, sy = np.sign(x), np.sign(y)  # NaN where missing: NaN == NaN is False, NaN != 0 is True
         nonzero = (sx != 0) & (sy != 0) & np.isfinite(sx) & np.isfinite(sy)
-    pairs[sl] = nonzero.sum(axis=1)
-    hits[sl] = (nonzero & (sx == sy)).sum(axis=1)
+    return (nonzero & (sx == sy)).sum(axis=1), nonzero.sum(axis=1)
+
+
+def pooled_share(hits: np.ndarray, pairs: np.ndarray) -> float | None:
+    """``Σ hits / Σ pairs`` over all rows (None when there is no pair): the pooled sign agreement."""
+    total = int(pairs.sum())
+    return int(hits.sum()) / total if total else None
 
 
 def horizon_arrays(
