@@ -1,10 +1,11 @@
-"""Shared core models: strategies and the access log."""
+"""Shared core models: strategies, the access log and the one job row."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 
 class Strategy(models.Model):
@@ -82,3 +83,99 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.timestamp:%Y-%m-%d %H:%M:%S} {self.username} {self.action} {self.name}"
+
+
+class Job(models.Model):
+    """One unit of long work of any kind: a backtest, a walk-forward, a signal report, a risk
+    build, a sync, and everything built later (deliveries, reports, exports, TAQ syncs...).
+
+    The one place where status, progress, heartbeat, attempts, errors and logs live. A domain row
+    (``BacktestRun``, ``SignalReport``, ...) links to its job with a one-to-one ``job`` field and
+    keeps only its inputs and results. Lifecycle: ``queued -> running -> succeeded | failed |
+    cancelled``; a running job whose heartbeat went stale is re-queued (while ``attempts <
+    max_attempts``) or failed by ``quant.jobs.services.jobs_reap``. ``progress`` is a fraction
+    0..1 with a short ``message``; ``log`` keeps the tail of the job's log lines.
+
+    ``idempotency_key``: at most one queued, running or succeeded job of a kind has a given
+    non-empty key, so the same request returns the existing job instead of computing it twice.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+    LIVE = (Status.QUEUED, Status.RUNNING, Status.SUCCEEDED)
+
+    kind = models.CharField(max_length=64, help_text="registered kind, e.g. 'backtest' (quant.jobs.kinds)")
+    label = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(default=0.0, help_text="fraction done, 0..1")
+    message = models.CharField(max_length=200, blank=True, help_text="what the job is doing now")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    queue = models.CharField(max_length=32, default="default")
+    params = models.JSONField(default=dict, blank=True, help_text="small JSON the task needs")
+    idempotency_key = models.CharField(max_length=200, blank=True)
+    celery_task_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=2)
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    log = models.TextField(blank=True, help_text="tail of the job's log lines")
+
+    created_at = models.DateTimeField(auto_now_add=True, help_text="when it was queued")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "idempotency_key"],
+                condition=models.Q(status__in=["queued", "running", "succeeded"]) & ~models.Q(idempotency_key=""),
+                name="job_one_live_job_per_key",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(progress__gte=0.0, progress__lte=1.0), name="job_progress_fraction"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "running", "succeeded", "failed", "cancelled"]),
+                name="job_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat"),
+            models.Index(fields=["kind", "-created_at"], name="job_kind_created"),
+            models.Index(fields=["requested_by", "-created_at"], name="job_user_created"),
+        ]
+        permissions = [("view_all_jobs", "See and cancel every user's jobs")]
+
+    def __str__(self) -> str:
+        return f"Job #{self.pk} {self.kind} {self.label} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self.cancel_requested_at is not None
+
+    @property
+    def percent(self) -> int:
+        """Progress as a whole percentage, for display."""
+        return round(100 * self.progress)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        """Wall-clock seconds from start to finish (or to now while running)."""
+        if self.started_at is None:
+            return None
+        return ((self.finished_at or timezone.now()) - self.started_at).total_seconds()

@@ -9,6 +9,8 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from quant.jobs.services import job_enforce_cancel, jobs_reap
+
 PING_CACHE_PREFIX = "quant:ping:"
 PING_CACHE_SECONDS = 3600
 
@@ -50,3 +52,16 @@ def system_selfcheck() -> dict[str, object]:
         "database_name": str(connection.settings_dict["NAME"]),
         "applied_migrations": MigrationRecorder(connection).migration_qs.count(),
     }
+
+
+@shared_task(name="quant.enforce_job_cancel", acks_late=True, time_limit=60, soft_time_limit=50)
+def enforce_job_cancel(job_id: int) -> list[int]:
+    """Terminate job ``job_id`` if it is still running past its cancel grace period (no-op otherwise)."""
+    return job_enforce_cancel(job_id=job_id)
+
+
+@shared_task(name="quant.reap_jobs", acks_late=True, time_limit=120, soft_time_limit=100)
+def reap_jobs() -> dict[str, list[int]]:
+    """Re-queue or fail jobs whose worker stopped heart-beating; terminate overdue cancels (beat: every minute)."""
+    report = jobs_reap()
+    return {"requeued": report.requeued, "failed": report.failed, "terminated": report.terminated}

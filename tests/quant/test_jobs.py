@@ -14,7 +14,7 @@ from celery import shared_task
 from django.core.cache import cache
 from django.test import Client, override_settings
 
-from quant import jobs
+from quant.jobs import queue as jobs
 from quant.tasks import ping_cache_key, ping_job
 
 

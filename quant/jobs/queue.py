@@ -171,12 +171,15 @@ def enqueue(
     kwargs: Mapping[str, Any] | None = None,
     queue: str = "default",
     priority: int | None = None,
+    task_id: str | None = None,
+    countdown: float | None = None,
 ) -> JobHandle:
     """Run ``task`` asynchronously: on the Celery queue ``queue``, or in-process without a broker.
 
     Pass IDs and small JSON values only. ``queue`` must be one of ``CELERY_TASK_QUEUES_NAMES``;
-    ``priority`` (0-9, Redis transport) is ignored in-process. Raises ``JobSubmissionError`` if the
-    job cannot be submitted; never drops it silently.
+    ``priority`` (0-9, Redis transport) and ``countdown`` (seconds before it may start) are ignored
+    in-process; ``task_id`` names the task (a job row stores it first, so it can be revoked).
+    Raises ``JobSubmissionError`` if the job cannot be submitted; never drops it silently.
     """
     known_queues = list(settings.CELERY_TASK_QUEUES_NAMES)
     if queue not in known_queues:
@@ -184,11 +187,13 @@ def enqueue(
         raise JobSubmissionError(f"Unknown queue {queue!r} for {task.name}; queues are {known_queues}.")
     call_args = tuple(args)
     call_kwargs = dict(kwargs or {})
-    task_id = str(uuid.uuid4())
+    task_id = task_id or str(uuid.uuid4())
     if broker_configured():
         options: dict[str, Any] = {"queue": queue, "task_id": task_id}
         if priority is not None:
             options["priority"] = priority
+        if countdown is not None:
+            options["countdown"] = countdown
         try:
             async_result = task.apply_async(args=call_args, kwargs=call_kwargs, **options)
         except Exception as exc:
@@ -209,6 +214,8 @@ def enqueue_on_commit(
     kwargs: Mapping[str, Any] | None = None,
     queue: str = "default",
     priority: int | None = None,
+    task_id: str | None = None,
+    countdown: float | None = None,
 ) -> None:
     """Queue ``task`` once the current transaction commits (at once when not in a transaction).
 
@@ -216,7 +223,17 @@ def enqueue_on_commit(
     swallowed, so a job is never lost without an error.
     """
     transaction.on_commit(
-        partial(enqueue, task, args=args, kwargs=kwargs, queue=queue, priority=priority), robust=False
+        partial(
+            enqueue,
+            task,
+            args=args,
+            kwargs=kwargs,
+            queue=queue,
+            priority=priority,
+            task_id=task_id,
+            countdown=countdown,
+        ),
+        robust=False,
     )
 
 
