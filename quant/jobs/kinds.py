@@ -24,6 +24,10 @@ class JobKind:
     a job whose worker died and ``job_retry`` for a failed or cancelled one. Leave it ``None`` for a
     kind that cannot be re-run from the job alone (it is then failed instead of re-queued).
     ``result_url(job)`` is the page that shows the job's result (None when there is none yet).
+    ``on_cancel(job)`` runs inside the cancel's transaction after the job row changed (e.g. a
+    walk-forward cancels its candidate runs). ``view_permission`` / ``cancel_permission`` let a
+    role see / cancel and retry every job of the kind (besides its requester and holders of
+    ``quant.view_all_jobs`` / ``quant.change_job``).
     """
 
     name: str
@@ -31,6 +35,9 @@ class JobKind:
     queue: str = "default"
     requeue: Callable[[Job], None] | None = None
     result_url: Callable[[Job], str | None] | None = None
+    on_cancel: Callable[[Job], None] | None = None
+    view_permission: str = ""
+    cancel_permission: str = ""
 
 
 _KINDS: dict[str, JobKind] = {}

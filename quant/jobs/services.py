@@ -218,6 +218,9 @@ def job_cancel(*, job: Job) -> Job:
                 enqueue_on_commit(
                     enforce_job_cancel, args=(locked.pk,), queue="default", countdown=conf.cancel_grace_seconds() + 1
                 )
+        kind = get_kind(locked.kind)
+        if kind is not None and kind.on_cancel is not None:
+            kind.on_cancel(locked)
     return locked
 
 
