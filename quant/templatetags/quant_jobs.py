@@ -13,12 +13,12 @@ register = template.Library()
 
 @register.filter
 def job_cancellable(job: Job, user: object) -> bool:
-    return job.is_active and job_may_cancel(user, job)  # type: ignore[arg-type]
+    return job.is_active and job_may_cancel(user, job)
 
 
 @register.filter
 def job_retriable(job: Job, user: object) -> bool:
-    return job_may_retry(user, job)  # type: ignore[arg-type]
+    return job_may_retry(user, job)
 
 
 @register.filter
