@@ -10,9 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from console.htmx import render_htmx
 from quant.audit import log_access
 from quant.gics import sector_label
+from quant.web.htmx import render_htmx
 from research.analytics.signals import SIGNALS
 from research.selectors import correlation_matrix, latest_reports, model_versions, recent_backtests, report_frame
 from research.services.backtest import BACKTEST_SIGNALS, signal_backtest_create

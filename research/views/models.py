@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from console.htmx import render_htmx
 from quant.accounts.decorators import control_required
 from quant.accounts.stepup import step_up_required
 from quant.audit import log_access
+from quant.web.htmx import render_htmx
 from research.io import InputError
 from research.models import ModelVersion
 from research.selectors import model_versions
