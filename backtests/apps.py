@@ -10,7 +10,9 @@ class BacktestsConfig(AppConfig):
 
     def ready(self) -> None:
         from backtests.health import register_backtest_checks
-        from console.nav import NavItem, register
+        from backtests.quickstart import STEPS
+        from quant.quickstart import register_steps
+        from quant.web.nav import NavItem, register
 
         register(NavItem(area="Backtests", label="Runs", url_name="backtests:list",
                          permission="backtests.view_backtestrun", order=10))  # fmt: skip
@@ -22,6 +24,7 @@ class BacktestsConfig(AppConfig):
                          permission="backtests.view_backtestrun", order=30))  # fmt: skip
         register_backtest_checks()
         install_beat_schedule()
+        register_steps("backtests", STEPS)
 
 
 REAPER_ENTRY = "backtests: reap stale runs"

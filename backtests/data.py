@@ -10,7 +10,7 @@
 * ``source="synthetic"``: the seeded generator of :mod:`backtests.synthetic` (tests,
   benchmarks).
 
-The job system never depends on the warehouse existing: only this module imports it.
+Only this module reads the warehouse for a backtest; an empty warehouse is a :class:`DataUnavailable`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,10 @@ from typing import Any
 import polars as pl
 
 from backtests.configs import BacktestConfig, SyntheticSpec
-from backtests.synthetic import synthetic_panels, synthetic_version
+from backtests.synthetic import synthetic_dates, synthetic_panels, synthetic_version
+from research.analytics import factors
+from research.services.data import annual_fundamentals
+from warehouse import readers, storage
 
 SYNC_COMMAND = "python manage.py warehouse_sync --source demo"
 LOOKBACK_DAYS = 400  # calendar days before `start` loaded so 12-1 momentum exists on day one
@@ -74,7 +77,6 @@ def current_dataset_versions(config: BacktestConfig) -> dict[str, Any]:
     if config.source == "synthetic":
         assert config.synthetic is not None
         return {"synthetic": synthetic_version(config.synthetic)}
-    storage, _ = _warehouse()
     names = WAREHOUSE_DATASETS + (FUNDAMENTAL_DATASETS if _needs_book(config) else ())
     versions: dict[str, Any] = {name: storage.current_version(name) for name in names}
     missing = [name for name, version in versions.items() if version is None]
@@ -90,11 +92,8 @@ def current_dataset_versions(config: BacktestConfig) -> dict[str, Any]:
 def data_range(source: str = "warehouse", synthetic: SyntheticSpec | None = None) -> DataRange:
     """Date coverage of ``source`` (raises :class:`DataUnavailable` when there is no data)."""
     if source == "synthetic":
-        from backtests.synthetic import synthetic_dates
-
         dates = synthetic_dates((synthetic or SyntheticSpec()).days)
         return DataRange(dates.min(), dates.max())  # type: ignore[arg-type]
-    storage, _ = _warehouse()
     version = storage.current_version("crsp_daily")
     if version is None:
         raise DataUnavailable(f"The warehouse has no crsp_daily yet. Run `{SYNC_COMMAND}`.")
@@ -119,19 +118,8 @@ def load_inputs(config: BacktestConfig) -> BacktestInputs:
     return _warehouse_inputs(config)
 
 
-def _warehouse() -> tuple[Any, Any]:
-    try:
-        from warehouse import readers, storage
-    except ImportError as exc:
-        raise DataUnavailable(
-            f"The warehouse readers are not installed ({exc}). Load data with `{SYNC_COMMAND}`."
-        ) from exc
-    return storage, readers
-
-
 def _warehouse_inputs(config: BacktestConfig) -> BacktestInputs:
     versions = current_dataset_versions(config)
-    _, readers = _warehouse()
     start = config.start - dt.timedelta(days=LOOKBACK_DAYS)
     # The readers apply one `version` to every dataset they join, so they read the current
     # versions (recorded above); a publish between the two calls is the accepted race.
@@ -164,9 +152,6 @@ def _needs_book(config: BacktestConfig) -> bool:
 
 def _book_to_market(prices: pl.DataFrame, versions: dict[str, Any]) -> pl.DataFrame:
     """``date, permno, book_to_market`` on every priced day (see the module docstring)."""
-    from research.analytics import factors
-    from research.services.data import annual_fundamentals
-
     annual = annual_fundamentals({name: int(versions[name]) for name in FUNDAMENTAL_DATASETS})
     rows = prices.select("date", "permno", "prc", "shrout")
     joined = factors.pit_join(rows, annual.drop("prc", "shrout", strict=False), max_age_days=BOOK_MAX_AGE_DAYS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count
 
 from backtests.models import BacktestRun
-from console.health.registry import CheckResult, register_check
+from quant.web.health import CheckResult, register_check
 
 
 def backtest_jobs() -> CheckResult:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backtests.views import results, runs
+from backtests.views import research, results, runs
 
 app_name = "backtests"
 
@@ -14,4 +14,7 @@ urlpatterns = [
     path("<int:run_id>/results/", results.run_results, name="results"),
     path("<int:run_id>/trades.csv", results.trades_csv, name="trades_csv"),
     path("<int:run_id>/montecarlo/", results.run_montecarlo, name="montecarlo"),
+    path("<int:run_id>/attribution/", research.attribution, name="attribution"),
+    path("signal/<slug:name>/", research.signal_runs, name="signal_runs"),
+    path("signal/<slug:name>/backtest/", research.signal_backtest, name="signal_backtest"),
 ]

@@ -63,7 +63,7 @@ def tear(args: argparse.Namespace) -> dict:
     from research.analytics.ic import forward_returns, ic_by_date
     from research.analytics.report import alpha_report
     from research.analytics.tearsheet import tear_sheet, tear_sheet_from_prices
-    from research.qlib_adapter import _qlib_ic, qlib_available
+    from research.qlib_adapter import qlib_available, qlib_ic
 
     horizons = (1, 5, 10, 21, 63)
     prices, signal = panel(args.assets, args.days)
@@ -92,7 +92,7 @@ def tear(args: argparse.Namespace) -> dict:
     if args.alphalens is not None:
         out["alphalens"] = alphalens_peer(args.alphalens, prices, signal, sheet.ic, min(runs))
     if qlib_available():
-        q, t_q = timed(lambda: _qlib_ic(signal, main))
+        q, t_q = timed(lambda: qlib_ic(signal, main))
         joined = q.join(ours, on="date", suffix="_ours").drop_nulls()
         diff = max(float((joined["ic"] - joined["ic_ours"]).abs().max()),  # type: ignore[arg-type]
                    float((joined["rank_ic"] - joined["rank_ic_ours"]).abs().max()))  # type: ignore[arg-type]  # fmt: skip

@@ -7,7 +7,7 @@ class ConsoleConfig(AppConfig):
 
     def ready(self) -> None:
         from console.health.checks import register_core_checks
-        from console.nav import NavItem, register
+        from quant.web.nav import NavItem, register
 
         register(NavItem(area="Operations", label="Health", url_name="console:health", order=10))
         register(NavItem(area="Operations", label="Jobs", url_name="console:jobs", order=20))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
-from console.nav import visible_items
+from quant.web.nav import visible_items
 
 
 def console(request: HttpRequest) -> dict[str, object]:

@@ -1,15 +1,16 @@
 """Quickstart steps: what `manage.py quickstart_setup` runs on a fresh machine.
 
-Each app may define `<app>/quickstart.py` with ``STEPS: list[Step]``; the command runs all of
-them ordered by ``order`` (ties by app order in INSTALLED_APPS). A step is idempotent: running the
+Each app that has set-up work defines ``STEPS: list[Step]`` in `<app>/quickstart.py` and registers
+them from its ``AppConfig.ready()`` with :func:`register_steps` (the same pattern as the navigation
+and health registries: the core never imports the apps above it). The command runs all of them
+ordered by ``order`` (ties by app order in INSTALLED_APPS). A step is idempotent: running the
 quickstart twice leaves the same state and does not redo finished heavy work.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib import import_module
 from typing import TextIO
 
 from django.apps import apps
@@ -32,16 +33,20 @@ class Step:
     run: Callable[[Options], None]
 
 
+_REGISTRY: dict[str, list[Step]] = {}
+
+
+def register_steps(app_label: str, steps: Iterable[Step]) -> None:
+    """Declare ``app_label``'s quickstart steps (from its ``AppConfig.ready()``; again replaces them)."""
+    _REGISTRY[app_label] = list(steps)
+
+
 def collect_steps() -> list[Step]:
-    steps: list[tuple[int, int, Step]] = []
-    for position, config in enumerate(apps.get_app_configs()):
-        try:
-            module = import_module(f"{config.name}.quickstart")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{config.name}.quickstart":
-                raise
-            continue
-        steps.extend((step.order, position, step) for step in getattr(module, "STEPS", []))
+    """Every registered step, by ``order`` and then by the app's position in INSTALLED_APPS."""
+    position = {config.label: i for i, config in enumerate(apps.get_app_configs())}
+    steps = [
+        (step.order, position.get(label, len(position)), step) for label, group in _REGISTRY.items() for step in group
+    ]
     return [s for _, _, s in sorted(steps, key=lambda t: (t[0], t[1]))]
 
 

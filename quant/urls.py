@@ -1,15 +1,14 @@
 from django.urls import path
 
-from console.views import audit
-from quant import views
 from quant.jobs import views as job_views
+from quant.views import audit, strategies
 
 app_name = "quant"
 
 urlpatterns = [
-    path("strategies/", views.strategy_list, name="strategy_list"),
-    path("strategies/<int:pk>/", views.strategy_detail, name="strategy_detail"),
-    path("strategies/<int:pk>/halt/", views.strategy_halt, name="strategy_halt"),
+    path("strategies/", strategies.strategy_list, name="strategy_list"),
+    path("strategies/<int:pk>/", strategies.strategy_detail, name="strategy_detail"),
+    path("strategies/<int:pk>/halt/", strategies.strategy_halt, name="strategy_halt"),
     path("jobs/<int:pk>/", job_views.job_status, name="job_status"),
     path("jobs/<int:pk>/cancel/", job_views.job_cancel_view, name="job_cancel"),
     path("jobs/<int:pk>/retry/", job_views.job_retry_view, name="job_retry"),

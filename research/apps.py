@@ -7,7 +7,10 @@ class ResearchConfig(AppConfig):
     verbose_name = "Research"
 
     def ready(self) -> None:
-        from console.nav import NavItem, register
+        from quant.quickstart import register_steps
+        from quant.web.nav import NavItem, register
+        from research.quickstart import STEPS
 
         register(NavItem(area="Research", label="Alpha explorer", url_name="research:explorer", order=10))
         register(NavItem(area="Research", label="Model registry", url_name="research:models", order=20))
+        register_steps("research", STEPS)

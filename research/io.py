@@ -7,12 +7,12 @@ problem and (for duplicates) the offending keys, so commands can turn it into a 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
 
 import polars as pl
+
+from warehouse import readers, storage
 
 WAREHOUSE_HINT = "run `python manage.py warehouse_sync --source demo` (or french_import / a WRDS sync) first"
 
@@ -145,25 +145,13 @@ def check_overlap(signal: pl.DataFrame, prices: pl.DataFrame) -> None:
         )
 
 
-def warehouse_readers() -> ModuleType:
-    """The ``warehouse.readers`` module, or InputError telling the user how to create data."""
-    try:
-        return importlib.import_module("warehouse.readers")
-    except ImportError as exc:
-        raise InputError(f"the warehouse readers are not available ({exc}); {WAREHOUSE_HINT}") from exc
-
-
 def _require(dataset: str) -> None:
-    from warehouse import storage
-
     if storage.current_version(dataset) is None:
         raise InputError(f"the warehouse has no {dataset!r} dataset; {WAREHOUSE_HINT}")
 
 
 def warehouse_span() -> tuple[dt.date, dt.date]:
     """First and last date of ``crsp_daily`` (its current manifest)."""
-    from warehouse import storage
-
     _require("crsp_daily")
     manifest = storage.load_manifest("crsp_daily", storage.resolve_version("crsp_daily"))
     if not manifest.date_min or not manifest.date_max:
@@ -177,7 +165,6 @@ def warehouse_prices(start: dt.date | None = None, end: dt.date | None = None) -
     ``price = prod(1 + total_ret)`` per permno (missing returns count as 0; delisting returns
     included), so forward returns are total returns unaffected by splits; ``asset`` is the permno.
     """
-    readers = warehouse_readers()
     lo, hi = warehouse_span()
     frame = readers.total_returns(start or lo, end or hi).collect().sort("permno", "date")
     if frame.is_empty():
@@ -192,7 +179,6 @@ def warehouse_prices(start: dt.date | None = None, end: dt.date | None = None) -
 def warehouse_factors(frequency: str, start: dt.date | None = None, end: dt.date | None = None) -> pl.DataFrame:
     """``ff_factors`` rows of one frequency via ``warehouse.readers.ff_factors``:
     ``date, mktrf, smb, hml, rmw, cma, umd, rf``."""
-    readers = warehouse_readers()
     _require("ff_factors")
     frame = readers.ff_factors(frequency, start or dt.date(1900, 1, 1), end or dt.date(2999, 12, 31))
     if frame.is_empty():

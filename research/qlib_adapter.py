@@ -27,7 +27,8 @@ def qlib_available() -> bool:
     return importlib.util.find_spec("qlib") is not None
 
 
-def _qlib_ic(signal: pl.DataFrame, fwd: pl.DataFrame) -> pl.DataFrame:
+def qlib_ic(signal: pl.DataFrame, fwd: pl.DataFrame) -> pl.DataFrame:
+    """Per-date ``date, n, ic, rank_ic`` through qlib's ``calc_ic`` (raises ImportError without qlib)."""
     from qlib.contrib.eva.alpha import calc_ic
 
     pairs = paired(signal, fwd)
@@ -83,7 +84,7 @@ def compute_ic(signal: pl.DataFrame, fwd: pl.DataFrame, *, backend: Backend = "a
     if not qlib_available():
         raise RuntimeError("backend='qlib' requested but pyqlib is not installed")
     try:
-        return _qlib_ic(signal, fwd)
+        return qlib_ic(signal, fwd)
     except ImportError as exc:  # installed but broken (e.g. a missing optional dependency)
         if backend == "qlib":
             raise RuntimeError(f"pyqlib cannot be imported: {exc}") from exc

@@ -59,11 +59,3 @@ def _pairs(corr: pl.DataFrame) -> list[tuple[str, str, float | None]]:
 
 def model_versions() -> QuerySet[ModelVersion]:
     return ModelVersion.objects.select_related("author", "promoted_by").order_by("name", "-version")
-
-
-def recent_backtests(engine_signal: str, limit: int = 5) -> list[Any]:
-    """The latest backtest runs of a backtest-engine signal (for links to their attribution)."""
-    from backtests.models import BacktestRun
-
-    runs = BacktestRun.objects.filter(config__signal=engine_signal, parent__isnull=True).order_by("-created_at")
-    return list(runs[:limit])

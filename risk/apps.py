@@ -6,7 +6,10 @@ class RiskConfig(AppConfig):
     name = "risk"
 
     def ready(self) -> None:
-        from console.nav import NavItem, register
+        from quant.quickstart import register_steps
+        from quant.web.nav import NavItem, register
+        from risk.quickstart import STEPS
 
         register(NavItem(area="Risk", label="Risk dashboard", url_name="risk:dashboard", order=10))
         register(NavItem(area="Risk", label="Exposure heatmap", url_name="risk:exposures", order=20))
+        register_steps("risk", STEPS)

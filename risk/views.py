@@ -10,9 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
 
-from console.htmx import render_htmx
 from quant.accounts.decorators import control_required
 from quant.audit import log_access
+from quant.web.htmx import render_htmx
 from risk import selectors
 from risk.models import Portfolio
 from risk.services.jobs import risk_rebuild_queue, warehouse_last_date

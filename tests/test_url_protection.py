@@ -77,7 +77,7 @@ def _control_endpoints() -> list[Endpoint]:
 def test_every_registered_control_is_routed_and_found_by_the_walk():
     found = {f"{e.callback.__module__}.{e.callback.__qualname__}" for e in _control_endpoints()}
     assert set(CONTROL_VIEWS) <= found
-    assert "quant.views.strategy_halt" in found
+    assert "quant.views.strategies.strategy_halt" in found
 
 
 def test_viewer_gets_403_on_every_control(client):

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from console.health.registry import CheckResult, DetailValue
 from quant.locks import read_lock
+from quant.web.health import CheckResult, DetailValue
 from warehouse.datasets import DATASETS
 from warehouse.models_sync import SyncRun
 from warehouse.providers.metrics import usage_summary

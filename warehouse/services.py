@@ -19,13 +19,11 @@ from warehouse import storage
 from warehouse.catalog import rebuild_catalog
 from warehouse.datasets import DATASETS, get_spec
 from warehouse.publish import LOCK_DOMAIN, Progress, PublishResult, publish_dataset
+from warehouse.sources.demo import DemoConfig
+from warehouse.sources.demo import generate as generate_demo
 from warehouse.validation import validate_frame
 
 DEMO_SOURCE = "demo"
-
-
-class SourceUnavailable(storage.WarehouseError):
-    """The requested source package is not installed on this branch / machine."""
 
 
 class GeneratedData(Protocol):
@@ -144,21 +142,12 @@ def publish_generated(
     return result
 
 
-def load_demo() -> tuple[type, Callable[..., GeneratedData]]:
-    try:
-        from warehouse.sources.demo import DemoConfig, generate
-    except ImportError as exc:
-        raise SourceUnavailable(f"The demo generator (warehouse.sources.demo) is not available: {exc}.") from exc
-    return DemoConfig, generate
-
-
 def warehouse_sync_demo(
     *, stocks: int, years: int, seed: int, force: bool = False, writer: str = "warehouse_sync",
     progress: Progress | None = None,
 ) -> SyncResult:  # fmt: skip
     """Generate the demo warehouse and publish it; skips when the live data came from the same config."""
-    demo_config, generate = load_demo()
-    config = demo_config(stocks=stocks, years=years, seed=seed)
+    config = DemoConfig(stocks=stocks, years=years, seed=seed)
     if not force and already_synced(DEMO_SOURCE, config):
         record = json.loads(_sync_record_path(DEMO_SOURCE).read_text())
         message = (
@@ -166,7 +155,7 @@ def warehouse_sync_demo(
             f"(config {record['config_hash'][:12]}); nothing to do (use --force to rebuild)."
         )
         return SyncResult(DEMO_SOURCE, record["config_hash"], skipped=True, message=message)
-    out = generate(config, progress=progress)
+    out = generate_demo(config, progress=progress)
     return publish_generated(out, source=DEMO_SOURCE, config=config, writer=writer, progress=progress)
 
 

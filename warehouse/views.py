@@ -4,8 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from console.htmx import render_htmx
 from quant.audit import log_access
+from quant.web.htmx import render_htmx
 from warehouse.models_sync import SyncRun
 from warehouse.selectors import dataset_summaries, sync_runs
 from warehouse.syncs.schedules import embedded_mode, scheduled_syncs, wrds_credentials_configured

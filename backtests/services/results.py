@@ -29,6 +29,7 @@ from backtests.models import BacktestRun
 from backtests.services.runs import Claim, RunLost
 from quant.io import atomic_write, atomic_write_text, fsync_dir, sha256_file
 from quant.periods import TRADING_DAYS_PER_YEAR
+from warehouse.references import add_reference
 
 MANIFEST = "result.json"
 SERIES = ("daily", "positions", "trades", "oos", "folds")  # the last two: walk-forward parents
@@ -172,10 +173,6 @@ def _publish(claim: Claim, staging: Path, summary: ResultSummary) -> None:
 
 def _reference_warehouse_versions(run: BacktestRun) -> None:
     """Protect the dataset versions this result read from warehouse gc (removed when pruned)."""
-    try:
-        from warehouse.references import add_reference
-    except ImportError:
-        return
     for dataset, version in run.dataset_versions.items():
         if isinstance(version, int):
             add_reference(dataset, version, f"backtest:{run.pk}")

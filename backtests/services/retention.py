@@ -19,6 +19,7 @@ from django.utils import timezone
 from backtests.models import BacktestRun
 from backtests.services.goldens import golden_config_hashes
 from backtests.services.results import results_delete
+from warehouse.references import remove_reference
 
 logger = logging.getLogger("quantdesk.backtests")
 
@@ -87,10 +88,6 @@ def backtests_prune(*, plan: PrunePlan) -> int:
 
 
 def _drop_warehouse_references(run: BacktestRun) -> None:
-    try:
-        from warehouse.references import remove_reference
-    except ImportError:
-        return
     for dataset, version in run.dataset_versions.items():
         if isinstance(version, int):
             remove_reference(dataset, version, f"backtest:{run.pk}")

@@ -56,7 +56,7 @@ def backtest_run_create(
         raise ValueError(f"priority must be one of {BacktestRun.Priority.values}")
     versions = dataset_versions if dataset_versions is not None else current_dataset_versions(config)
     keys = {"config_hash": config.hash(), "data_hash": sha256_text(canonical_json(versions))}
-    existing = _live_run(keys)
+    existing = backtest_run_live(keys=keys)
     if existing is not None:
         return CreateResult(existing, False)
     try:
@@ -66,16 +66,17 @@ def backtest_run_create(
                 owner=owner, strategy=strategy, priority=priority, label=label or _default_label(config),
                 progress_message="queued",
             )  # fmt: skip
-            _queue(run)
+            backtest_run_queue(run=run)
     except IntegrityError:
-        existing = _live_run(keys)  # a concurrent request created it first
+        existing = backtest_run_live(keys=keys)  # a concurrent request created it first
         if existing is None:
             raise
         return CreateResult(existing, False)
     return CreateResult(run, True)
 
 
-def _live_run(keys: dict[str, str]) -> BacktestRun | None:
+def backtest_run_live(*, keys: dict[str, str]) -> BacktestRun | None:
+    """The top-level run with these config and data hashes that is queued, running or succeeded."""
     return BacktestRun.objects.filter(
         **keys, parent__isnull=True, status__in=[Status.QUEUED, Status.RUNNING, Status.SUCCEEDED]
     ).first()
@@ -86,7 +87,7 @@ def _default_label(config: BacktestConfig) -> str:
     return f"{config.signal} {config.rebalance} {book} {config.start:%Y}-{config.end:%Y}"
 
 
-def _queue(run: BacktestRun) -> None:
+def backtest_run_queue(*, run: BacktestRun) -> None:
     """Queue the task for ``run`` once the surrounding transaction commits."""
     from backtests.tasks import run_backtest
 
@@ -224,7 +225,7 @@ def backtest_runs_reap(*, now: dt.datetime | None = None) -> ReapReport:
                 run.status, run.progress = Status.QUEUED, 0
                 run.progress_message = f"re-queued: worker lost after attempt {run.attempts}"
                 run.celery_task_id = ""
-                _queue(run)
+                backtest_run_queue(run=run)
                 report.requeued.append(run.pk)
             else:
                 _finish_fields(run, Status.FAILED, message="failed", error=_lost_reason(run))

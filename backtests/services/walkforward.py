@@ -30,7 +30,7 @@ from backtests.analytics.walkforward import rolling_folds, walk_forward
 from backtests.configs import BacktestConfig, ConfigError
 from backtests.models import BacktestRun
 from backtests.services.results import read_series, run_dir, staging_dir, summarize_returns
-from backtests.services.runs import CreateResult
+from backtests.services.runs import CreateResult, backtest_run_live, backtest_run_queue
 from quant.io import atomic_write, atomic_write_text, fsync_dir, sha256_file
 from quant.jobs import enqueue_on_commit
 from quant.periods import MONTHS_PER_YEAR, TRADING_DAYS_PER_YEAR
@@ -78,7 +78,6 @@ def walkforward_create(
 ) -> CreateResult:
     """Create the parent and its children and queue the children (idempotent like single runs)."""
     from backtests.data import current_dataset_versions
-    from backtests.services.runs import _live_run, _queue
 
     spec.validate()
     versions = current_dataset_versions(spec.base)
@@ -86,7 +85,7 @@ def walkforward_create(
         versions |= current_dataset_versions(config)
     keys = {"config_hash": sha256_text(canonical_json(spec.as_json_dict())),
             "data_hash": sha256_text(canonical_json(versions))}  # fmt: skip
-    existing = _live_run(keys)
+    existing = backtest_run_live(keys=keys)
     if existing is not None:
         return CreateResult(existing, False)
     with transaction.atomic():
@@ -102,7 +101,7 @@ def walkforward_create(
                 dataset_versions=versions, code_version=parent.code_version, owner=owner, parent=parent,
                 label=f"candidate {i}: {json.dumps(spec.candidates[i], sort_keys=True)}", priority=parent.priority,
             )  # fmt: skip
-            _queue(child)
+            backtest_run_queue(run=child)
     return CreateResult(parent, True)
 
 

@@ -18,8 +18,8 @@ from backtests.selectors import (
     runs_by_ids,
     walkforward_view,
 )
-from console.htmx import render_htmx
 from quant.audit import log_access
+from quant.web.htmx import render_htmx
 
 TRADES_SHOWN = 50
 MAX_COMPARED = 6

@@ -19,8 +19,8 @@ from backtests.selectors import run_get, run_list
 from backtests.services import backtest_run_cancel, backtest_run_create
 from backtests.services.walkforward import walkforward_create
 from backtests.views.results import results_context
-from console.htmx import render_htmx, wants_fragment
 from quant.audit import log_access
+from quant.web.htmx import render_htmx, wants_fragment
 
 PAGE_SIZE = 25
 

@@ -1,1 +1,1 @@
-"""System health: a registry of checks (``registry``) and the core checks (``checks``)."""
+"""System health: the core checks (``checks``); the registry is ``quant.web.health``."""

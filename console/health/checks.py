@@ -20,8 +20,8 @@ from django.db.models import Count, Max, Q
 from kombu.transport.redis import PRIORITY_STEPS, Channel
 
 from console import latency
-from console.health.registry import CheckResult, register_check
 from quant.jobs import inprocess_stats
+from quant.web.health import CheckResult, register_check
 
 NETWORK_TIMEOUT_SECONDS = 1.0
 CELERY_PING_SECONDS = 0.5  # a control ping always waits this long: it cannot know how many reply

@@ -9,8 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from console import latency
-from console.health.registry import overall_status, run_checks
-from console.htmx import render_htmx
+from quant.web.health import overall_status, run_checks
+from quant.web.htmx import render_htmx
 
 REFRESH_SECONDS = 5
 SPARKLINE_POINTS = 120

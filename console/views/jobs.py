@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from console.forms import JobFilterForm
-from console.htmx import render_htmx
+from quant.web.htmx import render_htmx
 from quant.audit import log_access
 from quant.models import Job
 from quant.selectors import jobs_filtered

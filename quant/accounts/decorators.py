@@ -60,7 +60,7 @@ def control_required(perm: str) -> Callable[[ViewFunc], ViewFunc]:
             )
             context = {"problem": problem, "perm": perm}
             if not getattr(request, "htmx", False):
-                return render(request, "console/account_control_refused.html", context, status=403)
+                return render(request, "quant/account_control_refused.html", context, status=403)
             response = render(request, "components/control_refused.html", context, status=403)
             # htmx does not swap 4xx bodies by default: the toast event always reaches the user.
             return trigger_client_event(response, "toast", {"level": "error", "message": REFUSALS[problem]})

@@ -46,7 +46,7 @@ def _confirmation(request: HttpRequest, action_name: str, form: StepUpForm, stat
     }
     if getattr(request, "htmx", False):
         return render(request, "components/step_up_confirm.html", context, status=status)
-    return render(request, "console/account_step_up.html", context, status=status)
+    return render(request, "quant/account_step_up.html", context, status=status)
 
 
 def step_up_required(action_name: str, *, object_type: str = "") -> Callable[[ViewFunc], ViewFunc]:

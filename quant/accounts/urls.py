@@ -15,7 +15,7 @@ from allauth.account import urls as allauth_urls
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, path
 
-from console.views import account
+from quant.accounts import views as account
 
 ANONYMOUS_URL_NAMES = frozenset(
     {

@@ -1,21 +1,18 @@
-"""Alpha signal explorer: signal table with multiple testing, signal pages, one-click backtest."""
+"""Alpha signal explorer: signal table with multiple testing, signal pages (their backtests tile is
+served by ``backtests:signal_runs``)."""
 
 from __future__ import annotations
 
 import math
 
-from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.shortcuts import render
 
-from console.htmx import render_htmx
 from quant.audit import log_access
 from quant.gics import sector_label
+from quant.web.htmx import render_htmx
 from research.analytics.signals import SIGNALS
-from research.selectors import correlation_matrix, latest_reports, model_versions, recent_backtests, report_frame
-from research.services.backtest import BACKTEST_SIGNALS, signal_backtest_create
+from research.selectors import correlation_matrix, latest_reports, model_versions, report_frame
 from research.services.combination import COMBINATION_NAME, testing_table
 
 BUILD = "python manage.py alpha_build"
@@ -52,11 +49,7 @@ def signal_detail(request: HttpRequest, name: str) -> HttpResponse:
     if name not in SIGNALS:
         raise Http404(f"unknown signal {name!r}")
     report = next((r for r in latest_reports() if r.signal == name), None)
-    context: dict[str, object] = {"definition": SIGNALS[name], "report": report, "build_command": BUILD,
-                                  "backtest_signal": BACKTEST_SIGNALS.get(name)}  # fmt: skip
-    engine_signal = BACKTEST_SIGNALS.get(name)
-    if engine_signal is not None:
-        context["backtests"] = recent_backtests(engine_signal)
+    context: dict[str, object] = {"definition": SIGNALS[name], "report": report, "build_command": BUILD}
     if report is not None:
         ic = report_frame(report, "ic").sort("date")
         rolling = ic["ic"].rolling_mean(12, min_samples=6)
@@ -71,16 +64,3 @@ def signal_detail(request: HttpRequest, name: str) -> HttpResponse:
         groups = report_frame(report, "group_ic").to_dicts()
         context["groups"] = [g | {"label": sector_label(str(g["group"]))} for g in groups]
     return render(request, "research/signal.html", context)
-
-
-@permission_required("backtests.add_backtestrun", raise_exception=True)
-@require_POST
-def signal_backtest(request: HttpRequest, name: str) -> HttpResponse:
-    if name not in SIGNALS:
-        raise Http404(f"unknown signal {name!r}")
-    try:
-        result = signal_backtest_create(signal=name, owner=request.user)
-    except ValueError as exc:
-        messages.error(request, str(exc))
-        return redirect("research:signal", name=name)
-    return redirect("backtests:detail", run_id=result.run.pk)

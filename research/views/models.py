@@ -1,23 +1,20 @@
-"""Model registry pages: browse versions, promote (a control with step-up), Fama-French attribution of a backtest."""
+"""Model registry pages: browse versions, promote (a control with step-up)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from console.htmx import render_htmx
 from quant.accounts.decorators import control_required
 from quant.accounts.stepup import step_up_required
 from quant.audit import log_access
-from research.io import InputError
+from quant.web.htmx import render_htmx
 from research.models import ModelVersion
 from research.selectors import model_versions
-from research.services.backtest import backtest_attribution
 from research.services.registry import (
     PromotionRefused,
     RegistryIntegrityError,
@@ -51,36 +48,3 @@ def promote(request: HttpRequest, pk: int) -> HttpResponse:
     if request.headers.get("HX-Request") == "true":
         return HttpResponseClientRedirect(reverse("research:models"))
     return redirect("research:models")
-
-
-@permission_required("backtests.view_backtestrun", raise_exception=True)
-@log_access("research.backtest_attribution")
-def attribution(request: HttpRequest, run_id: int) -> HttpResponse:
-    from backtests.models import BacktestRun
-
-    run = get_object_or_404(BacktestRun, pk=run_id)
-    model = request.GET.get("model", "ff3")
-    context: dict[str, object] = {"run": run, "model": model, "models": ("ff3", "ff5", "ff6")}
-    if run.status != BacktestRun.Status.SUCCEEDED:
-        context["problem"] = f"Backtest #{run.pk} is {run.status}: attribution needs a finished run."
-    else:
-        try:
-            out = backtest_attribution(run=run, model=model)
-        except (ValueError, InputError, OSError) as exc:
-            context["problem"] = str(exc)
-        else:
-            r = out.result
-            context["result"] = r
-            context["coefs"] = [("alpha", r.alpha, r.t_stats["alpha"])] + [
-                (k, v, r.t_stats[k]) for k, v in r.betas.items()
-            ]
-            context["chart"] = {"dates": [d.isoformat() for d in out.rolling["date"]],
-                                "series": {c: out.rolling[c].to_list() for c in r.betas}}  # fmt: skip
-            context["window"] = out.window
-            if (cond := out.conditional) is not None:
-                context["conditional"] = cond
-                context["conditional_rows"] = [
-                    (k, *(x for fit in (cond.up, cond.down) for x in (fit.coefficient(k), fit.t_stats[k])))
-                    for k in ("alpha", *r.betas)
-                ]
-    return render(request, "research/attribution.html", context)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from backtests.health import backtest_jobs
 from backtests.models import BacktestRun
 from backtests.services.runs import backtest_run_claim
-from console.health.registry import registered_checks
+from quant.web.health import registered_checks
 from tests.backtests.factories import queued_run
 from tests.factories import UserFactory
 

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from console import latency
-from console.health.registry import CheckResult, register_check, registered_checks, unregister_check
+from quant.web.health import CheckResult, register_check, registered_checks, unregister_check
 
 pytestmark = pytest.mark.django_db(transaction=True)  # checks run in threads: they need committed data
 

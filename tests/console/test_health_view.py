@@ -7,7 +7,7 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from console.health.registry import CheckResult, register_check, unregister_check
+from quant.web.health import CheckResult, register_check, unregister_check
 
 pytestmark = pytest.mark.django_db
 

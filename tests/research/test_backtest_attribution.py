@@ -1,4 +1,5 @@
-"""One-click backtest of a signal (through the backtest job service) and its FF attribution."""
+"""One-click backtest of a research signal (``backtests.services.launch``, through the backtest job
+service) and its FF attribution (``backtests.services.attribution``), on the research demo reports."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from django.urls import reverse
 
 from backtests.models import BacktestRun
 from backtests.services import backtest_run_execute
-from research.services.backtest import backtest_attribution, signal_backtest_create
+from backtests.services.attribution import backtest_attribution
+from backtests.services.launch import signal_backtest_create
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -38,17 +40,26 @@ def test_momentum_backtest_loads_on_umd(momentum_run: BacktestRun) -> None:
 
 def test_attribution_page_and_one_click_backtest_view(momentum_run: BacktestRun, client) -> None:
     client.force_login(momentum_run.owner)
-    page = client.get(reverse("research:attribution", args=[momentum_run.pk]), {"model": "ff6"}).content.decode()
+    page = client.get(reverse("backtests:attribution", args=[momentum_run.pk]), {"model": "ff6"}).content.decode()
     assert "umd" in page and "Newey-West t" in page and 'data-research-chart="exposure"' in page
     assert "Up- and down-market attribution" in page and "mktrf &gt; 0" in page
+    # The research signal page loads its backtests tile from the backtests app (research never imports it).
     signal_page = client.get(reverse("research:signal", args=["momentum"])).content.decode()
-    assert reverse("research:attribution", args=[momentum_run.pk]) in signal_page
-    response = client.post(reverse("research:signal_backtest", args=["momentum"]))
+    tile_url = reverse("backtests:signal_runs", args=["momentum"])
+    assert f'hx-get="{tile_url}"' in signal_page and 'id="backtests-signal-runs"' in signal_page
+    tile = client.get(tile_url, headers={"HX-Request": "true"}).content.decode()
+    assert tile.strip().startswith('<div id="backtests-signal-runs">') and "<html" not in tile
+    assert reverse("backtests:attribution", args=[momentum_run.pk]) in tile
+    assert reverse("backtests:signal_backtest", args=["momentum"]) in tile
+    response = client.post(reverse("backtests:signal_backtest", args=["momentum"]))
     assert response.status_code == 302 and response["Location"] == reverse("backtests:detail", args=[momentum_run.pk])
-    refused = client.post(reverse("research:signal_backtest", args=["sue"]), follow=True).content.decode()
+    refused = client.post(reverse("backtests:signal_backtest", args=["sue"]), follow=True).content.decode()
     assert "no backtest-engine counterpart" in refused
+    no_counterpart = client.get(reverse("backtests:signal_runs", args=["sue"])).content.decode()
+    assert "<html" in no_counterpart and "no built-in counterpart" in no_counterpart
+    assert client.get(reverse("backtests:signal_runs", args=["nonsense"])).status_code == 404
 
 
 def test_viewer_cannot_launch_a_backtest(demo_reports, client) -> None:
     client.force_login(UserFactory(role="viewer"))
-    assert client.post(reverse("research:signal_backtest", args=["momentum"])).status_code == 403
+    assert client.post(reverse("backtests:signal_backtest", args=["momentum"])).status_code == 403

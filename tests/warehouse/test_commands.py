@@ -38,7 +38,8 @@ def fake_demo(monkeypatch) -> list[FakeConfig]:
         planted = {"factor_returns": pl.DataFrame({"date": [1, 2], "mkt": [0.01, -0.02]})}
         return Demo(demo_frames(seed=config.seed), planted, f"hash-{config.stocks}-{config.years}-{config.seed}")
 
-    monkeypatch.setattr(services, "load_demo", lambda: (FakeConfig, generate))
+    monkeypatch.setattr(services, "DemoConfig", FakeConfig)
+    monkeypatch.setattr(services, "generate_demo", generate)
     return calls
 
 
@@ -67,15 +68,6 @@ def test_sync_publishes_every_dataset_and_is_idempotent(wh, fake_demo) -> None:
     assert "0 files written, 2 unchanged (linked)" in forced
     _run("warehouse_sync", "--source", "demo", "--stocks", "4", "--years", "1", "--seed", "4")
     assert len(fake_demo) == 3
-
-
-def test_sync_without_the_demo_package_fails_clearly(wh, monkeypatch) -> None:
-    def missing():
-        raise services.SourceUnavailable("The demo generator (warehouse.sources.demo) is not available")
-
-    monkeypatch.setattr(services, "load_demo", missing)
-    with pytest.raises(CommandError, match="demo generator"):
-        _run("warehouse_sync", "--source", "demo")
 
 
 def test_status_table_and_json(wh, fake_demo) -> None:
@@ -137,7 +129,7 @@ def test_status_page_requires_login(client) -> None:
 
 def test_a_sync_that_fails_validation_exits_non_zero_and_status_shows_the_rejection(wh, fake_demo, monkeypatch) -> None:
     _run("warehouse_sync", "--source", "demo")
-    good_generate = services.load_demo()[1]
+    good_generate = services.generate_demo
 
     def bad_generate(config, progress=None):
         out = good_generate(config, progress)
@@ -146,7 +138,7 @@ def test_a_sync_that_fails_validation_exits_non_zero_and_status_shows_the_reject
         out.datasets["crsp_daily"] = out.datasets.pop("crsp_daily")
         return out
 
-    monkeypatch.setattr(services, "load_demo", lambda: (FakeConfig, bad_generate))
+    monkeypatch.setattr(services, "generate_demo", bad_generate)
     with pytest.raises(CommandError, match=r"price_nonzero:prc \(324 rows"):
         _run("warehouse_sync", "--source", "demo", "--seed", "8")
     assert {name: storage.current_version(name) for name in DATASETS} == dict.fromkeys(DATASETS, 1)

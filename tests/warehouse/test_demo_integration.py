@@ -33,7 +33,8 @@ def test_a_small_demo_syncs_validates_and_reads_point_in_time(wh) -> None:
     panel = readers.total_returns(start, end).collect()
     assert panel.height == daily.rows
     applied = panel.filter(pl.col("dlret").is_not_null())
-    delist = readers._query("crsp_delist", None, "*")
+    delist = readers.read_dataset("crsp_delist")
+    assert delist is not None
     assert 0 < applied.height <= delist.height
     funda = readers.fundamentals_asof(end, by="permno")
     assert funda.height > 0 and (funda["known_date"] <= end).all()

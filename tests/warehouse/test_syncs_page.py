@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
-from console.health.registry import registered_checks
 from quant.models import AccessLog
 from quant.quickstart import Options, collect_steps
+from quant.web.health import registered_checks
 from tests.factories import UserFactory
 from warehouse.health import providers_check
 from warehouse.models_sync import ProviderUsage, SyncRun

@@ -26,7 +26,6 @@ import duckdb
 from quant import calendars as calendars  # the trading calendar the universe uses (bench/warehouse.py)
 from warehouse import storage
 from warehouse.readers.base import Version, read_dataset
-from warehouse.readers.base import _query as _query  # tests/warehouse/test_demo_integration.py reads it
 from warehouse.readers.compustat import (
     LINK_PRIMARY,
     LINK_TYPES,

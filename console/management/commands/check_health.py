@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from console.health.registry import overall_status, run_checks
+from quant.web.health import overall_status, run_checks
 
 
 class Command(BaseCommand):

@@ -22,9 +22,9 @@ def _operator_with_strategy(client):
 
 
 def test_halt_view_is_registered_as_a_control():
-    import quant.views  # noqa: F401  (registration happens at import, i.e. when URLs load)
+    import quant.views.strategies  # noqa: F401  (registration happens at import, i.e. when URLs load)
 
-    assert CONTROL_VIEWS["quant.views.strategy_halt"] == "quant.use_controls"
+    assert CONTROL_VIEWS["quant.views.strategies.strategy_halt"] == "quant.use_controls"
 
 
 def test_post_without_code_returns_confirmation_fragment_for_htmx(client):

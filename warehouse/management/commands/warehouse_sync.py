@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from quant.locks import LockBusy
 from warehouse.management.commands._progress import FractionBar
 from warehouse.publish import ValidationFailed
-from warehouse.services import SourceUnavailable, warehouse_sync_demo
+from warehouse.services import warehouse_sync_demo
 
 SOURCES = ("demo",)
 
@@ -34,7 +34,7 @@ class Command(BaseCommand):
                 stocks=stocks, years=years, seed=int(opts["seed"]),  # type: ignore[call-overload]
                 force=bool(opts["force"]), writer="warehouse_sync", progress=bar,
             )  # fmt: skip
-        except (SourceUnavailable, LockBusy, ValidationFailed) as exc:
+        except (LockBusy, ValidationFailed) as exc:
             raise CommandError(str(exc)) from exc
         finally:
             bar.close()

@@ -4,26 +4,26 @@ from collections.abc import Iterator
 
 import pytest
 
-from console.health import registry
-from console.health.registry import CheckResult, HealthCheck, overall_status, run_checks
+from quant.web import health
+from quant.web.health import CheckResult, HealthCheck, overall_status, run_checks
 
 
 @pytest.fixture
 def isolated_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(registry, "_REGISTRY", {})
+    monkeypatch.setattr(health, "_REGISTRY", {})
     yield
 
 
 def test_checks_are_listed_by_order_then_name(isolated_registry: None) -> None:
-    registry.register_check("Warehouse", lambda: CheckResult("ok", "fine"), order=60)
-    registry.register_check("Beta", lambda: CheckResult("ok", "fine"), order=10)
-    registry.register_check("Alpha", lambda: CheckResult("ok", "fine"), order=10)
-    assert [c.name for c in registry.registered_checks()] == ["Alpha", "Beta", "Warehouse"]
+    health.register_check("Warehouse", lambda: CheckResult("ok", "fine"), order=60)
+    health.register_check("Beta", lambda: CheckResult("ok", "fine"), order=10)
+    health.register_check("Alpha", lambda: CheckResult("ok", "fine"), order=10)
+    assert [c.name for c in health.registered_checks()] == ["Alpha", "Beta", "Warehouse"]
 
 
 def test_registering_a_name_again_replaces_the_check(isolated_registry: None) -> None:
-    registry.register_check("Warehouse", lambda: CheckResult("bad", "old"), order=60)
-    registry.register_check("Warehouse", lambda: CheckResult("ok", "new"), order=60)
+    health.register_check("Warehouse", lambda: CheckResult("bad", "old"), order=60)
+    health.register_check("Warehouse", lambda: CheckResult("ok", "new"), order=60)
     [outcome] = run_checks()
     assert outcome.result == CheckResult("ok", "new")
 
@@ -32,7 +32,7 @@ def test_rejects_unknown_status_and_non_positive_timeout() -> None:
     with pytest.raises(ValueError, match="Unknown health status"):
         CheckResult("green", "nope")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="timeout must be positive"):
-        registry.register_check("x", lambda: CheckResult("ok", ""), timeout=0)
+        health.register_check("x", lambda: CheckResult("ok", ""), timeout=0)
 
 
 def test_run_checks_turns_exceptions_and_wrong_return_types_into_bad() -> None:
@@ -80,5 +80,5 @@ def test_checks_run_concurrently_within_their_deadline() -> None:
         ([], "unknown"),
     ],
 )
-def test_overall_status_is_the_worst(statuses: list[registry.Status], expected: str) -> None:
+def test_overall_status_is_the_worst(statuses: list[health.Status], expected: str) -> None:
     assert overall_status(statuses) == expected

@@ -4,7 +4,7 @@ import pytest
 from django.test import RequestFactory
 from django_htmx.middleware import HtmxDetails
 
-from console.htmx import wants_fragment
+from quant.web.htmx import wants_fragment
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,7 +21,7 @@ def _next_url(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
-    return reverse("console:home")
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 def _failure(outcome: devices.VerifyOutcome) -> str:
@@ -45,7 +46,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
 
 def _profile(request: HttpRequest, **extra: object) -> HttpResponse:
     context = {"state": two_factor_state(request), "form": OTPTokenForm(), **extra}
-    return render(request, "console/account_profile.html", context)
+    return render(request, "quant/account_profile.html", context)
 
 
 @require_http_methods(["GET"])

@@ -3,7 +3,7 @@ that the user may open.
 
 Apps register in `AppConfig.ready()`::
 
-    from console.nav import NavItem, register
+    from quant.web.nav import NavItem, register
     register(NavItem(area="Data", label="Warehouse", url_name="warehouse:status"))
 """
 

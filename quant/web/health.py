@@ -2,7 +2,7 @@
 
 Any app can add a card to the System health page from its ``AppConfig.ready()``::
 
-    from console.health.registry import CheckResult, register_check
+    from quant.web.health import CheckResult, register_check
 
     def warehouse_status() -> CheckResult:
         ...

@@ -39,7 +39,7 @@ CSV_COLUMNS = (
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = AccessLogFilterForm(request.GET if request.GET else None)
     page = Paginator(access_logs(form.to_filter()), PAGE_SIZE).get_page(request.GET.get("page"))
-    template = "console/audit_log.html#audit-table" if request.htmx else "console/audit_log.html"
+    template = "quant/audit_log.html#audit-table" if request.htmx else "quant/audit_log.html"
     return render(request, template, {"form": form, "page": page})
 
 

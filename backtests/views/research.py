@@ -1,0 +1,84 @@
+"""Backtests of research signals: the runs-and-launch tile on a research signal page, the one-click
+launch, and the Fama-French attribution of a finished run."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from backtests.models import BacktestRun
+from backtests.selectors import run_list
+from backtests.services.attribution import backtest_attribution
+from backtests.services.launch import engine_signal_for, signal_backtest_create
+from quant.audit import log_access
+from quant.web.htmx import render_htmx
+from research.analytics.signals import SIGNALS
+from research.io import InputError
+
+RECENT_RUNS = 5
+FACTOR_MODELS = ("ff3", "ff5", "ff6")
+
+
+def _known(name: str) -> str:
+    if name not in SIGNALS:
+        raise Http404(f"unknown signal {name!r}")
+    return name
+
+
+@permission_required("backtests.view_backtestrun", raise_exception=True)
+@require_GET
+def signal_runs(request: HttpRequest, name: str) -> HttpResponse:
+    """The latest backtests of a research signal and the launch button (a tile the signal page loads)."""
+    engine_signal = engine_signal_for(_known(name))
+    runs = list(run_list(signal=engine_signal)[:RECENT_RUNS]) if engine_signal else []
+    context = {"signal": name, "engine_signal": engine_signal, "runs": runs}
+    return render_htmx(request, "backtests/signal_runs.html", "signal-runs", context)
+
+
+@permission_required("backtests.add_backtestrun", raise_exception=True)
+@require_POST
+def signal_backtest(request: HttpRequest, name: str) -> HttpResponse:
+    try:
+        result = signal_backtest_create(signal=_known(name), owner=request.user)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        return redirect("research:signal", name=name)
+    return redirect("backtests:detail", run_id=result.run.pk)
+
+
+def _attribution_context(run: BacktestRun, model: str) -> dict[str, object]:
+    try:
+        out = backtest_attribution(run=run, model=model)
+    except (ValueError, InputError, OSError) as exc:
+        return {"problem": str(exc)}
+    r = out.result
+    context: dict[str, object] = {
+        "result": r,
+        "coefs": [("alpha", r.alpha, r.t_stats["alpha"])] + [(k, v, r.t_stats[k]) for k, v in r.betas.items()],
+        "chart": {"dates": [d.isoformat() for d in out.rolling["date"]],
+                  "series": {c: out.rolling[c].to_list() for c in r.betas}},
+        "window": out.window,
+    }  # fmt: skip
+    if (cond := out.conditional) is not None:
+        context["conditional"] = cond
+        context["conditional_rows"] = [
+            (k, *(x for fit in (cond.up, cond.down) for x in (fit.coefficient(k), fit.t_stats[k])))
+            for k in ("alpha", *r.betas)
+        ]
+    return context
+
+
+@permission_required("backtests.view_backtestrun", raise_exception=True)
+@log_access("backtests.attribution")
+def attribution(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(BacktestRun, pk=run_id)
+    model = request.GET.get("model", "ff3")
+    context: dict[str, object] = {"run": run, "model": model, "models": FACTOR_MODELS}
+    if run.status != BacktestRun.Status.SUCCEEDED:
+        context["problem"] = f"Backtest #{run.pk} is {run.status}: attribution needs a finished run."
+    else:
+        context |= _attribution_context(run, model)
+    return render(request, "backtests/attribution.html", context)
