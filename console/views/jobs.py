@@ -7,10 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from console.forms import JobFilterForm
-from quant.web.htmx import render_htmx
 from quant.audit import log_access
 from quant.models import Job
 from quant.selectors import jobs_filtered
+from quant.web.htmx import render_htmx
 
 PAGE_SIZE = 50
 
