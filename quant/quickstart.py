@@ -49,6 +49,15 @@ def _migrate(opts: Options) -> None:
     call_command("migrate", interactive=False, verbosity=0, stdout=opts.stdout)
 
 
+def _upgrade_artifacts(opts: Options) -> None:
+    from quant.artifacts_upgrade import artifacts_upgrade
+
+    report = artifacts_upgrade()
+    opts.stdout.write(f"{len(report.upgraded)} result folder(s) converted to the artifact format\n")
+    for folder, reason in report.corrupt:
+        opts.stdout.write(f"left as is (corrupt): {folder}: {reason}\n")
+
+
 def _seed_roles(opts: Options) -> None:
     call_command("seed_roles", stdout=opts.stdout)
 
@@ -75,6 +84,7 @@ def _demo_admin(opts: Options) -> None:
 
 STEPS = [
     Step(name="Apply database migrations", order=0, run=_migrate),
+    Step(name="Convert result folders written before the artifact format", order=5, run=_upgrade_artifacts),
     Step(name="Seed roles (viewer, researcher, operator, admin)", order=10, run=_seed_roles),
     Step(name="Create the demo admin user", order=10, run=_demo_admin),
 ]

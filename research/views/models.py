@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from console.htmx import render_htmx
 from quant.accounts.decorators import control_required
 from quant.accounts.stepup import step_up_required
+from quant.artifacts import ArtifactCorrupt, ArtifactNotFound
 from quant.audit import log_access
 from research.io import InputError
 from research.models import ModelVersion
@@ -20,7 +21,6 @@ from research.selectors import model_versions
 from research.services.backtest import backtest_attribution
 from research.services.registry import (
     PromotionRefused,
-    RegistryIntegrityError,
     gate_failures,
     gates_for,
     model_version_promote,
@@ -43,7 +43,7 @@ def promote(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(ModelVersion, pk=pk)
     try:
         model_version_promote(version=version, user=request.user)
-    except (PromotionRefused, RegistryIntegrityError) as exc:
+    except (PromotionRefused, ArtifactCorrupt, ArtifactNotFound) as exc:
         messages.error(request, f"Promotion of {version} refused: {exc}")
     else:
         messages.success(request, f"{version.name} v{version.version} is now in production.")
