@@ -62,6 +62,16 @@ def _seed_roles(opts: Options) -> None:
     call_command("seed_roles", stdout=opts.stdout)
 
 
+def _sync_schedules(opts: Options) -> None:
+    """Every app's beat schedules into django-celery-beat; existing rows keep their enabled flag."""
+    from quant.schedules import schedules_sync
+
+    for state in schedules_sync():
+        verb = "created" if state.created else "kept"
+        opts.stdout.write(f"{state.schedule.name}: {verb}, {'enabled' if state.enabled else 'disabled'}\n")
+    opts.stdout.write("list, enable or disable them: python manage.py schedules\n")
+
+
 def _demo_admin(opts: Options) -> None:
     from django.conf import settings
 
@@ -87,4 +97,5 @@ STEPS = [
     Step(name="Convert result folders written before the artifact format", order=5, run=_upgrade_artifacts),
     Step(name="Seed roles (viewer, researcher, operator, admin)", order=10, run=_seed_roles),
     Step(name="Create the demo admin user", order=10, run=_demo_admin),
+    Step(name="Sync the beat schedules of every app", order=25, run=_sync_schedules),
 ]

@@ -9,9 +9,12 @@ class WarehouseConfig(AppConfig):
     def ready(self) -> None:
         from console.health.registry import register_check
         from console.nav import NavItem, register
+        from quant import schedules
         from warehouse.health import providers_check, warehouse_check
+        from warehouse.schedules import SCHEDULES
 
         register(NavItem(area="Data", label="Warehouse", url_name="warehouse:status", order=10))
         register(NavItem(area="Data", label="Syncs", url_name="warehouse:syncs", order=11))
         register_check("Warehouse", warehouse_check, order=60)
         register_check("Data providers", providers_check, order=61)
+        schedules.register(*SCHEDULES)
