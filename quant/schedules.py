@@ -149,3 +149,10 @@ def schedule_states(names: Iterable[str] | None = None) -> list[ScheduleState]:
     chosen = registered() if names is None else [get_schedule(n) for n in names]
     rows = {t.name: t for t in PeriodicTask.objects.filter(name__in=[s.name for s in chosen])}
     return [ScheduleState(s, rows.get(s.name)) for s in chosen]
+
+
+# The shared core's own schedules (registered by QuantConfig.ready, like every app's `<app>/schedules.py`).
+SCHEDULES = (
+    Schedule("quant: reap lost jobs", "quant.reap_jobs", Every(60), "default",
+             "Re-queue or fail jobs whose worker stopped heart-beating; terminate overdue cancels."),
+)  # fmt: skip
