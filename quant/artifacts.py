@@ -52,8 +52,9 @@ MANIFEST = "manifest.json"
 UPGRADE_HINT = "run `python manage.py artifacts_upgrade` to convert folders written before the artifact format"
 
 
-class ArtifactCorrupt(RuntimeError):
-    """A file of an artifact is missing or changed, or its manifest cannot be read; names the path."""
+class ArtifactCorrupt(OSError):
+    """A file of an artifact is missing or changed, or its manifest cannot be read; names the path.
+    An `OSError`, like any other unreadable file, so pages that show a read error show this one too."""
 
     def __init__(self, path: Path, detail: str) -> None:
         self.path = path
