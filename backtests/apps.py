@@ -11,6 +11,8 @@ class BacktestsConfig(AppConfig):
     def ready(self) -> None:
         from backtests.health import register_backtest_checks
         from backtests.quickstart import STEPS
+        from backtests.schedules import SCHEDULES
+        from quant import schedules
         from quant.quickstart import register_steps
         from quant.web.nav import NavItem, register
 
@@ -23,19 +25,5 @@ class BacktestsConfig(AppConfig):
         register(NavItem(area="Backtests", label="Compare", url_name="backtests:compare",
                          permission="backtests.view_backtestrun", order=30))  # fmt: skip
         register_backtest_checks()
-        install_beat_schedule()
+        schedules.register(*SCHEDULES)
         register_steps("backtests", STEPS)
-
-
-REAPER_ENTRY = "backtests: reap stale runs"
-
-
-def install_beat_schedule() -> None:
-    """Beat runs the reaper every minute: django-celery-beat's DatabaseScheduler copies the app's
-    ``beat_schedule`` into its tables when beat starts (no migration, no manual admin step)."""
-    from config.celery import app
-
-    app.conf.beat_schedule = {
-        **(app.conf.beat_schedule or {}),
-        REAPER_ENTRY: {"task": "backtests.tasks.reap_stale_runs", "schedule": 60.0, "options": {"queue": "backtests"}},
-    }

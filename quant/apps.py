@@ -6,6 +6,7 @@ class QuantConfig(AppConfig):
     name = "quant"
 
     def ready(self) -> None:
+        from quant import schedules
         from quant.accounts import admin_site
         from quant.audit import register_auditlog
         from quant.quickstart import STEPS, register_steps
@@ -13,6 +14,7 @@ class QuantConfig(AppConfig):
 
         admin_site.install()
         register_auditlog()
+        schedules.register(*schedules.SCHEDULES)
         register(NavItem(area="Overview", label="Strategies", url_name="quant:strategy_list", order=20))
         register(NavItem(area="Overview", label="Profile & 2FA", url_name="account_profile", order=90))
         register(NavItem(area="Admin", label="Audit log", url_name="quant:audit_log", permission="quant.view_audit"))

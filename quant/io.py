@@ -30,6 +30,39 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+class ChecksumMismatch(RuntimeError):
+    """A file's bytes no longer match the sha256 recorded for it (``actual`` is None: the file is missing)."""
+
+    def __init__(self, path: Path, expected: str, actual: str | None) -> None:
+        self.path = path
+        self.expected = expected
+        self.actual = actual
+        found = "the file is missing" if actual is None else f"found {actual}"
+        super().__init__(f"Checksum mismatch for {path}: manifest says {expected}, {found}.")
+
+
+# Verified once per process per file; the key includes mtime and size so a rewritten file (same
+# path, new bytes) is hashed again.
+_VERIFIED: set[tuple[str, int, int, str]] = set()
+
+
+def verify_sha256(
+    path: Path, expected: str, *, use_cache: bool = True, error: type[ChecksumMismatch] = ChecksumMismatch
+) -> None:
+    """Raise ``error`` (a `ChecksumMismatch`) naming ``path`` when its bytes do not hash to ``expected``."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise error(path, expected, None) from None
+    key = (str(path), stat.st_mtime_ns, stat.st_size, expected)
+    if use_cache and key in _VERIFIED:
+        return
+    actual = sha256_file(path)
+    if actual != expected:
+        raise error(path, expected, actual)
+    _VERIFIED.add(key)
+
+
 def fsync_dir(path: Path | str) -> None:
     """fsync a directory so a rename inside it survives a power loss."""
     fd = os.open(path, os.O_RDONLY)

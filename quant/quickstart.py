@@ -54,8 +54,27 @@ def _migrate(opts: Options) -> None:
     call_command("migrate", interactive=False, verbosity=0, stdout=opts.stdout)
 
 
+def _upgrade_artifacts(opts: Options) -> None:
+    from quant.artifacts_upgrade import artifacts_upgrade
+
+    report = artifacts_upgrade()
+    opts.stdout.write(f"{len(report.upgraded)} result folder(s) converted to the artifact format\n")
+    for folder, reason in report.corrupt:
+        opts.stdout.write(f"left as is (corrupt): {folder}: {reason}\n")
+
+
 def _seed_roles(opts: Options) -> None:
     call_command("seed_roles", stdout=opts.stdout)
+
+
+def _sync_schedules(opts: Options) -> None:
+    """Every app's beat schedules into django-celery-beat; existing rows keep their enabled flag."""
+    from quant.schedules import schedules_sync
+
+    for state in schedules_sync():
+        verb = "created" if state.created else "kept"
+        opts.stdout.write(f"{state.schedule.name}: {verb}, {'enabled' if state.enabled else 'disabled'}\n")
+    opts.stdout.write("list, enable or disable them: python manage.py schedules\n")
 
 
 def _demo_admin(opts: Options) -> None:
@@ -80,6 +99,8 @@ def _demo_admin(opts: Options) -> None:
 
 STEPS = [
     Step(name="Apply database migrations", order=0, run=_migrate),
+    Step(name="Convert result folders written before the artifact format", order=5, run=_upgrade_artifacts),
     Step(name="Seed roles (viewer, researcher, operator, admin)", order=10, run=_seed_roles),
     Step(name="Create the demo admin user", order=10, run=_demo_admin),
+    Step(name="Sync the beat schedules of every app", order=25, run=_sync_schedules),
 ]

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 from django.db.models import QuerySet
 
-from quant.io import sha256_file
+from quant.artifacts import artifact_open
 from research.analytics.combine import signal_correlation
 from research.analytics.signals import SIGNALS
 from research.models import ModelVersion, SignalReport
@@ -24,17 +22,9 @@ def latest_reports() -> list[SignalReport]:
     return [latest[n] for n in SIGNALS if n in latest]
 
 
-def report_manifest(report: SignalReport) -> dict[str, Any]:
-    return json.loads((Path(report.result_path) / "manifest.json").read_text())
-
-
 def report_frame(report: SignalReport, name: str) -> pl.DataFrame:
     """One Parquet file of a report, checked against its manifest sha256."""
-    entry = report_manifest(report)["files"][name]
-    path = Path(report.result_path) / entry["path"]
-    if sha256_file(path) != entry["sha256"]:
-        raise OSError(f"{path} does not match its manifest checksum")
-    return pl.read_parquet(path)
+    return artifact_open(report.result_path).read_parquet(name)
 
 
 def correlation_matrix(reports: list[SignalReport]) -> tuple[list[str], list[list[float | None]]]:

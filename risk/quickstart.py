@@ -8,11 +8,10 @@ from quant.quickstart import Options, Step
 
 
 def _build_risk(opts: Options) -> None:
-    from risk.services.jobs import nightly_schedule_ensure, risk_refresh, warehouse_last_date
+    from risk.services.jobs import risk_refresh, warehouse_last_date
 
     t = time.perf_counter()
     run = risk_refresh(as_of=warehouse_last_date(), writer="quickstart")
-    nightly_schedule_ensure()
     s = run.summary
     opts.stdout.write(
         f"risk model as of {run.as_of}: {s['n_factors']} factors, mean R² {s['r2_mean']:.3f}, "

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from quant.io import sha256_file
+from quant import io
 from warehouse.datasets import DATASETS, get_spec
 from warehouse.manifest import Manifest
 
@@ -38,15 +38,8 @@ class VersionNotFound(WarehouseError):
     """The requested version or tag does not exist."""
 
 
-class ChecksumMismatch(WarehouseError):
+class ChecksumMismatch(WarehouseError, io.ChecksumMismatch):
     """A file's bytes no longer match the sha256 recorded in its manifest."""
-
-    def __init__(self, path: Path, expected: str, actual: str | None) -> None:
-        self.path = path
-        self.expected = expected
-        self.actual = actual
-        found = "the file is missing" if actual is None else f"found {actual}"
-        super().__init__(f"Checksum mismatch for {path}: manifest says {expected}, {found}.")
 
 
 def warehouse_dir() -> Path:
@@ -143,25 +136,10 @@ def published_datasets() -> list[str]:
     return [name for name in DATASETS if current_path(name).exists()]
 
 
-# --- checksums on read -------------------------------------------------------------------------
-# Verified once per process per file; the cache key includes mtime and size so a rewritten file
-# (same path, new bytes) is hashed again.
-_VERIFIED: dict[tuple[str, int, int, str], bool] = {}
-
-
+# --- checksums on read (the shared, per-process cached check of quant.io) ------------------------
 def verify_file(path: Path, expected_sha256: str, *, use_cache: bool = True) -> None:
     """Raise `ChecksumMismatch` naming ``path`` when its bytes do not hash to ``expected_sha256``."""
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        raise ChecksumMismatch(path, expected_sha256, None) from None
-    key = (str(path), stat.st_mtime_ns, stat.st_size, expected_sha256)
-    if use_cache and key in _VERIFIED:
-        return
-    actual = sha256_file(path)
-    if actual != expected_sha256:
-        raise ChecksumMismatch(path, expected_sha256, actual)
-    _VERIFIED[key] = True
+    io.verify_sha256(path, expected_sha256, use_cache=use_cache, error=ChecksumMismatch)
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,11 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from quant.audit import log_access
+from quant.schedules import schedule_states
 from quant.web.htmx import render_htmx
 from warehouse.models_sync import SyncRun
+from warehouse.schedules import SCHEDULES, embedded_mode, wrds_credentials_configured
 from warehouse.selectors import dataset_summaries, sync_runs
-from warehouse.syncs.schedules import embedded_mode, scheduled_syncs, wrds_credentials_configured
 
 SYNCS_REFRESH_SECONDS = 2
 
@@ -27,7 +28,7 @@ def syncs(request: HttpRequest) -> HttpResponse:
         "runs": runs,
         "running": any(r.status == SyncRun.Status.RUNNING for r in runs),
         "refresh_seconds": SYNCS_REFRESH_SECONDS,
-        "schedules": scheduled_syncs(),
+        "schedules": [s.task for s in schedule_states(s.name for s in SCHEDULES) if s.task is not None],
         "schedules_note": _schedules_note(),
     }
     return render_htmx(request, "warehouse/syncs.html", "runs", context)
@@ -39,6 +40,7 @@ def _schedules_note() -> str:
     if not wrds_credentials_configured():
         return (
             "Embedded mode (no REDIS_URL) without WRDS credentials: the quickstart created the schedules "
-            "disabled. Set WRDS_USERNAME (and WRDS_PASSWORD or ~/.pgpass), then run python manage.py schedule_syncs."
+            "disabled. Set WRDS_USERNAME (and WRDS_PASSWORD or ~/.pgpass), then run "
+            "python manage.py schedules --enable wrds-incremental-nightly french-weekly."
         )
     return "Embedded mode (no REDIS_URL): no Celery beat runs here, so enabled schedules fire only under celery beat."

@@ -30,7 +30,7 @@ from backtests.analytics.weighting import decile_long_short, top_n_long_only
 from backtests.configs import BacktestConfig
 from backtests.data import BacktestInputs, DataUnavailable, load_inputs
 from backtests.models import BacktestRun
-from backtests.services.results import ResultSummary, results_write, staging_dir
+from backtests.services.results import ResultSummary, results_write
 from backtests.services.runs import (
     Claim,
     RunLost,
@@ -114,8 +114,7 @@ def _simulate_and_write(run: BacktestRun, config: BacktestConfig, claim: Claim, 
     watch.step(10, f"simulating {panels.returns['date'].n_unique()} days", force=True)
     result = run_backtest(panels, strategy, costs, progress=lambda done, total: watch.step(10 + 80 * done // total))
     watch.step(90, "writing results", force=True)
-    staging = staging_dir(run.pk, claim.attempt)
-    return results_write(run=run, claim=claim, result=result, staging=staging, inputs=inputs)
+    return results_write(run=run, claim=claim, result=result, inputs=inputs)
 
 
 def build_backtest(config: BacktestConfig, inputs: BacktestInputs) -> tuple[Panels, Strategy, CostModel]:

@@ -1,17 +1,14 @@
-"""Result files of a run: Parquet series plus a ``result.json`` manifest, published exactly once.
+"""Result files of a run: Parquet series in a `quant.artifacts` folder, published exactly once.
 
-An attempt writes into ``BACKTESTS_DIR/<id>.attempt-<n>/`` (every file through
-``quant.io.atomic_write``, the manifest last). Publishing renames that directory to
-``BACKTESTS_DIR/<id>/`` and marks the row succeeded in the same database transaction, while the
-row is locked and still owned by the attempt; a zombie attempt (reaped, re-queued) fails that
-check and its staging directory is deleted. So a run has one result set or none.
+An attempt stages its series beside ``BACKTESTS_DIR/<id>/`` (`quant.artifacts.artifact_stage`).
+Publishing renames the staged folder to ``BACKTESTS_DIR/<id>/`` and marks the row succeeded in the
+same database transaction, while the row is locked and still owned by the attempt; a zombie attempt
+(reaped, re-queued) fails that check and its staged files are deleted. So a run has one result set
+or none. Readers (`read_series`) verify each file's sha256 against the manifest.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,21 +24,16 @@ from backtests.analytics.metrics import performance_summary
 from backtests.data import BacktestInputs
 from backtests.models import BacktestRun
 from backtests.services.runs import Claim, RunLost
-from quant.io import atomic_write, atomic_write_text, fsync_dir, sha256_file
+from quant.artifacts import ArtifactStage, artifact_delete, artifact_open, artifact_stage
 from quant.periods import TRADING_DAYS_PER_YEAR
 from warehouse.references import add_reference
 
-MANIFEST = "result.json"
 SERIES = ("daily", "positions", "trades", "oos", "folds")  # the last two: walk-forward parents
-MANIFEST_VERSION = 1
+KIND = "backtest"
 
 
 def run_dir(run_id: int) -> Path:
     return Path(settings.BACKTESTS_DIR) / str(run_id)
-
-
-def staging_dir(run_id: int, attempt: int) -> Path:
-    return Path(settings.BACKTESTS_DIR) / f"{run_id}.attempt-{attempt}"
 
 
 @dataclass(frozen=True)
@@ -111,42 +103,18 @@ def summarize(result: BacktestResult) -> ResultSummary:
     )
 
 
-def results_write(
-    *, run: BacktestRun, claim: Claim, result: BacktestResult, staging: Path, inputs: BacktestInputs
-) -> ResultSummary:
-    """Write the series and manifest into ``staging`` and publish them (see the module docstring)."""
-    if staging.exists():
-        shutil.rmtree(staging)  # a previous try of this same attempt number left files behind
-    staging.mkdir(parents=True)
+def results_write(*, run: BacktestRun, claim: Claim, result: BacktestResult, inputs: BacktestInputs) -> ResultSummary:
+    """Stage the series and publish them (see the module docstring)."""
     summary = summarize(result)
     frames = {"daily": result.daily, "positions": result.positions, "trades": result.trades}
-    entries = {}
-    for name, frame in frames.items():
-        path = atomic_write(staging / f"{name}.parquet", frame.write_parquet, validate=_readable)
-        entries[name] = {"path": path.name, "sha256": sha256_file(path), "rows": frame.height}
-    manifest = {
-        "manifest_version": MANIFEST_VERSION,
-        "run_id": run.pk,
-        "attempt": claim.attempt,
-        "config": run.config,
-        "config_hash": run.config_hash,
-        "dataset_versions": inputs.dataset_versions,
-        "code_version": run.code_version,
-        "written_at": timezone.now().isoformat(timespec="seconds"),
-        "files": entries,
-        "summary": summary.summary,
-    }
-    atomic_write_text(staging / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True, default=str))
-    _publish(claim, staging, summary)
+    with artifact_stage(run_dir(run.pk), kind=KIND) as stage:
+        for name, frame in frames.items():
+            stage.write_parquet(name, frame)
+        _publish(claim, stage, summary, dataset_versions=inputs.dataset_versions)
     return summary
 
 
-def _readable(path: Path) -> None:
-    pl.read_parquet_schema(path)
-
-
-def _publish(claim: Claim, staging: Path, summary: ResultSummary) -> None:
-    final = run_dir(claim.run_id)
+def _publish(claim: Claim, stage: ArtifactStage, summary: ResultSummary, *, dataset_versions: dict[str, Any]) -> None:
     with transaction.atomic():
         owned = (
             BacktestRun.objects.select_for_update()
@@ -154,19 +122,16 @@ def _publish(claim: Claim, staging: Path, summary: ResultSummary) -> None:
                     attempts=claim.attempt)
             .first()
         )  # fmt: skip
-        if owned is None:
-            shutil.rmtree(staging, ignore_errors=True)
+        if owned is None:  # leaving the stage's block deletes the staged files
             raise RunLost(f"run {claim.run_id} was taken over; attempt {claim.attempt} discards its results")
-        if final.exists():
-            shutil.rmtree(final)  # only a published-then-rolled-back directory can be here
-        os.replace(staging, final)
-        for leftover in final.parent.glob(f"{claim.run_id}.attempt-*"):  # a killed attempt's files
-            shutil.rmtree(leftover, ignore_errors=True)
-        fsync_dir(final.parent)
+        # replace: only a published-then-rolled-back folder can already be there
+        extra = {"run_id": owned.pk, "attempt": claim.attempt, "config": owned.config}
+        stage.publish(dataset_versions=dataset_versions, config_hash=owned.config_hash, summary=summary.summary,
+                      extra=extra, replace=True)  # fmt: skip
         _reference_warehouse_versions(owned)
         fields = summary.row_fields()
         BacktestRun.objects.filter(pk=claim.run_id).update(
-            **fields, result_path=str(final), status=BacktestRun.Status.SUCCEEDED, progress=100,
+            **fields, result_path=str(stage.target), status=BacktestRun.Status.SUCCEEDED, progress=100,
             progress_message="done", error="", finished_at=timezone.now(),
         )  # fmt: skip
 
@@ -178,23 +143,13 @@ def _reference_warehouse_versions(run: BacktestRun) -> None:
             add_reference(dataset, version, f"backtest:{run.pk}")
 
 
-def read_manifest(run: BacktestRun) -> dict[str, Any]:
-    return json.loads((Path(run.result_path) / MANIFEST).read_text())
-
-
 def read_series(run: BacktestRun, name: str) -> pl.DataFrame:
     """One series of a succeeded run, checked against the manifest's sha256."""
     if name not in SERIES:
         raise ValueError(f"unknown series {name!r}; choose one of {SERIES}")
-    entry = read_manifest(run)["files"][name]
-    path = Path(run.result_path) / entry["path"]
-    if sha256_file(path) != entry["sha256"]:
-        raise OSError(f"{path} does not match its manifest checksum")
-    return pl.read_parquet(path)
+    return artifact_open(run.result_path).read_parquet(name)
 
 
 def results_delete(run: BacktestRun) -> None:
-    """Remove a run's result directory and any staging directories."""
-    base = Path(settings.BACKTESTS_DIR)
-    for path in [run_dir(run.pk), *base.glob(f"{run.pk}.attempt-*")]:
-        shutil.rmtree(path, ignore_errors=True)
+    """Remove a run's result directory and any staging left beside it."""
+    artifact_delete(run_dir(run.pk))

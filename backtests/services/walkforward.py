@@ -13,9 +13,8 @@ keeps those numbers; ``oos.parquet`` and ``folds.parquet`` go to its result dire
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,9 +28,9 @@ from backtests.analytics.overfitting import deflated_sharpe_from_trials, probabi
 from backtests.analytics.walkforward import rolling_folds, walk_forward
 from backtests.configs import BacktestConfig, ConfigError
 from backtests.models import BacktestRun
-from backtests.services.results import read_series, run_dir, staging_dir, summarize_returns
+from backtests.services.results import read_series, run_dir, summarize_returns
 from backtests.services.runs import CreateResult, backtest_run_live, backtest_run_queue
-from quant.io import atomic_write, atomic_write_text, fsync_dir, sha256_file
+from quant.artifacts import artifact_publish
 from quant.jobs import enqueue_on_commit
 from quant.periods import MONTHS_PER_YEAR, TRADING_DAYS_PER_YEAR
 from quant.provenance import canonical_json, code_version, sha256_text
@@ -180,18 +179,9 @@ def _finite(values: dict[str, Any]) -> dict[str, Any]:
     return {k: clean(v) for k, v in values.items()}
 
 
-def _write(parent: BacktestRun, frames: dict[str, pl.DataFrame], diagnostics: dict[str, Any]) -> Any:
-    staging, final = staging_dir(parent.pk, 1), run_dir(parent.pk)
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    files = {}
-    for name, frame in frames.items():
-        path = atomic_write(staging / f"{name}.parquet", frame.write_parquet)
-        files[name] = {"path": path.name, "sha256": sha256_file(path), "rows": frame.height}
-    manifest = {"manifest_version": 1, "run_id": parent.pk, "kind": "walk_forward", "config": parent.config,
-                "files": files, "diagnostics": _finite(diagnostics)}  # fmt: skip
-    atomic_write_text(staging / "result.json", json.dumps(manifest, indent=2, sort_keys=True, default=str))
-    shutil.rmtree(final, ignore_errors=True)
-    os.replace(staging, final)
-    fsync_dir(final.parent)
-    return final
+def _write(parent: BacktestRun, frames: dict[str, pl.DataFrame], diagnostics: dict[str, Any]) -> Path:
+    artifact = artifact_publish(
+        run_dir(parent.pk), kind="walk_forward", frames=frames, dataset_versions=parent.dataset_versions,
+        config_hash=parent.config_hash, summary=_finite(diagnostics), extra={"run_id": parent.pk}, replace=True,
+    )  # fmt: skip
+    return artifact.path

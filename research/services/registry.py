@@ -1,9 +1,10 @@
 """Model registry: register versioned artifacts, promote through gates, load production with an integrity check.
 
-Files of ``name`` version ``v`` live in ``MODELS_DIR/<name>/<v>/`` (written under the ``models``
-domain lock, each file atomically) plus ``metadata.json`` (config, hashes, dataset versions,
-metrics, code version, author). The row stores each file's sha256; :func:`model_load_production`
-re-hashes the files and raises :class:`RegistryIntegrityError` on any difference.
+Files of ``name`` version ``v`` are a `quant.artifacts` folder ``MODELS_DIR/<name>/<v>/`` (kind
+``model``, published under the ``models`` domain lock; metrics in the manifest's summary; name,
+version, kind, config and author in its extra). The row stores each file's sha256 too;
+:func:`verify_files` (promotion, :func:`model_load_production`) re-hashes the files against the
+manifest and the row and raises `quant.artifacts.ArtifactCorrupt` on any difference.
 
 Promotion gates (``settings.RESEARCH_PROMOTION_GATES`` overrides :data:`DEFAULT_GATES` per kind):
 ``{metric: (">=" | "<=", threshold)}``; a missing metric or a failed comparison refuses the
@@ -12,7 +13,6 @@ promotion with the reason (:class:`PromotionRefused`).
 
 from __future__ import annotations
 
-import json
 import operator
 import re
 from collections.abc import Callable, Mapping
@@ -25,8 +25,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from quant.io import atomic_write, atomic_write_text, sha256_file
-from quant.provenance import canonical_json, code_version, sha256_text
+from quant.artifacts import MANIFEST, ArtifactCorrupt, FileWriter, artifact_open, artifact_publish
+from quant.provenance import canonical_json, sha256_text
 from research.models import ModelVersion
 
 Stage = ModelVersion.Stage
@@ -37,15 +37,10 @@ DEFAULT_GATES: dict[str, dict[str, tuple[str, float]]] = {
 }
 _OPS: dict[str, Callable[[float, float], bool]] = {">=": operator.ge, "<=": operator.le}
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
-FileWriter = Callable[[Path], None]
 
 
 class PromotionRefused(Exception):
     """A gate failed (or the stage change is not allowed); ``str()`` is the reason."""
-
-
-class RegistryIntegrityError(Exception):
-    """An artifact file is missing or its sha256 differs from the registry row."""
 
 
 def gates_for(kind: str) -> dict[str, tuple[str, float]]:
@@ -102,18 +97,17 @@ def model_version_register(
         return RegisterResult(found, False)
     with domain_lock("models", writer=f"register:{name}", wait=30.0), transaction.atomic():
         number = (ModelVersion.objects.filter(name=name).aggregate(m=Max("version"))["m"] or 0) + 1
-        directory = model_dir(name, number)
-        directory.mkdir(parents=True, exist_ok=False)
-        hashes = {fname: sha256_file(atomic_write(directory / fname, writer)) for fname, writer in files.items()}
-        meta = {"name": name, "version": number, "kind": kind, "config": dict(config), "config_hash": config_hash,
-                "dataset_versions": dict(dataset_versions), "metrics": dict(metrics), "files": hashes,
-                "code_version": code_version(), "author": getattr(author, "username", None),
-                "created": timezone.now().isoformat()}  # fmt: skip
-        atomic_write_text(directory / "metadata.json", json.dumps(meta, indent=2, default=str))
+        artifact = artifact_publish(
+            model_dir(name, number), kind="model", files=files, dataset_versions=dataset_versions,
+            config_hash=config_hash, summary=metrics,
+            extra={"name": name, "version": number, "model_kind": kind, "config": dict(config),
+                   "author": getattr(author, "username", None)},
+        )  # fmt: skip
+        hashes = {fname: record.sha256 for fname, record in artifact.manifest.files.items()}
         version = ModelVersion.objects.create(
             name=name, version=number, kind=kind, config=dict(config), config_hash=config_hash,
-            dataset_versions=dict(dataset_versions), metrics=dict(metrics), files=hashes, path=str(directory),
-            code_version=meta["code_version"], author=author, description=description,
+            dataset_versions=dict(dataset_versions), metrics=dict(metrics), files=hashes, path=str(artifact.path),
+            code_version=artifact.manifest.code_version, author=author, description=description,
         )  # fmt: skip
     return RegisterResult(version, True)
 
@@ -144,20 +138,13 @@ def model_version_archive(*, version: ModelVersion) -> ModelVersion:
 
 
 def verify_files(version: ModelVersion) -> dict[str, Path]:
-    """Paths of the version's files after checking each sha256 against the row."""
-    paths = {}
-    for fname, expected in version.files.items():
-        path = Path(version.path) / fname
-        if not path.exists():
-            raise RegistryIntegrityError(f"{version}: artifact file {path} is missing")
-        actual = sha256_file(path)
-        if actual != expected:
-            raise RegistryIntegrityError(
-                f"{version}: {fname} sha256 {actual[:12]}… does not match the registry {expected[:12]}… "
-                "(the file changed after registration; re-register the model)"
-            )
-        paths[fname] = path
-    return paths
+    """Paths of the version's files after checking each sha256 against its manifest and the registry row."""
+    artifact = artifact_open(version.path)
+    if {name: record.sha256 for name, record in artifact.manifest.files.items()} != version.files:
+        raise ArtifactCorrupt(
+            artifact.path / MANIFEST, f"{version}: the manifest's files do not match the registry row (re-register)"
+        )
+    return artifact.verify()
 
 
 @dataclass(frozen=True)

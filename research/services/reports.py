@@ -1,14 +1,14 @@
 """Signal reports: create the job row (idempotent), queue it, compute and publish the artifact.
 
-Artifact: ``ANALYTICS_DIR/signal_reports/<signal>/<report id>/`` with Parquet files (``ic``,
-``decay``, ``quantiles``, ``long_short``, ``group_ic``, ``values``) and ``manifest.json`` (signal,
-params, definition hash, dataset versions, code version, file sha256s, summary). Written under the
-``analytics`` domain lock; the row keeps the path and the summary numbers.
+Artifact (`quant.artifacts`, kind ``signal_report``): ``ANALYTICS_DIR/signal_reports/<signal>/<report id>/``
+with Parquet files (``ic``, ``decay``, ``quantiles``, ``long_short``, ``group_ic``, ``values``); the
+manifest's config hash is the definition hash, its summary the IC numbers, its extra the signal,
+params and horizons. Published under the ``analytics`` domain lock; the row keeps the path and the
+summary numbers.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from collections.abc import Callable, Sequence
@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from quant.io import atomic_write, atomic_write_text, sha256_file
+from quant.artifacts import artifact_publish
 from quant.jobs import enqueue_on_commit
 from quant.periods import TRADING_DAYS_PER_YEAR
 from quant.provenance import canonical_json, code_version, sha256_text
@@ -81,25 +81,22 @@ def signal_forward_returns(data: ResearchData) -> pl.DataFrame:
 def _write_artifact(report: SignalReport, definition: SignalDef, values: pl.DataFrame, sheet: TearSheet) -> Path:
     from quant.locks import domain_lock
 
-    directory = reports_dir() / definition.name / str(report.pk)
-    directory.mkdir(parents=True, exist_ok=True)
     frames = {"ic": sheet.ic, "decay": sheet.decay, "quantiles": sheet.quantiles, "long_short": sheet.long_short,
               "group_ic": sheet.group_ic, "values": values}  # fmt: skip
+    summary = {
+        "ic_summary": sheet.ic_summary.as_dict(), "rank_ic_summary": sheet.rank_ic_summary.as_dict(),
+        "long_short_mean": sheet.long_short_mean, "turnover_top": sheet.turnover,
+        "rank_autocorrelation_lag1": sheet.autocorrelation,
+    }  # fmt: skip
+    extra = {"signal": definition.name, "description": definition.description, "params": dict(definition.params),
+             "horizons": list(HORIZONS), "main_horizon": MAIN_HORIZON, "quantiles": QUANTILES}  # fmt: skip
     with domain_lock("analytics", writer=f"signal-report:{report.pk}", wait=30.0):
-        files = {}
-        for name, frame in frames.items():
-            path = atomic_write(directory / f"{name}.parquet", frame.write_parquet)
-            files[name] = {"path": path.name, "sha256": sha256_file(path), "rows": frame.height}
-        manifest = {
-            "signal": definition.name, "description": definition.description, "params": dict(definition.params),
-            "definition_hash": definition.definition_hash(), "dataset_versions": report.dataset_versions,
-            "code_version": report.code_version, "horizons": list(HORIZONS), "main_horizon": MAIN_HORIZON,
-            "quantiles": QUANTILES, "ic_summary": sheet.ic_summary.as_dict(),
-            "rank_ic_summary": sheet.rank_ic_summary.as_dict(), "long_short_mean": sheet.long_short_mean,
-            "turnover_top": sheet.turnover, "rank_autocorrelation_lag1": sheet.autocorrelation, "files": files,
-        }  # fmt: skip
-        atomic_write_text(directory / "manifest.json", json.dumps(manifest, indent=2, default=str))
-    return directory
+        artifact = artifact_publish(
+            reports_dir() / definition.name / str(report.pk), kind="signal_report", frames=frames,
+            dataset_versions=report.dataset_versions, config_hash=definition.definition_hash(), summary=summary,
+            extra=extra, replace=True,
+        )  # fmt: skip
+    return artifact.path
 
 
 def _summary_fields(sheet: TearSheet) -> dict[str, float | int | None]:

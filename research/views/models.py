@@ -11,13 +11,13 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from quant.accounts.decorators import control_required
 from quant.accounts.stepup import step_up_required
+from quant.artifacts import ArtifactCorrupt, ArtifactNotFound
 from quant.audit import log_access
 from quant.web.htmx import render_htmx
 from research.models import ModelVersion
 from research.selectors import model_versions
 from research.services.registry import (
     PromotionRefused,
-    RegistryIntegrityError,
     gate_failures,
     gates_for,
     model_version_promote,
@@ -40,7 +40,7 @@ def promote(request: HttpRequest, pk: int) -> HttpResponse:
     version = get_object_or_404(ModelVersion, pk=pk)
     try:
         model_version_promote(version=version, user=request.user)
-    except (PromotionRefused, RegistryIntegrityError) as exc:
+    except (PromotionRefused, ArtifactCorrupt, ArtifactNotFound) as exc:
         messages.error(request, f"Promotion of {version} refused: {exc}")
     else:
         messages.success(request, f"{version.name} v{version.version} is now in production.")

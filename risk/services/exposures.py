@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass
 import polars as pl
 
 from quant import calendars
+from quant.artifacts import artifact_publish
 from quant.columns import DATE, PERMNO
 from quant.locks import domain_lock
 from research.analytics.crosssection import process_descriptors
@@ -193,17 +194,16 @@ def exposures_build(
         m = artifacts.read_manifest(KIND, version)
         return ExposureBuild(version, False, m.summary["dates"], m.summary["rows"], str(folder))
     with domain_lock(artifacts.LOCK_DOMAIN, writer=writer, wait=60):
+        if artifacts.is_published(KIND, version):  # another writer published it while we waited
+            m = artifacts.read_manifest(KIND, version)
+            return ExposureBuild(version, False, m.summary["dates"], m.summary["rows"], str(folder))
         exposures, missing_counts = build_exposure_frame(cfg, versions, progress)
-        files = {
-            "exposures.parquet": artifacts.write_parquet(folder, "exposures", exposures),
-            "missing.parquet": artifacts.write_parquet(folder, "missing", missing_counts),
-        }
         summary = {"dates": exposures.get_column(DATE).n_unique(), "rows": exposures.height,
                    "stocks_last": exposures.filter(pl.col(DATE) == pl.col(DATE).max()).height}  # fmt: skip
         for dataset, v in versions.items():
             add_reference(dataset, v, f"{KIND}:{version}")
-        artifacts.write_manifest(
-            folder, kind=KIND, version=version, config=cfg.as_dict(), cfg_hash=cfg_hash,
-            dataset_versions=versions, files=files, summary=summary,
+        artifact_publish(
+            folder, kind=KIND, frames={"exposures": exposures, "missing": missing_counts}, dataset_versions=versions,
+            config_hash=cfg_hash, summary=summary, extra={"version": version, "config": cfg.as_dict()},
         )  # fmt: skip
     return ExposureBuild(version, True, summary["dates"], summary["rows"], str(folder))

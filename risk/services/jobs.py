@@ -1,9 +1,8 @@
-"""Orchestration: build the model + built-in portfolios; queue it; the nightly schedule."""
+"""Orchestration: build the model + built-in portfolios; queue it (the nightly schedule: risk/schedules.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from django.db import transaction
 
@@ -13,9 +12,6 @@ from risk.services.model_build import Progress, risk_model_build, risk_model_exe
 from risk.services.portfolios import builtin_portfolios_build
 from risk.services.registry import risk_model_register
 from warehouse import storage
-
-SCHEDULE_NAME = "risk: nightly risk model build"
-TASK_NAME = "risk.tasks.build_model"  # matches CELERY_TASK_ROUTES "risk.tasks.*"
 
 
 def warehouse_last_date() -> dt.date:
@@ -58,17 +54,3 @@ def risk_rebuild_queue(*, as_of: dt.date | None = None, universe: str = "all") -
             enqueue_on_commit(risk_build_task, kwargs={"run_id": run.pk}, queue=QUEUE)
     run.refresh_from_db()
     return run
-
-
-def nightly_schedule_ensure(*, hour: int = 6, minute: int = 30) -> tuple[object, bool]:
-    """Create the django-celery-beat PeriodicTask (weekdays, UTC) once; returns (task, created)."""
-    from django_celery_beat.models import CrontabSchedule, PeriodicTask
-
-    crontab, _ = CrontabSchedule.objects.get_or_create(
-        minute=str(minute), hour=str(hour), day_of_week="1-5", day_of_month="*", month_of_year="*", timezone="UTC"
-    )
-    task, created = PeriodicTask.objects.get_or_create(
-        name=SCHEDULE_NAME,
-        defaults={"task": TASK_NAME, "crontab": crontab, "queue": "analytics", "kwargs": json.dumps({})},
-    )
-    return task, created

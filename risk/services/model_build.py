@@ -7,7 +7,8 @@ Artifact ``ANALYTICS_DIR/risk_models/<version>/`` (version = hash of config + da
 * ``covariance.parquet`` (factor × factor, daily), ``specific.parquet`` (permno, specific_vol,
   shrunk_vol, final_vol, n_obs, structural; daily vols), ``exposures.parquet`` (the exposures
   formed at the last month end on or before ``as_of`` with ``final_vol``), ``bias.parquet``;
-* ``manifest.json`` with the config, dataset versions, code version, sha256s and the summary.
+* a `quant.artifacts` manifest: dataset versions, config hash, code version, sha256s, the summary
+  and (extra) the version and config.
 
 Returns are total returns (delisting returns included) in excess of the daily risk-free rate.
 The return of session *t* is explained by the exposures formed at the last month end before *t*;
@@ -27,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from quant import calendars
+from quant.artifacts import artifact_stage
 from quant.columns import DATE, PERMNO
 from quant.locks import domain_lock
 from quant.periods import periods_per_year
@@ -282,7 +284,7 @@ def _build(run: RiskModelRun, writer: str, progress: Progress | None) -> tuple[d
     exposures = artifacts.read_frame("exposures", exp_build.version, "exposures")
     timings["exposures"] = time.perf_counter() - t0
     folder = artifacts.version_dir(KIND, run.version)
-    with domain_lock(artifacts.LOCK_DOMAIN, writer=writer, wait=60) as lock:
+    with domain_lock(artifacts.LOCK_DOMAIN, writer=writer, wait=60) as lock, artifact_stage(folder, kind=KIND) as stage:
         t = time.perf_counter()
         frame = _regression_frame(exposures, _returns(cfg.start, cfg.as_of, versions))
         styles = [s for s in STYLES if s in exposures.columns]
@@ -307,18 +309,16 @@ def _build(run: RiskModelRun, writer: str, progress: Progress | None) -> tuple[d
         tick("specific risk", 0.85)
         cov_frame = pl.DataFrame({"factor": cov.factors, **{f: cov.matrix[:, i] for i, f in enumerate(cov.factors)}})
         latest = latest.join(specific.select(PERMNO, "final_vol"), on=PERMNO, how="left")
-        files = {}
         outputs = {"factor_returns": fit.factor_returns, "residuals": fit.residuals, "r2": r2,
                    "covariance": cov_frame, "specific": specific, "exposures": latest, "bias": bias}  # fmt: skip
         for name, df in outputs.items():
-            files[f"{name}.parquet"] = artifacts.write_parquet(folder, name, df)
+            stage.write_parquet(name, df)
         timings["total"] = time.perf_counter() - t0
         summary = _summary(fit.factor_returns, r2, cov, bias, latest, styles)
         summary["exposures_version"] = exp_build.version
-        artifacts.write_manifest(
-            folder, kind=KIND, version=run.version, config=cfg.as_dict(), cfg_hash=run.config_hash,
-            dataset_versions=versions, files=files, summary=summary,
-        )  # fmt: skip
+        # replace: a forced rebuild of the same inputs swaps the folder (the idempotent case keeps it)
+        stage.publish(dataset_versions=versions, config_hash=run.config_hash, summary=summary,
+                      extra={"version": run.version, "config": cfg.as_dict()}, replace=True)  # fmt: skip
     tick("done", 1.0)
     return summary, {k: round(v, 3) for k, v in timings.items()}, exp_build.version
 

@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from quant.artifacts import artifact_open
 from research.models import ModelVersion
 from research.services.registry import RegisterResult, model_version_register
 from risk.models import RiskModelRun
@@ -50,15 +51,12 @@ def risk_model_register(run: RiskModelRun, *, author: Any = None) -> RegisterRes
     """Register the files of a succeeded build as a staging ``risk_model`` version."""
     if run.status != RiskModelRun.Status.SUCCEEDED or not run.artifact_path:
         raise ValueError(f"risk model run {run.pk} has not succeeded ({run.status}); nothing to register")
-    folder = Path(run.artifact_path)
-    missing = [name for name in REGISTERED_FILES if not (folder / f"{name}.parquet").exists()]
-    if missing:
-        raise FileNotFoundError(f"risk artifact {folder} lacks {', '.join(missing)}.parquet")
+    artifact = artifact_open(run.artifact_path)  # each copied file is checksum-verified first
     return model_version_register(
         name=registry_name(run.universe),
         kind=ModelVersion.Kind.RISK_MODEL,  # type: ignore[arg-type]  # no django-stubs: a choice reads as a tuple
         config={**run.config, "risk_model_version": run.version},
-        files={f"{name}.parquet": _copy(folder / f"{name}.parquet") for name in REGISTERED_FILES},
+        files={f"{name}.parquet": _copy(artifact.file(f"{name}.parquet")) for name in REGISTERED_FILES},
         dataset_versions=run.dataset_versions,
         metrics=registry_metrics(run.summary),
         author=author,

@@ -36,12 +36,3 @@ def test_card_reaps_a_dead_run_and_warns() -> None:
     assert result.details["queued"] == 1 and result.details["failed"] == 1 and result.details["reaped now"] == 1
     assert result.summary == "0 running · 1 queued"
     assert backtest_jobs().status == "ok"  # nothing left to reap
-
-
-def test_beat_runs_the_reaper_every_minute_on_the_backtests_queue() -> None:
-    from backtests.apps import REAPER_ENTRY
-    from config.celery import app
-
-    entry = app.conf.beat_schedule[REAPER_ENTRY]
-    assert entry["task"] == "backtests.tasks.reap_stale_runs" and entry["schedule"] == 60.0
-    assert entry["options"] == {"queue": "backtests"}

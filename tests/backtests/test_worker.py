@@ -20,6 +20,7 @@ from backtests.configs import BacktestConfig, SyntheticSpec
 from backtests.models import BacktestRun
 from backtests.services import backtest_run_cancel, backtest_run_create
 from backtests.tasks import run_backtest
+from quant.artifacts import artifact_open
 from quant.jobs import enqueue
 from tests.backtests.conftest import synthetic_config
 from tests.factories import UserFactory
@@ -92,8 +93,10 @@ def test_worker_runs_the_backtest_once_and_a_redelivery_does_nothing(worker_fact
     after = status_of(run.pk)
     assert (after.attempts, after.finished_at, after.result_path) == (1, done.finished_at, done.result_path)
     results = Path(done.result_path)
-    assert sorted(p.name for p in results.parent.iterdir() if p.name.startswith(str(run.pk))) == [str(run.pk)]
-    assert (results / "result.json").exists()
+    assert sorted(p.name for p in results.parent.iterdir() if p.name.lstrip(".").startswith(str(run.pk))) == [
+        str(run.pk)
+    ]
+    assert artifact_open(results).manifest.extra["run_id"] == run.pk
 
 
 def test_cancel_stops_a_running_backtest_within_seconds(worker_factory) -> None:

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import json
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from quant.artifacts import artifact_open
 from research.models import ModelVersion, SignalReport
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -47,8 +47,9 @@ def test_task_and_quickstart_step_are_idempotent(demo_reports, settings, tmp_pat
 
 def test_report_manifest_records_versions_and_hashes(demo_reports) -> None:
     report = next(r for r in demo_reports if r.signal == "sue")
-    manifest = json.loads((Path(report.result_path) / "manifest.json").read_text())
-    assert manifest["definition_hash"] == report.definition_hash
-    assert manifest["dataset_versions"]["compustat_quarterly"] >= 1
-    assert set(manifest["files"]) == {"ic", "decay", "quantiles", "long_short", "group_ic", "values"}
-    assert manifest["horizons"] == [1, 5, 10, 21, 63]
+    manifest = artifact_open(report.result_path).manifest
+    assert manifest.kind == "signal_report" and manifest.config_hash == report.definition_hash
+    assert manifest.dataset_versions["compustat_quarterly"] >= 1
+    names = {"ic", "decay", "quantiles", "long_short", "group_ic", "values"}
+    assert set(manifest.files) == {f"{n}.parquet" for n in names}
+    assert manifest.extra["horizons"] == [1, 5, 10, 21, 63] and manifest.extra["signal"] == "sue"

@@ -3,10 +3,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from quant.artifacts import ArtifactCorrupt, artifact_open
 from research.models import ModelVersion
 from research.services.registry import (
     PromotionRefused,
-    RegistryIntegrityError,
     model_load_production,
     model_version_promote,
     model_version_register,
@@ -33,7 +33,9 @@ def test_register_writes_files_with_hashes_and_is_idempotent(settings) -> None:
     v = _register({"oos_ic_mean": 0.03, "oos_ic_t_stat": 2.5})
     assert v.version == 1 and v.stage == "staging"
     assert (settings.MODELS_DIR / "combo" / "1" / "weights.parquet").exists()
-    assert (settings.MODELS_DIR / "combo" / "1" / "metadata.json").exists()
+    manifest = artifact_open(settings.MODELS_DIR / "combo" / "1").manifest
+    assert manifest.kind == "model" and set(manifest.files) == {"weights.parquet"} == set(v.files)
+    assert manifest.dataset_versions == {"crsp_daily": 3} and manifest.extra["version"] == 1
     assert _register({"oos_ic_mean": 0.03, "oos_ic_t_stat": 2.5}).pk == v.pk
     assert _register({"oos_ic_mean": 0.03}, config={"m": "ic"}).version == 2
 
@@ -66,10 +68,10 @@ def test_loader_detects_a_modified_artifact(settings) -> None:
     model_version_promote(version=v)
     path = settings.MODELS_DIR / "combo" / "1" / "weights.parquet"
     pl.DataFrame({"signal": ["a"], "weight": [1.0]}).write_parquet(path)
-    with pytest.raises(RegistryIntegrityError, match="does not match the registry"):
+    with pytest.raises(ArtifactCorrupt, match=f"Corrupt artifact file {path}: its sha256 is"):
         model_load_production("combo")
     path.unlink()
-    with pytest.raises(RegistryIntegrityError, match="is missing"):
+    with pytest.raises(ArtifactCorrupt, match="the file is missing"):
         model_load_production("combo")
 
 

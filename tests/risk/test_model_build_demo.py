@@ -165,7 +165,8 @@ def test_artifact_manifest_records_inputs_and_checksums(built: RiskModelRun) -> 
     assert set(manifest.dataset_versions) >= {"crsp_daily", "compustat_annual", "ccm_link", "ff_factors"}
     assert manifest.config_hash == built.config_hash == artifacts.config_hash(built.config)
     folder = artifacts.version_dir("risk_models", built.version)
-    assert manifest.files and all(sha256_file(folder / name) == digest for name, digest in manifest.files.items())
+    assert manifest.kind == "risk_models" and manifest.extra["version"] == built.version
+    assert manifest.files and all(sha256_file(folder / name) == f.sha256 for name, f in manifest.files.items())
     for dataset, version in manifest.dataset_versions.items():
         assert f"risk_models:{built.version}" in holders(dataset, version)
         assert f"exposures:{built.exposures_version}" in holders(dataset, version) or dataset in (

@@ -102,7 +102,7 @@ def test_snapshot_tag_list_diff_and_gc(wh, fake_demo) -> None:
 
 
 def test_quickstart_step_builds_once(wh, fake_demo) -> None:
-    assert [(s.name, s.order) for s in STEPS] == [("Build the demo warehouse", 20), ("Schedule the nightly syncs", 25)]
+    assert [(s.name, s.order) for s in STEPS] == [("Build the demo warehouse", 20)]  # schedules: quant step 25
     out = io.StringIO()
     opts = Options(stdout=out, demo_stocks=4, demo_years=1, seed=7)
     STEPS[0].run(opts)

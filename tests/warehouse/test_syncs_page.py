@@ -15,11 +15,11 @@ from django_celery_beat.models import PeriodicTask
 
 from quant.models import AccessLog
 from quant.quickstart import Options, collect_steps
+from quant.schedules import schedules_sync
 from quant.web.health import registered_checks
 from tests.factories import UserFactory
 from warehouse.health import providers_check
 from warehouse.models_sync import ProviderUsage, SyncRun
-from warehouse.syncs.schedules import schedule_syncs
 
 pytestmark = pytest.mark.django_db
 T0 = dt.datetime(2026, 11, 24, 2, 30, tzinfo=dt.UTC)
@@ -75,8 +75,8 @@ def test_empty_page_names_the_commands_and_the_disabled_schedules(user_client, s
     settings.REDIS_URL, settings.WRDS_USERNAME = "", ""
     html = user_client.get(reverse("warehouse:syncs")).content.decode()
     assert "No sync has run yet" in html and "python manage.py wrds_sync --full --all" in html
-    assert "python manage.py schedule_syncs" in html
-    schedule_syncs(enabled=False)
+    assert "python manage.py schedules" in html
+    schedules_sync(names=["wrds-incremental-nightly", "french-weekly"])  # no credentials: created disabled
     html = user_client.get(reverse("warehouse:syncs")).content.decode()
     assert "wrds-incremental-nightly" in html and '<span class="badge badge-warn">disabled</span>' in html
     assert "Embedded mode (no REDIS_URL) without WRDS credentials" in html
@@ -116,24 +116,23 @@ def quickstart_step(name: str):
 
 
 def test_quickstart_step_25_schedules_syncs_idempotently_and_disabled_without_credentials(settings) -> None:
-    step = quickstart_step("Schedule the nightly syncs")
+    step = quickstart_step("Sync the beat schedules of every app")
     assert step.order == 25
     settings.REDIS_URL, settings.WRDS_USERNAME = "", ""
     out = io.StringIO()
     opts = Options(stdout=out, demo_stocks=50, demo_years=2, seed=7)
     step.run(opts)
     step.run(opts)
-    assert PeriodicTask.objects.filter(name__in=["wrds-incremental-nightly", "french-weekly"]).count() == 2
-    assert not PeriodicTask.objects.filter(enabled=True).exists()
-    assert "wrds-incremental-nightly: kept, disabled (embedded mode without WRDS_USERNAME" in out.getvalue()
+    syncs = PeriodicTask.objects.filter(name__in=["wrds-incremental-nightly", "french-weekly"])
+    assert syncs.count() == 2 and not syncs.filter(enabled=True).exists()
+    assert "wrds-incremental-nightly: created, disabled" in out.getvalue()
+    assert "wrds-incremental-nightly: kept, disabled" in out.getvalue()
     PeriodicTask.objects.filter(name="french-weekly").update(enabled=True)  # an operator's choice survives
     settings.WRDS_USERNAME = "alice"
     step.run(opts)
-    assert dict(PeriodicTask.objects.values_list("name", "enabled")) == {
-        "wrds-incremental-nightly": False, "french-weekly": True,
-    }  # fmt: skip
+    assert dict(syncs.values_list("name", "enabled")) == {"wrds-incremental-nightly": False, "french-weekly": True}
     nightly = PeriodicTask.objects.get(name="wrds-incremental-nightly")
     assert nightly.task == "warehouse.tasks.wrds_sync" and json.loads(nightly.kwargs) == {"mode": "incremental"}
     PeriodicTask.objects.all().delete()
     step.run(opts)  # fresh, with credentials: enabled
-    assert PeriodicTask.objects.filter(enabled=True).count() == 2
+    assert syncs.filter(enabled=True).count() == 2

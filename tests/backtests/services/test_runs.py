@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
+import polars as pl
 import pytest
 from django.db import IntegrityError, transaction
 from django.test import override_settings
@@ -17,7 +17,7 @@ from backtests.models import BacktestRun
 from backtests.services import backtest_run_cancel, backtest_run_create, backtest_run_execute, backtest_runs_reap
 from backtests.services.results import read_series
 from backtests.services.runs import RunLost, backtest_run_claim, backtest_run_heartbeat
-from quant.io import sha256_file
+from quant.artifacts import artifact_open, artifact_stage
 from tests.backtests.conftest import synthetic_config
 from tests.factories import UserFactory
 
@@ -85,15 +85,15 @@ def test_execute_writes_one_verified_result_set_and_summary_numbers() -> None:
     outcome = backtest_run_execute(run_id=run.pk, task_id="t-1")
     run.refresh_from_db()
     assert outcome.status == "succeeded" and run.status == "succeeded" and run.attempts == 1
-    manifest = json.loads((Path(run.result_path) / "result.json").read_text())
-    for entry in manifest["files"].values():
-        assert sha256_file(Path(run.result_path) / entry["path"]) == entry["sha256"]
+    artifact = artifact_open(run.result_path)
+    assert artifact.manifest.kind == "backtest" and artifact.manifest.config_hash == run.config_hash
+    assert set(artifact.verify()) == {"daily.parquet", "positions.parquet", "trades.parquet"}
     daily = read_series(run, "daily")
     net = daily["net_return"].to_numpy()
     assert run.total_return == pytest.approx(float((1 + net).prod() - 1), rel=1e-12)
     assert run.sharpe == pytest.approx(float(net.mean() / net.std(ddof=1) * 252**0.5), rel=1e-9)
     assert run.turnover == pytest.approx(float(daily["turnover"].mean()) * 252, rel=1e-12)
-    assert manifest["dataset_versions"] == run.dataset_versions
+    assert artifact.manifest.dataset_versions == run.dataset_versions
     # A second delivery of the same task does nothing.
     assert backtest_run_execute(run_id=run.pk, task_id="t-2").detail == "nothing to do"
 
@@ -159,16 +159,15 @@ def test_missing_warehouse_names_the_sync_command() -> None:
 
 
 def test_a_zombie_attempt_cannot_publish_results() -> None:
-    from backtests.services.results import ResultSummary, _publish, staging_dir
+    from backtests.services.results import ResultSummary, _publish, run_dir
 
     run = backtest_run_create(config=synthetic_config(), owner=UserFactory()).run
     zombie = backtest_run_claim(run_id=run.pk, task_id="a")
     BacktestRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - dt.timedelta(minutes=5))
     backtest_run_claim(run_id=run.pk, task_id="b")
-    staging = staging_dir(run.pk, zombie.attempt)
-    staging.mkdir(parents=True)
-    with pytest.raises(RunLost):
-        _publish(zombie, staging, ResultSummary(None, None, None, None, None, None, {}))
-    assert not staging.exists()
+    with pytest.raises(RunLost), artifact_stage(run_dir(run.pk), kind="backtest") as stage:
+        stage.write_parquet("daily", pl.DataFrame({"net_return": [0.01]}))
+        _publish(zombie, stage, ResultSummary(None, None, None, None, None, None, {}), dataset_versions={})
+    assert not stage.folder.exists() and not run_dir(run.pk).exists()
     run.refresh_from_db()
     assert run.status == "running" and run.result_path == ""
