@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 
 from quant.io import sha256_file
 from research.analytics.combine import signal_correlation
-from research.analytics.signals import SIGNALS
+from research.analytics.signals import SIGNALS, stored_names
 from research.models import ModelVersion, SignalReport
 
 
@@ -61,9 +61,11 @@ def model_versions() -> QuerySet[ModelVersion]:
     return ModelVersion.objects.select_related("author", "promoted_by").order_by("name", "-version")
 
 
-def recent_backtests(engine_signal: str, limit: int = 5) -> list[Any]:
-    """The latest backtest runs of a backtest-engine signal (for links to their attribution)."""
+def recent_backtests(signal: str, limit: int = 5) -> list[Any]:
+    """The latest backtest runs of ``signal`` (for links to their attribution), stored under its
+    name or an old alias (``signals.stored_names``)."""
     from backtests.models import BacktestRun
 
-    runs = BacktestRun.objects.filter(config__signal=engine_signal, parent__isnull=True).order_by("-created_at")
+    names = stored_names(signal)
+    runs = BacktestRun.objects.filter(config__signal__in=names, parent__isnull=True).order_by("-created_at")
     return list(runs[:limit])

@@ -20,9 +20,6 @@ from research.analytics.attribution import (
     up_down_attribution,
 )
 
-# Research signal -> the backtest engine's built-in signal computing the same definition.
-BACKTEST_SIGNALS = {"momentum": "momentum_12_1", "reversal": "reversal_1m", "lowvol": "low_vol",
-                    "value": "value", "size": "size"}  # fmt: skip
 ROLLING_WINDOW = 126  # sessions (half a year) for the rolling exposure chart
 
 
@@ -30,20 +27,16 @@ def signal_backtest_create(*, signal: str, owner: Any) -> Any:
     """Queue a monthly long-short decile backtest of ``signal`` over the warehouse span.
 
     Returns the backtest service's ``CreateResult`` (an identical queued/finished run is reused).
-    Raises ValueError with a reason when the signal has no backtest counterpart or data is missing.
+    The backtest computes ``signal`` with its one definition in ``research.analytics.signals``.
+    Raises ValueError with a reason when the signal is unknown or data is missing.
     """
     from backtests.configs import BacktestConfig, ConfigError
     from backtests.data import DataUnavailable, data_range
     from backtests.services import backtest_run_create
 
-    engine_signal = BACKTEST_SIGNALS.get(signal)
-    if engine_signal is None:
-        raise ValueError(
-            f"{signal!r} has no backtest-engine counterpart yet (available: {', '.join(BACKTEST_SIGNALS)})"
-        )
     try:
         span = data_range("warehouse")
-        config = BacktestConfig(signal=engine_signal, start=span.first, end=span.last, rebalance="monthly",
+        config = BacktestConfig(signal=signal, start=span.first, end=span.last, rebalance="monthly",
                                 construction="long_short_decile")  # fmt: skip
         return backtest_run_create(config=config, owner=owner, label=f"alpha explorer: {signal} L/S decile")
     except (DataUnavailable, ConfigError) as exc:

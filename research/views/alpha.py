@@ -15,7 +15,7 @@ from quant.audit import log_access
 from quant.gics import sector_label
 from research.analytics.signals import SIGNALS
 from research.selectors import correlation_matrix, latest_reports, model_versions, recent_backtests, report_frame
-from research.services.backtest import BACKTEST_SIGNALS, signal_backtest_create
+from research.services.backtest import signal_backtest_create
 from research.services.combination import COMBINATION_NAME, testing_table
 
 BUILD = "python manage.py alpha_build"
@@ -53,10 +53,7 @@ def signal_detail(request: HttpRequest, name: str) -> HttpResponse:
         raise Http404(f"unknown signal {name!r}")
     report = next((r for r in latest_reports() if r.signal == name), None)
     context: dict[str, object] = {"definition": SIGNALS[name], "report": report, "build_command": BUILD,
-                                  "backtest_signal": BACKTEST_SIGNALS.get(name)}  # fmt: skip
-    engine_signal = BACKTEST_SIGNALS.get(name)
-    if engine_signal is not None:
-        context["backtests"] = recent_backtests(engine_signal)
+                                  "backtests": recent_backtests(name)}  # fmt: skip
     if report is not None:
         ic = report_frame(report, "ic").sort("date")
         rolling = ic["ic"].rolling_mean(12, min_samples=6)

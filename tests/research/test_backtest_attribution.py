@@ -45,8 +45,10 @@ def test_attribution_page_and_one_click_backtest_view(momentum_run: BacktestRun,
     assert reverse("research:attribution", args=[momentum_run.pk]) in signal_page
     response = client.post(reverse("research:signal_backtest", args=["momentum"]))
     assert response.status_code == 302 and response["Location"] == reverse("backtests:detail", args=[momentum_run.pk])
-    refused = client.post(reverse("research:signal_backtest", args=["sue"]), follow=True).content.decode()
-    assert "no backtest-engine counterpart" in refused
+    sue = client.post(reverse("research:signal_backtest", args=["sue"]))  # every registered signal backtests
+    queued = BacktestRun.objects.exclude(pk=momentum_run.pk).get()
+    assert sue.status_code == 302 and sue["Location"] == reverse("backtests:detail", args=[queued.pk])
+    assert queued.config["signal"] == "sue" and "compustat_quarterly" in queued.dataset_versions
 
 
 def test_viewer_cannot_launch_a_backtest(demo_reports, client) -> None:
