@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from backtests.analytics.schedule import Schedule
 from quant.provenance import canonical_json, sha256_text
+from research.analytics.signals import SIGNALS, canonical_name
 
 DataSource = Literal["warehouse", "synthetic"]
 Construction = Literal["long_short_decile", "long_only_top_n"]
@@ -23,6 +24,8 @@ CONSTRUCTIONS: tuple[Construction, ...] = ("long_short_decile", "long_only_top_n
 UNIVERSES: tuple[UniverseRule, ...] = ("all", "top_cap")
 SOURCES: tuple[DataSource, ...] = ("warehouse", "synthetic")
 MAX_BPS = 1000.0
+# Not a signal but a portfolio: every priced name, equal weights (the engine's benchmark-like book).
+MARKET = "market"
 
 
 class ConfigError(ValueError):
@@ -67,6 +70,11 @@ class OptimizerSpec:
 class BacktestConfig:
     """One backtest: signal, universe, dates, schedule, portfolio construction and costs.
 
+    ``signal`` is a name of the research signal library (``research.analytics.signals.SIGNALS``)
+    or :data:`MARKET`; an old name from before the one library (``low_vol``, ``momentum_12_1``,
+    ``reversal_1m``: ``signals.ALIASES``) becomes its canonical name on construction, so a stored
+    config naming it still loads and runs the one definition.
+
     Costs are in basis points of traded value (commission, half spread) plus a square-root impact
     coefficient (see :mod:`backtests.analytics.costs`). ``top_n`` is the number of names of the
     long-only book; ``universe_top_n`` the number of largest names when ``universe == "top_cap"``.
@@ -86,6 +94,9 @@ class BacktestConfig:
     source: DataSource = "warehouse"
     synthetic: SyntheticSpec | None = None
     optimizer: OptimizerSpec | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "signal", canonical_name(self.signal))
 
     def as_json_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -133,11 +144,9 @@ class BacktestConfig:
 
     def validate(self) -> None:
         """Field-level checks that need no data (the data range is checked by the service)."""
-        from backtests.analytics.signals import SIGNALS
-
         errors: dict[str, str] = {}
-        if self.signal not in SIGNALS:
-            errors["signal"] = f"unknown signal; choose one of {', '.join(SIGNALS)}"
+        if self.signal not in SIGNALS and self.signal != MARKET:
+            errors["signal"] = f"unknown signal; choose one of {', '.join([*SIGNALS, MARKET])}"
         if not isinstance(self.start, dt.date) or not isinstance(self.end, dt.date):
             errors["start"] = "start and end must be dates"
         elif self.start >= self.end:

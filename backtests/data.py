@@ -2,13 +2,13 @@
 
 * ``source="warehouse"``: point-in-time readers of the warehouse (``warehouse.readers``):
   total returns with delisting returns, market caps and dollar volume from CRSP daily, the
-  survivorship-free universe at each month end, and — only for signals that need it —
-  book-to-market: Fama-French book equity of the latest annual report public on each day
-  (``warehouse.pit``, primary CCM link, at most :data:`BOOK_MAX_AGE_DAYS` old, as the research
-  value signal) over that day's market cap. Fails with :class:`DataUnavailable` naming
-  ``python manage.py warehouse_sync --source demo`` when the warehouse (or its data) is missing.
+  survivorship-free universe at each month end, and what the signal reads: the research signal
+  library's inputs (``research.services.data.signal_inputs``) on the same CRSP daily rows — plus
+  the Compustat rows (``warehouse.pit``, primary CCM link) only for signals that read them.
+  Fails with :class:`DataUnavailable` naming ``python manage.py warehouse_sync --source demo``
+  when the warehouse (or its data) is missing.
 * ``source="synthetic"``: the seeded generator of :mod:`backtests.synthetic` (tests,
-  benchmarks).
+  benchmarks); it has no fundamentals, so signals reading Compustat need the warehouse.
 
 Only this module reads the warehouse for a backtest; an empty warehouse is a :class:`DataUnavailable`.
 """
@@ -23,16 +23,16 @@ import polars as pl
 
 from backtests.configs import BacktestConfig, SyntheticSpec
 from backtests.synthetic import synthetic_dates, synthetic_panels, synthetic_version
-from research.analytics import factors
-from research.services.data import annual_fundamentals
+from research import io as research_io
+from research.analytics.signals import SIGNALS, SignalInputs
+from research.services.data import DAILY_COLUMNS, signal_inputs
 from warehouse import readers, storage
 
 SYNC_COMMAND = "python manage.py warehouse_sync --source demo"
-LOOKBACK_DAYS = 400  # calendar days before `start` loaded so 12-1 momentum exists on day one
+LOOKBACK_DAYS = 400  # calendar days before `start` loaded: >= 252 sessions, so every signal window is full
 ADV_WINDOW = 20
 WAREHOUSE_DATASETS = ("crsp_daily", "crsp_names", "crsp_delist")
-FUNDAMENTAL_DATASETS = ("compustat_annual", "ccm_link")  # read only by signals needing book_to_market
-BOOK_MAX_AGE_DAYS = 550  # a report older than this is stale (research's value signal uses the same)
+_NO_DATES = pl.Series("date", [], dtype=pl.Date)  # signal_data's dates: the backtest picks its own
 
 
 class DataUnavailable(RuntimeError):
@@ -43,17 +43,19 @@ class DataUnavailable(RuntimeError):
 class BacktestInputs:
     """Long panels from ``start - lookback`` to ``end`` plus the versions they came from.
 
-    ``returns``: date, permno, ret; ``mktcap``: date, permno, mktcap ($); ``book_to_market``:
-    date, permno, book_to_market; ``adv``: date, permno, adv ($); ``universe``: date, permno
-    (None = every priced name).
+    ``returns``: date, permno, ret; ``mktcap``: date, permno, mktcap ($); ``adv``: date, permno,
+    adv ($); ``universe``: date, permno (None = every priced name); ``signal_data``: what the
+    research signal definitions read (``daily``: permno, date, ret, prc, shrout — CRSP's ``ret``,
+    as research reads it; the Compustat frames when the config's signal reads them, else empty).
+    Its ``dates`` are empty: the backtest forms its signal on its own rebalance dates.
     """
 
     returns: pl.DataFrame
     dataset_versions: dict[str, Any]
     mktcap: pl.DataFrame | None = None
-    book_to_market: pl.DataFrame | None = None
     adv: pl.DataFrame | None = None
     universe: pl.DataFrame | None = None
+    signal_data: SignalInputs | None = None
 
     @property
     def first_date(self) -> dt.date:
@@ -77,7 +79,7 @@ def current_dataset_versions(config: BacktestConfig) -> dict[str, Any]:
     if config.source == "synthetic":
         assert config.synthetic is not None
         return {"synthetic": synthetic_version(config.synthetic)}
-    names = WAREHOUSE_DATASETS + (FUNDAMENTAL_DATASETS if _needs_book(config) else ())
+    names = WAREHOUSE_DATASETS + signal_datasets(config.signal)
     versions: dict[str, Any] = {name: storage.current_version(name) for name in names}
     missing = [name for name, version in versions.items() if version is None]
     if missing:
@@ -111,11 +113,18 @@ def load_inputs(config: BacktestConfig) -> BacktestInputs:
         return BacktestInputs(
             returns=panels["returns"],
             mktcap=panels["mktcap"],
-            book_to_market=panels["book_to_market"],
             adv=panels["adv"],
+            signal_data=signal_inputs(daily=panels["daily"], dates=_NO_DATES, datasets=(), versions={}),
             dataset_versions=current_dataset_versions(config),
         )
     return _warehouse_inputs(config)
+
+
+def signal_datasets(signal: str) -> tuple[str, ...]:
+    """The datasets beyond CRSP's that ``signal`` reads (Compustat, the CCM link), from its
+    research definition (``SignalDef.datasets``); () for the equal-weight market or an unknown name."""
+    definition = SIGNALS.get(signal)
+    return tuple(d for d in definition.datasets if d not in WAREHOUSE_DATASETS) if definition else ()
 
 
 def _warehouse_inputs(config: BacktestConfig) -> BacktestInputs:
@@ -128,35 +137,24 @@ def _warehouse_inputs(config: BacktestConfig) -> BacktestInputs:
     )
     if returns.is_empty():
         raise DataUnavailable(f"No returns between {start} and {config.end}. Run `{SYNC_COMMAND}`.")
-    prices = readers.crsp_daily(start, config.end, columns=["permno", "date", "prc", "shrout", "vol"])
+    prices = readers.crsp_daily(start, config.end, columns=[*DAILY_COLUMNS, "vol"])
     dollars = prices.sort("permno", "date").with_columns(
         mktcap=pl.col("prc").abs() * pl.col("shrout") * 1000.0,
         adv=(pl.col("prc").abs() * pl.col("vol")).rolling_mean(ADV_WINDOW, min_samples=5).over("permno"),
     )
+    extra = {name: int(versions[name]) for name in signal_datasets(config.signal)}
+    try:
+        data = signal_inputs(daily=prices.select(DAILY_COLUMNS), dates=_NO_DATES, datasets=tuple(extra), versions=extra)
+    except research_io.InputError as exc:
+        raise DataUnavailable(str(exc)) from exc
     return BacktestInputs(
         returns=returns,
         mktcap=dollars.select("date", "permno", "mktcap").drop_nulls(),
-        book_to_market=_book_to_market(prices, versions) if _needs_book(config) else None,
         adv=dollars.select("date", "permno", "adv").drop_nulls(),
         universe=_month_end_universe(readers, returns),
+        signal_data=data,
         dataset_versions=versions,
     )
-
-
-def _needs_book(config: BacktestConfig) -> bool:
-    from backtests.analytics.signals import SIGNALS
-
-    signal = SIGNALS.get(config.signal)
-    return signal is not None and "book_to_market" in signal.needs
-
-
-def _book_to_market(prices: pl.DataFrame, versions: dict[str, Any]) -> pl.DataFrame:
-    """``date, permno, book_to_market`` on every priced day (see the module docstring)."""
-    annual = annual_fundamentals({name: int(versions[name]) for name in FUNDAMENTAL_DATASETS})
-    rows = prices.select("date", "permno", "prc", "shrout")
-    joined = factors.pit_join(rows, annual.drop("prc", "shrout", strict=False), max_age_days=BOOK_MAX_AGE_DAYS)
-    out = joined.select("date", "permno", factors.book_to_market().alias("book_to_market")).collect()
-    return out.drop_nulls().sort("date", "permno")
 
 
 def _month_end_universe(readers: Any, returns: pl.DataFrame) -> pl.DataFrame:

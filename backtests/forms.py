@@ -8,15 +8,21 @@ from decimal import Decimal
 
 from django import forms
 
-from backtests.analytics.signals import SIGNALS
-from backtests.configs import OPTIMIZER_OBJECTIVE_LABELS, BacktestConfig, ConfigError, OptimizerSpec, SyntheticSpec
-from backtests.data import DataUnavailable, data_range
+from backtests.configs import (
+    MARKET,
+    OPTIMIZER_OBJECTIVE_LABELS,
+    BacktestConfig,
+    ConfigError,
+    OptimizerSpec,
+    SyntheticSpec,
+)
+from backtests.data import DataUnavailable, data_range, signal_datasets
 from backtests.models import BacktestRun
 from backtests.services.optimizer import ALPHA_PER_SD, risk_models_available, risk_models_for
 from quant.models import Strategy
 from quant.selectors import strategies_for
+from research.analytics.signals import SIGNALS
 
-WAREHOUSE_PANELS = ("mktcap", "book_to_market")  # optional panels the warehouse loader provides
 SOURCE_CHOICES = [
     ("warehouse", "Warehouse (point-in-time CRSP)"),
     ("synthetic", "Synthetic test panel (seeded, not market data)"),
@@ -30,17 +36,19 @@ OPTIMIZER_FIELDS = ("optimizer_objective", "optimizer_risk_aversion", "optimizer
 
 
 def _signal_choices() -> list[tuple[str, str]]:
-    return [
-        (d.name, d.label if all(n in WAREHOUSE_PANELS for n in d.needs) else f"{d.label} (needs fundamentals)")
+    """The research signal library (one definition per name) and the equal-weight market."""
+    signals = [
+        (d.name, f"{d.name}: {d.description}" + (" (warehouse only)" if signal_datasets(d.name) else ""))
         for d in SIGNALS.values()
     ]
+    return [*signals, (MARKET, "market: every priced name, equal weights (not a signal)")]
 
 
 class BacktestForm(forms.Form):
     """Everything a :class:`~backtests.configs.BacktestConfig` needs, validated against the data."""
 
     label = forms.CharField(max_length=200, required=False)
-    signal = forms.ChoiceField(choices=_signal_choices, initial="momentum_12_1")
+    signal = forms.ChoiceField(choices=_signal_choices, initial="momentum")
     source = forms.ChoiceField(choices=SOURCE_CHOICES, initial="warehouse")
     universe = forms.ChoiceField(
         choices=[("all", "All common stocks"), ("top_cap", "Top N by market cap")], initial="all"
@@ -126,9 +134,9 @@ class BacktestForm(forms.Form):
         return data
 
     def _check_signal(self, data: dict[str, object]) -> None:
-        needs = SIGNALS[str(data["signal"])].needs
-        if data["source"] == "warehouse" and any(n not in WAREHOUSE_PANELS for n in needs):
-            self.add_error("signal", "This signal needs fundamentals, which the warehouse loader does not read yet.")
+        needs = signal_datasets(str(data["signal"]))
+        if data["source"] == "synthetic" and needs:
+            self.add_error("signal", f"This signal reads {', '.join(needs)}; the synthetic panel has no fundamentals.")
 
     def _check_optimizer(self, data: dict[str, object]) -> None:
         required = ["optimizer_objective", "optimizer_max_weight"]
@@ -209,7 +217,7 @@ class WalkForwardForm(BacktestForm):
 
     candidate_signals = forms.MultipleChoiceField(
         choices=_signal_choices, widget=forms.CheckboxSelectMultiple, label="Candidate signals",
-        initial=["momentum_12_1", "reversal_1m", "low_vol"],
+        initial=["momentum", "reversal", "lowvol"],
     )  # fmt: skip
     train_months = forms.IntegerField(min_value=3, max_value=120, initial=24)
     test_months = forms.IntegerField(min_value=1, max_value=60, initial=6)

@@ -26,7 +26,7 @@ LOOKBACK = dt.timedelta(days=400)  # momentum needs a year of history before the
 def example_config() -> BacktestConfig:
     available = data_range("warehouse")
     return BacktestConfig(
-        signal="momentum_12_1", start=available.first + LOOKBACK, end=available.last, rebalance="monthly",
+        signal="momentum", start=available.first + LOOKBACK, end=available.last, rebalance="monthly",
         construction="long_short_decile", commission_bps=1.0, half_spread_bps=5.0,
     )  # fmt: skip
 

@@ -13,6 +13,7 @@ from backtests.analytics.metrics import aggregate_returns, drawdown_series, roll
 from backtests.models import BacktestRun
 from backtests.services.results import read_series
 from quant.periods import MONTHS_PER_YEAR, TRADING_DAYS_PER_YEAR
+from research.analytics.signals import stored_names
 
 ROLLING_SHARPE_WINDOW = TRADING_DAYS_PER_YEAR // 2  # six months of trading days
 MAX_CHART_POINTS = 1500
@@ -26,7 +27,7 @@ def run_list(*, status: str = "", owner_id: int | None = None, signal: str = "",
     if owner_id:
         runs = runs.filter(owner_id=owner_id)
     if signal:
-        runs = runs.filter(config__signal=signal)
+        runs = runs.filter(config__signal__in=stored_names(signal))  # runs stored under an old alias too
     if search:
         runs = runs.filter(label__icontains=search)
     return runs

@@ -4,8 +4,9 @@ Daily returns follow a one-factor model with fat tails: ``r = beta * m + mu_i(t)
 Student-t(5) market (about 1 % a day), betas around 1, idiosyncratic volatility of 1.5-3 % a day
 and a slowly mean-reverting per-stock drift ``mu_i`` (so momentum has something to find). Some
 names list late or delist early; a delisting day carries a -30 % return. Market caps start
-log-normal and compound with returns; book-to-market is log-normal with slow noise. Dates are NYSE
-sessions from 2005-01-03. The same :class:`~backtests.configs.SyntheticSpec` gives bit-identical
+log-normal and compound with returns (a price starting at $20 times a constant share count). There
+are no fundamentals: signals that read Compustat need the warehouse. Dates are NYSE sessions from
+2005-01-03. The same :class:`~backtests.configs.SyntheticSpec` gives bit-identical
 frames.
 """
 
@@ -23,6 +24,7 @@ from quant.provenance import canonical_json, sha256_text
 
 FIRST_DAY = dt.date(2005, 1, 3)
 DELIST_RETURN = -0.30
+START_PRICE = 20.0  # dollars: prices are START_PRICE times the compounded return
 
 
 def synthetic_dates(days: int) -> pl.Series:
@@ -67,17 +69,15 @@ def _returns_matrix(spec: SyntheticSpec, rng: np.random.Generator) -> tuple[np.n
 
 
 def synthetic_panels(spec: SyntheticSpec) -> dict[str, pl.DataFrame]:
-    """``returns`` (date, permno, ret), ``mktcap`` (date, permno, mktcap $), ``book_to_market``
-    (date, permno, book_to_market) and ``adv`` (date, permno, adv $), one row per live name-day."""
+    """``returns`` (date, permno, ret), ``mktcap`` (date, permno, mktcap $), ``adv`` (date, permno,
+    adv $) and ``daily`` (permno, date, ret, prc, shrout: the CRSP-shaped panel the research signal
+    definitions read; ``|prc| * shrout * 1000 = mktcap``), one row per live name-day."""
     if spec.stocks < 20 or spec.days < 60:
         raise ValueError("a synthetic panel needs at least 20 stocks and 60 days")
     rng = np.random.default_rng(spec.seed)
     ret, alive = _returns_matrix(spec, rng)
     cap0 = np.exp(rng.normal(np.log(2e9), 1.5, size=spec.stocks))
     mktcap = cap0[None, :] * np.cumprod(1.0 + np.nan_to_num(ret), axis=0)
-    btm = np.exp(rng.normal(np.log(0.5), 0.6, size=spec.stocks))[None, :] * np.exp(
-        np.cumsum(rng.normal(0.0, 0.002, size=ret.shape), axis=0)
-    )
     turnover = rng.uniform(0.002, 0.01, size=spec.stocks)
     dates = synthetic_dates(spec.days)
     t_idx, i_idx = np.nonzero(alive)  # row-major: already ordered by date, then permno
@@ -87,13 +87,14 @@ def synthetic_panels(spec: SyntheticSpec) -> dict[str, pl.DataFrame]:
             "permno": (10001 + i_idx).astype(np.int64),
             "ret": ret[t_idx, i_idx],
             "mktcap": mktcap[t_idx, i_idx],
-            "book_to_market": btm[t_idx, i_idx],
+            "prc": mktcap[t_idx, i_idx] / (cap0[i_idx] / START_PRICE),
+            "shrout": cap0[i_idx] / START_PRICE / 1000.0,  # thousands, as CRSP
             "adv": mktcap[t_idx, i_idx] * turnover[i_idx],
         }
     )
     return {
         "returns": frame.select("date", "permno", "ret"),
         "mktcap": frame.select("date", "permno", "mktcap"),
-        "book_to_market": frame.select("date", "permno", "book_to_market"),
+        "daily": frame.select("permno", "date", "ret", "prc", "shrout"),
         "adv": frame.select("date", "permno", "adv"),
     }

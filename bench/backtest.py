@@ -39,7 +39,7 @@ def engine(stocks: int, years: int, export: Path | None = None, vectorbt: Path |
     spec = SyntheticSpec(stocks=stocks, days=years * TRADING_DAYS_PER_YEAR, seed=1)
     last = synthetic_dates(spec.days)[-1]
     config = BacktestConfig(
-        signal="momentum_12_1", start=dt.date(2006, 1, 3), end=last, rebalance="monthly",
+        signal="momentum", start=dt.date(2006, 1, 3), end=last, rebalance="monthly",
         construction="long_short_decile", commission_bps=1.0, half_spread_bps=5.0, source="synthetic", synthetic=spec,
     )  # fmt: skip
     load_start = os.getloadavg()[0]
@@ -148,7 +148,7 @@ def queue(jobs: int) -> None:
             ids = []
             for i in range(jobs):
                 spec = SyntheticSpec(stocks=300, days=1000, seed=(salt + i) % 2**31)
-                config = BacktestConfig(signal="momentum_12_1", start=dt.date(2006, 2, 1), end=dt.date(2008, 12, 19),
+                config = BacktestConfig(signal="momentum", start=dt.date(2006, 2, 1), end=dt.date(2008, 12, 19),
                                         source="synthetic", synthetic=spec)  # fmt: skip
                 ids.append(backtest_run_create(config=config, owner=owner).run.pk)
             while BacktestRun.objects.filter(pk__in=ids, status__in=BacktestRun.ACTIVE).exists():

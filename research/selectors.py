@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from quant.artifacts import artifact_open
 from research.analytics.combine import signal_correlation
-from research.analytics.signals import SIGNALS
+from research.analytics.signals import SIGNALS, stored_names
 from research.models import ModelVersion, SignalReport
 
 

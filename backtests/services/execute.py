@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 import psutil
@@ -25,10 +25,10 @@ from backtests import conf
 from backtests.analytics.costs import CostModel
 from backtests.analytics.engine import BacktestResult, Panels, Strategy, run_backtest
 from backtests.analytics.prepare import between, cap_weighted_benchmark, top_cap_universe
-from backtests.analytics.signals import SIGNALS, SignalPanels
+from backtests.analytics.schedule import rebalance_dates
 from backtests.analytics.weighting import decile_long_short, top_n_long_only
-from backtests.configs import BacktestConfig
-from backtests.data import BacktestInputs, DataUnavailable, load_inputs
+from backtests.configs import MARKET, BacktestConfig
+from backtests.data import BacktestInputs, DataUnavailable, load_inputs, signal_datasets
 from backtests.models import BacktestRun
 from backtests.services.results import ResultSummary, results_write
 from backtests.services.runs import (
@@ -38,6 +38,7 @@ from backtests.services.runs import (
     backtest_run_finish,
     backtest_run_heartbeat,
 )
+from research.analytics.signals import SIGNALS
 
 logger = logging.getLogger("quantdesk.backtests")
 Status = BacktestRun.Status
@@ -125,21 +126,17 @@ def build_backtest(config: BacktestConfig, inputs: BacktestInputs) -> tuple[Pane
             f"The data covers {inputs.first_date}..{inputs.last_date}; the backtest asks for "
             f"{config.start}..{config.end}."
         )
-    definition = SIGNALS[config.signal]
-    signal_panels = SignalPanels(inputs.returns, inputs.mktcap, inputs.book_to_market)
-    if not definition.available(signal_panels):
-        raise DataUnavailable(f"Signal {definition.label!r} needs {', '.join(definition.needs)}, which is missing.")
-    signal = definition.compute(signal_panels).drop_nulls("signal").filter(pl.col("signal").is_finite())
+    window = (config.start, config.end)
+    returns = between(inputs.returns, *window)
+    assert returns is not None
+    signal = signal_panel(config, inputs, rebalance_dates(returns["date"], config.rebalance))
     universe = inputs.universe
     if config.universe == "top_cap":
         if inputs.mktcap is None:
             raise DataUnavailable("A top-by-market-cap universe needs market caps, which are missing.")
         caps = inputs.mktcap if universe is None else inputs.mktcap.join(universe, on=["date", "permno"], how="semi")
         universe = top_cap_universe(caps, config.universe_top_n)
-    window = (config.start, config.end)
-    returns = between(inputs.returns, *window)
-    assert returns is not None
-    market = config.signal == "market"
+    market = config.signal == MARKET
     if market or config.construction == "long_only_top_n":
         n = 10**9 if market else config.top_n
         weighting = lambda s: top_n_long_only(s, n=n)  # noqa: E731
@@ -156,13 +153,27 @@ def build_backtest(config: BacktestConfig, inputs: BacktestInputs) -> tuple[Pane
         from backtests.services.optimizer import make_optimizer
 
         optimizer = make_optimizer(config)
-    strategy = Strategy(
-        schedule=config.rebalance, signal=between(signal, *window), weighting=weighting, optimizer=optimizer
-    )
+    strategy = Strategy(schedule=config.rebalance, signal=signal, weighting=weighting, optimizer=optimizer)
     costs = CostModel(
         commission_bps=config.commission_bps, half_spread_bps=config.half_spread_bps, impact_k=config.impact_k
     )
     return panels, strategy, costs
+
+
+def signal_panel(config: BacktestConfig, inputs: BacktestInputs, dates: pl.Series) -> pl.DataFrame:
+    """``date, permno, signal`` on ``dates`` (the rebalance dates): the research definition of
+    ``config.signal`` (``SignalDef.run``) on ``inputs.signal_data``, times its ``direction`` so the
+    high end is the one to buy. :data:`MARKET` scores every priced name 1.0."""
+    if config.signal == MARKET:
+        rows = inputs.returns.filter(pl.col("date").is_in(dates.implode()))
+        return rows.select("date", "permno", signal=pl.lit(1.0))
+    definition = SIGNALS[config.signal]
+    missing = [name for name in signal_datasets(config.signal) if name not in inputs.dataset_versions]
+    if inputs.signal_data is None or missing:
+        needs = ", ".join(missing) or "the CRSP daily panel"
+        raise DataUnavailable(f"Signal {config.signal!r} reads {needs}, which this data source lacks.")
+    values = definition.run(replace(inputs.signal_data, dates=dates))
+    return values.select("date", "permno", signal=pl.col("value") * definition.direction)
 
 
 def simulate(config: BacktestConfig, inputs: BacktestInputs) -> BacktestResult:

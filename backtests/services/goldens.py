@@ -2,7 +2,8 @@
 
 Each ``tests/regression/goldens/<name>.json`` holds a warehouse-sourced config, its hash, the pinned
 demo dataset (``DemoConfig`` parameters and the generator's ``config_hash``), the dataset versions
-the run read, the metrics and the tolerances. The inputs go through the production path:
+the run read, the metrics, the tolerances and a ``history`` of why the numbers were deliberately
+changed (written by hand after ``--regenerate``; regenerating keeps it). The inputs go through the production path:
 ``backtests.data.load_inputs`` (``warehouse.readers``) -> engine -> metrics, on a demo warehouse
 that :func:`pinned_demo_warehouse` builds in a temporary directory (``warehouse_sync_demo`` with
 :data:`PINNED_DEMO`, ~3 s).
@@ -33,6 +34,7 @@ from backtests.data import current_dataset_versions, load_inputs
 from backtests.services.execute import simulate
 from backtests.services.results import summarize
 from quant.io import atomic_write_text
+from quant.provenance import canonical_json, sha256_text
 
 GOLDENS_DIR = Path(__file__).resolve().parents[2] / "tests" / "regression" / "goldens"
 METRICS = ("total_return", "cagr", "volatility", "sharpe", "max_drawdown", "turnover")
@@ -43,15 +45,15 @@ DEMO_HASH_KEY = "demo_config_hash"
 
 CASES: dict[str, BacktestConfig] = {
     "momentum_monthly_long_short": BacktestConfig(
-        signal="momentum_12_1", start=dt.date(2023, 1, 3), end=dt.date(2024, 12, 31), rebalance="monthly",
+        signal="momentum", start=dt.date(2023, 1, 3), end=dt.date(2024, 12, 31), rebalance="monthly",
         commission_bps=1.0, half_spread_bps=5.0, source="warehouse",
     ),
     "reversal_weekly_long_short_with_impact": BacktestConfig(
-        signal="reversal_1m", start=dt.date(2022, 3, 1), end=dt.date(2024, 12, 31), rebalance="weekly",
+        signal="reversal", start=dt.date(2022, 3, 1), end=dt.date(2024, 12, 31), rebalance="weekly",
         commission_bps=0.5, half_spread_bps=1.0, impact_k=0.1, source="warehouse",
     ),
     "low_vol_monthly_top30_large_caps_with_costs": BacktestConfig(
-        signal="low_vol", start=dt.date(2022, 9, 1), end=dt.date(2024, 12, 31), rebalance="monthly",
+        signal="lowvol", start=dt.date(2022, 9, 1), end=dt.date(2024, 12, 31), rebalance="monthly",
         construction="long_only_top_n", top_n=30, universe="top_cap", universe_top_n=150,
         commission_bps=2.0, half_spread_bps=3.0, impact_k=0.2, source="warehouse",
     ),
@@ -130,9 +132,11 @@ def load_goldens(directory: Path = GOLDENS_DIR) -> list[Golden]:
     goldens = []
     for path in sorted(directory.glob("*.json")):
         data = json.loads(path.read_text())
-        config = BacktestConfig.from_json_dict(data["config"])
-        if config.hash() != data["config_hash"]:
+        # The hash is of the config as stored: an old signal name (``signals.ALIASES``) still matches
+        # its file, and loads as the canonical name.
+        if sha256_text(canonical_json(data["config"])) != data["config_hash"]:
             raise ValueError(f"{path.name}: config_hash does not match its config")
+        config = BacktestConfig.from_json_dict(data["config"])
         demo = data.get("demo") or {}
         goldens.append(
             Golden(
@@ -184,6 +188,7 @@ def goldens_regenerate(demo: PinnedDemo, directory: Path = GOLDENS_DIR) -> dict[
             metrics = compute_metrics(config)
             old = existing.get(name)
             tolerance = old.tolerance if old else DEFAULT_TOLERANCE
+            history = _history(directory / f"{name}.json")
             previous = old or Golden(name, config, {}, tolerance)
             report[name] = golden_check(previous, metrics, demo_config_hash=demo.config_hash)
             body = {
@@ -191,10 +196,15 @@ def goldens_regenerate(demo: PinnedDemo, directory: Path = GOLDENS_DIR) -> dict[
                 "inputs": "pinned demo warehouse (warehouse_sync_demo) read through backtests.data.load_inputs",
                 "demo": {**demo.params, "end": _demo_end(), "config_hash": demo.config_hash},
                 "dataset_versions": current_dataset_versions(config),
-                "metrics": metrics, "tolerance": tolerance,
+                "metrics": metrics, "tolerance": tolerance, "history": history,
             }  # fmt: skip
             atomic_write_text(directory / f"{name}.json", json.dumps(body, indent=2, sort_keys=True) + "\n")
     return report
+
+
+def _history(path: Path) -> list[str]:
+    """The hand-written notes of the golden at ``path`` (why its numbers changed), [] when new."""
+    return list(json.loads(path.read_text()).get("history", [])) if path.exists() else []
 
 
 def _demo_end() -> str:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from backtests.models import BacktestRun
 from backtests.selectors import run_list
 from backtests.services.attribution import backtest_attribution
-from backtests.services.launch import engine_signal_for, signal_backtest_create
+from backtests.services.launch import signal_backtest_create
 from quant.audit import log_access
 from quant.web.htmx import render_htmx
 from research.analytics.signals import SIGNALS
@@ -32,9 +32,8 @@ def _known(name: str) -> str:
 @require_GET
 def signal_runs(request: HttpRequest, name: str) -> HttpResponse:
     """The latest backtests of a research signal and the launch button (a tile the signal page loads)."""
-    engine_signal = engine_signal_for(_known(name))
-    runs = list(run_list(signal=engine_signal)[:RECENT_RUNS]) if engine_signal else []
-    context = {"signal": name, "engine_signal": engine_signal, "runs": runs}
+    runs = list(run_list(signal=_known(name))[:RECENT_RUNS])
+    context = {"signal": name, "runs": runs}
     return render_htmx(request, "backtests/signal_runs.html", "signal-runs", context)
 
 

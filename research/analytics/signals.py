@@ -1,4 +1,12 @@
-"""Canonical alpha signals: a small protocol and point-in-time definitions (pure polars).
+"""The ONE signal library: a small protocol and point-in-time definitions (pure polars).
+
+Every consumer of a signal name — research reports, the model registry, backtests (and paper
+strategies next) — computes it with the :class:`SignalDef` registered here in :data:`SIGNALS`;
+backtests call ``SignalDef.run`` on the frames they load (``backtests/data.py``), so a
+backtest of ``lowvol`` trades exactly the values a ``lowvol`` report measures (parity test:
+``tests/backtests/test_signal_parity.py``). A name has one definition: old names still found
+in stored configs resolve through :data:`ALIASES` (:func:`canonical_name`), never a second
+implementation.
 
 A signal is a :class:`SignalDef` — ``name``, ``description``, ``params`` and
 ``compute(inputs) -> DataFrame[date, permno, value]``. Values are formed on the **formation
@@ -12,8 +20,10 @@ dates** of :class:`SignalInputs` (month-end sessions) from data known on that da
 * earnings surprise (SUE, PEAD-style) is computed on quarterly rows and is known at ``available_date``
   (``rdq``); it is used for at most ``max_age_days`` after the announcement.
 
-Missing values: a name without the inputs gets no row (never a fill). No look-ahead: changing rows
-after a formation date leaves that date's values unchanged (tested).
+Formation dates are whatever the caller passes: month ends for research reports, the
+rebalance dates of a backtest's schedule. Missing values: a name without the inputs gets no row
+(never a fill). No look-ahead: changing rows after a formation date leaves that date's values
+unchanged (tested).
 """
 
 from __future__ import annotations
@@ -69,7 +79,14 @@ class SignalDef:
         )
         return hashlib.sha256(payload.encode()).hexdigest()
 
+    @property
+    def direction(self) -> int:
+        """+1 or -1: ``value * direction`` is high when the expected return is (``expected_sign``;
+        the placebo's 0 keeps the values as they are). Backtests go long the high end."""
+        return -1 if self.expected_sign < 0 else 1
+
     def run(self, inputs: SignalInputs) -> pl.DataFrame:
+        """``date, permno, value`` on ``inputs.dates`` (see the module docstring)."""
         return self.compute(inputs, self.params)
 
 
@@ -148,11 +165,15 @@ def sue_signal(inputs: SignalInputs, params: Mapping[str, object]) -> pl.DataFra
 
 
 def noise_signal(inputs: SignalInputs, params: Mapping[str, object]) -> pl.DataFrame:
-    """Placebo: i.i.d. standard normal values (seeded) on every month-end row — a control for the
-    multiple-testing table (it must fail the hurdle)."""
+    """Placebo: i.i.d. standard normal values on every formation-date row — a control for the
+    multiple-testing table (it must fail the hurdle). Each date draws from its own generator, seeded
+    with ``(seed, date)``, over that date's names in permno order: a date's values do not depend on
+    which other dates are formed (a backtest's rebalance dates get the report's values)."""
     rows = _month_end_rows(inputs).sort(DATE, PERMNO)
-    rng = np.random.default_rng(int(params["seed"]))  # type: ignore[call-overload]
-    return _finish(rows.with_columns(pl.Series("value", rng.standard_normal(rows.height))))
+    seed = int(params["seed"])  # type: ignore[call-overload]
+    counts = rows.group_by(DATE, maintain_order=True).len().iter_rows()
+    draws = [np.random.default_rng([seed, day.toordinal()]).standard_normal(n) for day, n in counts]
+    return _finish(rows.with_columns(pl.Series("value", np.concatenate(draws) if draws else [], pl.Float64)))
 
 
 _ANNUAL = ("crsp_daily", "compustat_annual", "ccm_link")
@@ -178,3 +199,19 @@ SIGNALS: dict[str, SignalDef] = {
                   {"seed": 20240101}, expected_sign=0),
     )
 }  # fmt: skip
+
+# Names the backtest engine used for these signals before it called this library (its own 63-session
+# low volatility differed). Stored BacktestRun configs and old goldens still carry them; they resolve
+# to the one definition here. Never add a definition under an alias: add a name to SIGNALS instead.
+ALIASES: dict[str, str] = {"momentum_12_1": "momentum", "reversal_1m": "reversal", "low_vol": "lowvol"}
+
+
+def canonical_name(name: str) -> str:
+    """The registered name ``name`` stands for (an alias resolves; any other string is returned as is)."""
+    return ALIASES.get(name, name)
+
+
+def stored_names(name: str) -> list[str]:
+    """``name``'s canonical name and every alias of it: what stored rows naming that signal may carry."""
+    canonical = canonical_name(name)
+    return [canonical, *sorted(alias for alias, target in ALIASES.items() if target == canonical)]

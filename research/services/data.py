@@ -21,6 +21,8 @@ from quant import calendars
 from research import io
 from research.analytics.signals import SignalInputs
 
+DAILY_COLUMNS = ("permno", "date", "ret", "prc", "shrout")  # the crsp_daily columns a signal may read
+
 
 @dataclass(frozen=True)
 class ResearchData:
@@ -68,14 +70,26 @@ def _fundamentals(kind: str, versions: dict[str, int], links: pl.DataFrame) -> p
     return rows.with_columns(known_date(kind).alias("available_date")).join(links, on="gvkey", how="inner")
 
 
-def annual_fundamentals(versions: dict[str, int] | None = None) -> pl.DataFrame:
-    """Compustat annual rows with ``available_date`` (``warehouse.pit``) and ``permno`` (primary CCM
-    link), from ``versions`` (default: the current ones). Raises ``InputError`` when missing."""
-    versions = current_versions() if versions is None else versions
-    missing = [d for d in ("compustat_annual", "ccm_link") if d not in versions]
-    if missing:
-        raise io.InputError(f"the warehouse has no {', '.join(missing)}; {io.WAREHOUSE_HINT}")
-    return _fundamentals("annual", versions, _links(versions))
+def signal_inputs(
+    *, daily: pl.DataFrame, dates: pl.Series, datasets: tuple[str, ...], versions: dict[str, int]
+) -> SignalInputs:
+    """:class:`SignalInputs` for signals reading ``datasets`` (``SignalDef.datasets``) over ``daily``.
+
+    ``daily`` is ``crsp_daily`` as the readers return it (``permno, date, ret, prc, shrout``); the
+    Compustat rows are read from ``versions`` exactly as :func:`load_research_data` reads them, and
+    only when ``datasets`` names them (an unused one is an empty frame). The backtest loader calls
+    this, so a backtest's signal sees the same rows as the research report of that signal.
+    """
+    empty = pl.DataFrame(schema={"permno": pl.Int64, "available_date": pl.Date, "datadate": pl.Date})
+    frames = {"annual": empty, "quarterly": empty}
+    kinds = [kind for kind in frames if f"compustat_{kind}" in datasets]
+    if kinds:
+        missing = [d for d in (*(f"compustat_{kind}" for kind in kinds), "ccm_link") if d not in versions]
+        if missing:
+            raise io.InputError(f"the warehouse has no {', '.join(missing)}; {io.WAREHOUSE_HINT}")
+        links = _links(versions)
+        frames.update({kind: _fundamentals(kind, versions, links) for kind in kinds})
+    return SignalInputs(daily=daily, annual=frames["annual"], quarterly=frames["quarterly"], dates=dates)
 
 
 def load_research_data() -> ResearchData:
@@ -88,12 +102,11 @@ def load_research_data() -> ResearchData:
     start, end = io.warehouse_span()
     from warehouse import readers
 
-    daily = readers.crsp_daily(start, end, columns=["permno", "date", "ret", "prc", "shrout"])
-    links = _links(versions)
-    annual = _fundamentals("annual", versions, links)
-    quarterly = _fundamentals("quarterly", versions, links)
+    daily = readers.crsp_daily(start, end, columns=list(DAILY_COLUMNS))
     dates = calendars.month_ends(start, end)
     dates = dates.filter(dates <= daily["date"].max())
+    inputs = signal_inputs(daily=daily, dates=dates, datasets=needed, versions=versions)
+    annual = inputs.annual
     sectors = (
         daily.filter(pl.col("date").is_in(dates.implode()))
         .select("date", "permno")
@@ -106,7 +119,7 @@ def load_research_data() -> ResearchData:
         .select("date", pl.col("permno").alias("asset"), pl.col("gsector").cast(pl.Utf8).alias("group"))
     )  # fmt: skip
     return ResearchData(
-        inputs=SignalInputs(daily=daily, annual=annual, quarterly=quarterly, dates=dates),
+        inputs=inputs,
         prices=io.warehouse_prices(start, end),
         sectors=sectors,
         dataset_versions={k: versions[k] for k in needed},

@@ -44,17 +44,31 @@ def test_without_a_warehouse_the_error_names_the_sync_command() -> None:
         data.data_range("warehouse")
 
 
+def test_synthetic_inputs_carry_the_crsp_shaped_panel_the_research_signals_read() -> None:
+    inputs = data.load_inputs(synthetic_config())
+    assert inputs.signal_data is not None and inputs.signal_data.annual.is_empty()
+    daily = inputs.signal_data.daily
+    assert daily.columns == ["permno", "date", "ret", "prc", "shrout"] and daily.height == inputs.returns.height
+    assert inputs.mktcap is not None
+    cap = daily.select((pl.col("prc").abs() * pl.col("shrout") * 1000.0).alias("cap"))["cap"]
+    assert (cap / inputs.mktcap["mktcap"] - 1).abs().max() < 1e-12
+
+
+def test_only_signals_reading_compustat_add_its_datasets() -> None:
+    assert data.signal_datasets("momentum") == data.signal_datasets("market") == ()
+    assert data.signal_datasets("value") == data.signal_datasets("quality") == ("compustat_annual", "ccm_link")
+    assert data.signal_datasets("sue") == ("compustat_quarterly", "ccm_link")
+
+
 @pytest.mark.slow
 @pytest.mark.django_db
-def test_warehouse_value_backtest_reads_point_in_time_book_to_market(risk_models, settings) -> None:
-    """The warehouse loader serves ``book_to_market`` for the value signal: on a month end it equals
-    the latest annual report public that day (``warehouse.readers.fundamentals_asof``) over that
-    day's market cap, and a value backtest on the demo warehouse runs."""
+def test_warehouse_value_backtest_reads_the_research_fundamentals(risk_models, settings) -> None:
+    """The warehouse loader serves the value signal's Compustat rows exactly as the research data path
+    reads them (``research.services.data``), records their versions, and a value backtest runs."""
     from backtests.configs import BacktestConfig
     from backtests.services import backtest_run_create, backtest_run_execute
-    from research.analytics.factors import book_equity
+    from research.services.data import load_research_data
     from tests.factories import UserFactory
-    from warehouse import readers
 
     dirs, _ = risk_models
     for name, value in dirs.items():
@@ -64,18 +78,10 @@ def test_warehouse_value_backtest_reads_point_in_time_book_to_market(risk_models
                             rebalance="monthly", construction="long_short_decile")  # fmt: skip
     assert {"compustat_annual", "ccm_link"} <= set(data.current_dataset_versions(config))
     inputs = data.load_inputs(config)
-    assert inputs.book_to_market is not None and inputs.book_to_market.height > 10_000
-    day = dt.date(2024, 6, 28)  # June month end: December-2023 reports became public at its close
-    ours = inputs.book_to_market.filter(pl.col("date") == day)
-    public = readers.fundamentals_asof(day, by="permno").select("permno", book_equity().alias("be"))
-    caps = readers.crsp_daily(day, day, columns=["permno", "prc", "shrout"]).select(
-        "permno", (pl.col("prc").abs() * pl.col("shrout") * 1000.0).alias("cap")
-    )
-    expected = public.join(caps, on="permno").filter((pl.col("be") > 0) & (pl.col("cap") > 0))
-    joined = ours.join(expected, on="permno", how="inner")
-    assert joined.height == ours.height > 100  # every served ratio has a public report that day
-    assert (joined["book_to_market"] - joined["be"] / joined["cap"]).abs().max() < 1e-12
-    assert inputs.book_to_market.filter(pl.col("date") == day).height == expected.height
+    assert inputs.signal_data is not None and inputs.signal_data.quarterly.is_empty()
+    research = load_research_data().inputs
+    assert inputs.signal_data.annual.sort("gvkey", "datadate").equals(research.annual.sort("gvkey", "datadate"))
+    assert inputs.signal_data.annual.height > 100
 
     run = backtest_run_create(config=config, owner=UserFactory(role="researcher")).run
     backtest_run_execute(run_id=run.pk, task_id="test")

@@ -16,7 +16,7 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 VALID = {
-    "label": "", "signal": "momentum_12_1", "source": "synthetic", "universe": "all", "universe_top_n": 500,
+    "label": "", "signal": "momentum", "source": "synthetic", "universe": "all", "universe_top_n": 500,
     "start": "2007-01-02", "end": "2009-12-31", "rebalance": "monthly", "construction": "long_short_decile",
     "top_n": 50, "commission_bps": 1, "half_spread_bps": 5, "impact_k": 0, "priority": "normal",
 }  # fmt: skip
@@ -25,7 +25,7 @@ VALID = {
 def test_valid_form_builds_the_config() -> None:
     form = BacktestForm(VALID)
     assert form.is_valid(), form.errors
-    assert form.config.signal == "momentum_12_1" and form.config.synthetic is not None
+    assert form.config.signal == "momentum" and form.config.synthetic is not None
 
 
 @pytest.mark.parametrize(
@@ -45,12 +45,20 @@ def test_invalid_input_is_reported_beside_the_field(changes: dict, field: str, m
     assert any(message in error for error in form.errors[field]), form.errors
 
 
-def test_a_signal_needing_a_panel_the_warehouse_loader_lacks_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    from backtests import forms
+@pytest.mark.parametrize("signal", ["value", "quality", "sue"])
+def test_a_signal_reading_fundamentals_is_refused_on_the_synthetic_panel(signal: str) -> None:
+    form = BacktestForm({**VALID, "signal": signal, "source": "synthetic"})
+    assert not form.is_valid() and "the synthetic panel has no fundamentals" in form.errors["signal"][0]
+    assert "compustat" in form.errors["signal"][0]
 
-    monkeypatch.setattr(forms, "WAREHOUSE_PANELS", ("mktcap",))  # as before book_to_market was served
-    form = BacktestForm({**VALID, "signal": "value", "source": "warehouse"})
-    assert not form.is_valid() and "needs fundamentals" in form.errors["signal"][0]
+
+def test_the_signal_choices_are_the_research_library_and_the_market() -> None:
+    from research.analytics.signals import SIGNALS
+
+    choices = dict(BacktestForm().fields["signal"].choices)
+    assert list(choices) == [*SIGNALS, "market"]
+    assert "252-session" in choices["lowvol"] and choices["value"].endswith("(warehouse only)")
+    assert not {"low_vol", "momentum_12_1", "reversal_1m"} & set(choices)  # old names only resolve, never offered
 
 
 def test_warehouse_source_without_data_names_the_command() -> None:
@@ -255,13 +263,13 @@ def test_the_page_shows_the_settings_and_the_run_page_shows_them_back(risk_data)
 def test_the_walk_forward_form_shares_the_optimizer_settings(risk_data) -> None:  # noqa: ANN001
     from backtests.forms import WalkForwardForm
 
-    posted = {**WAREHOUSE, **OPTIMIZER, "candidate_signals": ["momentum_12_1", "low_vol"], "train_months": 3,
+    posted = {**WAREHOUSE, **OPTIMIZER, "candidate_signals": ["momentum", "lowvol"], "train_months": 3,
               "test_months": 1, "optimizer_max_weight": "4", "optimizer_turnover": "50"}  # fmt: skip
     form = WalkForwardForm(posted)
     assert form.is_valid(), form.errors
     expected = OptimizerSpec(max_weight=0.04, turnover=0.5)
     assert [c.optimizer for c in form.spec.candidate_configs()] == [expected, expected]
-    assert [c.signal for c in form.spec.candidate_configs()] == ["momentum_12_1", "low_vol"]
+    assert [c.signal for c in form.spec.candidate_configs()] == ["momentum", "lowvol"]
     plain = WalkForwardForm({k: v for k, v in posted.items() if k != "use_optimizer"})
     assert plain.is_valid(), plain.errors
     assert plain.spec.base.optimizer is None

@@ -19,6 +19,7 @@ from backtests.models import BacktestRun
 from backtests.synthetic import synthetic_panels
 from quant.accounts.bootstrap import DEMO_ADMIN_USERNAME
 from quant.quickstart import Options, collect_steps
+from research.services.data import signal_inputs
 from tests.factories import UserFactory
 
 SPEC = SyntheticSpec(stocks=60, days=700, seed=3)
@@ -28,8 +29,9 @@ SPEC = SyntheticSpec(stocks=60, days=700, seed=3)
 def demo_like_warehouse(monkeypatch: pytest.MonkeyPatch) -> None:
     def fake_inputs(config):  # noqa: ANN001, ANN202
         p = synthetic_panels(SPEC)
+        data = signal_inputs(daily=p["daily"], dates=p["returns"]["date"].head(0), datasets=(), versions={})
         return data_module.BacktestInputs(
-            returns=p["returns"], mktcap=p["mktcap"], adv=p["adv"], dataset_versions={"crsp_daily": 1}
+            returns=p["returns"], mktcap=p["mktcap"], adv=p["adv"], signal_data=data, dataset_versions={"crsp_daily": 1}
         )
 
     monkeypatch.setattr(quickstart, "data_range", lambda source: data_module.data_range("synthetic", SPEC))
@@ -45,7 +47,7 @@ def test_step_runs_the_example_and_a_second_run_reuses_it(demo_like_warehouse: N
     out = io.StringIO()
     quickstart.queue_example_backtest(Options(stdout=out))
     run = BacktestRun.objects.get()
-    assert run.status == "succeeded" and run.config["signal"] == "momentum_12_1"
+    assert run.status == "succeeded" and run.config["signal"] == "momentum"
     assert run.config["rebalance"] == "monthly" and run.config["source"] == "warehouse"
     assert f"backtest #{run.pk} succeeded" in out.getvalue()
     again = io.StringIO()

@@ -52,6 +52,30 @@ def test_a_perturbed_stored_metric_fails_the_check(pinned_demo: g.PinnedDemo, tm
     assert drifts["sharpe"].new == pytest.approx(golden.metrics["sharpe"], rel=1e-9)
 
 
+def test_a_golden_stored_under_an_old_signal_name_still_loads(tmp_path: Path) -> None:
+    """Files written before the one signal library name ``low_vol``: their hash is of the config as
+    stored (so it still verifies and stays protected from pruning) and the config loads as ``lowvol``."""
+    from quant.provenance import canonical_json, sha256_text
+
+    body = json.loads(BY_NAME["low_vol_monthly_top30_large_caps_with_costs"].path.read_text())
+    body["config"]["signal"] = "low_vol"
+    body["config_hash"] = sha256_text(canonical_json(body["config"]))
+    (tmp_path / "old.json").write_text(json.dumps(body))
+    (old,) = g.load_goldens(tmp_path)
+    assert old.config.signal == "lowvol" and old.config == g.CASES["low_vol_monthly_top30_large_caps_with_costs"]
+    assert g.golden_config_hashes(tmp_path) == {body["config_hash"]} != {old.config.hash()}
+    body["config"]["top_n"] = 31  # a config edited by hand no longer matches its hash
+    (tmp_path / "old.json").write_text(json.dumps(body))
+    with pytest.raises(ValueError, match="config_hash does not match"):
+        g.load_goldens(tmp_path)
+
+
+def test_every_golden_says_why_its_numbers_last_changed() -> None:
+    notes = {x.name: json.loads(x.path.read_text())["history"] for x in GOLDENS}
+    assert all(notes.values())
+    assert "63-session" in notes["low_vol_monthly_top30_large_caps_with_costs"][-1]
+
+
 def test_another_demo_dataset_is_drift() -> None:
     golden = GOLDENS[0]
     drifts = {d.metric: d for d in g.golden_check(golden, golden.metrics, demo_config_hash="0" * 64)}
@@ -79,6 +103,7 @@ def test_regenerate_writes_files_and_reports_old_to_new(
     assert sharpe.new == pytest.approx(BY_NAME[case].metrics["sharpe"], rel=1e-7)
     rewritten = json.loads((tmp_path / f"{case}.json").read_text())
     assert rewritten["metrics"]["sharpe"] == sharpe.new and rewritten["config_hash"] == g.CASES[case].hash()
+    assert rewritten["history"] == stale["history"] != []  # the hand-written notes survive
     assert rewritten["demo"]["config_hash"] == pinned_demo.config_hash
     assert rewritten["dataset_versions"]["crsp_daily"] == 1
 

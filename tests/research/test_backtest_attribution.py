@@ -53,10 +53,10 @@ def test_attribution_page_and_one_click_backtest_view(momentum_run: BacktestRun,
     assert reverse("backtests:signal_backtest", args=["momentum"]) in tile
     response = client.post(reverse("backtests:signal_backtest", args=["momentum"]))
     assert response.status_code == 302 and response["Location"] == reverse("backtests:detail", args=[momentum_run.pk])
-    refused = client.post(reverse("backtests:signal_backtest", args=["sue"]), follow=True).content.decode()
-    assert "no backtest-engine counterpart" in refused
-    no_counterpart = client.get(reverse("backtests:signal_runs", args=["sue"])).content.decode()
-    assert "<html" in no_counterpart and "no built-in counterpart" in no_counterpart
+    sue = client.post(reverse("backtests:signal_backtest", args=["sue"]))  # every registered signal backtests
+    queued = BacktestRun.objects.exclude(pk=momentum_run.pk).get()
+    assert sue.status_code == 302 and sue["Location"] == reverse("backtests:detail", args=[queued.pk])
+    assert queued.config["signal"] == "sue" and "compustat_quarterly" in queued.dataset_versions
     assert client.get(reverse("backtests:signal_runs", args=["nonsense"])).status_code == 404
 
 

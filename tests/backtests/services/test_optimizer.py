@@ -24,7 +24,7 @@ from tests.factories import UserFactory
 FIRST, SECOND = RISK_MODEL_DATES
 SPEC = OptimizerSpec(objective="min_variance", max_weight=0.04, turnover=0.6)
 CONFIG = BacktestConfig(
-    signal="momentum_12_1", start=dt.date(2024, 7, 1), end=dt.date(2024, 12, 31), rebalance="monthly",
+    signal="momentum", start=dt.date(2024, 7, 1), end=dt.date(2024, 12, 31), rebalance="monthly",
     construction="long_only_top_n", top_n=100, commission_bps=1.0, half_spread_bps=2.0, optimizer=SPEC,
 )  # fmt: skip
 
@@ -109,7 +109,7 @@ def test_the_form_offers_the_optimizer_once_a_model_exists(risk_models, settings
         setattr(settings, name, value)
     field = BacktestForm().fields["use_optimizer"]
     assert not field.disabled and "latest risk model" in field.help_text
-    data = {"signal": "momentum_12_1", "source": "warehouse", "universe": "all", "universe_top_n": 500,
+    data = {"signal": "momentum", "source": "warehouse", "universe": "all", "universe_top_n": 500,
             "rebalance": "monthly", "construction": "long_short_decile", "top_n": 50, "commission_bps": 1,
             "half_spread_bps": 5, "impact_k": 0, "priority": "normal",
             "use_optimizer": "on", "optimizer_objective": "min_variance", "optimizer_max_weight": "5"}  # fmt: skip
@@ -186,10 +186,10 @@ def test_walk_forward_with_the_optimizer_and_a_value_candidate_runs_end_to_end(r
     for name, value in dirs.items():
         setattr(settings, name, value)
     settings.BACKTESTS_DIR = dirs["DATA_DIR"] / "backtests"
-    base = BacktestConfig(signal="momentum_12_1", start=FIRST, end=dt.date(2024, 12, 31), source="warehouse",
+    base = BacktestConfig(signal="momentum", start=FIRST, end=dt.date(2024, 12, 31), source="warehouse",
                           rebalance="monthly", construction="long_short_decile",
                           optimizer=OptimizerSpec(max_weight=0.1))  # fmt: skip
-    spec = WalkForwardSpec(base=base, candidates=[{"signal": "momentum_12_1"}, {"signal": "value"}],
+    spec = WalkForwardSpec(base=base, candidates=[{"signal": "momentum"}, {"signal": "value"}],
                            train_months=3, test_months=1)  # fmt: skip
     parent = walkforward_create(spec=spec, owner=UserFactory(role="researcher")).run
     assert {"compustat_annual", "ccm_link", "risk_models"} <= set(parent.dataset_versions)

@@ -16,7 +16,7 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-CANDIDATES = [{"signal": "momentum_12_1"}, {"signal": "reversal_1m"}, {"signal": "low_vol"}]
+CANDIDATES = [{"signal": "momentum"}, {"signal": "reversal"}, {"signal": "lowvol"}]
 
 
 def spec() -> WalkForwardSpec:

@@ -154,11 +154,11 @@ def test_walk_forward_form_and_parent_page(django_capture_on_commit_callbacks) -
         "label": "wf", "source": "synthetic", "universe": "all", "universe_top_n": 500, "start": "2006-03-01",
         "end": "2009-11-30", "rebalance": "monthly", "construction": "long_short_decile", "top_n": 50,
         "commission_bps": 1, "half_spread_bps": 5, "impact_k": 0, "priority": "normal",
-        "candidate_signals": ["momentum_12_1"], "train_months": 12, "test_months": 6,
+        "candidate_signals": ["momentum"], "train_months": 12, "test_months": 6,
     }  # fmt: skip
     bad = client.post(reverse("backtests:walkforward_new"), data, headers=HX)
     assert bad.status_code == 200 and "Pick at least two signals" in bad.content.decode()
-    data["candidate_signals"] = ["momentum_12_1", "low_vol"]
+    data["candidate_signals"] = ["momentum", "lowvol"]
     with django_capture_on_commit_callbacks():
         response = client.post(reverse("backtests:walkforward_new"), data)
     parent = BacktestRun.objects.get(kind="walk_forward")

@@ -8,7 +8,14 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from quant import calendars
-from research.analytics.signals import SIGNALS, SignalInputs, standardized_unexpected_earnings
+from research.analytics.signals import (
+    ALIASES,
+    SIGNALS,
+    SignalInputs,
+    canonical_name,
+    standardized_unexpected_earnings,
+    stored_names,
+)
 
 
 def _inputs(seed: int = 3, n: int = 30) -> SignalInputs:
@@ -90,3 +97,21 @@ def test_price_signals_reuse_the_factor_registry_definitions() -> None:
     )
     assert_frame_equal(mom, direct)
     assert SIGNALS["momentum"].definition_hash() != SIGNALS["reversal"].definition_hash()
+
+
+def test_one_name_per_signal_with_the_old_backtest_names_as_aliases() -> None:
+    assert {alias: canonical_name(alias) for alias in ALIASES} == {
+        "momentum_12_1": "momentum", "reversal_1m": "reversal", "low_vol": "lowvol"
+    }  # fmt: skip
+    assert set(ALIASES.values()) <= set(SIGNALS) and not set(ALIASES) & set(SIGNALS)
+    assert canonical_name("value") == "value" and canonical_name("nope") == "nope"
+    assert stored_names("low_vol") == stored_names("lowvol") == ["lowvol", "low_vol"]
+    assert stored_names("quality") == ["quality"]
+
+
+def test_the_documented_windows_and_directions() -> None:
+    """docs/research.md: 252-session low volatility (>= 126 returns), 12-1 momentum (252, skip 21)."""
+    assert dict(SIGNALS["lowvol"].params) == {"window": 252, "min_periods": 126}
+    assert dict(SIGNALS["momentum"].params) == {"lookback": 252, "skip": 21}
+    assert {n: d.direction for n, d in SIGNALS.items() if d.direction < 0} == {"size": -1}
+    assert SIGNALS["noise"].expected_sign == 0 and SIGNALS["noise"].direction == 1
