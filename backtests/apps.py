@@ -21,18 +21,18 @@ class BacktestsConfig(AppConfig):
         register(NavItem(area="Backtests", label="Compare", url_name="backtests:compare",
                          permission="backtests.view_backtestrun", order=30))  # fmt: skip
         register_backtest_checks()
-        install_beat_schedule()
+        register_job_kinds()
 
 
-REAPER_ENTRY = "backtests: reap stale runs"
+def register_job_kinds() -> None:
+    """The two job kinds of this app (``quant.jobs.kinds``): a backtest run and a walk-forward
+    parent (which runs no task itself: cancelling it cancels its candidate runs)."""
+    from backtests import conf
+    from backtests.services.runs import backtest_requeue, backtest_result_url
+    from backtests.services.walkforward import walkforward_on_cancel
+    from quant.jobs.kinds import JobKind, register_kind
 
-
-def install_beat_schedule() -> None:
-    """Beat runs the reaper every minute: django-celery-beat's DatabaseScheduler copies the app's
-    ``beat_schedule`` into its tables when beat starts (no migration, no manual admin step)."""
-    from config.celery import app
-
-    app.conf.beat_schedule = {
-        **(app.conf.beat_schedule or {}),
-        REAPER_ENTRY: {"task": "backtests.tasks.reap_stale_runs", "schedule": 60.0, "options": {"queue": "backtests"}},
-    }
+    common = {"queue": conf.queue(), "result_url": backtest_result_url,
+              "view_permission": "backtests.view_backtestrun", "cancel_permission": "backtests.change_backtestrun"}  # fmt: skip
+    register_kind(JobKind(name="backtest", label="Backtest", requeue=backtest_requeue, **common))
+    register_kind(JobKind(name="walk_forward", label="Walk-forward", on_cancel=walkforward_on_cancel, **common))

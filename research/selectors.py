@@ -65,5 +65,9 @@ def recent_backtests(engine_signal: str, limit: int = 5) -> list[Any]:
     """The latest backtest runs of a backtest-engine signal (for links to their attribution)."""
     from backtests.models import BacktestRun
 
-    runs = BacktestRun.objects.filter(config__signal=engine_signal, parent__isnull=True).order_by("-created_at")
+    runs = (
+        BacktestRun.objects.filter(config__signal=engine_signal, parent__isnull=True)
+        .select_related("job")
+        .order_by("-job__created_at")
+    )
     return list(runs[:limit])

@@ -2,9 +2,10 @@
 
 An attempt writes into ``BACKTESTS_DIR/<id>.attempt-<n>/`` (every file through
 ``quant.io.atomic_write``, the manifest last). Publishing renames that directory to
-``BACKTESTS_DIR/<id>/`` and marks the row succeeded in the same database transaction, while the
-row is locked and still owned by the attempt; a zombie attempt (reaped, re-queued) fails that
-check and its staging directory is deleted. So a run has one result set or none.
+``BACKTESTS_DIR/<id>/`` and records it on the row in one database transaction, while the run's job
+row is locked and still owned by the attempt (the job runner then marks it succeeded); a zombie
+attempt (reaped, re-queued) fails that check and its staging directory is deleted. So a run has
+one result set or none.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from backtests.analytics.engine import BacktestResult
 from backtests.analytics.metrics import performance_summary
 from backtests.data import BacktestInputs
 from backtests.models import BacktestRun
-from backtests.services.runs import Claim, RunLost
+from quant.jobs.services import Claim, JobLost, owned
 from quant.io import atomic_write, atomic_write_text, fsync_dir, sha256_file
 from quant.periods import TRADING_DAYS_PER_YEAR
 
@@ -136,7 +137,7 @@ def results_write(
         "summary": summary.summary,
     }
     atomic_write_text(staging / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True, default=str))
-    _publish(claim, staging, summary)
+    _publish(run.pk, claim, staging, summary)
     return summary
 
 
@@ -144,30 +145,21 @@ def _readable(path: Path) -> None:
     pl.read_parquet_schema(path)
 
 
-def _publish(claim: Claim, staging: Path, summary: ResultSummary) -> None:
-    final = run_dir(claim.run_id)
+def _publish(run_id: int, claim: Claim, staging: Path, summary: ResultSummary) -> None:
+    final = run_dir(run_id)
     with transaction.atomic():
-        owned = (
-            BacktestRun.objects.select_for_update()
-            .filter(pk=claim.run_id, status=BacktestRun.Status.RUNNING, celery_task_id=claim.task_id,
-                    attempts=claim.attempt)
-            .first()
-        )  # fmt: skip
-        if owned is None:
+        if owned(claim).select_for_update().first() is None:
             shutil.rmtree(staging, ignore_errors=True)
-            raise RunLost(f"run {claim.run_id} was taken over; attempt {claim.attempt} discards its results")
+            raise JobLost(f"run {run_id} was taken over; attempt {claim.attempt} discards its results")
         if final.exists():
             shutil.rmtree(final)  # only a published-then-rolled-back directory can be here
         os.replace(staging, final)
-        for leftover in final.parent.glob(f"{claim.run_id}.attempt-*"):  # a killed attempt's files
+        for leftover in final.parent.glob(f"{run_id}.attempt-*"):  # a killed attempt's files
             shutil.rmtree(leftover, ignore_errors=True)
         fsync_dir(final.parent)
-        _reference_warehouse_versions(owned)
-        fields = summary.row_fields()
-        BacktestRun.objects.filter(pk=claim.run_id).update(
-            **fields, result_path=str(final), status=BacktestRun.Status.SUCCEEDED, progress=100,
-            progress_message="done", error="", finished_at=timezone.now(),
-        )  # fmt: skip
+        run = BacktestRun.objects.get(pk=run_id)
+        _reference_warehouse_versions(run)
+        BacktestRun.objects.filter(pk=run_id).update(**summary.row_fields(), result_path=str(final))
 
 
 def _reference_warehouse_versions(run: BacktestRun) -> None:

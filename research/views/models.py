@@ -58,11 +58,11 @@ def promote(request: HttpRequest, pk: int) -> HttpResponse:
 def attribution(request: HttpRequest, run_id: int) -> HttpResponse:
     from backtests.models import BacktestRun
 
-    run = get_object_or_404(BacktestRun, pk=run_id)
+    run = get_object_or_404(BacktestRun.objects.select_related("job"), pk=run_id)
     model = request.GET.get("model", "ff3")
     context: dict[str, object] = {"run": run, "model": model, "models": ("ff3", "ff5", "ff6")}
-    if run.status != BacktestRun.Status.SUCCEEDED:
-        context["problem"] = f"Backtest #{run.pk} is {run.status}: attribution needs a finished run."
+    if run.job.status != run.job.Status.SUCCEEDED:
+        context["problem"] = f"Backtest #{run.pk} is {run.job.status}: attribution needs a finished run."
     else:
         try:
             out = backtest_attribution(run=run, model=model)
