@@ -32,7 +32,8 @@ def register_job_kinds() -> None:
     from backtests.services.walkforward import walkforward_on_cancel
     from quant.jobs.kinds import JobKind, register_kind
 
-    common = {"queue": conf.queue(), "result_url": backtest_result_url,
-              "view_permission": "backtests.view_backtestrun", "cancel_permission": "backtests.change_backtestrun"}  # fmt: skip
-    register_kind(JobKind(name="backtest", label="Backtest", requeue=backtest_requeue, **common))
-    register_kind(JobKind(name="walk_forward", label="Walk-forward", on_cancel=walkforward_on_cancel, **common))
+    shared = {"view_permission": "backtests.view_backtestrun", "cancel_permission": "backtests.change_backtestrun"}
+    register_kind(JobKind(name="backtest", label="Backtest", queue=conf.queue(), requeue=backtest_requeue,
+                          result_url=backtest_result_url, **shared))  # fmt: skip
+    register_kind(JobKind(name="walk_forward", label="Walk-forward", queue=conf.queue(),
+                          on_cancel=walkforward_on_cancel, result_url=backtest_result_url, **shared))  # fmt: skip

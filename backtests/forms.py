@@ -13,7 +13,7 @@ from backtests.configs import OPTIMIZER_OBJECTIVE_LABELS, BacktestConfig, Config
 from backtests.data import DataUnavailable, data_range
 from backtests.models import BacktestRun
 from backtests.services.optimizer import ALPHA_PER_SD, risk_models_available, risk_models_for
-from quant.models import Strategy
+from quant.models import Job, Strategy
 from quant.selectors import strategies_for
 
 WAREHOUSE_PANELS = ("mktcap", "book_to_market")  # optional panels the warehouse loader provides
@@ -198,7 +198,7 @@ def _optimizer_spec(data: dict[str, object]) -> OptimizerSpec:
 
 
 class RunFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "Any status"), *BacktestRun.Status.choices], required=False)
+    status = forms.ChoiceField(choices=[("", "Any status"), *Job.Status.choices], required=False)
     signal = forms.ChoiceField(choices=[("", "Any signal"), *_signal_choices()], required=False)
     mine = forms.BooleanField(required=False, label="Only mine")
     q = forms.CharField(required=False, label="Label contains")

@@ -65,7 +65,9 @@ def _simulate_and_write(run: BacktestRun, job: JobRun, loader: InputsLoader) -> 
     watch.step(0.1, f"simulating {panels.returns['date'].n_unique()} days", force=True)
     result = run_backtest(panels, strategy, costs, progress=lambda done, total: watch.step(0.1 + 0.8 * done / total))
     watch.step(0.9, "writing results", force=True)
-    results_write(run=run, claim=job.claim, result=result, staging=staging_dir(run.pk, job.claim.attempt), inputs=inputs)
+    results_write(
+        run=run, claim=job.claim, result=result, staging=staging_dir(run.pk, job.claim.attempt), inputs=inputs
+    )
     return "done"
 
 

@@ -27,8 +27,8 @@ from backtests.analytics.engine import BacktestResult
 from backtests.analytics.metrics import performance_summary
 from backtests.data import BacktestInputs
 from backtests.models import BacktestRun
-from quant.jobs.services import Claim, JobLost, owned
 from quant.io import atomic_write, atomic_write_text, fsync_dir, sha256_file
+from quant.jobs.services import Claim, JobLost, owned
 from quant.periods import TRADING_DAYS_PER_YEAR
 
 MANIFEST = "result.json"

@@ -79,5 +79,5 @@ def test_warehouse_value_backtest_reads_point_in_time_book_to_market(risk_models
 
     run = backtest_run_create(config=config, owner=UserFactory(role="researcher")).run
     backtest_run_execute(run_id=run.pk, task_id="test")
-    run.refresh_from_db()
-    assert run.status == "succeeded", run.error
+    run.job.refresh_from_db()
+    assert run.job.status == "succeeded", run.job.error
