@@ -152,7 +152,7 @@ def walkforward_on_cancel(job: Job) -> None:
 def walkforward_finalize(*, parent_id: int) -> str:
     """Stitch when every child has finished (a no-op before that, and once the parent is final)."""
     with transaction.atomic():
-        parent = BacktestRun.objects.select_related("job").get(pk=parent_id)
+        parent = BacktestRun.objects.get(pk=parent_id)
         job = Job.objects.select_for_update().get(pk=parent.job_id)  # jobs first, like job_cancel
         if job.status in Job.FINISHED:
             return job.status
