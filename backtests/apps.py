@@ -11,8 +11,6 @@ class BacktestsConfig(AppConfig):
     def ready(self) -> None:
         from backtests.health import register_backtest_checks
         from backtests.quickstart import STEPS
-        from backtests.schedules import SCHEDULES
-        from quant import schedules
         from quant.quickstart import register_steps
         from quant.web.nav import NavItem, register
 
@@ -25,5 +23,20 @@ class BacktestsConfig(AppConfig):
         register(NavItem(area="Backtests", label="Compare", url_name="backtests:compare",
                          permission="backtests.view_backtestrun", order=30))  # fmt: skip
         register_backtest_checks()
-        schedules.register(*SCHEDULES)
         register_steps("backtests", STEPS)
+        register_job_kinds()
+
+
+def register_job_kinds() -> None:
+    """The two job kinds of this app (``quant.jobs.kinds``): a backtest run and a walk-forward
+    parent (which runs no task itself: cancelling it cancels its candidate runs)."""
+    from backtests import conf
+    from backtests.services.runs import backtest_requeue, backtest_result_url
+    from backtests.services.walkforward import walkforward_on_cancel
+    from quant.jobs.kinds import JobKind, register_kind
+
+    shared = {"view_permission": "backtests.view_backtestrun", "cancel_permission": "backtests.change_backtestrun"}
+    register_kind(JobKind(name="backtest", label="Backtest", queue=conf.queue(), requeue=backtest_requeue,
+                          result_url=backtest_result_url, **shared))  # fmt: skip
+    register_kind(JobKind(name="walk_forward", label="Walk-forward", queue=conf.queue(),
+                          on_cancel=walkforward_on_cancel, result_url=backtest_result_url, **shared))  # fmt: skip

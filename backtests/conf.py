@@ -1,4 +1,7 @@
-"""Backtest job knobs: a Django setting of the same name wins, else the environment, else the default.
+"""Backtest knobs: a Django setting of the same name wins, else the environment, else the default.
+
+Heartbeat, staleness, attempts, progress interval and cancel grace are the job system's ``JOBS_*``
+knobs (``quant.jobs.conf``); these are the backtests' own: queue, memory guard, time limits.
 
 Read at call time so a worker started with different environment variables (tests) applies them.
 """
@@ -24,26 +27,6 @@ def queue() -> str:
 def max_rss_mb() -> int:
     """Memory guard: a run whose process RSS exceeds this fails with a clear reason."""
     return _int("BACKTEST_MAX_RSS_MB", 4096, 64)
-
-
-def heartbeat_seconds() -> int:
-    """How often a running task stamps ``heartbeat_at`` (from a background thread)."""
-    return _int("BACKTEST_HEARTBEAT_SECONDS", 5, 1)
-
-
-def stale_seconds() -> int:
-    """A running run whose heartbeat is older than this lost its worker."""
-    return _int("BACKTEST_STALE_SECONDS", 60, 2)
-
-
-def max_attempts() -> int:
-    """Worker-lost runs are re-queued until they have been started this many times."""
-    return _int("BACKTEST_MAX_ATTEMPTS", 2, 1)
-
-
-def progress_interval_ms() -> int:
-    """Minimum time between progress/cancel checks written to the row."""
-    return _int("BACKTEST_PROGRESS_INTERVAL_MS", 500, 50)
 
 
 def soft_time_limit() -> int:

@@ -19,7 +19,7 @@ from backtests.configs import (
 from backtests.data import DataUnavailable, data_range, signal_datasets
 from backtests.models import BacktestRun
 from backtests.services.optimizer import ALPHA_PER_SD, risk_models_available, risk_models_for
-from quant.models import Strategy
+from quant.models import Job, Strategy
 from quant.selectors import strategies_for
 from research.analytics.signals import SIGNALS
 
@@ -206,7 +206,7 @@ def _optimizer_spec(data: dict[str, object]) -> OptimizerSpec:
 
 
 class RunFilterForm(forms.Form):
-    status = forms.ChoiceField(choices=[("", "Any status"), *BacktestRun.Status.choices], required=False)
+    status = forms.ChoiceField(choices=[("", "Any status"), *Job.Status.choices], required=False)
     signal = forms.ChoiceField(choices=[("", "Any signal"), *_signal_choices()], required=False)
     mine = forms.BooleanField(required=False, label="Only mine")
     q = forms.CharField(required=False, label="Label contains")

@@ -17,6 +17,7 @@ from backtests.data import data_range
 from backtests.models import BacktestRun
 from backtests.services import backtest_run_create
 from quant.accounts.bootstrap import DEMO_ADMIN_USERNAME
+from quant.models import Job
 from quant.quickstart import Options, Step
 
 WAIT_SECONDS = 900
@@ -35,11 +36,11 @@ def wait_for_run(run_id: int, *, timeout: float, poll: float = 1.0) -> BacktestR
     """Poll the row until the run finishes (either mode), or raise TimeoutError."""
     deadline = time.monotonic() + timeout
     while True:
-        run = BacktestRun.objects.get(pk=run_id)
-        if run.status in BacktestRun.FINISHED:
+        run = BacktestRun.objects.select_related("job").get(pk=run_id)
+        if run.job.status in Job.FINISHED:
             return run
         if time.monotonic() > deadline:
-            raise TimeoutError(f"backtest #{run_id} still {run.status} after {timeout:.0f}s ({run.progress}%)")
+            raise TimeoutError(f"backtest #{run_id} still {run.job.status} after {timeout:.0f}s ({run.job.percent}%)")
         time.sleep(poll)
 
 
@@ -49,8 +50,8 @@ def queue_example_backtest(opts: Options) -> None:
     verb = "queued" if created.created else "already exists:"
     opts.stdout.write(f"backtest #{created.run.pk} {verb} {created.run.label}; waiting for it to finish...\n")
     run = wait_for_run(created.run.pk, timeout=WAIT_SECONDS)
-    if run.status != BacktestRun.Status.SUCCEEDED:
-        raise RuntimeError(f"example backtest #{run.pk} {run.status}: {run.error}")
+    if run.job.status != Job.Status.SUCCEEDED:
+        raise RuntimeError(f"example backtest #{run.pk} {run.job.status}: {run.job.error}")
     opts.stdout.write(
         f"backtest #{run.pk} succeeded: total return {run.total_return:.1%}, Sharpe {run.sharpe:.2f} "
         "(see /backtests/)\n"

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from backtests.analytics.metrics import aggregate_returns, drawdown_series, rolling_sharpe
 from backtests.models import BacktestRun
 from backtests.services.results import read_series
+from quant.models import Job
 from quant.periods import MONTHS_PER_YEAR, TRADING_DAYS_PER_YEAR
 from research.analytics.signals import stored_names
 
@@ -20,10 +21,10 @@ MAX_CHART_POINTS = 1500
 
 
 def run_list(*, status: str = "", owner_id: int | None = None, signal: str = "", search: str = "") -> QuerySet:
-    """Top-level runs, newest first, with their owner (one query)."""
-    runs = BacktestRun.objects.filter(parent__isnull=True).select_related("owner")
+    """Top-level runs, newest first, with their owner and job (one query)."""
+    runs = BacktestRun.objects.filter(parent__isnull=True).select_related("owner", "job")
     if status:
-        runs = runs.filter(status=status)
+        runs = runs.filter(job__status=status)
     if owner_id:
         runs = runs.filter(owner_id=owner_id)
     if signal:
@@ -34,11 +35,11 @@ def run_list(*, status: str = "", owner_id: int | None = None, signal: str = "",
 
 
 def run_get(run_id: int) -> BacktestRun:
-    return BacktestRun.objects.select_related("owner", "strategy").get(pk=run_id)
+    return BacktestRun.objects.select_related("owner", "strategy", "job").get(pk=run_id)
 
 
 def runs_by_ids(ids: list[int]) -> list[BacktestRun]:
-    found = {r.pk: r for r in BacktestRun.objects.filter(pk__in=ids).select_related("owner")}
+    found = {r.pk: r for r in BacktestRun.objects.filter(pk__in=ids).select_related("owner", "job")}
     return [found[i] for i in ids if i in found]
 
 
@@ -121,7 +122,7 @@ def compare_equity(runs: list[BacktestRun]) -> dict[str, Any]:
     """Overlaid equity curves of succeeded runs on the union of their dates."""
     curves = {}
     for run in runs:
-        if run.status != BacktestRun.Status.SUCCEEDED:
+        if run.job.status != Job.Status.SUCCEEDED:
             continue
         if run.kind == BacktestRun.Kind.WALK_FORWARD:  # the stitched out-of-sample curve
             series = read_series(run, "oos").select("date", pl.col("return").alias("net_return"))
@@ -181,7 +182,7 @@ def run_monte_carlo(run: BacktestRun) -> MonteCarloView:
 
 def walkforward_view(run: BacktestRun) -> dict[str, Any]:
     """A stitched walk-forward parent: diagnostics, folds with chosen runs, OOS equity, children."""
-    children = list(run.children.order_by("id"))
+    children = list(run.children.select_related("job").order_by("id"))
     oos = read_series(run, "oos").sort("date")
     folds = read_series(run, "folds").sort("fold")
     keep = _thin(oos.height)

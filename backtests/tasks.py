@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
-from celery.signals import worker_ready
 from django.db import InterfaceError, OperationalError
 
 from backtests import conf
-from backtests.services import backtest_run_execute, backtest_runs_reap
-
-logger = logging.getLogger("quantdesk.backtests")
+from backtests.services import backtest_run_execute
 
 
 @shared_task(
@@ -30,16 +25,9 @@ logger = logging.getLogger("quantdesk.backtests")
     max_retries=5,
 )
 def run_backtest(self, run_id: int) -> dict[str, object]:  # noqa: ANN001 - Celery's bound task
-    """Execute run ``run_id`` (no-op when it is finished or running elsewhere)."""
+    """Execute run ``run_id`` under its job (no-op when it is finished or running elsewhere)."""
     outcome = backtest_run_execute(run_id=run_id, task_id=self.request.id or "")
-    return {"run_id": outcome.run_id, "status": outcome.status, "detail": outcome.detail}
-
-
-@shared_task(name="backtests.tasks.reap_stale_runs", acks_late=True, soft_time_limit=100, time_limit=120)
-def reap_stale_runs() -> dict[str, list[int]]:
-    """Re-queue or fail runs whose worker stopped heart-beating (beat: every minute)."""
-    report = backtest_runs_reap()
-    return {"requeued": report.requeued, "failed": report.failed}
+    return {"run_id": run_id, "status": outcome.status, "detail": outcome.detail}
 
 
 @shared_task(name="backtests.tasks.finalize_walk_forward", acks_late=True, soft_time_limit=1700, time_limit=1800)
@@ -48,12 +36,3 @@ def finalize_walk_forward(parent_id: int) -> str:
     from backtests.services.walkforward import walkforward_finalize
 
     return walkforward_finalize(parent_id=parent_id)
-
-
-@worker_ready.connect
-def _reap_on_worker_start(**_: object) -> None:
-    """A restarted worker first puts back the runs that died with the previous one."""
-    try:
-        backtest_runs_reap()
-    except Exception:  # never stop a worker from starting because of the reaper
-        logger.exception("reaping stale backtest runs at worker start failed")

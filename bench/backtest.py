@@ -151,13 +151,14 @@ def queue(jobs: int) -> None:
                 config = BacktestConfig(signal="momentum", start=dt.date(2006, 2, 1), end=dt.date(2008, 12, 19),
                                         source="synthetic", synthetic=spec)  # fmt: skip
                 ids.append(backtest_run_create(config=config, owner=owner).run.pk)
-            while BacktestRun.objects.filter(pk__in=ids, status__in=BacktestRun.ACTIVE).exists():
+            runs = BacktestRun.objects.filter(pk__in=ids)
+            while runs.filter(job__status__in=["queued", "running"]).exists():
                 time.sleep(0.25)
             elapsed = time.monotonic() - t0
-            ok = BacktestRun.objects.filter(pk__in=ids, status="succeeded").count()
+            ok = runs.filter(job__status="succeeded").count()
             if ok != jobs:
-                bad = BacktestRun.objects.filter(pk__in=ids).exclude(status="succeeded").first()
-                raise SystemExit(f"{jobs - ok} of {jobs} jobs did not succeed: {bad.error if bad else ''}")
+                bad = runs.exclude(job__status="succeeded").select_related("job").first()
+                raise SystemExit(f"{jobs - ok} of {jobs} jobs did not succeed: {bad.job.error if bad else ''}")
             rounds.append((workers, elapsed, ok))
             print(f"queue: {workers} worker(s): {jobs} jobs in {elapsed:.1f} s = {60 * jobs / elapsed:.1f} jobs/min "
                   f"({ok} succeeded)")  # fmt: skip

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.core.cache import cache
 from django.utils import timezone
 
 from quant.jobs.services import job_enforce_cancel, jobs_reap
 
+logger = logging.getLogger("quantdesk.jobs")
 PING_CACHE_PREFIX = "quant:ping:"
 PING_CACHE_SECONDS = 3600
 
@@ -65,3 +68,12 @@ def reap_jobs() -> dict[str, list[int]]:
     """Re-queue or fail jobs whose worker stopped heart-beating; terminate overdue cancels (beat: every minute)."""
     report = jobs_reap()
     return {"requeued": report.requeued, "failed": report.failed, "terminated": report.terminated}
+
+
+@worker_ready.connect
+def _reap_on_worker_start(**_: object) -> None:
+    """A restarted worker first puts back (or fails) the jobs that died with the previous one."""
+    try:
+        jobs_reap()
+    except Exception:  # never stop a worker from starting because of the reaper
+        logger.exception("reaping stale jobs at worker start failed")

@@ -1,25 +1,21 @@
-"""Execute one claimed run: load data, build the signal, simulate, write results, finish the row.
+"""Execute one run under its job: load data, build the signal, simulate, write results.
 
-Progress: 0-10 % loading data, 10-90 % simulating (the engine's per-date callback), 90-100 %
-writing. The callback is throttled (``BACKTEST_PROGRESS_INTERVAL_MS``); each time it writes the
-progress, learns whether a cancel was requested and checks the process RSS against
-``BACKTEST_MAX_RSS_MB``. A background thread stamps the heartbeat every
-``BACKTEST_HEARTBEAT_SECONDS`` even while a long read or write runs, so only a dead worker goes
-stale.
+``quant.jobs.runner.job_run`` claims the job, stamps its heartbeat from a background thread and
+finishes the row; the body here reports progress 0..1: 0-0.1 loading data, 0.1-0.9 simulating
+(the engine's per-date callback), 0.9-1 writing. Progress is throttled by the runner
+(``JOBS_PROGRESS_INTERVAL_MS``) and raises ``JobCancelled`` once a cancel was requested; every
+callback also checks the process RSS against ``BACKTEST_MAX_RSS_MB`` (the memory guard). A run
+stuck in a kernel without callbacks is stopped by the cancel's terminate after the grace period.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import polars as pl
 import psutil
-from celery.exceptions import SoftTimeLimitExceeded
-from django.db import connections
 
 from backtests import conf
 from backtests.analytics.costs import CostModel
@@ -31,91 +27,48 @@ from backtests.configs import MARKET, BacktestConfig
 from backtests.data import BacktestInputs, DataUnavailable, load_inputs, signal_datasets
 from backtests.models import BacktestRun
 from backtests.services.results import ResultSummary, results_write
-from backtests.services.runs import (
-    Claim,
-    RunLost,
-    backtest_run_claim,
-    backtest_run_finish,
-    backtest_run_heartbeat,
-)
+from quant.jobs.runner import JobRun, RunOutcome, job_run
+from quant.models import Job
 from research.analytics.signals import SIGNALS
 
-logger = logging.getLogger("quantdesk.backtests")
-Status = BacktestRun.Status
 InputsLoader = Callable[[BacktestConfig], BacktestInputs]
-
-
-class Cancelled(Exception):
-    """The user asked to stop this run."""
+PARENT_REFRESH_SECONDS = 2.0  # a walk-forward parent's progress follows its children this often
 
 
 class Aborted(Exception):
     """A guard stopped the run (memory); the message is the reason shown to the user."""
 
 
-@dataclass(frozen=True)
-class ExecuteOutcome:
-    run_id: int
-    status: str
-    detail: str = ""
+def backtest_run_execute(*, run_id: int, task_id: str, loader: InputsLoader = load_inputs) -> RunOutcome:
+    """Run ``run_id`` if this task can claim its job; safe to call twice (the second call is a no-op).
 
+    A walk-forward candidate that has finished queues its parent's stitching (a no-op until the
+    last candidate finished, and once the parent is final).
+    """
+    run = BacktestRun.objects.select_related("job").get(pk=run_id)
+    outcome = job_run(
+        job_id=run.job_id, task_id=task_id, body=lambda job: _simulate_and_write(run, job, loader),
+        expected=(Aborted, DataUnavailable, ValueError), time_limit_seconds=conf.soft_time_limit(),
+    )  # fmt: skip
+    if run.parent_id is not None and outcome.status in Job.FINISHED:
+        from backtests.services.walkforward import child_finished
 
-def backtest_run_execute(*, run_id: int, task_id: str, loader: InputsLoader = load_inputs) -> ExecuteOutcome:
-    """Run ``run_id`` if this task can claim it; safe to call twice (the second call is a no-op)."""
-    outcome = _execute(run_id, task_id, loader)
-    if outcome.status in BacktestRun.FINISHED and outcome.detail != "nothing to do":
-        parent_id = BacktestRun.objects.filter(pk=run_id).values_list("parent_id", flat=True).first()
-        if parent_id is not None:
-            from backtests.services.walkforward import child_finished
-
-            child_finished(BacktestRun(pk=run_id, parent_id=parent_id))
+        child_finished(run)
     return outcome
 
 
-def _execute(run_id: int, task_id: str, loader: InputsLoader) -> ExecuteOutcome:
-    claim = backtest_run_claim(run_id=run_id, task_id=task_id)
-    if claim is None:
-        status = BacktestRun.objects.filter(pk=run_id).values_list("status", flat=True).first()
-        return ExecuteOutcome(run_id, status or "missing", "nothing to do")
-    run = BacktestRun.objects.get(pk=run_id)
+def _simulate_and_write(run: BacktestRun, job: JobRun, loader: InputsLoader) -> str:
     config = BacktestConfig.from_json_dict(run.config)
-    beat = _HeartbeatThread(claim)
-    beat.start()
-    try:
-        _simulate_and_write(run, config, claim, loader)
-    except Cancelled:
-        return _end(claim, Status.CANCELLED, "cancelled")
-    except RunLost as exc:
-        logger.warning("%s", exc)
-        return ExecuteOutcome(run_id, "lost", str(exc))
-    except (Aborted, DataUnavailable, ValueError) as exc:
-        return _end(claim, Status.FAILED, "failed", str(exc))
-    except SoftTimeLimitExceeded:
-        return _end(claim, Status.FAILED, "failed", f"time limit: ran longer than {conf.soft_time_limit()} s")
-    except Exception as exc:  # the row must say why, whatever broke; the task still sees the error
-        _end(claim, Status.FAILED, "failed", f"{type(exc).__name__}: {exc}")
-        raise
-    finally:
-        beat.stop()
-    return ExecuteOutcome(run_id, Status.SUCCEEDED)
-
-
-def _end(claim: Claim, status: str, message: str, error: str = "") -> ExecuteOutcome:
-    if not backtest_run_finish(claim=claim, status=status, message=message, error=error):
-        return ExecuteOutcome(claim.run_id, "lost", "the run was taken over before it finished")
-    return ExecuteOutcome(claim.run_id, status, error)
-
-
-def _simulate_and_write(run: BacktestRun, config: BacktestConfig, claim: Claim, loader: InputsLoader) -> ResultSummary:
-    watch = _Watch(claim)
-    watch.step(1, "loading data", force=True)
+    watch = _Watch(job, parent_id=run.parent_id)
+    watch.step(0.01, "loading data", force=True)
     inputs = loader(config)
-    watch.step(8, "building signal", force=True)
+    watch.step(0.08, "building signal", force=True)
     panels, strategy, costs = build_backtest(config, inputs)
-    watch.step(10, f"simulating {panels.returns['date'].n_unique()} days", force=True)
-    result = run_backtest(panels, strategy, costs, progress=lambda done, total: watch.step(10 + 80 * done // total))
-    watch.step(90, "writing results", force=True)
-    return results_write(run=run, claim=claim, result=result, inputs=inputs)
+    watch.step(0.1, f"simulating {panels.returns['date'].n_unique()} days", force=True)
+    result = run_backtest(panels, strategy, costs, progress=lambda done, total: watch.step(0.1 + 0.8 * done / total))
+    watch.step(0.9, "writing results", force=True)
+    results_write(run=run, claim=job.claim, result=result, inputs=inputs)
+    return "done"
 
 
 def build_backtest(config: BacktestConfig, inputs: BacktestInputs) -> tuple[Panels, Strategy, CostModel]:
@@ -183,50 +136,27 @@ def simulate(config: BacktestConfig, inputs: BacktestInputs) -> BacktestResult:
 
 
 class _Watch:
-    """The throttled progress callback: writes progress, honours cancel, enforces the RSS guard."""
+    """The body's progress callback: the memory guard on every call, then the job's (throttled)
+    progress, which raises ``JobCancelled`` once a cancel was requested; a walk-forward candidate
+    also refreshes its parent's progress every ``PARENT_REFRESH_SECONDS``."""
 
-    def __init__(self, claim: Claim) -> None:
-        self.claim = claim
-        self.interval = conf.progress_interval_ms() / 1000.0
+    def __init__(self, job: JobRun, *, parent_id: int | None) -> None:
+        self.job = job
+        self.parent_id = parent_id
         self.limit_mb = conf.max_rss_mb()
-        self.last = 0.0
         self.process = psutil.Process()
+        self.parent_due = 0.0
 
-    def step(self, percent: int, message: str | None = None, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self.last < self.interval:
-            return
-        self.last = now
+    def step(self, fraction: float, message: str | None = None, *, force: bool = False) -> None:
         rss_mb = self.process.memory_info().rss / 2**20
         if rss_mb > self.limit_mb:
             raise Aborted(
                 f"memory guard: worker RSS {rss_mb:.0f} MB is above BACKTEST_MAX_RSS_MB={self.limit_mb}; "
                 "shorten the period, shrink the universe or raise the limit"
             )
-        if backtest_run_heartbeat(claim=self.claim, progress=percent, message=message):
-            raise Cancelled
+        self.job.progress(fraction, message, force=force)
+        if self.parent_id is not None and time.monotonic() >= self.parent_due:
+            from backtests.services.walkforward import walkforward_refresh
 
-
-class _HeartbeatThread(threading.Thread):
-    """Stamps ``heartbeat_at`` every few seconds while the task is alive (own DB connection)."""
-
-    def __init__(self, claim: Claim) -> None:
-        super().__init__(name=f"backtest-heartbeat-{claim.run_id}", daemon=True)
-        self.claim = claim
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        try:
-            while not self.stopped.wait(conf.heartbeat_seconds()):
-                try:
-                    backtest_run_heartbeat(claim=self.claim)
-                except RunLost:
-                    return
-                except Exception:  # a DB hiccup must not kill the heartbeat for good
-                    logger.exception("heartbeat of run %s failed", self.claim.run_id)
-        finally:
-            connections.close_all()
-
-    def stop(self) -> None:
-        self.stopped.set()
-        self.join(timeout=10)
+            self.parent_due = time.monotonic() + PARENT_REFRESH_SECONDS
+            walkforward_refresh(parent_id=self.parent_id)

@@ -2,7 +2,8 @@
 
 An attempt stages its series beside ``BACKTESTS_DIR/<id>/`` (`quant.artifacts.artifact_stage`).
 Publishing renames the staged folder to ``BACKTESTS_DIR/<id>/`` and marks the row succeeded in the
-same database transaction, while the row is locked and still owned by the attempt; a zombie attempt
+same database transaction, while the run's job row is locked and still owned by the attempt (the job runner then marks it
+succeeded); a zombie attempt
 (reaped, re-queued) fails that check and its staged files are deleted. So a run has one result set
 or none. Readers (`read_series`) verify each file's sha256 against the manifest.
 """
@@ -23,8 +24,8 @@ from backtests.analytics.engine import BacktestResult
 from backtests.analytics.metrics import performance_summary
 from backtests.data import BacktestInputs
 from backtests.models import BacktestRun
-from backtests.services.runs import Claim, RunLost
 from quant.artifacts import ArtifactStage, artifact_delete, artifact_open, artifact_stage
+from quant.jobs.services import Claim, JobLost, owned
 from quant.periods import TRADING_DAYS_PER_YEAR
 from warehouse.references import add_reference
 
@@ -110,30 +111,22 @@ def results_write(*, run: BacktestRun, claim: Claim, result: BacktestResult, inp
     with artifact_stage(run_dir(run.pk), kind=KIND) as stage:
         for name, frame in frames.items():
             stage.write_parquet(name, frame)
-        _publish(claim, stage, summary, dataset_versions=inputs.dataset_versions)
+        _publish(run, claim, stage, summary, dataset_versions=inputs.dataset_versions)
     return summary
 
 
-def _publish(claim: Claim, stage: ArtifactStage, summary: ResultSummary, *, dataset_versions: dict[str, Any]) -> None:
+def _publish(
+    run: BacktestRun, claim: Claim, stage: ArtifactStage, summary: ResultSummary, *, dataset_versions: dict[str, Any]
+) -> None:
     with transaction.atomic():
-        owned = (
-            BacktestRun.objects.select_for_update()
-            .filter(pk=claim.run_id, status=BacktestRun.Status.RUNNING, celery_task_id=claim.task_id,
-                    attempts=claim.attempt)
-            .first()
-        )  # fmt: skip
-        if owned is None:  # leaving the stage's block deletes the staged files
-            raise RunLost(f"run {claim.run_id} was taken over; attempt {claim.attempt} discards its results")
+        if owned(claim).select_for_update().first() is None:  # leaving the stage's block deletes the staged files
+            raise JobLost(f"run {run.pk} was taken over; attempt {claim.attempt} discards its results")
         # replace: only a published-then-rolled-back folder can already be there
-        extra = {"run_id": owned.pk, "attempt": claim.attempt, "config": owned.config}
-        stage.publish(dataset_versions=dataset_versions, config_hash=owned.config_hash, summary=summary.summary,
+        extra = {"run_id": run.pk, "attempt": claim.attempt, "config": run.config}
+        stage.publish(dataset_versions=dataset_versions, config_hash=run.config_hash, summary=summary.summary,
                       extra=extra, replace=True)  # fmt: skip
-        _reference_warehouse_versions(owned)
-        fields = summary.row_fields()
-        BacktestRun.objects.filter(pk=claim.run_id).update(
-            **fields, result_path=str(stage.target), status=BacktestRun.Status.SUCCEEDED, progress=100,
-            progress_message="done", error="", finished_at=timezone.now(),
-        )  # fmt: skip
+        _reference_warehouse_versions(run)
+        BacktestRun.objects.filter(pk=run.pk).update(**summary.row_fields(), result_path=str(stage.target))
 
 
 def _reference_warehouse_versions(run: BacktestRun) -> None:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from backtests.models import BacktestRun
 from backtests.services.goldens import golden_config_hashes
 from backtests.services.results import results_delete
+from quant.models import Job
 from warehouse.references import remove_reference
 
 logger = logging.getLogger("quantdesk.backtests")
@@ -52,12 +53,14 @@ def prune_plan(
     golden = golden_config_hashes()
     plan = PrunePlan()
     seen: dict[int, int] = defaultdict(int)
-    finished = BacktestRun.objects.filter(status__in=BacktestRun.FINISHED, parent__isnull=True).order_by(
-        "owner_id", "-created_at", "-id"
+    finished = (
+        BacktestRun.objects.filter(job__status__in=Job.FINISHED, parent__isnull=True)
+        .select_related("job")
+        .order_by("owner_id", "-job__created_at", "-id")
     )
     for run in finished:
         seen[run.owner_id] += 1
-        too_old = keep_days is not None and run.created_at < now - dt.timedelta(days=keep_days)
+        too_old = keep_days is not None and run.job.created_at < now - dt.timedelta(days=keep_days)
         too_many = keep_per_owner is not None and seen[run.owner_id] > keep_per_owner
         if not (too_old or too_many):
             continue
@@ -74,14 +77,19 @@ def backtests_prune(*, plan: PrunePlan) -> int:
     deleted = 0
     for run in plan.delete:
         with transaction.atomic():
-            locked = BacktestRun.objects.select_for_update().filter(pk=run.pk, pinned=False, referenced_by="").first()
-            if locked is None or locked.status not in BacktestRun.FINISHED:
+            locked = (
+                BacktestRun.objects.select_for_update(of=("self", "job")).select_related("job")
+                .filter(pk=run.pk, pinned=False, referenced_by="").first()
+            )  # fmt: skip
+            if locked is None or locked.job.status not in Job.FINISHED:
                 continue  # pinned or restarted since the plan was made
-            for child in locked.children.all():
+            children = list(locked.children.select_related("job"))
+            for child in children:
                 results_delete(child)
             _drop_warehouse_references(locked)
             results_delete(locked)
-            locked.delete()
+            locked.delete()  # its children too (cascade); then the jobs they pointed at
+            Job.objects.filter(pk__in=[locked.job_id, *(c.job_id for c in children)]).delete()
             deleted += 1
     logger.info("pruned %s backtest runs", deleted)
     return deleted

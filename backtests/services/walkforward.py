@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 import polars as pl
 from django.db import transaction
-from django.utils import timezone
 
 from backtests import conf
 from backtests.analytics.metrics import sharpe_ratio
@@ -29,13 +28,14 @@ from backtests.analytics.walkforward import rolling_folds, walk_forward
 from backtests.configs import BacktestConfig, ConfigError
 from backtests.models import BacktestRun
 from backtests.services.results import read_series, run_dir, summarize_returns
-from backtests.services.runs import CreateResult, backtest_run_live, backtest_run_queue
+from backtests.services.runs import JOB_KIND, WALK_FORWARD_KIND, CreateResult, backtest_run_queue, run_key
 from quant.artifacts import artifact_publish
 from quant.jobs import enqueue_on_commit
+from quant.jobs.services import job_cancel, job_create, job_get_or_create, job_set_state
+from quant.models import Job
 from quant.periods import MONTHS_PER_YEAR, TRADING_DAYS_PER_YEAR
 from quant.provenance import canonical_json, code_version, sha256_text
 
-Status = BacktestRun.Status
 DAYS_PER_MONTH = TRADING_DAYS_PER_YEAR // MONTHS_PER_YEAR
 PBO_BLOCKS = 8
 
@@ -75,7 +75,11 @@ class WalkForwardSpec:
 def walkforward_create(
     *, spec: WalkForwardSpec, owner: Any, label: str = "", priority: str = BacktestRun.Priority.NORMAL
 ) -> CreateResult:
-    """Create the parent and its children and queue the children (idempotent like single runs)."""
+    """Create the parent and its children and queue the children (idempotent like single runs).
+
+    The parent's job (kind ``walk_forward``) runs no task of its own: it is running from the start,
+    its progress follows its children and ``walkforward_finalize`` ends it.
+    """
     from backtests.data import current_dataset_versions
 
     spec.validate()
@@ -84,23 +88,30 @@ def walkforward_create(
         versions |= current_dataset_versions(config)
     keys = {"config_hash": sha256_text(canonical_json(spec.as_json_dict())),
             "data_hash": sha256_text(canonical_json(versions))}  # fmt: skip
-    existing = backtest_run_live(keys=keys)
-    if existing is not None:
-        return CreateResult(existing, False)
+    label = label or f"Walk-forward: {len(spec.candidates)} candidates"
     with transaction.atomic():
-        parent = BacktestRun.objects.create(
-            **keys, kind=BacktestRun.Kind.WALK_FORWARD, config=spec.as_json_dict(), dataset_versions=versions,
-            code_version=code_version(), owner=owner, status=Status.RUNNING, started_at=timezone.now(),
-            priority=priority,
-            label=label or f"Walk-forward: {len(spec.candidates)} candidates", progress_message="children queued",
+        job, created = job_get_or_create(
+            kind=WALK_FORWARD_KIND, idempotency_key=run_key(**keys), label=label, requested_by=owner,
+            queue=conf.queue(),
         )  # fmt: skip
+        if not created:
+            return CreateResult(BacktestRun.objects.select_related("job").get(job=job), False)
+        parent = BacktestRun.objects.create(
+            **keys, kind=BacktestRun.Kind.WALK_FORWARD, job=job, config=spec.as_json_dict(), dataset_versions=versions,
+            code_version=code_version(), owner=owner, priority=priority, label=label,
+        )  # fmt: skip
+        Job.objects.filter(pk=job.pk).update(params={"run_id": parent.pk})
+        job_set_state(job_id=job.pk, status=Job.Status.RUNNING, message="children queued")
         for i, config in enumerate(spec.candidate_configs()):
+            child_label = f"candidate {i}: {json.dumps(spec.candidates[i], sort_keys=True)}"
+            child_job = job_create(kind=JOB_KIND, label=child_label, requested_by=owner, queue=conf.queue())
             child = BacktestRun.objects.create(
-                config_hash=config.hash(), data_hash=keys["data_hash"], config=config.as_json_dict(),
+                config_hash=config.hash(), data_hash=keys["data_hash"], config=config.as_json_dict(), job=child_job,
                 dataset_versions=versions, code_version=parent.code_version, owner=owner, parent=parent,
-                label=f"candidate {i}: {json.dumps(spec.candidates[i], sort_keys=True)}", priority=parent.priority,
+                label=child_label, priority=parent.priority,
             )  # fmt: skip
-            backtest_run_queue(run=child)
+            backtest_run_queue(child)
+    parent.job.refresh_from_db()
     return CreateResult(parent, True)
 
 
@@ -112,25 +123,54 @@ def child_finished(run: BacktestRun) -> None:
         enqueue_on_commit(finalize_walk_forward, args=(run.parent_id,), queue=conf.queue())
 
 
+def _children_progress(parent_id: int) -> tuple[float, int, int]:
+    """Mean progress of a parent's candidate jobs (finished ones count as done), #finished, #children."""
+    states = list(Job.objects.filter(backtest_run__parent_id=parent_id).values_list("status", "progress"))
+    done = sum(1 for status, _ in states if status in Job.FINISHED)
+    total = sum(1.0 if status in Job.FINISHED else progress for status, progress in states)
+    return total / max(len(states), 1), done, len(states)
+
+
+def walkforward_refresh(*, parent_id: int) -> None:
+    """Set a running parent's progress from its candidates' (called from their progress callbacks)."""
+    progress, done, n = _children_progress(parent_id)
+    job_id = BacktestRun.objects.filter(pk=parent_id).values_list("job_id", flat=True).get()
+    job_set_state(job_id=job_id, progress=progress, message=f"{done} of {n} candidates finished")
+
+
+def walkforward_on_cancel(job: Job) -> None:
+    """The ``walk_forward`` kind's cancel hook (inside ``job_cancel``'s transaction): cancel the
+    candidate runs still queued or running and end the parent as cancelled."""
+    parent = BacktestRun.objects.get(job=job)
+    for child_job in Job.objects.filter(backtest_run__parent=parent, status__in=Job.ACTIVE):
+        job_cancel(job=child_job)
+    job_set_state(job_id=job.pk, status=Job.Status.CANCELLED, message="cancelled with its candidate runs")
+    job.refresh_from_db()
+
+
 def walkforward_finalize(*, parent_id: int) -> str:
     """Stitch when every child has finished (a no-op before that, and once the parent is final)."""
     with transaction.atomic():
-        parent = BacktestRun.objects.select_for_update().get(pk=parent_id)
-        if parent.status in BacktestRun.FINISHED:
-            return parent.status
-        children = list(parent.children.order_by("id"))
-        done = [c for c in children if c.status in BacktestRun.FINISHED]
-        parent.progress = int(100 * len(done) / max(len(children), 1))
-        parent.progress_message = f"{len(done)} of {len(children)} candidates finished"
-        parent.heartbeat_at = timezone.now()
-        bad = [c for c in done if c.status != Status.SUCCEEDED]
+        parent = BacktestRun.objects.get(pk=parent_id)
+        job = Job.objects.select_for_update().get(pk=parent.job_id)  # jobs first, like job_cancel
+        if job.status in Job.FINISHED:
+            return job.status
+        children = list(parent.children.select_related("job").order_by("id"))
+        progress, done, n = _children_progress(parent_id)
+        bad = [c for c in children if c.job.status in Job.FINISHED and c.job.status != Job.Status.SUCCEEDED]
         if bad:
-            parent.status, parent.finished_at = Status.FAILED, timezone.now()
-            parent.error = f"candidate run #{bad[0].pk} {bad[0].status}: {bad[0].error}"[:2000]
-        elif len(done) == len(children):
-            _stitch(parent, children)
-        parent.save()
-        return parent.status
+            error = f"candidate run #{bad[0].pk} {bad[0].job.status}: {bad[0].job.error}"[:2000]
+            job_set_state(job_id=job.pk, status=Job.Status.FAILED, message="failed", error=error)
+        elif done == n:
+            try:
+                _stitch(parent, children)
+            except (ValueError, OSError) as exc:  # too few days for a fold, a damaged child result
+                job_set_state(job_id=job.pk, status=Job.Status.FAILED, message="failed", error=str(exc))
+            else:
+                job_set_state(job_id=job.pk, status=Job.Status.SUCCEEDED, message="stitched")
+        else:
+            job_set_state(job_id=job.pk, progress=progress, message=f"{done} of {n} candidates finished")
+        return Job.objects.values_list("status", flat=True).get(pk=job.pk)
 
 
 def _stitch(parent: BacktestRun, children: list[BacktestRun]) -> None:
@@ -163,11 +203,10 @@ def _stitch(parent: BacktestRun, children: list[BacktestRun]) -> None:
         "n_folds": len(folds),
     }  # fmt: skip
     path = _write(parent, {"oos": oos, "folds": result.folds}, diagnostics)
-    final = {"result_path": str(path), "status": Status.SUCCEEDED, "progress": 100,
-             "progress_message": "stitched", "finished_at": timezone.now()}  # fmt: skip
-    for name, value in {**perf.row_fields(), **final}.items():
+    for name, value in {**perf.row_fields(), "result_path": str(path)}.items():
         setattr(parent, name, value)
     parent.summary = {**perf.summary, "walk_forward": _finite(diagnostics)}
+    parent.save()
 
 
 def _finite(values: dict[str, Any]) -> dict[str, Any]:

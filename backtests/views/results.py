@@ -19,6 +19,7 @@ from backtests.selectors import (
     walkforward_view,
 )
 from quant.audit import log_access
+from quant.models import Job
 from quant.web.htmx import render_htmx
 
 TRADES_SHOWN = 50
@@ -39,9 +40,9 @@ def results_context(run: BacktestRun) -> dict[str, Any]:
 
 
 def _succeeded(run_id: int, *, single: bool = False) -> BacktestRun:
-    run = get_object_or_404(BacktestRun.objects.select_related("owner"), pk=run_id)
-    if run.status != BacktestRun.Status.SUCCEEDED:
-        raise Http404(f"Run #{run.pk} has no results ({run.status}).")
+    run = get_object_or_404(BacktestRun.objects.select_related("owner", "job"), pk=run_id)
+    if run.job.status != Job.Status.SUCCEEDED:
+        raise Http404(f"Run #{run.pk} has no results ({run.job.status}).")
     if single and run.kind != BacktestRun.Kind.SINGLE:
         raise Http404(f"Run #{run.pk} is a walk-forward: open its candidate runs for trades.")
     return run
@@ -82,7 +83,7 @@ def run_montecarlo(request: HttpRequest, run_id: int) -> HttpResponse:
 def compare(request: HttpRequest) -> HttpResponse:
     ids = [int(i) for i in request.GET.getlist("ids") if i.isdigit()][:MAX_COMPARED]
     runs = runs_by_ids(ids)
-    others = BacktestRun.objects.filter(status=BacktestRun.Status.SUCCEEDED, parent__isnull=True).exclude(pk__in=ids)
+    others = BacktestRun.objects.filter(job__status=Job.Status.SUCCEEDED, parent__isnull=True).exclude(pk__in=ids)
     recent = [*runs, *others[:PICKER_SIZE]]  # the selected runs stay ticked even when old
     context = {"runs": runs, "recent": recent, "selected": set(ids), "curves": compare_equity(runs)}
     return render_htmx(request, "backtests/compare.html", "comparison", context)

@@ -1,4 +1,4 @@
-"""Run list, launch form, run page (live status), cancel."""
+"""Run list, launch form, run page (status through the one job partial), cancel."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ from backtests.services import backtest_run_cancel, backtest_run_create
 from backtests.services.walkforward import walkforward_create
 from backtests.views.results import results_context
 from quant.audit import log_access
+from quant.models import Job
+from quant.selectors import job_may_cancel
+from quant.services import access_log_create
 from quant.web.htmx import render_htmx, wants_fragment
 
 PAGE_SIZE = 25
@@ -68,35 +71,33 @@ def run_new(request: HttpRequest) -> HttpResponse:
 @permission_required("backtests.view_backtestrun", raise_exception=True)
 @log_access("backtests.run")
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = get_object_or_404(BacktestRun.objects.select_related("owner", "strategy"), pk=run_id)
-    context = {"run": run, "can_cancel": may_cancel(request.user, run), "fragment": wants_fragment(request)}
-    if not context["fragment"] and run.status == BacktestRun.Status.SUCCEEDED:
+    """The run page: status and progress through the one job partial (it polls while the job is
+    active and reloads the page when it finishes), then the results."""
+    run = get_object_or_404(BacktestRun.objects.select_related("owner", "strategy", "job"), pk=run_id)
+    context: dict[str, object] = {"run": run}
+    if run.kind == BacktestRun.Kind.WALK_FORWARD:
+        context["children"] = list(run.children.select_related("job").order_by("id"))
+    if run.kind == BacktestRun.Kind.WALK_FORWARD:
+        context["children"] = list(run.children.select_related("job").order_by("id"))
+    if not wants_fragment(request) and run.job.status == Job.Status.SUCCEEDED:
         context.update(results_context(run))
     return render_htmx(request, "backtests/run_detail.html", "status", context)
-
-
-def may_cancel(user: object, run: BacktestRun) -> bool:
-    """Operators cancel any active run; researchers their own."""
-    if not run.is_active:
-        return False
-    if user.has_perm("backtests.change_backtestrun"):  # type: ignore[attr-defined]
-        return True
-    return user.has_perm("backtests.add_backtestrun") and run.owner_id == user.pk  # type: ignore[attr-defined]
 
 
 @require_POST
 @permission_required("backtests.view_backtestrun", raise_exception=True)
 def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
+    """Cancel a run through its job (the same as ``quant:job_cancel``, kept for links to a run)."""
     run = run_get(run_id)
-    if not run.is_active:
-        messages.info(request, f"Run #{run.pk} has already finished ({run.status}).")
-    elif not may_cancel(request.user, run):
+    if not run.job.is_active:
+        messages.info(request, f"Run #{run.pk} has already finished ({run.job.status}).")
+    elif not job_may_cancel(request.user, run.job):
         raise PermissionDenied("Only the owner or an operator may cancel this run.")
     else:
         run = backtest_run_cancel(run=run)
+        access_log_create(request=request, action="control", name="job.cancel", obj=run.job)
     if wants_fragment(request):
-        context = {"run": run, "can_cancel": may_cancel(request.user, run), "fragment": True}
-        return render(request, "backtests/run_detail.html#status", context)
+        return render(request, "components/job_progress.html", {"job": run.job, "refresh": True})
     return redirect("backtests:detail", run_id=run.pk)
 
 

@@ -17,7 +17,8 @@ from typing import Any
 
 from celery import Task, current_app
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from quant.jobs import conf
@@ -333,3 +334,27 @@ def job_queue(
     Job.objects.filter(pk=job.pk).update(celery_task_id=task_id)
     job.celery_task_id = task_id
     enqueue_on_commit(task, args=args, kwargs=kwargs, queue=job.queue, priority=priority, task_id=task_id)
+
+
+def job_set_state(
+    *, job_id: int, status: str | None = None, progress: float | None = None, message: str | None = None,
+    error: str = "",
+) -> bool:  # fmt: skip
+    """Set the state of a job that runs no task of its own: an aggregate whose children are the
+    jobs (a walk-forward parent). ``status`` running (stamps ``started_at`` once) or a final one;
+    ``progress`` 0..1 and ``message`` as it goes. Such a job never heart-beats, so the reaper leaves
+    it alone. Changes only a queued or running job; returns whether it did."""
+    values: dict[str, Any] = {}
+    if progress is not None:
+        values["progress"] = min(1.0, max(0.0, float(progress)))
+    if message is not None:
+        values["message"] = message[:MESSAGE_CHARS]
+    if status == Status.RUNNING:
+        values |= {"status": status, "started_at": Coalesce("started_at", Value(timezone.now()))}
+    elif status is not None:
+        if status not in Job.FINISHED:
+            raise ValueError(f"{status!r} is neither running nor a final status")
+        values |= {"status": status, "error": error, "finished_at": timezone.now()}
+        if status == Status.SUCCEEDED:
+            values["progress"] = 1.0
+    return bool(values) and bool(Job.objects.filter(pk=job_id, status__in=Job.ACTIVE).update(**values))

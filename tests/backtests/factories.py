@@ -14,7 +14,7 @@ def finished_run(owner: Any, **config_overrides: object) -> BacktestRun:
     created = backtest_run_create(config=synthetic_config(**config_overrides), owner=owner)
     outcome = backtest_run_execute(run_id=created.run.pk, task_id=f"test-{created.run.pk}")
     assert outcome.status == "succeeded", outcome
-    return BacktestRun.objects.get(pk=created.run.pk)
+    return BacktestRun.objects.select_related("job").get(pk=created.run.pk)
 
 
 def queued_run(owner: Any, **config_overrides: object) -> BacktestRun:

@@ -1,5 +1,5 @@
-"""The run page in a real browser: the status card polls while the run is active, stops polling
-when it finishes, and the results (charts) arrive out of band without a page reload."""
+"""The run page in a real browser: the one job progress partial polls while the run is active,
+stops polling when it finishes and reloads the page, which then shows the results (charts)."""
 
 from __future__ import annotations
 
@@ -20,13 +20,14 @@ def test_status_polls_until_done_then_results_and_charts_appear(browser_page, li
     log_in(page, live_server.url, "researcher", TEST_PASSWORD)
     page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/backtests/{run.pk}/")
-    assert page.get_attribute("#backtests-status", "data-status") == "queued"
+    status = f"#job-{run.job_id}"
+    assert page.get_attribute(status, "data-status") == "queued"
     assert page.locator("canvas[data-bt-chart]").count() == 0
     backtest_run_execute(run_id=run.pk, task_id="browser")  # the "worker" finishes it
-    page.wait_for_selector('#backtests-status[data-status="succeeded"]', timeout=15_000)
+    page.wait_for_selector(f'{status}[data-status="succeeded"]', timeout=15_000)  # after HX-Refresh
     page.wait_for_function("document.querySelectorAll('canvas[data-drawn]').length >= 4", timeout=15_000)
-    assert page.get_attribute("#backtests-status", "hx-trigger") is None  # polling stopped
-    assert page.locator("h1").count() == 1  # fragments, not a page nested in the page
+    assert page.get_attribute(status, "hx-trigger") is None  # polling stopped
+    assert page.locator("h1").count() == 1  # the page reloaded, not a page nested in the page
     assert page.evaluate("!!Chart.getChart(document.querySelector('canvas[data-bt-chart=equity]'))")
 
 

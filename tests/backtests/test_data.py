@@ -85,5 +85,5 @@ def test_warehouse_value_backtest_reads_the_research_fundamentals(risk_models, s
 
     run = backtest_run_create(config=config, owner=UserFactory(role="researcher")).run
     backtest_run_execute(run_id=run.pk, task_id="test")
-    run.refresh_from_db()
-    assert run.status == "succeeded", run.error
+    run.job.refresh_from_db()
+    assert run.job.status == "succeeded", run.job.error

@@ -47,7 +47,7 @@ def test_step_runs_the_example_and_a_second_run_reuses_it(demo_like_warehouse: N
     out = io.StringIO()
     quickstart.queue_example_backtest(Options(stdout=out))
     run = BacktestRun.objects.get()
-    assert run.status == "succeeded" and run.config["signal"] == "momentum"
+    assert run.job.status == "succeeded" and run.config["signal"] == "momentum"
     assert run.config["rebalance"] == "monthly" and run.config["source"] == "warehouse"
     assert f"backtest #{run.pk} succeeded" in out.getvalue()
     again = io.StringIO()

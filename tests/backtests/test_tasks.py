@@ -6,17 +6,17 @@ import pytest
 from django.db import OperationalError
 
 from backtests import tasks
-from backtests.services.execute import ExecuteOutcome
+from quant.jobs.runner import RunOutcome
 
 
 def test_a_transient_database_error_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
 
-    def flaky(*, run_id: int, task_id: str) -> ExecuteOutcome:
+    def flaky(*, run_id: int, task_id: str) -> RunOutcome:
         calls.append(run_id)
         if len(calls) == 1:
             raise OperationalError("database is locked")
-        return ExecuteOutcome(run_id, "succeeded", "")
+        return RunOutcome(70 + run_id, "succeeded", "")
 
     monkeypatch.setattr(tasks, "backtest_run_execute", flaky)
     monkeypatch.setattr(tasks.run_backtest, "retry_backoff", False)  # no sleeping in the test
@@ -27,7 +27,7 @@ def test_a_transient_database_error_is_retried(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_it_gives_up_after_the_retry_budget(monkeypatch: pytest.MonkeyPatch) -> None:
-    def always_locked(*, run_id: int, task_id: str) -> ExecuteOutcome:
+    def always_locked(*, run_id: int, task_id: str) -> RunOutcome:
         raise OperationalError("database is locked")
 
     monkeypatch.setattr(tasks, "backtest_run_execute", always_locked)

@@ -18,7 +18,6 @@ APP_SCHEDULES = {
     "wrds-incremental-nightly": "warehouse.tasks.wrds_sync",
     "french-weekly": "warehouse.tasks.french_sync",
     "risk: nightly risk model build": "risk.tasks.build_model",
-    "backtests: reap stale runs": "backtests.tasks.reap_stale_runs",
 }
 
 
@@ -30,8 +29,8 @@ def _run(*args: str) -> str:
 
 def test_every_app_declares_its_schedules_and_the_reaper_runs_every_minute_by_default() -> None:
     assert {s.name: s.task for s in registered()} == APP_SCHEDULES
-    reaper = get_schedule("backtests: reap stale runs")
-    assert (reaper.when, reaper.queue, reaper.enabled_by_default()) == (Every(60), "backtests", True)
+    reaper = get_schedule("quant: reap lost jobs")
+    assert (reaper.when, reaper.queue, reaper.enabled_by_default()) == (Every(60), "default", True)
     risk = get_schedule("risk: nightly risk model build")
     assert (risk.when, risk.queue) == (Crontab("30", "6", "1-5", timezone="UTC"), "analytics")
     with pytest.raises(ValueError, match="unknown schedule 'nope'; registered: quant: reap lost jobs, wrds-incre"):
@@ -46,7 +45,7 @@ def test_every_declared_task_is_a_registered_celery_task() -> None:
 
 
 def test_registering_again_is_a_no_op_and_a_clash_is_an_error() -> None:
-    reaper = get_schedule("backtests: reap stale runs")
+    reaper = get_schedule("quant: reap lost jobs")
     schedules.register(reaper)
     assert len(registered()) == len(APP_SCHEDULES)
     clash = Schedule(reaper.name, "other.task", Every(5), "default", "a different entry")
@@ -60,22 +59,22 @@ def test_the_command_syncs_idempotently_and_lists_name_task_when_state_and_last_
     first = _run()
     ids = dict(PeriodicTask.objects.values_list("name", "pk"))
     assert set(ids) == set(APP_SCHEDULES)
-    assert "enabled (new)" in first and "5 schedule(s)" in first
+    assert "enabled (new)" in first and "4 schedule(s)" in first
     ran = dt.datetime(2026, 1, 4, 4, tzinfo=dt.UTC)
     PeriodicTask.objects.filter(name="risk: nightly risk model build").update(last_run_at=ran)
     changed = PeriodicTasks.last_change()
     second = _run("--list")
     assert dict(PeriodicTask.objects.values_list("name", "pk")) == ids  # updated in place, nothing new
     assert PeriodicTasks.last_change() == changed  # nothing differed, so nothing was saved (beat not reloaded)
-    assert (IntervalSchedule.objects.count(), CrontabSchedule.objects.count()) == (1, 3)  # both reapers: 60 s
+    assert (IntervalSchedule.objects.count(), CrontabSchedule.objects.count()) == (1, 3)  # the reaper: 60 s
     lines = {line.split("  ")[0]: line for line in second.splitlines()}
-    assert "every 60 s" in lines["backtests: reap stale runs"] and "enabled" in lines["backtests: reap stale runs"]
+    assert "every 60 s" in lines["quant: reap lost jobs"] and "enabled" in lines["quant: reap lost jobs"]
     assert "cron 0 4 * * 0 (America/New_York)" in lines["french-weekly"]
     assert "disabled" in lines["french-weekly"] and lines["french-weekly"].endswith("never")
     assert lines["risk: nightly risk model build"].endswith("enabled   2026-01-04T04:00:00+00:00")
-    reaper = PeriodicTask.objects.get(name="backtests: reap stale runs")
+    reaper = PeriodicTask.objects.get(name="quant: reap lost jobs")
     assert (reaper.task, reaper.queue, reaper.interval.every, reaper.crontab) == (
-        "backtests.tasks.reap_stale_runs", "backtests", 60, None,
+        "quant.reap_jobs", "default", 60, None,
     )  # fmt: skip
     nightly = PeriodicTask.objects.get(name="wrds-incremental-nightly")
     assert json.loads(nightly.kwargs) == {"mode": "incremental"} and nightly.queue == "sync"
@@ -86,13 +85,13 @@ def test_enable_and_disable_are_idempotent_and_survive_a_resync(settings) -> Non
     settings.REDIS_URL, settings.WRDS_USERNAME = "", ""
     _run("--enable", "french-weekly")
     _run("--enable", "french-weekly")
-    _run("--disable", "backtests: reap stale runs")
+    _run("--disable", "quant: reap lost jobs")
     _run()  # a plain re-sync keeps the operator's choices
     enabled = dict(PeriodicTask.objects.values_list("name", "enabled"))
-    assert enabled == {"wrds-incremental-nightly": False, "french-weekly": True, "quant: reap lost jobs": True,
-                       "risk: nightly risk model build": True, "backtests: reap stale runs": False}  # fmt: skip
+    assert enabled == {"wrds-incremental-nightly": False, "french-weekly": True, "quant: reap lost jobs": False,
+                       "risk: nightly risk model build": True}  # fmt: skip
     _run("--enable", "--all")
-    assert PeriodicTask.objects.filter(enabled=True).count() == 5
+    assert PeriodicTask.objects.filter(enabled=True).count() == 4
     _run("--disable", "--all")
     assert not PeriodicTask.objects.filter(enabled=True).exists()
 

@@ -23,7 +23,7 @@ def momentum_run(demo_reports, settings, tmp_path) -> BacktestRun:
     # on_commit never fires inside a test transaction: run the task's service directly
     backtest_run_execute(run_id=run.pk, task_id="test")
     run.refresh_from_db()
-    assert run.status == BacktestRun.Status.SUCCEEDED, run.error
+    assert run.job.status == "succeeded", run.job.error
     return run
 
 

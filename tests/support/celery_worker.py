@@ -1,7 +1,12 @@
 """Start a real Celery worker subprocess against pytest-django's test database.
 
-    with start_worker(queues=["backtests"], env={"BACKTEST_STALE_SECONDS": "3"}) as worker:
+    with start_worker(queues=["backtests"], env={"JOBS_STALE_SECONDS": "3"}) as worker:
         ...  # worker.pid, worker.nodename, worker.log
+
+``pool="prefork", concurrency=2`` runs tasks in child processes (``revoke(terminate=True)`` kills a
+child, which needs the prefork pool; the default solo pool runs them in the worker process itself).
+``include=["tests.support.some_module"]`` makes the worker import extra modules at start (celery's
+``--include``), e.g. a test-support module that changes what a task does in that worker only.
 
 The worker gets the test database's URL (``test_<name>``) and ``REDIS_URL``; it is stopped by its
 PID (warm shutdown, then SIGKILL after a timeout). Tests that need committed rows use
@@ -10,6 +15,7 @@ PID (warm shutdown, then SIGKILL after a timeout). Tests that need committed row
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -23,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
+import psutil
 import pytest
 from django.db import connection
 
@@ -67,9 +74,11 @@ def wait_until_answering(process: subprocess.Popen[bytes], nodename: str, log: P
 @contextmanager
 def start_worker(
     *, log_dir: Path, queues: Sequence[str] | None = None, env: Mapping[str, str] | None = None,
-    database_url: str | None = None,
+    database_url: str | None = None, pool: str = "solo", concurrency: int | None = None,
+    include: Sequence[str] = (),
 ) -> Iterator[Worker]:  # fmt: skip
-    """A solo-pool worker (prefetch 1 from settings) consuming ``queues`` (default: a private one)."""
+    """A worker (solo pool unless ``pool`` says otherwise; prefetch 1 from settings) consuming
+    ``queues`` (default: a private one)."""
     redis_url = services.require_redis()
     queue_names = list(queues) if queues else [f"qd-test-{uuid.uuid4().hex[:8]}"]
     nodename = f"{queue_names[0]}-{uuid.uuid4().hex[:6]}@{socket.gethostname()}"
@@ -82,9 +91,13 @@ def start_worker(
         **(env or {}),
     }
     command = [
-        sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", ",".join(queue_names),
+        sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}", "-Q", ",".join(queue_names),
         "-n", nodename, "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=INFO",
     ]  # fmt: skip
+    if concurrency is not None:
+        command.append(f"--concurrency={concurrency}")
+    if include:
+        command.append(f"--include={','.join(include)}")
     with log.open("wb") as sink:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=full_env, stdout=sink, stderr=subprocess.STDOUT)
     try:
@@ -95,11 +108,17 @@ def start_worker(
 
 
 def stop_worker(process: subprocess.Popen[bytes]) -> None:
+    """Warm shutdown (SIGTERM) of this worker only, SIGKILL after 30 s; pool children left behind
+    by a killed parent are killed too (by PID)."""
     if process.poll() is not None:
         return
-    os.kill(process.pid, signal.SIGTERM)  # warm shutdown of this worker only
+    children = psutil.Process(process.pid).children(recursive=True)
+    os.kill(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+    for child in children:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()

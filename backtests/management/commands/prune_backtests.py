@@ -21,7 +21,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         for run in plan.delete:
-            self.stdout.write(f"delete #{run.pk} {run.label} ({run.status}, {run.created_at:%Y-%m-%d})")
+            self.stdout.write(f"delete #{run.pk} {run.label} ({run.job.status}, {run.job.created_at:%Y-%m-%d})")
         for run_id, why in sorted(plan.protected.items()):
             self.stdout.write(f"keep   #{run_id} ({why})")
         if options["dry_run"]:

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from backtests.models import BacktestRun
 from backtests.services.goldens import CASES
+from quant.jobs.services import job_create
+from quant.models import Job
 from tests.backtests.factories import finished_run
 from tests.factories import UserFactory
 
@@ -20,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def age(run: BacktestRun, days: int) -> None:
-    BacktestRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - dt.timedelta(days=days))
+    Job.objects.filter(pk=run.job_id).update(created_at=timezone.now() - dt.timedelta(days=days))
 
 
 def test_old_runs_go_protected_ones_stay() -> None:
@@ -29,8 +31,9 @@ def test_old_runs_go_protected_ones_stay() -> None:
     golden_config = CASES["momentum_monthly_long_short"]
     golden = BacktestRun.objects.create(
         config=golden_config.as_json_dict(), config_hash=golden_config.hash(), data_hash="d", code_version="x",
-        owner=owner, status="failed",
+        owner=owner, job=job_create(kind="backtest", requested_by=owner),
     )  # fmt: skip
+    Job.objects.filter(pk=golden.job_id).update(status="failed")
     for run in (old, pinned, referenced, golden):
         age(run, 40)
     BacktestRun.objects.filter(pk=pinned.pk).update(pinned=True)
@@ -38,6 +41,7 @@ def test_old_runs_go_protected_ones_stay() -> None:
     out = StringIO()
     call_command("prune_backtests", "--keep-days", "30", stdout=out)
     assert set(BacktestRun.objects.values_list("pk", flat=True)) == {pinned.pk, referenced.pk, recent.pk, golden.pk}
+    assert not Job.objects.filter(pk=old.job_id).exists()  # the pruned run's job goes with it
     assert not Path(old.result_path).exists() and Path(pinned.result_path).exists()
     text = out.getvalue()
     assert "Deleted 1 runs; kept 3 protected." in text and "(golden test)" in text and "(pinned)" in text
@@ -59,7 +63,7 @@ def test_keep_per_owner_keeps_the_newest_and_dry_run_deletes_nothing() -> None:
 def test_active_runs_are_never_pruned_and_a_policy_is_required() -> None:
     owner = UserFactory()
     run = finished_run(owner)
-    BacktestRun.objects.filter(pk=run.pk).update(status="running")
+    Job.objects.filter(pk=run.job_id).update(status="running")
     age(run, 400)
     call_command("prune_backtests", "--keep-days", "1", stdout=StringIO())
     assert BacktestRun.objects.filter(pk=run.pk).exists()

@@ -157,6 +157,7 @@ def test_the_run_page_shows_the_optimizer(risk_models, settings) -> None:  # noq
     from django.urls import reverse
 
     from backtests.models import BacktestRun
+    from quant.jobs.services import job_create
     from tests.factories import UserFactory
 
     dirs, runs = risk_models
@@ -165,7 +166,7 @@ def test_the_run_page_shows_the_optimizer(risk_models, settings) -> None:  # noq
     owner = UserFactory(role="researcher")
     run = BacktestRun.objects.create(
         config=CONFIG.as_json_dict(), config_hash=CONFIG.hash(), data_hash="d", code_version="x", owner=owner,
-        dataset_versions=current_dataset_versions(CONFIG),
+        dataset_versions=current_dataset_versions(CONFIG), job=job_create(kind="backtest", requested_by=owner),
     )  # fmt: skip
     client = Client()
     client.force_login(owner)
@@ -195,8 +196,8 @@ def test_walk_forward_with_the_optimizer_and_a_value_candidate_runs_end_to_end(r
     assert {"compustat_annual", "ccm_link", "risk_models"} <= set(parent.dataset_versions)
     for child in parent.children.order_by("id"):
         outcome = backtest_run_execute(run_id=child.pk, task_id=f"wf{child.pk}")
-        child.refresh_from_db()
-        assert child.status == "succeeded", (outcome, child.error)
+        child.job.refresh_from_db()
+        assert child.job.status == "succeeded", (outcome, child.job.error)
         assert child.config["optimizer"]["max_weight"] == 0.1
     assert walkforward_finalize(parent_id=parent.pk) == "succeeded"
     parent.refresh_from_db()

@@ -1,4 +1,4 @@
-"""Run lifecycle services on the database: idempotency, validation, claims, reaper, guards."""
+"""Run lifecycle on the database through the run's job: idempotency, validation, claims, reaper, guards."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from django.utils import timezone
 from backtests.configs import BacktestConfig, ConfigError
 from backtests.data import DataUnavailable
 from backtests.models import BacktestRun
-from backtests.services import backtest_run_cancel, backtest_run_create, backtest_run_execute, backtest_runs_reap
+from backtests.services import backtest_run_cancel, backtest_run_create, backtest_run_execute
 from backtests.services.results import read_series
-from backtests.services.runs import RunLost, backtest_run_claim, backtest_run_heartbeat
+from backtests.services.runs import run_key
 from quant.artifacts import artifact_open, artifact_stage
+from quant.jobs.services import JobLost, job_claim, job_create, job_heartbeat, jobs_reap
+from quant.models import Job
 from tests.backtests.conftest import synthetic_config
 from tests.factories import UserFactory
 
@@ -31,20 +33,19 @@ def test_same_config_on_same_data_returns_the_existing_run() -> None:
     assert first.created and not second.created and second.run.pk == first.run.pk
     other_data = backtest_run_create(config=synthetic_config(), owner=owner, dataset_versions={"synthetic": "v2"})
     assert other_data.created and other_data.run.pk != first.run.pk
-    assert BacktestRun.objects.count() == 2
+    assert BacktestRun.objects.count() == Job.objects.count() == 2
+    assert first.run.job.idempotency_key == f"{first.run.config_hash}/{first.run.data_hash}"
+    assert (first.run.job.kind, first.run.job.requested_by, first.run.job.queue) == ("backtest", owner, "backtests")
 
 
 def test_a_failed_run_does_not_block_a_retry_but_the_constraint_blocks_duplicates() -> None:
     owner = UserFactory()
     run = backtest_run_create(config=synthetic_config(), owner=owner).run
-    BacktestRun.objects.filter(pk=run.pk).update(status="failed")
+    Job.objects.filter(pk=run.job_id).update(status="failed")
     retry = backtest_run_create(config=synthetic_config(), owner=owner)
-    assert retry.created and retry.run.pk != run.pk
+    assert retry.created and retry.run.pk != run.pk and retry.run.job_id != run.job_id
     with pytest.raises(IntegrityError), transaction.atomic():
-        BacktestRun.objects.create(
-            config={}, config_hash=retry.run.config_hash, data_hash=retry.run.data_hash, code_version="x",
-            owner=owner,
-        )  # fmt: skip
+        job_create(kind="backtest", idempotency_key=run_key(retry.run.config_hash, retry.run.data_hash))
 
 
 def test_config_hash_is_canonical() -> None:
@@ -70,7 +71,7 @@ def test_service_rejects_invalid_configs_with_field_errors(overrides: dict, fiel
     with pytest.raises(ConfigError) as caught:
         backtest_run_create(config=synthetic_config(**overrides), owner=UserFactory())
     assert field in caught.value.errors
-    assert BacktestRun.objects.count() == 0
+    assert BacktestRun.objects.count() == Job.objects.count() == 0
 
 
 def test_unknown_settings_in_json_are_rejected() -> None:
@@ -84,7 +85,10 @@ def test_execute_writes_one_verified_result_set_and_summary_numbers() -> None:
     run = backtest_run_create(config=synthetic_config(), owner=UserFactory()).run
     outcome = backtest_run_execute(run_id=run.pk, task_id="t-1")
     run.refresh_from_db()
-    assert outcome.status == "succeeded" and run.status == "succeeded" and run.attempts == 1
+    job = run.job
+    assert outcome.status == "succeeded" and job.status == "succeeded" and job.attempts == 1
+    assert (job.progress, job.message, job.error) == (1.0, "done", "")
+    assert job.started_at <= job.finished_at and job.celery_task_id == "t-1"
     artifact = artifact_open(run.result_path)
     assert artifact.manifest.kind == "backtest" and artifact.manifest.config_hash == run.config_hash
     assert set(artifact.verify()) == {"daily.parquet", "positions.parquet", "trades.parquet"}
@@ -100,47 +104,58 @@ def test_execute_writes_one_verified_result_set_and_summary_numbers() -> None:
 
 def test_cancel_of_a_queued_run_is_immediate_and_the_task_then_skips_it() -> None:
     run = backtest_run_create(config=synthetic_config(), owner=UserFactory()).run
-    assert backtest_run_cancel(run=run).status == "cancelled"
+    assert backtest_run_cancel(run=run).job.status == "cancelled"
     assert backtest_run_execute(run_id=run.pk, task_id="t").status == "cancelled"
 
 
-def test_claim_refuses_a_run_with_a_fresh_heartbeat_and_takes_a_stale_one() -> None:
+def test_a_running_run_stops_at_its_next_progress_check_after_a_cancel(monkeypatch: pytest.MonkeyPatch) -> None:
+    from backtests.services import execute
+
     run = backtest_run_create(config=synthetic_config(), owner=UserFactory()).run
-    claim = backtest_run_claim(run_id=run.pk, task_id="a")
-    assert claim is not None and claim.attempt == 1
-    assert backtest_run_claim(run_id=run.pk, task_id="b") is None  # running elsewhere
-    BacktestRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - dt.timedelta(minutes=5))
-    takeover = backtest_run_claim(run_id=run.pk, task_id="c")
-    assert takeover is not None and takeover.attempt == 2
-    with pytest.raises(RunLost):
-        backtest_run_heartbeat(claim=claim)  # the old attempt is a zombie now
+    real_loader = execute.load_inputs
+
+    def cancel_while_loading(config: BacktestConfig):  # noqa: ANN202 - the loader's own type
+        backtest_run_cancel(run=BacktestRun.objects.select_related("job").get(pk=run.pk))
+        return real_loader(config)
+
+    outcome = backtest_run_execute(run_id=run.pk, task_id="t", loader=cancel_while_loading)
+    run.refresh_from_db()
+    assert outcome.status == run.job.status == "cancelled" and run.job.cancel_requested
+    assert run.job.progress < 0.1 and run.result_path == ""  # stopped at "building signal"
 
 
-@override_settings(BACKTEST_MAX_ATTEMPTS=2, BACKTEST_STALE_SECONDS=60)
-def test_reaper_requeues_then_fails_with_worker_lost(django_capture_on_commit_callbacks) -> None:
-    run = backtest_run_create(config=synthetic_config(), owner=UserFactory()).run
+@override_settings(JOBS_MAX_ATTEMPTS=2, JOBS_STALE_SECONDS=60)
+def test_reaper_requeues_at_the_run_priority_then_fails_with_worker_lost(django_capture_on_commit_callbacks) -> None:
+    run = backtest_run_create(config=synthetic_config(), owner=UserFactory(), priority="high").run
     old = timezone.now() - dt.timedelta(minutes=5)
-    backtest_run_claim(run_id=run.pk, task_id="a")
-    BacktestRun.objects.filter(pk=run.pk).update(heartbeat_at=old)
+    job_claim(job_id=run.job_id, task_id="a")
+    Job.objects.filter(pk=run.job_id).update(heartbeat_at=old)
     with django_capture_on_commit_callbacks() as queued:
-        report = backtest_runs_reap()
-    assert report.requeued == [run.pk] and len(queued) == 1  # a new task message after commit
+        report = jobs_reap()
+    assert report.requeued == [run.job_id] and len(queued) == 1  # a new task message after commit
     run.refresh_from_db()
-    assert run.status == "queued" and "worker lost" in run.progress_message
-    backtest_run_claim(run_id=run.pk, task_id="b")
-    BacktestRun.objects.filter(pk=run.pk).update(heartbeat_at=old)
-    assert backtest_runs_reap().failed == [run.pk]
+    assert run.job.status == "queued" and "worker lost" in run.job.message
+    message = queued[0].keywords  # enqueue(run_backtest, ...) after commit
+    assert (queued[0].args[0].name, message["args"], message["queue"]) == (
+        "backtests.tasks.run_backtest",
+        (run.pk,),
+        "backtests",
+    )
+    assert message["priority"] == 0 and message["task_id"] == run.job.celery_task_id != "a"  # "high"
+    job_claim(job_id=run.job_id, task_id="b")
+    Job.objects.filter(pk=run.job_id).update(heartbeat_at=old)
+    assert jobs_reap().failed == [run.job_id]
     run.refresh_from_db()
-    assert run.status == "failed" and run.error.startswith("worker lost: no heartbeat since")
-    assert "after 2 attempt(s)" in run.error
+    assert run.job.status == "failed" and run.job.error.startswith("worker lost: no heartbeat since")
+    assert "after 2 attempt(s)" in run.job.error
 
 
 def test_reaper_leaves_live_runs_alone() -> None:
     run = backtest_run_create(config=synthetic_config(), owner=UserFactory()).run
-    backtest_run_claim(run_id=run.pk, task_id="a")
-    assert backtest_runs_reap().requeued == []
+    job_claim(job_id=run.job_id, task_id="a")
+    assert jobs_reap().requeued == []
     run.refresh_from_db()
-    assert run.status == "running"
+    assert run.job.status == "running"
 
 
 @override_settings(BACKTEST_MAX_RSS_MB=64)
@@ -148,8 +163,8 @@ def test_memory_guard_fails_the_run_with_the_reason() -> None:
     run = backtest_run_create(config=synthetic_config(), owner=UserFactory()).run
     outcome = backtest_run_execute(run_id=run.pk, task_id="t")
     run.refresh_from_db()
-    assert outcome.status == "failed" and run.status == "failed"
-    assert "memory guard" in run.error and "BACKTEST_MAX_RSS_MB=64" in run.error and run.result_path == ""
+    assert outcome.status == "failed" and run.job.status == "failed"
+    assert "memory guard" in run.job.error and "BACKTEST_MAX_RSS_MB=64" in run.job.error and run.result_path == ""
 
 
 def test_missing_warehouse_names_the_sync_command() -> None:
@@ -162,12 +177,14 @@ def test_a_zombie_attempt_cannot_publish_results() -> None:
     from backtests.services.results import ResultSummary, _publish, run_dir
 
     run = backtest_run_create(config=synthetic_config(), owner=UserFactory()).run
-    zombie = backtest_run_claim(run_id=run.pk, task_id="a")
-    BacktestRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - dt.timedelta(minutes=5))
-    backtest_run_claim(run_id=run.pk, task_id="b")
-    with pytest.raises(RunLost), artifact_stage(run_dir(run.pk), kind="backtest") as stage:
+    zombie = job_claim(job_id=run.job_id, task_id="a")
+    Job.objects.filter(pk=run.job_id).update(heartbeat_at=timezone.now() - dt.timedelta(minutes=5))
+    assert job_claim(job_id=run.job_id, task_id="b") is not None
+    with pytest.raises(JobLost):
+        job_heartbeat(claim=zombie)
+    with pytest.raises(JobLost), artifact_stage(run_dir(run.pk), kind="backtest") as stage:
         stage.write_parquet("daily", pl.DataFrame({"net_return": [0.01]}))
-        _publish(zombie, stage, ResultSummary(None, None, None, None, None, None, {}), dataset_versions={})
+        _publish(run, zombie, stage, ResultSummary(None, None, None, None, None, None, {}), dataset_versions={})
     assert not stage.folder.exists() and not run_dir(run.pk).exists()
     run.refresh_from_db()
-    assert run.status == "running" and run.result_path == ""
+    assert run.job.status == "running" and run.result_path == ""

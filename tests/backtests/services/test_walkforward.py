@@ -1,4 +1,5 @@
-"""Walk-forward jobs: children fan out, the last one to finish triggers the stitching."""
+"""Walk-forward jobs: children fan out, the parent's progress follows them, the last one to finish
+triggers the stitching, and cancelling the parent cancels the children."""
 
 from __future__ import annotations
 
@@ -7,10 +8,17 @@ import polars as pl
 import pytest
 
 from backtests.analytics.walkforward import rolling_folds, walk_forward
-from backtests.models import BacktestRun
 from backtests.services import backtest_run_cancel, backtest_run_execute
 from backtests.services.results import read_series
-from backtests.services.walkforward import DAYS_PER_MONTH, WalkForwardSpec, walkforward_create, walkforward_finalize
+from backtests.services.walkforward import (
+    DAYS_PER_MONTH,
+    WalkForwardSpec,
+    walkforward_create,
+    walkforward_finalize,
+    walkforward_refresh,
+)
+from quant.jobs.services import job_cancel, job_claim
+from quant.models import Job
 from tests.backtests.conftest import synthetic_config
 from tests.factories import UserFactory
 
@@ -26,8 +34,11 @@ def spec() -> WalkForwardSpec:
 def test_parent_stitches_after_the_last_child(django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks(execute=False) as queued:
         parent = walkforward_create(spec=spec(), owner=UserFactory()).run
-    children = list(parent.children.order_by("id"))
+    children = list(parent.children.select_related("job").order_by("id"))
     assert parent.kind == "walk_forward" and len(children) == 3 and len(queued) == 3
+    assert (parent.job.kind, parent.job.status, parent.job.heartbeat_at) == ("walk_forward", "running", None)
+    assert parent.job.started_at is not None and parent.job.idempotency_key
+    assert {(c.job.kind, c.job.status, c.job.idempotency_key) for c in children} == {("backtest", "queued", "")}
     assert [c.config["signal"] for c in children] == [c["signal"] for c in CANDIDATES]
     for child in children:
         with django_capture_on_commit_callbacks() as finishing:
@@ -36,8 +47,11 @@ def test_parent_stitches_after_the_last_child(django_capture_on_commit_callbacks
         walkforward_finalize(parent_id=parent.pk)  # what that task runs
         parent.refresh_from_db()
         if child != children[-1]:
-            assert parent.status == "running"
-    assert parent.status == "succeeded", parent.error
+            done = children.index(child) + 1
+            assert parent.job.status == "running" and parent.job.progress == pytest.approx(done / 3)
+            assert parent.job.message == f"{done} of 3 candidates finished"
+    assert parent.job.status == "succeeded", parent.job.error
+    assert (parent.job.progress, parent.job.message) == (1.0, "stitched")
     children = list(parent.children.order_by("id"))
     # Independent recomputation from the children's files with the analytics function.
     wide = read_series(children[0], "daily").select("date", pl.col("net_return").alias("c0"))
@@ -55,16 +69,36 @@ def test_parent_stitches_after_the_last_child(django_capture_on_commit_callbacks
     assert not again.created and again.run.pk == parent.pk
 
 
-def test_a_failed_child_fails_the_parent_and_cancel_stops_children(django_capture_on_commit_callbacks) -> None:
+def test_the_parent_progress_is_the_mean_of_its_candidates() -> None:
+    parent = walkforward_create(spec=spec(), owner=UserFactory()).run
+    first, second, _ = parent.children.order_by("id")
+    Job.objects.filter(pk=first.job_id).update(status="succeeded", progress=1.0)
+    Job.objects.filter(pk=second.job_id).update(status="running", progress=0.5)
+    walkforward_refresh(parent_id=parent.pk)
+    parent.job.refresh_from_db()
+    assert parent.job.progress == pytest.approx(0.5) and parent.job.message == "1 of 3 candidates finished"
+
+
+def test_a_failed_child_fails_the_parent() -> None:
     parent = walkforward_create(spec=spec(), owner=UserFactory()).run
     first = parent.children.order_by("id").first()
-    BacktestRun.objects.filter(pk=first.pk).update(status="failed", error="boom")
+    Job.objects.filter(pk=first.job_id).update(status="failed", error="boom")
     assert walkforward_finalize(parent_id=parent.pk) == "failed"
     parent.refresh_from_db()
-    assert parent.error.startswith(f"candidate run #{first.pk} failed: boom")
+    assert parent.job.error.startswith(f"candidate run #{first.pk} failed: boom")
+    assert walkforward_finalize(parent_id=parent.pk) == "failed"  # a final parent is left alone
+
+
+def test_cancelling_the_parent_cancels_its_queued_and_running_candidates() -> None:
     two = WalkForwardSpec(base=synthetic_config(), candidates=CANDIDATES[:2])
-    other = walkforward_create(spec=two, owner=UserFactory()).run
-    backtest_run_cancel(run=other)
-    assert set(other.children.values_list("status", flat=True)) == {"cancelled"}
-    other.refresh_from_db()
-    assert other.status == "cancelled"
+    parent = walkforward_create(spec=two, owner=UserFactory()).run
+    queued, running = parent.children.order_by("id")
+    job_claim(job_id=running.job_id, task_id="t-running")
+    cancelled = job_cancel(job=parent.job)  # the Jobs page's cancel, through the kind's on_cancel
+    assert (cancelled.status, cancelled.message) == ("cancelled", "cancelled with its candidate runs")
+    queued.job.refresh_from_db()
+    running.job.refresh_from_db()
+    assert queued.job.status == "cancelled"
+    assert running.job.status == "running" and running.job.cancel_requested  # it stops at its next check
+    assert walkforward_finalize(parent_id=parent.pk) == "cancelled"
+    assert backtest_run_cancel(run=parent).job.status == "cancelled"  # the run page's cancel: no change

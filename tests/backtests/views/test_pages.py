@@ -1,4 +1,5 @@
-"""Backtest pages: full pages, HTMX fragments, permissions, polling only while active."""
+"""Backtest pages: full pages, HTMX fragments, permissions, the one job progress partial (polling
+only while active)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from backtests.models import BacktestRun
+from quant.models import Job
 from tests.backtests.factories import finished_run, queued_run
 from tests.factories import UserFactory
 
@@ -48,7 +50,7 @@ def test_list_query_count_does_not_grow_with_runs() -> None:
     with CaptureQueriesContext(connection) as more:
         response = client.get(reverse("backtests:list"), headers=HX)
     assert response.content.decode().count("data-run=") == 5
-    # Constant in the number of runs (owner via select_related); the rest is session, user,
+    # Constant in the number of runs (owner and job via select_related); the rest is session, user,
     # permissions, 2FA device and access-log middleware.
     assert len(more) == len(few) <= 12
 
@@ -56,7 +58,7 @@ def test_list_query_count_does_not_grow_with_runs() -> None:
 def test_list_filters_by_status_and_paginates_with_push_url() -> None:
     client, user = client_for("viewer")
     run = queued_run(user)
-    BacktestRun.objects.filter(pk=run.pk).update(status="failed")
+    Job.objects.filter(pk=run.job_id).update(status="failed")
     queued_run(user, signal="low_vol")
     html = client.get(reverse("backtests:list"), {"status": "failed"}, headers=HX).content.decode()
     assert html.count("data-run=") == 1 and f'data-run="{run.pk}"' in html
@@ -71,18 +73,24 @@ def test_viewer_cannot_open_the_form_and_researcher_can() -> None:
     assert researcher.get(reverse("backtests:new")).status_code == 200
 
 
-def test_active_run_fragment_polls_and_finished_one_does_not() -> None:
+def test_an_active_run_shows_the_job_partial_polling_and_a_finished_one_its_results() -> None:
     client, user = client_for("researcher")
     run = queued_run(user)
-    fragment = client.get(reverse("backtests:detail", args=[run.pk]), headers=HX).content.decode()
-    assert fragment.lstrip().startswith('<section id="backtests-status"')
-    assert 'hx-trigger="load delay:500ms, every 2s"' in fragment
-    assert "<html" not in fragment and "Cancel</button>" in fragment
+    page = client.get(reverse("backtests:detail", args=[run.pk])).content.decode()
+    status_url = reverse("quant:job_status", args=[run.job_id])
+    assert f'id="job-{run.job_id}"' in page and f'hx-get="{status_url}?refresh=1"' in page
+    assert 'hx-trigger="load delay:500ms, every 2s"' in page and "Cancel</button>" in page
+    assert page.count("hx-trigger=") == 1  # the one partial polls; the page has no polling of its own
+    poll = client.get(status_url + "?refresh=1", headers=HX)
+    assert poll.status_code == 200 and "HX-Refresh" not in poll  # still queued: keep polling
+    Job.objects.filter(pk=run.job_id).update(status="cancelled")
+    assert client.get(status_url + "?refresh=1", headers=HX)["HX-Refresh"] == "true"  # finished: reload
     done = finished_run(user, signal="low_vol")
+    page = client.get(reverse("backtests:detail", args=[done.pk])).content.decode()
+    assert 'data-status="succeeded"' in page and "hx-trigger" not in page.split(f'id="job-{done.job_id}"')[1][:300]
+    assert "Cancel</button>" not in page and 'data-bt-chart="equity"' in page
     fragment = client.get(reverse("backtests:detail", args=[done.pk]), headers=HX).content.decode()
-    assert "hx-trigger" not in fragment.split("</section>")[0].split(">")[0]
-    assert 'hx-swap-oob="true"' in fragment  # the results section loads once the run is done
-    assert "Cancel</button>" not in fragment
+    assert fragment.lstrip().startswith('<section id="backtests-status"') and "<html" not in fragment
 
 
 def test_results_page_shows_numbers_from_the_row_and_charts() -> None:
@@ -130,13 +138,18 @@ def test_cancel_permissions_owner_and_operator() -> None:
     run = queued_run(owner)
     assert other_client.post(reverse("backtests:cancel", args=[run.pk])).status_code == 403
     run.refresh_from_db()
-    assert run.status == "queued"
+    assert run.job.status == "queued"
     response = owner_client.post(reverse("backtests:cancel", args=[run.pk]), headers=HX)
     assert response.status_code == 200 and 'data-status="cancelled"' in response.content.decode()
     second = queued_run(owner, signal="low_vol")
     operator_client.post(reverse("backtests:cancel", args=[second.pk]))
     second.refresh_from_db()
-    assert second.status == "cancelled"
+    assert second.job.status == "cancelled"
+    third = queued_run(owner, signal="reversal_1m")  # the partial's own cancel: the generic endpoint
+    assert other_client.post(reverse("quant:job_cancel", args=[third.job_id])).status_code == 403
+    assert owner_client.post(reverse("quant:job_cancel", args=[third.job_id])).status_code == 302
+    third.refresh_from_db()
+    assert third.job.status == "cancelled"
 
 
 def test_cancel_needs_post() -> None:
@@ -168,7 +181,12 @@ def test_walk_forward_form_and_parent_page(django_capture_on_commit_callbacks) -
     walkforward_finalize(parent_id=parent.pk)
     html = client.get(reverse("backtests:detail", args=[parent.pk])).content.decode()
     parent.refresh_from_db()
-    assert parent.status == "succeeded"
+    assert parent.job.status == "succeeded"
+    for child in parent.children.all():  # each candidate's status through the same partial
+        assert (
+            f'<div id="job-{child.job_id}" class="job-progress" data-job="{child.job_id}" data-status="succeeded"'
+            in html
+        )
     assert 'data-bt-chart="oos"' in html and "PBO (CSCV)" in html
     assert f"{parent.summary['walk_forward']['oos_sharpe']:.2f}" in html
     assert html.count('class="data bt-children"') == 1
