@@ -1,4 +1,12 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
+from django.urls import reverse
+
+if TYPE_CHECKING:
+    from quant.models import Job
 
 
 class ResearchConfig(AppConfig):
@@ -8,6 +16,17 @@ class ResearchConfig(AppConfig):
 
     def ready(self) -> None:
         from console.nav import NavItem, register
+        from quant.jobs.kinds import JobKind, register_kind
+        from research.services.reports import KIND, signal_report_requeue
 
         register(NavItem(area="Research", label="Alpha explorer", url_name="research:explorer", order=10))
         register(NavItem(area="Research", label="Model registry", url_name="research:models", order=20))
+        register_kind(
+            JobKind(name=KIND, label="Signal report", queue="analytics", requeue=signal_report_requeue,
+                    result_url=_signal_page)
+        )  # fmt: skip
+
+
+def _signal_page(job: Job) -> str | None:
+    signal = job.params.get("signal")
+    return reverse("research:signal", kwargs={"name": signal}) if signal else None

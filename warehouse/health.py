@@ -11,7 +11,7 @@ from warehouse.providers.metrics import usage_summary
 from warehouse.publish import LOCK_DOMAIN
 from warehouse.selectors import dataset_summaries, last_sync_runs
 
-SYNC_PROBLEMS = (SyncRun.Status.FAILED, SyncRun.Status.INTERRUPTED, SyncRun.Status.REFUSED)
+SYNC_PROBLEMS = ("failed", "refused", "interrupted")
 
 
 def warehouse_check() -> CheckResult:

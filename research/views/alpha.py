@@ -14,9 +14,18 @@ from console.htmx import render_htmx
 from quant.audit import log_access
 from quant.gics import sector_label
 from research.analytics.signals import SIGNALS
-from research.selectors import correlation_matrix, latest_reports, model_versions, recent_backtests, report_frame
+from research.io import InputError
+from research.selectors import (
+    active_reports,
+    correlation_matrix,
+    latest_reports,
+    model_versions,
+    recent_backtests,
+    report_frame,
+)
 from research.services.backtest import BACKTEST_SIGNALS, signal_backtest_create
 from research.services.combination import COMBINATION_NAME, testing_table
+from research.services.reports import signal_report_queue
 
 BUILD = "python manage.py alpha_build"
 SYNC = "python manage.py warehouse_sync --source demo"
@@ -35,6 +44,7 @@ def explorer(request: HttpRequest) -> HttpResponse:
         "build_command": BUILD,
         "sync_command": SYNC,
         "n_signals": len(SIGNALS),
+        "computing": active_reports(),
     }
     return render_htmx(request, "research/explorer.html", "signals", context)
 
@@ -53,7 +63,8 @@ def signal_detail(request: HttpRequest, name: str) -> HttpResponse:
         raise Http404(f"unknown signal {name!r}")
     report = next((r for r in latest_reports() if r.signal == name), None)
     context: dict[str, object] = {"definition": SIGNALS[name], "report": report, "build_command": BUILD,
-                                  "backtest_signal": BACKTEST_SIGNALS.get(name)}  # fmt: skip
+                                  "backtest_signal": BACKTEST_SIGNALS.get(name),
+                                  "computing": active_reports(name)}  # fmt: skip
     engine_signal = BACKTEST_SIGNALS.get(name)
     if engine_signal is not None:
         context["backtests"] = recent_backtests(engine_signal)
@@ -84,3 +95,20 @@ def signal_backtest(request: HttpRequest, name: str) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("research:signal", name=name)
     return redirect("backtests:detail", run_id=result.run.pk)
+
+
+@permission_required("research.add_signalreport", raise_exception=True)
+@require_POST
+def signal_recompute(request: HttpRequest, name: str) -> HttpResponse:
+    """Queue the report of one signal (``name``) or of every signal (``all``) as jobs."""
+    if name != "all" and name not in SIGNALS:
+        raise Http404(f"unknown signal {name!r}")
+    try:
+        reports = signal_report_queue(names=name, requested_by=request.user)
+    except (InputError, ValueError) as exc:
+        messages.error(request, str(exc))
+    else:
+        queued = [r.signal for r in reports if r.job.is_active]
+        done = len(reports) - len(queued)
+        messages.success(request, f"Queued: {', '.join(queued) or 'nothing'}" + (f"; {done} up to date." if done else "."))
+    return redirect("research:explorer") if name == "all" else redirect("research:signal", name=name)
