@@ -10,4 +10,5 @@ class ConsoleConfig(AppConfig):
         from console.nav import NavItem, register
 
         register(NavItem(area="Operations", label="Health", url_name="console:health", order=10))
+        register(NavItem(area="Operations", label="Jobs", url_name="console:jobs", order=20))
         register_core_checks()

@@ -2,6 +2,7 @@ from django.urls import path
 
 from console.views import audit
 from quant import views
+from quant.jobs import views as job_views
 
 app_name = "quant"
 
@@ -9,6 +10,9 @@ urlpatterns = [
     path("strategies/", views.strategy_list, name="strategy_list"),
     path("strategies/<int:pk>/", views.strategy_detail, name="strategy_detail"),
     path("strategies/<int:pk>/halt/", views.strategy_halt, name="strategy_halt"),
+    path("jobs/<int:pk>/", job_views.job_status, name="job_status"),
+    path("jobs/<int:pk>/cancel/", job_views.job_cancel_view, name="job_cancel"),
+    path("jobs/<int:pk>/retry/", job_views.job_retry_view, name="job_retry"),
     path("audit/", audit.audit_log, name="audit_log"),
     path("audit/export.csv", audit.audit_export, name="audit_export"),
 ]

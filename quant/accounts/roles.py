@@ -19,6 +19,8 @@ _OPERATOR = [
     "quant.change_strategy",
     "quant.use_controls",
     "backtests.change_backtestrun",  # cancel anyone's backtest
+    "quant.view_all_jobs",  # the Jobs page shows every job
+    "quant.change_job",  # cancel or retry anyone's job
     "research.promote_modelversion",  # model registry promotion (a control)
     "django_celery_beat.view_periodictask",
     "django_celery_beat.change_periodictask",

@@ -24,12 +24,14 @@ def test_seed_roles_creates_groups_then_is_idempotent():
     text = out.getvalue()
     for role in ("viewer", "researcher", "operator", "admin"):
         assert f"created group {role}" in text
-    assert len(ROLE_PERMISSIONS["admin"]) == 18
-    assert "admin: added 18 permission(s)" in text
+    assert len(ROLE_PERMISSIONS["admin"]) == 20
+    assert "admin: added 20 permission(s)" in text
     assert _perms("viewer") == {"quant.view_strategy", "backtests.view_backtestrun"}
     assert {"quant.use_controls", "quant.change_strategy"} <= _perms("operator")
     assert "quant.view_audit" not in _perms("operator")
     assert "research.promote_modelversion" in _perms("operator")
+    assert {"quant.view_all_jobs", "quant.change_job"} <= _perms("operator")
+    assert "quant.view_all_jobs" not in _perms("researcher")
     assert "research.promote_modelversion" not in _perms("researcher")
     assert {"quant.view_audit", "quant.export_audit", "quant.use_controls"} <= _perms("admin")
 
