@@ -26,8 +26,9 @@ from django.conf import settings
 from django.db import transaction
 
 from quant.io import atomic_write, atomic_write_text, sha256_file
+from quant.jobs.attempts import job_attempt
 from quant.jobs.runner import JobRun, RunOutcome, job_run
-from quant.jobs.services import job_create, job_queue
+from quant.jobs.services import job_queue
 from quant.models import Job
 from quant.periods import TRADING_DAYS_PER_YEAR
 from quant.provenance import canonical_json, code_version, sha256_text
@@ -35,8 +36,8 @@ from research.analytics.ic import forward_returns
 from research.analytics.signals import SIGNALS, SignalDef
 from research.analytics.tearsheet import TearSheet, tear_sheet
 from research.cache import FeatureCache
-from research.models import SignalReport
 from research.io import InputError
+from research.models import SignalReport
 from research.services.data import ResearchData, load_research_data, research_dataset_versions
 
 logger = logging.getLogger("quantdesk.research")
@@ -162,7 +163,9 @@ def signal_report_run(
         returns = fwd if fwd is not None else signal_forward_returns(inputs)
         return signal_report_compute(report=report, data=inputs, fwd=returns, cache=cache, run=run)
 
-    return job_run(job_id=job_id, task_id=task_id, body=body, expected=(InputError, StaleInputs), time_limit_seconds=1800)
+    return job_run(
+        job_id=job_id, task_id=task_id, body=body, expected=(InputError, StaleInputs), time_limit_seconds=1800
+    )
 
 
 @dataclass(frozen=True)
@@ -171,9 +174,10 @@ class ReportRequest:
     created: bool  # a new job was created (it is queued and must be run or queued)
 
 
-def _reusable(job: Job, report: SignalReport) -> bool:
+def _reusable(report: SignalReport, force: bool) -> bool:
+    job = report.job
     if job.status == Job.Status.SUCCEEDED:
-        return bool(report.result_path) and Path(report.result_path).exists()
+        return not force and bool(report.result_path) and Path(report.result_path).exists()
     return job.status in Job.ACTIVE
 
 
@@ -182,31 +186,27 @@ def signal_report_request(
 ) -> ReportRequest:
     """The row for (signal, definition hash, data hash) and its job.
 
-    A queued or running job, or a succeeded one whose artifact exists, is returned as is (unless
-    ``force`` for a succeeded one); otherwise the row gets a new queued job (the old one stays in the
-    job history, without its idempotency key).
+    A queued or running job, or a succeeded one whose artifact exists (unless ``force``), is kept;
+    otherwise the row gets a new queued job (``quant.jobs.attempts.job_attempt``).
     """
     data_hash = sha256_text(canonical_json(dataset_versions))
     identity = {"signal": definition.name, "definition_hash": definition.definition_hash(), "data_hash": data_hash}
     with transaction.atomic():
         report = SignalReport.objects.select_for_update().select_related("job").filter(**identity).first()
-        if report is not None and _reusable(report.job, report) and not (force and not report.job.is_active):
-            return ReportRequest(report, False)
-        key = f"{identity['signal']}:{identity['definition_hash']}:{data_hash}"
-        Job.objects.filter(kind=KIND, idempotency_key=key).update(idempotency_key="")  # superseded attempts
-        job = job_create(
-            kind=KIND, label=f"Signal report: {definition.name}", requested_by=requested_by,
-            params={"signal": definition.name}, idempotency_key=key,
+        job, created = job_attempt(
+            current=report.job if report else None, reusable=report is not None and _reusable(report, force),
+            kind=KIND, idempotency_key=f"{definition.name}:{identity['definition_hash']}:{data_hash}",
+            label=f"Signal report: {definition.name}", requested_by=requested_by, params={"signal": definition.name},
         )  # fmt: skip
         if report is None:
             report = SignalReport.objects.create(
                 **identity, job=job, dataset_versions=dataset_versions, params=dict(definition.params),
                 horizon=MAIN_HORIZON, code_version=code_version(),
             )  # fmt: skip
-        else:
+        elif created:
             report.job = job
             report.save(update_fields=["job"])
-    return ReportRequest(report, True)
+    return ReportRequest(report, created)
 
 
 def alpha_build(

@@ -110,5 +110,7 @@ def signal_recompute(request: HttpRequest, name: str) -> HttpResponse:
     else:
         queued = [r.signal for r in reports if r.job.is_active]
         done = len(reports) - len(queued)
-        messages.success(request, f"Queued: {', '.join(queued) or 'nothing'}" + (f"; {done} up to date." if done else "."))
+        messages.success(
+            request, f"Queued: {', '.join(queued) or 'nothing'}" + (f"; {done} up to date." if done else ".")
+        )
     return redirect("research:explorer") if name == "all" else redirect("research:signal", name=name)

@@ -47,9 +47,9 @@ def _copy(source: Path):  # noqa: ANN202
 
 
 def risk_model_register(run: RiskModelRun, *, author: Any = None) -> RegisterResult:
-    """Register the files of a succeeded build as a staging ``risk_model`` version."""
-    if run.status != RiskModelRun.Status.SUCCEEDED or not run.artifact_path:
-        raise ValueError(f"risk model run {run.pk} has not succeeded ({run.status}); nothing to register")
+    """Register the files of a built model (its artifact stored on the row) as a staging ``risk_model`` version."""
+    if not run.artifact_path or not run.summary:
+        raise ValueError(f"risk model run {run.pk} has no built artifact; nothing to register")
     folder = Path(run.artifact_path)
     missing = [name for name in REGISTERED_FILES if not (folder / f"{name}.parquet").exists()]
     if missing:
