@@ -233,7 +233,8 @@ def risk_model_request(
         job, created = job_attempt(
             current=run.job if run else None, reusable=run is not None and _reusable(run, force), kind=JOB_KIND,
             idempotency_key=f"risk_model:{version}", label=f"Risk model as of {cfg.as_of} ({universe})",
-            requested_by=requested_by, params={"version": version, "as_of": cfg.as_of.isoformat(), "universe": universe},
+            requested_by=requested_by,
+            params={"version": version, "as_of": cfg.as_of.isoformat(), "universe": universe},
         )  # fmt: skip
         if run is None:
             run = RiskModelRun.objects.create(

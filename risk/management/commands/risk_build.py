@@ -38,7 +38,7 @@ class Command(BaseCommand):
             raise CommandError(f"risk build job #{run.job_id} {run.job.status}: {detail}")
         s = run.summary
         self.stdout.write(
-            f"risk model {run.version} (job #{run.job_id} {run.job.status}) as of {run.as_of}, universe {run.universe}: "
+            f"risk model {run.version} (job #{run.job_id}) as of {run.as_of}, universe {run.universe}: "
             f"{s['n_factors']} factors, {s['n_days']} days {s['first_date']}..{s['last_date']}, "
             f"{s['stocks_last']} stocks\n"
             f"  mean R² {s['r2_mean']:.3f} (regression-weighted), {s['r2_equal_mean']:.3f} (equal-weighted)\n"
