@@ -6,11 +6,8 @@ from django.views.decorators.http import require_GET
 
 from console.htmx import render_htmx
 from quant.audit import log_access
-from warehouse.models_sync import SyncRun
 from warehouse.selectors import dataset_summaries, sync_runs
 from warehouse.syncs.schedules import embedded_mode, scheduled_syncs, wrds_credentials_configured
-
-SYNCS_REFRESH_SECONDS = 2
 
 
 def status(request: HttpRequest) -> HttpResponse:
@@ -21,12 +18,9 @@ def status(request: HttpRequest) -> HttpResponse:
 @require_GET
 @log_access("warehouse.syncs")
 def syncs(request: HttpRequest) -> HttpResponse:
-    """Sync attempts, newest first; the table re-polls itself only while a run is still running."""
-    runs = list(sync_runs())
+    """Sync attempts, newest first; a running one shows the job progress partial (which polls its job)."""
     context = {
-        "runs": runs,
-        "running": any(r.status == SyncRun.Status.RUNNING for r in runs),
-        "refresh_seconds": SYNCS_REFRESH_SECONDS,
+        "runs": list(sync_runs()),
         "schedules": scheduled_syncs(),
         "schedules_note": _schedules_note(),
     }
