@@ -120,10 +120,7 @@ class OrmRecorder:
                 self.run.log(log)
                 self.message = log
             return
-        job_status, message = _job_outcome(status, error, log)
-        pending = self.run.take_log() if self.run is not None else ""
-        job_finish(claim=claim, status=job_status, message=message, error=error,
-                   log=pending + (f"{log}\n" if log else ""))  # fmt: skip
+        sync_job_finish(claim=claim, run=self.run, status=status, error=error, log=log)
 
     def close_abandoned(self, *, dataset: str, source: str, current: int | None) -> int:
         """Mark the other running sync jobs of ``dataset`` as interrupted; returns how many.
@@ -141,6 +138,15 @@ class OrmRecorder:
             status=Job.Status.FAILED, message=f"interrupted: {ABANDONED}"[:200], error=ABANDONED,
             finished_at=timezone.now(),
         )  # fmt: skip
+
+
+def sync_job_finish(*, claim: Claim, run: JobRun | None, status: str, error: str = "", log: str = "") -> bool:
+    """Finish a sync job with a sync outcome (``succeeded``, ``failed``, ``refused``, ``interrupted``);
+    False when the job was no longer this claim's."""
+    job_status, message = _job_outcome(status, error, log)
+    pending = run.take_log() if run is not None else ""
+    return job_finish(claim=claim, status=job_status, message=message, error=error,
+                      log=pending + (f"{log}\n" if log else ""))  # fmt: skip
 
 
 def _job_outcome(status: str, error: str, log: str) -> tuple[str, str]:

@@ -15,16 +15,18 @@ from quant.jobs.services import job_queue
 from quant.locks import LockInfo, read_lock
 from quant.models import Job
 from warehouse.models_sync import SyncRun
+from warehouse.services import DEMO_SOURCE, SyncResult, warehouse_sync_demo
 from warehouse.sources.kenfrench import QUERY_HASH, FrenchResult, french_import, french_sync
 from warehouse.sources.sink import Sink, default_publisher
 from warehouse.sources.wrds.client import get_client
 from warehouse.sources.wrds.queries import DATASETS, dataset_query
 from warehouse.syncs import checkpoint as ck
 from warehouse.syncs.manager import SOURCE, Progress, QueryRunner, SyncOutcome, WrdsSyncManager
-from warehouse.syncs.records import OrmRecorder, sync_job_create
+from warehouse.syncs.records import OrmRecorder, sync_job_create, sync_job_finish
 
 logger = logging.getLogger("quantdesk.syncs")
 FRENCH_DATASETS = ("ff_factors", "ff_industries")
+DemoProgress = Callable[[str, float], None]
 
 
 class SyncNotRun(RuntimeError):
@@ -219,6 +221,8 @@ def sync_job_execute(*, job_id: int, task_id: str = "") -> str:
         _wrds_job(job_id=job_id, task_id=task_id)
     elif source == "kenfrench":
         _french_job(job_id=job_id, task_id=task_id)
+    elif source == DEMO_SOURCE:
+        _demo_job(job_id=job_id, task_id=task_id)
     else:
 
         def refuse(handle: JobRun) -> str:
@@ -233,3 +237,47 @@ def sync_job_requeue(job: Job) -> None:
     from warehouse.tasks import sync_job_task
 
     job_queue(job=job, task=sync_job_task, args=(job.pk,))
+
+
+def demo_sync_run(
+    *, stocks: int, years: int, seed: int, force: bool = False, writer: str = "warehouse_sync",
+    progress: DemoProgress | None = None, task_id: str = "", requested_by: object = None,
+) -> SyncResult:  # fmt: skip
+    """Build the demo warehouse as a ``sync`` job (one SyncRun per published dataset)."""
+    params = {"stocks": stocks, "years": years, "seed": seed, "force": force}
+    job = sync_job_create(source=DEMO_SOURCE, datasets=[], mode="full", params=params, requested_by=requested_by)
+    return _demo_job(job_id=job.pk, task_id=task_id, writer=writer, progress=progress)
+
+
+def _demo_job(
+    *, job_id: int, task_id: str = "", writer: str = "warehouse_sync", progress: DemoProgress | None = None
+) -> SyncResult:
+    from quant.locks import LockBusy
+
+    params = Job.objects.values_list("params", flat=True).get(pk=job_id)
+    done: list[SyncResult] = []
+
+    def body(handle: JobRun) -> str:
+        def tick(label: str, fraction: float) -> None:
+            handle.progress(fraction, label)
+            if progress is not None:
+                progress(label, fraction)
+
+        try:
+            result = warehouse_sync_demo(stocks=params["stocks"], years=params["years"], seed=params["seed"],
+                                         force=params["force"], writer=writer, progress=tick)  # fmt: skip
+        except LockBusy as exc:
+            sync_job_finish(claim=handle.claim, run=handle, status="refused", error=str(exc))
+            raise
+        SyncRun.objects.bulk_create(
+            SyncRun(job_id=job_id, dataset=p.dataset, source=DEMO_SOURCE, mode="full", rows=p.rows,
+                    version=str(p.version))
+            for p in result.published
+        )  # fmt: skip
+        done.append(result)
+        return result.message
+
+    result = job_run(job_id=job_id, task_id=task_id, body=body)
+    if not done:
+        raise SyncNotRun(f"sync job {job_id} did not run: {result.status} {result.detail}".strip())
+    return done[0]

@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from quant.locks import LockBusy
 from warehouse.management.commands._progress import FractionBar
 from warehouse.publish import ValidationFailed
-from warehouse.services import SourceUnavailable, warehouse_sync_demo
+from warehouse.services import SourceUnavailable
+from warehouse.syncs.service import demo_sync_run
 
 SOURCES = ("demo",)
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             raise CommandError("--stocks and --years must be positive.")
         bar = FractionBar("warehouse_sync demo", sys.stderr)
         try:
-            result = warehouse_sync_demo(
+            result = demo_sync_run(
                 stocks=stocks, years=years, seed=int(opts["seed"]),  # type: ignore[call-overload]
                 force=bool(opts["force"]), writer="warehouse_sync", progress=bar,
             )  # fmt: skip
