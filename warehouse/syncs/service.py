@@ -15,6 +15,7 @@ from quant.jobs.services import job_queue
 from quant.locks import LockInfo, read_lock
 from quant.models import Job
 from warehouse.models_sync import SyncRun
+from warehouse.providers.base import DataProvider
 from warehouse.services import DEMO_SOURCE, SyncResult, warehouse_sync_demo
 from warehouse.sources.kenfrench import QUERY_HASH, FrenchResult, french_import, french_sync
 from warehouse.sources.sink import Sink, default_publisher
@@ -281,3 +282,22 @@ def _demo_job(
     if not done:
         raise SyncNotRun(f"sync job {job_id} did not run: {result.status} {result.detail}".strip())
     return done[0]
+
+
+def provider_fetch_run(
+    *, provider: DataProvider, method: str, symbols: list[str], start: dt.date, end: dt.date,
+    requested_by: object = None,
+) -> pl.DataFrame:  # fmt: skip
+    """``fetch_data``: one provider read (bars, total returns, fundamentals) recorded as a ``sync`` job
+    (no dataset is published, so no SyncRun; the job cannot be re-run from its row)."""
+    params = {"provider": provider.name, "method": method, "symbols": symbols, "start": start.isoformat(),
+              "end": end.isoformat()}  # fmt: skip
+    job = sync_job_create(source="fetch_data", datasets=[], mode=method, params=params, requested_by=requested_by)
+    frames: list[pl.DataFrame] = []
+
+    def body(handle: JobRun) -> str:
+        frames.append(getattr(provider, method)(symbols, start, end))
+        return f"{frames[0].height:,} rows of {method} for {len(symbols)} symbol(s) from {provider.name}"
+
+    job_run(job_id=job.pk, body=body, task_id="")
+    return frames[0]
