@@ -42,7 +42,7 @@ def built(django_db_setup, django_db_blocker, tmp_path_factory):  # noqa: ANN001
         yield run
         Portfolio.objects.all().delete()
         RiskModelRun.objects.all().delete()
-        Job.objects.filter(kind=JOB_KIND).delete()
+        Job.objects.filter(kind=JOB_KIND, risk_model_run__isnull=True).delete()
         ModelVersion.objects.filter(kind=ModelVersion.Kind.RISK_MODEL).delete()
         DatasetReference.objects.filter(holder__regex=r"^(risk_models|exposures):").delete()
         load_model.cache_clear()
@@ -224,7 +224,8 @@ def test_the_celery_task_runs_the_queued_job_once(built: RiskModelRun, django_ca
 
     assert risk_build_task.apply(kwargs={"job_id": built.job_id}).get() == "succeeded"  # finished: nothing to do
     assert risk_build_task.apply(kwargs={}).get() == "succeeded"  # the nightly entry finds the same inputs built
-    assert RiskModelRun.objects.count() == 1 and Job.objects.filter(kind=JOB_KIND).count() == 1
+    assert RiskModelRun.objects.count() == 1
+    assert Job.objects.filter(kind=JOB_KIND, idempotency_key=f"risk_model:{built.version}").count() == 1
     # a retried build (its artifact already published) runs again under the task and re-registers
     retry = job_create(kind=JOB_KIND)
     RiskModelRun.objects.filter(pk=built.pk).update(job=retry)
