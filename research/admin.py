@@ -5,9 +5,10 @@ from research.models import ModelVersion, SignalReport
 
 @admin.register(SignalReport)
 class SignalReportAdmin(admin.ModelAdmin):
-    list_display = ("signal", "status", "ic_mean", "ic_t_stat", "icir", "n_dates", "created_at")
-    list_filter = ("status", "signal")
-    readonly_fields = ("definition_hash", "data_hash", "dataset_versions", "result_path")
+    list_display = ("signal", "job__status", "ic_mean", "ic_t_stat", "icir", "n_dates", "created_at")
+    list_filter = ("job__status", "signal")
+    list_select_related = ("job",)
+    readonly_fields = ("job", "definition_hash", "data_hash", "dataset_versions", "result_path")
 
 
 @admin.register(ModelVersion)

@@ -1,4 +1,12 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
+from django.urls import reverse
+
+if TYPE_CHECKING:
+    from quant.models import Job
 
 
 class ResearchConfig(AppConfig):
@@ -7,10 +15,21 @@ class ResearchConfig(AppConfig):
     verbose_name = "Research"
 
     def ready(self) -> None:
+        from quant.jobs.kinds import JobKind, register_kind
         from quant.quickstart import register_steps
         from quant.web.nav import NavItem, register
         from research.quickstart import STEPS
+        from research.services.reports import KIND, signal_report_requeue
 
         register(NavItem(area="Research", label="Alpha explorer", url_name="research:explorer", order=10))
         register(NavItem(area="Research", label="Model registry", url_name="research:models", order=20))
         register_steps("research", STEPS)
+        register_kind(
+            JobKind(name=KIND, label="Signal report", queue="analytics", requeue=signal_report_requeue,
+                    result_url=_signal_page)
+        )  # fmt: skip
+
+
+def _signal_page(job: Job) -> str | None:
+    signal = job.params.get("signal")
+    return reverse("research:signal", kwargs={"name": signal}) if signal else None

@@ -12,22 +12,16 @@ class SignalReport(models.Model):
     The heavy per-date output is Parquet under ``result_path`` with a JSON manifest (dataset
     versions, definition hash, file checksums); the row keeps the summary numbers shown in lists.
     Identity: (signal, definition hash, data hash) — the same inputs return the existing report.
+    Status, progress, errors and times live on its ``job`` (kind ``signal_report``); a failed
+    attempt is replaced by a new job on the same row.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        SUCCEEDED = "succeeded"
-        FAILED = "failed"
-
+    job = models.OneToOneField("quant.Job", on_delete=models.PROTECT, related_name="signal_report")
     signal = models.CharField(max_length=64, db_index=True)
     definition_hash = models.CharField(max_length=64)
     data_hash = models.CharField(max_length=64)
     dataset_versions = models.JSONField(default=dict)
     params = models.JSONField(default=dict)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    error = models.TextField(blank=True)
     result_path = models.CharField(max_length=500, blank=True)
     horizon = models.PositiveSmallIntegerField(default=21)
     n_dates = models.PositiveIntegerField(null=True, blank=True)
@@ -42,8 +36,6 @@ class SignalReport(models.Model):
     autocorrelation = models.FloatField(null=True, blank=True)
     code_version = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("signal", "-created_at")
@@ -54,7 +46,12 @@ class SignalReport(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.signal} report #{self.pk} ({self.status})"
+        return f"{self.signal} report #{self.pk}"
+
+    @property
+    def identity_key(self) -> str:
+        """The job idempotency key: one live computation per (signal, definition hash, data hash)."""
+        return f"{self.signal}:{self.definition_hash}:{self.data_hash}"
 
 
 class ModelVersion(models.Model):

@@ -8,6 +8,7 @@ import polars as pl
 from django.db.models import QuerySet
 
 from quant.artifacts import artifact_open
+from quant.models import Job
 from research.analytics.combine import signal_correlation
 from research.analytics.signals import SIGNALS, stored_names
 from research.models import ModelVersion, SignalReport
@@ -15,11 +16,19 @@ from research.models import ModelVersion, SignalReport
 
 def latest_reports() -> list[SignalReport]:
     """The latest succeeded report per registered signal, in registry order (one query)."""
-    rows = SignalReport.objects.filter(status=SignalReport.Status.SUCCEEDED, signal__in=list(SIGNALS))
+    rows = SignalReport.objects.select_related("job").filter(job__status=Job.Status.SUCCEEDED, signal__in=list(SIGNALS))
     latest: dict[str, SignalReport] = {}
-    for r in rows.order_by("signal", "-finished_at", "-pk"):
+    for r in rows.order_by("signal", "-job__finished_at", "-pk"):
         latest.setdefault(r.signal, r)
     return [latest[n] for n in SIGNALS if n in latest]
+
+
+def active_reports(signal: str | None = None) -> list[SignalReport]:
+    """Reports whose job is queued or running (of one signal, or all), oldest first, with their job."""
+    rows = SignalReport.objects.select_related("job").filter(job__status__in=Job.ACTIVE)
+    if signal is not None:
+        rows = rows.filter(signal=signal)
+    return list(rows.order_by("job__created_at", "pk"))
 
 
 def report_frame(report: SignalReport, name: str) -> pl.DataFrame:

@@ -11,16 +11,12 @@ class RiskModelRun(models.Model):
     ``version`` is the hash of (config hash, dataset versions): the same inputs map to the same
     row and artifact directory, so a rebuild with unchanged inputs is a no-op. ``summary`` holds
     the headline numbers (mean R², bias statistics, factor count); ``timings`` seconds per stage.
+    Status, progress (with the build stage as its message), errors and times live on its ``job``
+    (kind ``risk_build``); a failed build is retried under a new job on the same row.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "queued"
-        RUNNING = "running", "running"
-        SUCCEEDED = "succeeded", "succeeded"
-        FAILED = "failed", "failed"
-
+    job = models.OneToOneField("quant.Job", on_delete=models.PROTECT, related_name="risk_model_run")
     version = models.CharField(max_length=32, unique=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     as_of = models.DateField()
     start = models.DateField(null=True, blank=True)
     universe = models.CharField(max_length=32, default="all")
@@ -31,23 +27,13 @@ class RiskModelRun(models.Model):
     artifact_path = models.CharField(max_length=500, blank=True)
     summary = models.JSONField(default=dict, blank=True)
     timings = models.JSONField(default=dict, blank=True)
-    progress = models.FloatField(default=0.0)  # 0..1 while running
-    stage = models.CharField(max_length=80, blank=True)
-    error = models.TextField(blank=True)
     created = models.DateTimeField(auto_now_add=True)
-    started = models.DateTimeField(null=True, blank=True)
-    finished = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-as_of", "-created"]
-        indexes = [models.Index(fields=["status", "-as_of"])]
 
     def __str__(self) -> str:
-        return f"risk model {self.as_of} ({self.universe}, {self.status})"
-
-    @property
-    def active(self) -> bool:
-        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+        return f"risk model {self.as_of} ({self.universe}, {self.version})"
 
 
 class Portfolio(models.Model):

@@ -10,6 +10,7 @@ import polars as pl
 from django.db.models import Count, QuerySet
 
 from quant.columns import DATE, PERMNO
+from quant.models import Job
 from risk.analytics.stress import SCENARIOS
 from risk.models import Portfolio, RiskModelRun
 from risk.services import artifacts
@@ -17,16 +18,26 @@ from risk.services.model_build import KIND
 from risk.services.reports import PortfolioReport, portfolio_report, user_window
 
 
+def succeeded_runs() -> QuerySet[RiskModelRun]:
+    """Runs whose build job succeeded, with their job, newest as-of first."""
+    return (
+        RiskModelRun.objects.select_related("job")
+        .filter(job__status=Job.Status.SUCCEEDED)
+        .order_by("-as_of", "-job__finished_at")
+    )
+
+
 def latest_run() -> RiskModelRun | None:
     """The newest succeeded run whose artifact is published."""
-    for run in RiskModelRun.objects.filter(status=RiskModelRun.Status.SUCCEEDED).order_by("-as_of", "-finished")[:5]:
+    for run in succeeded_runs()[:5]:
         if artifacts.is_published(KIND, run.version):
             return run
     return None
 
 
 def recent_runs(limit: int = 5) -> QuerySet[RiskModelRun]:
-    return RiskModelRun.objects.order_by("-created")[:limit]
+    """The newest builds with their job (status, progress, stage) in one query."""
+    return RiskModelRun.objects.select_related("job").order_by("-job__created_at", "-pk")[:limit]
 
 
 def portfolios() -> QuerySet[Portfolio]:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from quant.accounts.decorators import control_required
 from quant.audit import log_access
+from quant.models import Job
 from quant.web.htmx import render_htmx
 from risk import selectors
 from risk.models import Portfolio
@@ -68,7 +69,7 @@ def _context(request: HttpRequest) -> dict:
             "budget": params.get("budget") or DEFAULT_TE_BUDGET,
             "window": (params["start"], params["end"]) if params.get("start") else None,
             "query": request.GET.urlencode(), "tiles": TILES, "runs": recent,
-            "runs_active": any(r.active for r in recent), "shocks": _shocks(form, run)}  # fmt: skip
+            "shocks": _shocks(form, run)}  # fmt: skip
 
 
 @require_GET
@@ -81,7 +82,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 @log_access("risk.dashboard.runs")
 def runs(request: HttpRequest) -> HttpResponse:
-    """Recent builds; the fragment polls itself only while a build is queued or running."""
+    """Recent builds; each running build's progress partial polls its own job."""
     ctx = _context(request)
     return render_htmx(request, "risk/dashboard.html", "risk-runs", ctx)
 
@@ -138,13 +139,13 @@ def exposure_drill(request: HttpRequest) -> HttpResponse:
 @control_required("quant.use_controls")
 def rebuild(request: HttpRequest) -> HttpResponse:
     try:
-        run = risk_rebuild_queue()
+        run = risk_rebuild_queue(requested_by=request.user)
     except (FileNotFoundError, ValueError) as exc:
         messages.error(request, str(exc))
         return redirect("risk:dashboard")
-    if run.status == run.Status.SUCCEEDED:
+    if run.job.status == Job.Status.SUCCEEDED:
         messages.info(request, f"The risk model as of {run.as_of} is already up to date (inputs unchanged).")
-    elif run.status == run.Status.RUNNING:
+    elif run.job.status == Job.Status.RUNNING:
         messages.info(request, f"The risk model as of {run.as_of} is being built right now.")
     else:
         messages.success(request, f"Risk model build as of {run.as_of} queued on 'analytics'.")

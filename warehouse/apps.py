@@ -1,4 +1,12 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
+from django.urls import reverse
+
+if TYPE_CHECKING:
+    from quant.models import Job
 
 
 class WarehouseConfig(AppConfig):
@@ -8,12 +16,15 @@ class WarehouseConfig(AppConfig):
 
     def ready(self) -> None:
         from quant import schedules
+        from quant.jobs.kinds import JobKind, register_kind
         from quant.quickstart import register_steps
         from quant.web.health import register_check
         from quant.web.nav import NavItem, register
         from warehouse.health import providers_check, warehouse_check
         from warehouse.quickstart import STEPS
         from warehouse.schedules import SCHEDULES
+        from warehouse.syncs.records import KIND
+        from warehouse.syncs.service import sync_job_requeue
 
         register(NavItem(area="Data", label="Warehouse", url_name="warehouse:status", order=10))
         register(NavItem(area="Data", label="Syncs", url_name="warehouse:syncs", order=11))
@@ -21,3 +32,10 @@ class WarehouseConfig(AppConfig):
         register_check("Data providers", providers_check, order=61)
         schedules.register(*SCHEDULES)
         register_steps("warehouse", STEPS)
+        register_kind(
+            JobKind(name=KIND, label="Data sync", queue="sync", requeue=sync_job_requeue, result_url=_syncs_page)
+        )
+
+
+def _syncs_page(job: Job) -> str | None:
+    return reverse("warehouse:syncs")

@@ -11,7 +11,7 @@ from warehouse.providers.metrics import usage_summary
 from warehouse.publish import LOCK_DOMAIN
 from warehouse.selectors import dataset_summaries, last_sync_runs
 
-SYNC_PROBLEMS = (SyncRun.Status.FAILED, SyncRun.Status.INTERRUPTED, SyncRun.Status.REFUSED)
+SYNC_PROBLEMS = ("failed", "refused", "interrupted", "cancelled")
 
 
 def warehouse_check() -> CheckResult:
@@ -37,7 +37,7 @@ def warehouse_check() -> CheckResult:
 def _run_detail(run: SyncRun) -> str:
     version = f", v{run.version}" if run.version.isdigit() else (f", {run.version}" if run.version else "")
     rows = f", {run.rows:,} rows" if run.rows is not None else ""
-    return f"{run.status} {run.started:%Y-%m-%d %H:%M} UTC ({run.source} {run.mode}{rows}{version})"
+    return f"{run.outcome} {run.job.created_at:%Y-%m-%d %H:%M} UTC ({run.source} {run.mode}{rows}{version})"
 
 
 def providers_check() -> CheckResult:
@@ -59,7 +59,7 @@ def providers_check() -> CheckResult:
             "unknown", "No provider calls or syncs yet: python manage.py wrds_sync --full --all, fetch_data", details
         )
     failing = sum(u.failures for u in usage)
-    problems = [r.dataset for r in runs if r.status in SYNC_PROBLEMS]
+    problems = [r.dataset for r in runs if r.outcome in SYNC_PROBLEMS]
     summary = f"{sum(u.calls for u in usage):,} provider calls in 7 days, {failing} failed; {len(runs)} datasets synced"
     if problems:
         return CheckResult("warn", f"{summary}; last sync not succeeded: {', '.join(problems)}", details)

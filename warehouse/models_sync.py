@@ -6,54 +6,47 @@ from django.db import models
 
 
 class SyncRun(models.Model):
-    """One attempt to sync one dataset from an external source (WRDS, Ken French, yfinance).
+    """One attempt to sync one dataset from an external source (WRDS, Ken French, yfinance, demo).
 
     Written by every sync, including refused ones (another writer held the `warehouse` lock) so the
-    operations page can show what ran, what it published and why it failed.
+    operations page can show what ran, what it published and why it failed. Status, times, error
+    and log live on its ``job`` (kind ``sync``; one job may cover several datasets, e.g. one Ken
+    French download publishes two). A refused or interrupted sync is a failed job whose message
+    starts with ``refused:`` / ``interrupted:`` (see :attr:`outcome`).
     """
-
-    class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-        REFUSED = "refused", "Refused"
-        INTERRUPTED = "interrupted", "Interrupted"
 
     class Mode(models.TextChoices):
         FULL = "full", "Full"
         INCREMENTAL = "incremental", "Incremental"
         IMPORT = "import", "Import"
 
+    OUTCOMES = ("refused", "interrupted")
+
+    job = models.ForeignKey("quant.Job", on_delete=models.PROTECT, related_name="sync_runs")
     dataset = models.CharField(max_length=64)
     source = models.CharField(max_length=32)
     mode = models.CharField(max_length=16, choices=Mode.choices)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
     rows = models.BigIntegerField(null=True, blank=True)
     version = models.CharField(max_length=128, blank=True, default="")
     query_hash = models.CharField(max_length=64, blank=True, default="")
     checkpoint = models.CharField(max_length=512, blank=True, default="")
-    started = models.DateTimeField()
-    finished = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True, default="")
-    log = models.TextField(blank=True, default="")
 
     class Meta:
-        ordering = ["-started"]
-        indexes = [models.Index(fields=["dataset", "-started"], name="syncrun_dataset_started")]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(status__in=["running", "succeeded", "failed", "refused", "interrupted"]),
-                name="syncrun_status_valid",
-            ),
-        ]
+        ordering = ["-pk"]
+        indexes = [models.Index(fields=["dataset", "-id"], name="syncrun_dataset_newest")]
 
     def __str__(self) -> str:
-        return f"{self.source}:{self.dataset} {self.mode} {self.status}"
+        return f"{self.source}:{self.dataset} {self.mode} (job {self.job_id})"
 
     @property
-    def duration_seconds(self) -> float | None:
-        """Wall-clock seconds from start to finish (None while running)."""
-        return None if self.finished is None else (self.finished - self.started).total_seconds()
+    def outcome(self) -> str:
+        """The job's status, or "refused" / "interrupted" for the failures that are not errors."""
+        status = self.job.status
+        if status == "failed":
+            prefix = self.job.message.split(":", 1)[0]
+            if prefix in self.OUTCOMES:
+                return prefix
+        return status
 
 
 class ProviderUsage(models.Model):

@@ -103,11 +103,12 @@ SYNC_RUNS_SHOWN = 200
 
 
 def sync_runs(*, limit: int = SYNC_RUNS_SHOWN) -> QuerySet[SyncRun]:
-    """The newest sync attempts first (running, succeeded, failed, refused, interrupted)."""
-    return SyncRun.objects.order_by("-started", "-pk")[:limit]
+    """The newest sync attempts first, with their job (queued, running, succeeded, failed — refused
+    and interrupted ones are failed jobs — or cancelled)."""
+    return SyncRun.objects.select_related("job").order_by("-pk")[:limit]
 
 
 def last_sync_runs() -> QuerySet[SyncRun]:
-    """The newest `SyncRun` of each dataset (one query), by dataset name."""
-    newest = SyncRun.objects.filter(dataset=OuterRef("dataset")).order_by("-started", "-pk").values("pk")[:1]
-    return SyncRun.objects.filter(pk=Subquery(newest)).order_by("dataset")
+    """The newest `SyncRun` of each dataset with its job (one query), by dataset name."""
+    newest = SyncRun.objects.filter(dataset=OuterRef("dataset")).order_by("-pk").values("pk")[:1]
+    return SyncRun.objects.select_related("job").filter(pk=Subquery(newest)).order_by("dataset")

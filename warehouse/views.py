@@ -7,11 +7,8 @@ from django.views.decorators.http import require_GET
 from quant.audit import log_access
 from quant.schedules import schedule_states
 from quant.web.htmx import render_htmx
-from warehouse.models_sync import SyncRun
 from warehouse.schedules import SCHEDULES, embedded_mode, wrds_credentials_configured
 from warehouse.selectors import dataset_summaries, sync_runs
-
-SYNCS_REFRESH_SECONDS = 2
 
 
 def status(request: HttpRequest) -> HttpResponse:
@@ -22,12 +19,9 @@ def status(request: HttpRequest) -> HttpResponse:
 @require_GET
 @log_access("warehouse.syncs")
 def syncs(request: HttpRequest) -> HttpResponse:
-    """Sync attempts, newest first; the table re-polls itself only while a run is still running."""
-    runs = list(sync_runs())
+    """Sync attempts, newest first; a running one shows the job progress partial (which polls its job)."""
     context = {
-        "runs": runs,
-        "running": any(r.status == SyncRun.Status.RUNNING for r in runs),
-        "refresh_seconds": SYNCS_REFRESH_SECONDS,
+        "runs": list(sync_runs()),
         "schedules": [s.task for s in schedule_states(s.name for s in SCHEDULES) if s.task is not None],
         "schedules_note": _schedules_note(),
     }

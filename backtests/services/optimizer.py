@@ -34,15 +34,11 @@ def risk_models_for(config: BacktestConfig) -> list[tuple[dt.date, str]]:
 
     Raises :class:`ConfigError` (field ``optimizer``) when none has ``as_of <= config.start``.
     """
-    from risk.models import RiskModelRun
+    from risk.selectors import succeeded_runs
     from risk.services import artifacts
     from risk.services.model_build import KIND
 
-    rows = (
-        RiskModelRun.objects.filter(status=RiskModelRun.Status.SUCCEEDED, as_of__lte=config.end)
-        .order_by("as_of", "created")
-        .values_list("as_of", "version")
-    )
+    rows = succeeded_runs().filter(as_of__lte=config.end).order_by("as_of", "created").values_list("as_of", "version")
     models = [(as_of, version) for as_of, version in rows if artifacts.is_published(KIND, version)]
     if not models or models[0][0] > config.start:
         raise ConfigError(
@@ -57,9 +53,9 @@ def risk_models_for(config: BacktestConfig) -> list[tuple[dt.date, str]]:
 
 def risk_models_available() -> bool:
     """Whether any succeeded risk model exists (the launch form enables the optimizer only then)."""
-    from risk.models import RiskModelRun
+    from risk.selectors import succeeded_runs
 
-    return RiskModelRun.objects.filter(status=RiskModelRun.Status.SUCCEEDED).exists()
+    return succeeded_runs().exists()
 
 
 def model_for(models: list[tuple[dt.date, str]], date: dt.date) -> str:

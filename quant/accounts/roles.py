@@ -13,7 +13,7 @@ OPERATOR = "operator"
 ADMIN = "admin"
 
 _VIEWER = ["quant.view_strategy", "backtests.view_backtestrun"]
-_RESEARCHER = [*_VIEWER, "quant.add_strategy", "backtests.add_backtestrun"]
+_RESEARCHER = [*_VIEWER, "quant.add_strategy", "backtests.add_backtestrun", "research.add_signalreport"]
 _OPERATOR = [
     *_RESEARCHER,
     "quant.change_strategy",

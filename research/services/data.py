@@ -92,13 +92,22 @@ def signal_inputs(
     return SignalInputs(daily=daily, annual=frames["annual"], quarterly=frames["quarterly"], dates=dates)
 
 
-def load_research_data() -> ResearchData:
-    """Everything the canonical signals and their reports read, from the current warehouse versions."""
-    needed = ("crsp_daily", "crsp_names", "crsp_delist", "compustat_annual", "compustat_quarterly", "ccm_link")
+NEEDED = ("crsp_daily", "crsp_names", "crsp_delist", "compustat_annual", "compustat_quarterly", "ccm_link")
+
+
+def research_dataset_versions() -> dict[str, int]:
+    """The current versions of the datasets the signal reports read (their data hash); raises
+    ``InputError`` naming the missing ones."""
     versions = current_versions()
-    missing = [d for d in needed if d not in versions]
+    missing = [d for d in NEEDED if d not in versions]
     if missing:
         raise io.InputError(f"the warehouse has no {', '.join(missing)}; {io.WAREHOUSE_HINT}")
+    return {k: versions[k] for k in NEEDED}
+
+
+def load_research_data() -> ResearchData:
+    """Everything the canonical signals and their reports read, from the current warehouse versions."""
+    versions = research_dataset_versions()
     start, end = io.warehouse_span()
     from warehouse import readers
 
@@ -122,7 +131,7 @@ def load_research_data() -> ResearchData:
         inputs=inputs,
         prices=io.warehouse_prices(start, end),
         sectors=sectors,
-        dataset_versions={k: versions[k] for k in needed},
+        dataset_versions=versions,
         start=start,
         end=end,
     )

@@ -12,8 +12,10 @@ from quant.audit import log_access
 from quant.gics import sector_label
 from quant.web.htmx import render_htmx
 from research.analytics.signals import SIGNALS
-from research.selectors import correlation_matrix, latest_reports, model_versions, report_frame
+from research.io import InputError
+from research.selectors import active_reports, correlation_matrix, latest_reports, model_versions, report_frame
 from research.services.combination import COMBINATION_NAME, testing_table
+from research.services.reports import signal_report_queue
 
 BUILD = "python manage.py alpha_build"
 SYNC = "python manage.py warehouse_sync --source demo"
@@ -32,6 +34,7 @@ def explorer(request: HttpRequest) -> HttpResponse:
         "build_command": BUILD,
         "sync_command": SYNC,
         "n_signals": len(SIGNALS),
+        "computing": active_reports(),
     }
     return render_htmx(request, "research/explorer.html", "signals", context)
 
@@ -49,7 +52,8 @@ def signal_detail(request: HttpRequest, name: str) -> HttpResponse:
     if name not in SIGNALS:
         raise Http404(f"unknown signal {name!r}")
     report = next((r for r in latest_reports() if r.signal == name), None)
-    context: dict[str, object] = {"definition": SIGNALS[name], "report": report, "build_command": BUILD}
+    context: dict[str, object] = {"definition": SIGNALS[name], "report": report, "build_command": BUILD,
+                                  "computing": active_reports(name)}  # fmt: skip
     if report is not None:
         ic = report_frame(report, "ic").sort("date")
         rolling = ic["ic"].rolling_mean(12, min_samples=6)
@@ -64,3 +68,22 @@ def signal_detail(request: HttpRequest, name: str) -> HttpResponse:
         groups = report_frame(report, "group_ic").to_dicts()
         context["groups"] = [g | {"label": sector_label(str(g["group"]))} for g in groups]
     return render(request, "research/signal.html", context)
+
+
+@permission_required("research.add_signalreport", raise_exception=True)
+@require_POST
+def signal_recompute(request: HttpRequest, name: str) -> HttpResponse:
+    """Queue the report of one signal (``name``) or of every signal (``all``) as jobs."""
+    if name != "all" and name not in SIGNALS:
+        raise Http404(f"unknown signal {name!r}")
+    try:
+        reports = signal_report_queue(names=name, requested_by=request.user)
+    except (InputError, ValueError) as exc:
+        messages.error(request, str(exc))
+    else:
+        queued = [r.signal for r in reports if r.job.is_active]
+        done = len(reports) - len(queued)
+        messages.success(
+            request, f"Queued: {', '.join(queued) or 'nothing'}" + (f"; {done} up to date." if done else ".")
+        )
+    return redirect("research:explorer") if name == "all" else redirect("research:signal", name=name)

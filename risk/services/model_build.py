@@ -25,12 +25,14 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import polars as pl
 from django.db import transaction
-from django.utils import timezone
 
 from quant import calendars
 from quant.artifacts import artifact_stage
 from quant.columns import DATE, PERMNO
-from quant.locks import domain_lock
+from quant.jobs.attempts import job_attempt
+from quant.jobs.runner import JobRun, RunOutcome, job_run
+from quant.locks import LockBusy, domain_lock
+from quant.models import Job
 from quant.periods import periods_per_year
 from risk.analytics.bias import bias_confidence_band, bias_statistic
 from risk.analytics.covariance import (
@@ -51,6 +53,8 @@ from warehouse.references import add_reference
 from warehouse.versions import dataset_versions
 
 KIND = "risk_models"
+JOB_KIND = "risk_build"
+BUILD_TIME_LIMIT = 2 * 3600 - 120  # the task's soft time limit, seconds
 READS = (*EXPOSURE_READS, "crsp_delist", "ff_factors")
 DEFAULT_YEARS = 10
 Progress = Callable[[str, float], None]
@@ -205,49 +209,57 @@ def _resolve(as_of: dt.date, universe: str, start: dt.date | None) -> tuple[Mode
     return ModelConfig(as_of=session, start=begin, universe=universe), versions
 
 
-def risk_model_request(*, as_of: dt.date, universe: str = "all", start: dt.date | None = None) -> RiskModelRun:
-    """The run row for these inputs: the existing one (any status) or a new ``queued`` row."""
+@dataclass(frozen=True)
+class BuildRequest:
+    run: RiskModelRun
+    created: bool  # a new job was created (it is queued and must be run or queued)
+
+
+def _reusable(run: RiskModelRun, force: bool) -> bool:
+    if run.job.status == Job.Status.SUCCEEDED:
+        return not force and artifacts.is_published(KIND, run.version)
+    return run.job.status in Job.ACTIVE
+
+
+def risk_model_request(
+    *, as_of: dt.date, universe: str = "all", start: dt.date | None = None, requested_by: object = None,
+    force: bool = False,
+) -> BuildRequest:  # fmt: skip
+    """The run row for these inputs and its job: the existing one when it is queued, running, or
+    succeeded with its artifact published (unless ``force``), else a new queued job on the row."""
     cfg, versions = _resolve(as_of, universe, start)
     cfg_hash = artifacts.config_hash(cfg.as_dict())
     version = artifacts.inputs_version(cfg_hash, versions)
-    run, _ = RiskModelRun.objects.get_or_create(
-        version=version,
-        defaults={"as_of": cfg.as_of, "start": cfg.start, "universe": universe, "config": cfg.as_dict(),
-                  "config_hash": cfg_hash, "dataset_versions": versions},
-    )  # fmt: skip
-    return run
+    with transaction.atomic():
+        run = RiskModelRun.objects.select_for_update().select_related("job").filter(version=version).first()
+        job, created = job_attempt(
+            current=run.job if run else None, reusable=run is not None and _reusable(run, force), kind=JOB_KIND,
+            idempotency_key=f"risk_model:{version}", label=f"Risk model as of {cfg.as_of} ({universe})",
+            requested_by=requested_by,
+            params={"version": version, "as_of": cfg.as_of.isoformat(), "universe": universe},
+        )  # fmt: skip
+        if run is None:
+            run = RiskModelRun.objects.create(
+                job=job, version=version, as_of=cfg.as_of, start=cfg.start, universe=universe, config=cfg.as_dict(),
+                config_hash=cfg_hash, dataset_versions=versions,
+            )  # fmt: skip
+        elif created:
+            run.job = job
+            run.save(update_fields=["job"])
+    return BuildRequest(run, created)
 
 
-def risk_model_build(
-    *, as_of: dt.date, universe: str = "all", start: dt.date | None = None, writer: str = "risk_build",
-    progress: Progress | None = None, force: bool = False,
-) -> RiskModelRun:  # fmt: skip
-    """Build the risk model for these inputs unless an identical build already succeeded."""
-    run = risk_model_request(as_of=as_of, universe=universe, start=start)
-    if run.status == RiskModelRun.Status.SUCCEEDED and artifacts.is_published(KIND, run.version) and not force:
+def risk_model_compute(
+    *, run: RiskModelRun, writer: str = "risk_build", progress: Progress | None = None
+) -> RiskModelRun:
+    """Build the artifact of ``run`` and store its summary (the body of its job: no status here).
+    Safe to call twice: a published artifact with a stored summary is reused."""
+    if artifacts.is_published(KIND, run.version) and run.summary:
         return run
-    return risk_model_execute(run_id=run.pk, writer=writer, progress=progress)
-
-
-def risk_model_execute(*, run_id: int, writer: str = "risk_build", progress: Progress | None = None) -> RiskModelRun:
-    """Run the build of row ``run_id`` (safe to call twice: a published artifact is reused)."""
-    run = RiskModelRun.objects.get(pk=run_id)
-    if run.status == RiskModelRun.Status.SUCCEEDED and artifacts.is_published(KIND, run.version):
-        return run
-    RiskModelRun.objects.filter(pk=run.pk).update(
-        status=RiskModelRun.Status.RUNNING, started=timezone.now(), error="", progress=0.0, stage="starting"
-    )
-    try:
-        summary, timings, exposures_version = _build(run, writer, _recording(run.pk, progress))
-    except Exception as exc:
-        RiskModelRun.objects.filter(pk=run.pk).update(
-            status=RiskModelRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}", finished=timezone.now()
-        )
-        raise
+    summary, timings, exposures_version = _build(run, writer, progress)
     with transaction.atomic():
         RiskModelRun.objects.filter(pk=run.pk).update(
-            status=RiskModelRun.Status.SUCCEEDED, summary=summary, timings=timings, progress=1.0, stage="done",
-            exposures_version=exposures_version, finished=timezone.now(),
+            summary=summary, timings=timings, exposures_version=exposures_version,
             artifact_path=str(artifacts.version_dir(KIND, run.version)),
         )  # fmt: skip
         for dataset, v in run.dataset_versions.items():
@@ -256,19 +268,41 @@ def risk_model_execute(*, run_id: int, writer: str = "risk_build", progress: Pro
     return run
 
 
-def _recording(run_id: int, progress: Progress | None) -> Progress:
-    """A progress callback that also stores the stage and fraction on the row (for the page)."""
-    last_stage, last_frac = "", -1.0
+def risk_model_run(
+    *, job_id: int, task_id: str = "", writer: str = "risk_build", progress: Progress | None = None,
+    then: Callable[[RiskModelRun], None] | None = None,
+) -> RunOutcome:  # fmt: skip
+    """Run the build job ``job_id`` (claimed for ``task_id``, or a local id inline), recording the
+    stage and fraction on the job; ``then(run)`` runs inside the job after the model is built.
+    A no-op when the job is finished or running elsewhere."""
 
-    def tick(stage: str, frac: float) -> None:
-        nonlocal last_stage, last_frac
-        if stage != last_stage or frac - last_frac >= 0.05:
-            RiskModelRun.objects.filter(pk=run_id).update(progress=min(max(frac, 0.0), 1.0), stage=stage[:80])
-            last_stage, last_frac = stage, frac
-        if progress is not None:
-            progress(stage, frac)
+    def body(handle: JobRun) -> str:
+        def tick(stage: str, frac: float) -> None:
+            handle.progress(frac, stage)
+            if progress is not None:
+                progress(stage, frac)
 
-    return tick
+        run = risk_model_compute(run=RiskModelRun.objects.get(job_id=job_id), writer=writer, progress=tick)
+        if then is not None:
+            handle.progress(0.97, "registering the model, building the portfolios", force=True)
+            then(run)
+        return f"built {run.version}: mean R² {run.summary['r2_mean']:.3f}, {run.summary['n_factors']} factors"
+
+    return job_run(job_id=job_id, task_id=task_id, body=body, expected=(LockBusy, FileNotFoundError),
+                   time_limit_seconds=BUILD_TIME_LIMIT)  # fmt: skip
+
+
+def risk_model_build(
+    *, as_of: dt.date, universe: str = "all", start: dt.date | None = None, writer: str = "risk_build",
+    progress: Progress | None = None, force: bool = False, requested_by: object = None,
+    then: Callable[[RiskModelRun], None] | None = None,
+) -> RiskModelRun:  # fmt: skip
+    """Build the risk model for these inputs inline, as its job, unless an identical build already
+    succeeded (or is running elsewhere). Returns the row with its job."""
+    request = risk_model_request(as_of=as_of, universe=universe, start=start, requested_by=requested_by, force=force)
+    if request.run.job.status != Job.Status.SUCCEEDED:
+        risk_model_run(job_id=request.run.job_id, writer=writer, progress=progress, then=then)
+    return RiskModelRun.objects.select_related("job").get(pk=request.run.pk)
 
 
 def _build(run: RiskModelRun, writer: str, progress: Progress | None) -> tuple[dict, dict, str]:

@@ -48,9 +48,9 @@ def _copy(source: Path):  # noqa: ANN202
 
 
 def risk_model_register(run: RiskModelRun, *, author: Any = None) -> RegisterResult:
-    """Register the files of a succeeded build as a staging ``risk_model`` version."""
-    if run.status != RiskModelRun.Status.SUCCEEDED or not run.artifact_path:
-        raise ValueError(f"risk model run {run.pk} has not succeeded ({run.status}); nothing to register")
+    """Register the files of a built model (its artifact stored on the row) as a staging ``risk_model`` version."""
+    if not run.artifact_path or not run.summary:
+        raise ValueError(f"risk model run {run.pk} has no built artifact; nothing to register")
     artifact = artifact_open(run.artifact_path)  # each copied file is checksum-verified first
     return model_version_register(
         name=registry_name(run.universe),

@@ -34,10 +34,12 @@ def test_status_polls_until_done_then_results_and_charts_appear(browser_page, li
 def test_the_optimizer_settings_show_only_while_the_box_is_ticked(browser_page, live_server) -> None:
     import datetime as dt
 
+    from quant.models import Job
     from risk.models import RiskModelRun
 
     # The form offers the optimizer once any succeeded risk model exists; this page never runs it.
-    RiskModelRun.objects.create(version="browser", status="succeeded", as_of=dt.date(2024, 6, 28), config_hash="x")
+    job = Job.objects.create(kind="risk_build", status="succeeded")
+    RiskModelRun.objects.create(job=job, version="browser", as_of=dt.date(2024, 6, 28), config_hash="x")
     page = browser_page
     UserFactory(username="researcher", role="researcher")
     log_in(page, live_server.url, "researcher", TEST_PASSWORD)

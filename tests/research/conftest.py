@@ -29,9 +29,12 @@ def _demo_session(django_db_setup, django_db_blocker) -> Iterator[tuple[Path, li
         reports = alpha_build(names="all")
     yield root, reports
     with django_db_blocker.unblock():
+        from quant.models import Job
         from research.models import ModelVersion, SignalReport
+        from research.services.reports import KIND
 
         SignalReport.objects.all().delete()
+        Job.objects.filter(kind=KIND).delete()
         ModelVersion.objects.all().delete()
 
 

@@ -7,7 +7,10 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from quant.artifacts import artifact_open
+from quant.jobs.kinds import result_url
+from research.analytics.signals import SIGNALS
 from research.models import ModelVersion, SignalReport
+from research.services.reports import signal_report_queue
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -23,12 +26,54 @@ def test_command_reuses_identical_reports_and_rejects_unknown_names(demo_reports
         call_command("alpha_build", "--signals", "momentum,nope", stdout=StringIO())
 
 
-def test_task_and_quickstart_step_are_idempotent(demo_reports, settings, tmp_path) -> None:
+def test_command_runs_are_jobs_with_their_progress_and_result(demo_reports) -> None:
+    report = SignalReport.objects.select_related("job").get(pk=demo_reports[0].pk)
+    job = report.job
+    assert (job.kind, job.status, job.progress, job.queue) == ("signal_report", "succeeded", 1.0, "analytics")
+    assert job.message.startswith(f"{report.signal}: IC(21d)") and job.attempts == 1
+    assert job.idempotency_key == f"{report.signal}:{report.definition_hash}:{report.data_hash}"
+    assert job.started_at <= job.finished_at and job.celery_task_id.startswith("local-")
+    assert result_url(job) == f"/research/alpha/{report.signal}/"
+
+
+def test_queue_reuses_done_reports_and_a_forced_job_runs_in_the_task(
+    demo_reports, django_capture_on_commit_callbacks
+) -> None:
+    from research.tasks import build_signal_report
+
+    with django_capture_on_commit_callbacks() as queued:
+        again = signal_report_queue(names="momentum,noise")
+    assert not queued and {r.pk for r in again} <= {r.pk for r in demo_reports}
+    before = SignalReport.objects.select_related("job").get(signal="noise")
+    old = before.job
+    with django_capture_on_commit_callbacks() as queued:
+        (report,) = signal_report_queue(names="noise", force=True)
+    assert len(queued) == 1 and report.job.status == "queued" and report.job_id != old.pk
+    old.refresh_from_db()
+    assert old.status == "succeeded" and old.idempotency_key == ""  # kept as history, key handed over
+    assert build_signal_report.apply(args=(report.job_id,), task_id=report.job.celery_task_id).get() == "succeeded"
+    report.refresh_from_db()
+    assert (report.job.status, report.job.attempts, report.job.progress) == ("succeeded", 1, 1.0)
+    assert report.pk == before.pk and report.ic_mean == pytest.approx(before.ic_mean)  # same inputs, same numbers
+    assert build_signal_report.apply(args=(report.job_id,)).get() == "succeeded"  # a second run does nothing
+
+
+def test_a_report_queued_on_older_warehouse_versions_fails_with_the_reason(demo_reports) -> None:
+    from research.services.reports import signal_report_request, signal_report_run
+
+    report = SignalReport.objects.get(signal="noise")
+    stale = {**report.dataset_versions, "crsp_daily": 999}
+    request = signal_report_request(definition=SIGNALS["noise"], dataset_versions=stale)
+    assert request.created and request.report.pk != report.pk
+    outcome = signal_report_run(job_id=request.report.job_id)
+    request.report.job.refresh_from_db()
+    assert outcome.status == "failed" and "warehouse changed" in request.report.job.error
+
+
+def test_quickstart_step_is_idempotent(demo_reports, settings, tmp_path) -> None:
     from quant.quickstart import Options
     from research.quickstart import STEPS
-    from research.tasks import build_signal_reports
 
-    assert sorted(build_signal_reports("all")) == sorted(r.pk for r in demo_reports)
     settings.MODELS_DIR = tmp_path / "models"
     step = STEPS[0]
     assert step.order == 35

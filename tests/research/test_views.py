@@ -94,3 +94,28 @@ def test_explorer_lists_reports_with_adjusted_pvalues(client, demo_reports, djan
     signal = client.get(reverse("research:signal", args=["momentum"])).content.decode()
     assert 'id="research-chart-data"' in signal and 'data-research-chart="decay"' in signal
     assert "45 Information Technology" in signal  # IC by sector names the GICS sectors
+
+
+@pytest.mark.slow
+def test_recompute_queues_a_job_and_the_pages_show_its_progress(
+    client, demo_reports, django_capture_on_commit_callbacks
+):
+    from research.models import SignalReport
+
+    client.force_login(UserFactory(role="viewer"))
+    assert client.post(reverse("research:signal_recompute", args=["noise"])).status_code == 403
+    client.force_login(UserFactory(role="researcher"))
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(reverse("research:signal_recompute", args=["noise"]), follow=True)
+    assert not queued and "Queued: nothing; 1 up to date." in response.content.decode()
+    report = SignalReport.objects.select_related("job").get(signal="noise")
+    type(report.job).objects.filter(pk=report.job_id).update(status="failed")  # rolled back with the test
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(reverse("research:signal_recompute", args=["all"]), follow=True)
+    report.refresh_from_db()
+    assert len(queued) == 1 and report.job.status == "queued" and report.job.params == {"signal": "noise"}
+    page = response.content.decode()
+    assert "Queued: noise;" in page and f'id="job-{report.job_id}"' in page and "Report of noise" in page
+    signal_page = client.get(reverse("research:signal", args=["noise"])).content.decode()
+    assert f'id="job-{report.job_id}"' in signal_page and "?refresh=1" in signal_page
+    assert 'id="job-' not in client.get(reverse("research:signal", args=["momentum"])).content.decode()

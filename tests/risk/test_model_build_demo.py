@@ -13,11 +13,14 @@ import pytest
 from django.test import Client, override_settings
 from polars.testing import assert_frame_equal
 
+from quant.jobs.kinds import result_url
+from quant.models import Job
 from research.models import ModelVersion
 from risk.models import Portfolio, RiskModelRun
 from risk.services import artifacts
 from risk.services.jobs import risk_refresh, warehouse_last_date
 from risk.services.loaded import load_model
+from risk.services.model_build import JOB_KIND
 from risk.services.portfolios import BUILTINS
 from tests.factories import UserFactory
 from warehouse.models import DatasetReference
@@ -39,6 +42,7 @@ def built(django_db_setup, django_db_blocker, tmp_path_factory):  # noqa: ANN001
         yield run
         Portfolio.objects.all().delete()
         RiskModelRun.objects.all().delete()
+        Job.objects.filter(kind=JOB_KIND, risk_model_run__isnull=True).delete()
         ModelVersion.objects.filter(kind=ModelVersion.Kind.RISK_MODEL).delete()
         DatasetReference.objects.filter(holder__regex=r"^(risk_models|exposures):").delete()
         load_model.cache_clear()
@@ -199,11 +203,37 @@ def test_risk_build_command_reuses_the_artifact_and_prints_a_summary(built: Risk
 
 @pytest.mark.slow
 @pytest.mark.django_db
-def test_the_celery_task_runs_the_service_for_a_queued_row(built: RiskModelRun) -> None:
+def test_the_build_is_a_job_with_its_stage_progress_and_result(built: RiskModelRun) -> None:
+    job = built.job
+    assert (job.kind, job.status, job.progress, job.queue, job.attempts) == (
+        "risk_build",
+        "succeeded",
+        1.0,
+        "analytics",
+        1,
+    )
+    assert job.message.startswith(f"built {built.version}: mean R²") and job.celery_task_id.startswith("local-")
+    assert job.started_at < job.finished_at
+    assert result_url(job) == "/risk/"
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_celery_task_runs_the_queued_job_once(built: RiskModelRun, django_capture_on_commit_callbacks) -> None:
+    from quant.jobs.services import job_create
     from risk.tasks import risk_build_task
 
-    result = risk_build_task.apply(kwargs={"run_id": built.pk}).get()
-    assert result == {"status": "succeeded", "run_id": built.pk, "version": built.version}
+    assert risk_build_task.apply(kwargs={"job_id": built.job_id}).get() == "succeeded"  # finished: nothing to do
+    assert risk_build_task.apply(kwargs={}).get() == "succeeded"  # the nightly entry finds the same inputs built
+    assert RiskModelRun.objects.count() == 1
+    assert Job.objects.filter(kind=JOB_KIND, idempotency_key=f"risk_model:{built.version}").count() == 1
+    # a retried build (its artifact already published) runs again under the task and re-registers
+    retry = job_create(kind=JOB_KIND)
+    RiskModelRun.objects.filter(pk=built.pk).update(job=retry)
+    assert risk_build_task.apply(kwargs={"job_id": retry.pk}, task_id="t-retry").get() == "succeeded"
+    retry.refresh_from_db()
+    assert (retry.status, retry.celery_task_id, retry.progress) == ("succeeded", "t-retry", 1.0)
+    RiskModelRun.objects.filter(pk=built.pk).update(job=built.job)
 
 
 @pytest.mark.slow
@@ -220,7 +250,7 @@ def test_top_n_universe_keeps_the_largest_names(built: RiskModelRun) -> None:
     assert top.group_by("date").len()["len"].max() == 300
     smallest_kept = top.filter(pl.col("date") == day)["mktcap"].min()
     assert (full.filter(pl.col("date") == day)["mktcap"] > smallest_kept).sum() == 299
-    assert built.progress == 1.0 and built.stage == "done"
+    assert built.job.progress == 1.0 and built.job.status == "succeeded"
 
 
 @pytest.mark.slow

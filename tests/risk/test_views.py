@@ -59,19 +59,19 @@ def test_dashboard_query_count_is_bounded(client: Client, django_assert_max_num_
         assert client.get("/risk/").status_code == 200
 
 
-def test_runs_fragment_polls_only_while_a_build_is_active(client: Client) -> None:
+def test_runs_show_the_job_progress_partial_which_polls_only_while_active(client: Client) -> None:
     import datetime as dt
 
+    from quant.models import Job
     from risk.models import RiskModelRun
 
     client.force_login(UserFactory(role="viewer"))
-    run = RiskModelRun.objects.create(
-        version="abc", as_of=dt.date(2024, 12, 31), config_hash="h", status=RiskModelRun.Status.RUNNING,
-        progress=0.4, stage="regression",
-    )  # fmt: skip
+    job = Job.objects.create(kind="risk_build", status="running", progress=0.4, message="regression")
+    RiskModelRun.objects.create(job=job, version="abc", as_of=dt.date(2024, 12, 31), config_hash="h")
     busy = client.get("/risk/runs/", headers={"HX-Request": "true"}).content.decode()
-    assert busy.strip().startswith('<div id="risk-runs"') and "every 2s" in busy and "regression (40 %)" in busy
-    assert "every 2s" in client.get("/risk/").content.decode()  # the page shows the queued build too
-    RiskModelRun.objects.filter(pk=run.pk).update(status=RiskModelRun.Status.FAILED, error="ValueError: boom")
+    assert busy.strip().startswith('<div id="risk-runs"') and f'id="job-{job.pk}"' in busy
+    assert f"/jobs/{job.pk}/" in busy and "every 2s" in busy and "regression" in busy and 'value="40"' in busy
+    assert "every 2s" in client.get("/risk/").content.decode()  # the page shows the running build too
+    Job.objects.filter(pk=job.pk).update(status="failed", error="ValueError: boom")
     done = client.get("/risk/runs/", headers={"HX-Request": "true"}).content.decode()
     assert "every 2s" not in done and "ValueError: boom" in done

@@ -19,6 +19,8 @@ from warehouse.selectors import planted_truth
 
 from .conftest import Demo, demo_frames
 
+pytestmark = pytest.mark.django_db  # warehouse_sync records its run as a sync job
+
 
 @dataclass(frozen=True)
 class FakeConfig:
@@ -68,6 +70,31 @@ def test_sync_publishes_every_dataset_and_is_idempotent(wh, fake_demo) -> None:
     assert "0 files written, 2 unchanged (linked)" in forced
     _run("warehouse_sync", "--source", "demo", "--stocks", "4", "--years", "1", "--seed", "4")
     assert len(fake_demo) == 3
+
+
+def test_each_demo_sync_is_a_job_with_a_run_per_published_dataset(wh, fake_demo) -> None:
+    from quant.jobs.services import job_retry
+    from quant.models import Job
+    from warehouse.models import SyncRun
+    from warehouse.syncs.service import sync_job_execute
+
+    _run("warehouse_sync", "--source", "demo", "--stocks", "4", "--years", "1", "--seed", "3")
+    _run("warehouse_sync", "--source", "demo", "--stocks", "4", "--years", "1", "--seed", "3")
+    built, skipped = Job.objects.filter(kind="sync").order_by("pk")
+    assert (built.status, built.progress, built.params["source"], built.params["stocks"]) == (
+        "succeeded",
+        1.0,
+        "demo",
+        4,
+    )
+    assert built.message.startswith("Published 9 datasets") and skipped.message.startswith("The warehouse already")
+    runs = SyncRun.objects.filter(job=built)
+    assert sorted(runs.values_list("dataset", flat=True)) == sorted(DATASETS) and not skipped.sync_runs.exists()
+    assert runs.get(dataset="crsp_daily").rows == 324 and runs.get(dataset="crsp_daily").version == "1"
+    Job.objects.filter(pk=skipped.pk).update(status="failed")  # e.g. a lost worker: retried from its params
+    retried = job_retry(job=skipped)
+    assert retried.status == "queued"
+    assert sync_job_execute(job_id=skipped.pk) == "succeeded" and len(fake_demo) == 1  # still up to date
 
 
 def test_status_table_and_json(wh, fake_demo) -> None:

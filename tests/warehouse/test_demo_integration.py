@@ -17,6 +17,7 @@ demo = pytest.importorskip("warehouse.sources.demo", reason="the demo generator 
 
 
 @pytest.mark.slow
+@pytest.mark.django_db  # the sync is recorded as a job
 def test_a_small_demo_syncs_validates_and_reads_point_in_time(wh) -> None:
     out = io.StringIO()
     call_command("warehouse_sync", "--source", "demo", "--stocks", "80", "--years", "2", "--seed", "5", stdout=out,

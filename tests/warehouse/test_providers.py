@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 
+from quant.models import Job
 from tests.support import yahoo_loopback
 from tests.support.frame_readers import FrameReaders, crsp_frames, yahoo_series
 from tests.support.yahoo_loopback import YahooLoopback
@@ -148,6 +149,9 @@ def test_fetch_data_command_prints_and_writes_parquet_and_csv(yahoo, settings, t
     assert "AAPL: 25 rows from crsp" in captured.out and "MSFT: 24 rows from yfinance" in captured.out
     assert "no survivorship or delisting handling" in captured.err
     assert "shape: (49, 9)" in captured.out
+    job = Job.objects.get(kind="sync")  # the read shows on the Jobs page
+    assert (job.status, job.params["method"], job.params["symbols"]) == ("succeeded", "daily_bars", ["AAPL", "MSFT"])
+    assert job.message.startswith("49 rows of daily_bars for 2 symbol(s) from ")
     call_command("fetch_data", *args, "--output", str(tmp_path / "bars.parquet"))
     written = pl.read_parquet(tmp_path / "bars.parquet")
     assert written.height == 49 and written.columns[:3] == ["symbol", "date", "open"]

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
-from quant.models import AccessLog
+from quant.models import AccessLog, Job
 from quant.quickstart import Options, collect_steps
 from quant.schedules import schedules_sync
 from quant.web.health import registered_checks
@@ -25,11 +25,16 @@ pytestmark = pytest.mark.django_db
 T0 = dt.datetime(2026, 11, 24, 2, 30, tzinfo=dt.UTC)
 
 
-def run(dataset: str, status: str, *, minutes: int = 0, seconds: float | None = 42.5, **fields) -> SyncRun:
+def run(dataset: str, status: str, *, minutes: int = 0, seconds: float | None = 42.5, error: str = "",
+        **fields) -> SyncRun:  # fmt: skip
+    """A sync run on its job; ``refused`` / ``interrupted`` are failed jobs with that message prefix."""
     started = T0 + dt.timedelta(minutes=minutes)
     finished = None if seconds is None else started + dt.timedelta(seconds=seconds)
-    return SyncRun.objects.create(dataset=dataset, source="wrds", mode="full", status=status, started=started,
-                                  finished=finished, **fields)  # fmt: skip
+    job_status, message = ("failed", f"{status}: {error}") if status in SyncRun.OUTCOMES else (status, status)
+    job = Job.objects.create(kind="sync", status=job_status, message=message, error=error, started_at=started,
+                             finished_at=finished, heartbeat_at=started)  # fmt: skip
+    Job.objects.filter(pk=job.pk).update(created_at=started)
+    return SyncRun.objects.create(job=job, dataset=dataset, source="wrds", mode="full", **fields)
 
 
 @pytest.fixture
@@ -52,23 +57,27 @@ def test_syncs_page_lists_runs_with_badges_and_logs_the_access(user_client) -> N
     assert '<span class="badge badge-warn">Refused</span>' in html and "42.5 s" in html
     rows = [html.index(f"<td>{d}</td>") for d in ("crsp_names", "crsp_monthly", "crsp_daily")]
     assert rows == sorted(rows)  # newest first
-    assert 'hx-trigger="every' not in html and 'data-running="false"' in html  # nothing running: no polling
+    assert 'hx-trigger="load' not in html  # nothing running: no polling
     assert AccessLog.objects.get().name == "warehouse.syncs"
-    run_queries = [q["sql"] for q in queries.captured_queries if "warehouse_syncrun" in q["sql"]]
-    assert len(run_queries) == 1  # one query for the table, whatever the number of rows
+    run_queries = [
+        q["sql"] for q in queries.captured_queries if "warehouse_syncrun" in q["sql"] or "quant_job" in q["sql"]
+    ]
+    assert len(run_queries) == 1  # one query (runs joined to their jobs), whatever the number of rows
 
 
-def test_the_table_polls_only_while_a_run_is_running_and_htmx_gets_the_fragment(user_client) -> None:
-    run("crsp_daily", "running", seconds=None)
+def test_a_running_sync_shows_the_job_progress_partial_and_htmx_gets_the_fragment(user_client) -> None:
+    job = run("crsp_daily", "running", seconds=None).job
+    Job.objects.filter(pk=job.pk).update(progress=0.25, message="year 2019 saved (1/4)")
     url = reverse("warehouse:syncs")
     full = user_client.get(url).content.decode()
-    assert 'hx-trigger="every 2s"' in full and "running…" in full and "<html" in full
+    assert f'id="job-{job.pk}"' in full and f"/jobs/{job.pk}/?refresh=1" in full and 'hx-trigger="load' in full
+    assert "year 2019 saved (1/4)" in full and 'value="25"' in full and "running…" in full and "<html" in full
     fragment = user_client.get(url, headers={"HX-Request": "true"}).content.decode().strip()
     assert fragment.startswith('<section id="warehouse-syncs"') and fragment.endswith("</section>")
-    assert "<html" not in fragment and 'hx-swap="outerHTML"' in fragment
-    SyncRun.objects.update(status="succeeded", finished=T0 + dt.timedelta(seconds=5))
+    assert "<html" not in fragment
+    Job.objects.filter(pk=job.pk).update(status="succeeded", finished_at=T0 + dt.timedelta(seconds=5))
     done = user_client.get(url, headers={"HX-Request": "true"}).content.decode()
-    assert 'hx-trigger="every' not in done and "5.0 s" in done  # the finished table stops polling
+    assert 'hx-trigger="load' not in done and "5.0 s" in done  # a finished run no longer polls
 
 
 def test_empty_page_names_the_commands_and_the_disabled_schedules(user_client, settings) -> None:

@@ -45,7 +45,7 @@ class Command(BaseCommand):
         for r in reports:
             self.stdout.write(
                 f"{r.signal:<10}{_f(r.ic_mean):>10}{_f(r.ic_t_stat, 2):>8}{_f(r.icir, 3):>8}"
-                f"{_f(r.rank_ic_mean):>10}{_f(r.long_short, 4):>9}  #{r.pk} {r.status}"
+                f"{_f(r.rank_ic_mean):>10}{_f(r.long_short, 4):>9}  #{r.pk} {r.job.status}"
             )
         new = sum(d.created for d in definitions)
         self.stdout.write(f"factor definitions in the registry: {len(definitions)} ({new} new versions)")

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from quant.cli import parse_date
-from quant.locks import LockBusy
+from quant.models import Job
 from risk.services.jobs import risk_refresh
 
 
@@ -29,15 +29,16 @@ class Command(BaseCommand):
 
         try:
             run = risk_refresh(as_of=as_of, universe=str(opts["universe"]), start=start, progress=progress)
-        except LockBusy as exc:
-            raise CommandError(f"The analytics lock is held: {exc}") from exc
         except (ValueError, FileNotFoundError) as exc:
             raise CommandError(str(exc)) from exc
         finally:
             bar.close()
+        if run.job.status != Job.Status.SUCCEEDED:
+            detail = run.job.error or run.job.message
+            raise CommandError(f"risk build job #{run.job_id} {run.job.status}: {detail}")
         s = run.summary
         self.stdout.write(
-            f"risk model {run.version} ({run.status}) as of {run.as_of}, universe {run.universe}: "
+            f"risk model {run.version} (job #{run.job_id}) as of {run.as_of}, universe {run.universe}: "
             f"{s['n_factors']} factors, {s['n_days']} days {s['first_date']}..{s['last_date']}, "
             f"{s['stocks_last']} stocks\n"
             f"  mean R² {s['r2_mean']:.3f} (regression-weighted), {s['r2_equal_mean']:.3f} (equal-weighted)\n"

@@ -194,7 +194,7 @@ def test_french_import_command(settings, french_dir, tmp_path, capsys) -> None:
     out = capsys.readouterr().out
     assert "49_Industry_Portfolios: 49_Industry_Portfolios.CSV" in out
     assert re.search(r"ff_factors: \d+ rows, version v0001", out)
-    runs = dict(SyncRun.objects.values_list("dataset", "status"))
+    runs = dict(SyncRun.objects.values_list("dataset", "job__status"))
     assert runs == {"ff_factors": "succeeded", "ff_industries": "succeeded"}
     assert SyncRun.objects.get(dataset="ff_industries").rows == 363036  # 10 daily value + 49 monthly value/equal
     with pytest.raises(CommandError, match="No Ken French files"):
@@ -217,4 +217,4 @@ def test_french_sync_command_records_runs(settings, zips, httpserver, monkeypatc
     httpserver.clear()
     with pytest.raises(CommandError, match="Ken French sync failed"):
         call_command("french_sync", "--file", name, "--retry-count", "0", "--pause", "0")
-    assert SyncRun.objects.filter(status="failed").count() == 2
+    assert SyncRun.objects.filter(job__status="failed").count() == 2

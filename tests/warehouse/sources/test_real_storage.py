@@ -89,7 +89,9 @@ def test_full_sync_of_every_dataset_lands_in_the_warehouse_row_for_row(real, wrd
     assert set(status) == set(DATASETS) and all(row["validated"] for row in status.values())
     assert {row["version"] for row in status.values()} == {1}
     runs = SyncRun.objects.filter(source="wrds")
-    assert sorted(runs.values_list("dataset", "status", "version")) == [(d, "succeeded", "1") for d in sorted(DATASETS)]
+    assert sorted(runs.values_list("dataset", "job__status", "version")) == [
+        (d, "succeeded", "1") for d in sorted(DATASETS)
+    ]
 
 
 @pytest.mark.django_db
@@ -138,8 +140,8 @@ def test_upstream_drift_fails_publishes_nothing_and_keeps_the_current_version(re
         cur.execute(sql)
     with pytest.raises(CommandError, match="1 dataset"):
         call_command("wrds_sync", "--full", "--dataset", "crsp_monthly")
-    failed = SyncRun.objects.filter(dataset="crsp_monthly").order_by("-started").first()
-    assert failed.status == "failed" and failed.error.startswith(error.__name__)
+    failed = SyncRun.objects.filter(dataset="crsp_monthly").order_by("-pk").first()
+    assert failed.outcome == "failed" and failed.job.error.startswith(error.__name__)
     assert storage.list_versions("crsp_monthly") == [1] and manifest_files("crsp_monthly") == before
     assert readers.read_dataset("crsp_monthly").equals(expected(wrds_frames, "crsp_monthly"))
     quarantined = list((storage.quarantine_dir() / "crsp_monthly").glob("*/validation.json"))
@@ -212,7 +214,7 @@ def test_sigkill_of_a_full_sync_resumes_to_the_same_warehouse(real, wrds_db, wrd
     finally:
         sigkill(child)
     refused = SyncRun.objects.get(dataset="crsp_monthly")
-    assert refused.status == "refused" and "wrds_sync:crsp_daily" in refused.error
+    assert refused.outcome == "refused" and "wrds_sync:crsp_daily" in refused.job.error
 
     use_warehouse(real, killed_dir)
     assert storage.current_version("crsp_daily") is None  # nothing was published
@@ -225,5 +227,5 @@ def test_sigkill_of_a_full_sync_resumes_to_the_same_warehouse(real, wrds_db, wrd
     assert readers.read_dataset("crsp_daily").equals(expected(wrds_frames, "crsp_daily"))
     assert storage.orphans("crsp_daily") == []  # the killed publish's staging debris is gone
     call_command("warehouse_verify")
-    runs = sorted(SyncRun.objects.filter(dataset="crsp_daily").values_list("status", flat=True))
+    runs = sorted(r.outcome for r in SyncRun.objects.select_related("job").filter(dataset="crsp_daily"))
     assert runs == ["interrupted", "succeeded", "succeeded"]  # the killed run was closed by the resumed one

@@ -79,7 +79,7 @@ def test_french_import_of_the_real_files_publishes_through_the_warehouse(real, t
     for dataset in ("ff_factors", "ff_industries"):
         manifest = storage.load_manifest(dataset, 1)
         assert manifest.source == "kenfrench" and manifest.validation.passed
-    assert sorted(SyncRun.objects.values_list("dataset", "mode", "status", "version")) == [
+    assert sorted(SyncRun.objects.values_list("dataset", "mode", "job__status", "version")) == [
         ("ff_factors", "import", "succeeded", "1"), ("ff_industries", "import", "succeeded", "1"),
     ]  # fmt: skip
 

@@ -178,7 +178,7 @@ def test_a_second_sync_while_one_runs_is_refused_and_recorded(wrds_client, sink,
         holder.kill()
         holder.wait()
     run = SyncRun.objects.get(dataset="crsp_names")
-    assert run.status == "refused" and "backfill-by-alice" in run.error and run.finished is not None
+    assert run.outcome == "refused" and "backfill-by-alice" in run.job.error and run.job.finished_at is not None
     assert sink.published == []
 
 
@@ -197,7 +197,7 @@ def test_wrds_sync_command_full_incremental_and_status(wrds_settings, wrds_frame
     line = next(x for x in status.splitlines() if x.startswith("crsp_monthly"))
     assert "2021-12-31" in line and "incremental succeeded" in line and "published 4/4 years" in line
     assert next(x for x in status.splitlines() if x.startswith("crsp_daily")).split()[1:3] == ["-", "-"]
-    runs = list(SyncRun.objects.filter(dataset="crsp_monthly").values_list("mode", "status", "version"))
+    runs = list(SyncRun.objects.filter(dataset="crsp_monthly").values_list("mode", "job__status", "version"))
     assert sorted(runs) == [("full", "succeeded", "v0001"), ("incremental", "succeeded", "")]
 
 
@@ -209,7 +209,7 @@ def test_wrds_sync_command_refuses_while_locked_and_force_unlock_names_the_holde
         with pytest.raises(CommandError, match="holder is alive"):
             call_command("wrds_sync", "--force-unlock")
         assert "nightly-sync" in capsys.readouterr().out
-    assert SyncRun.objects.get().status == "refused"
+    assert SyncRun.objects.get().outcome == "refused"
     dead = subprocess.Popen([sys.executable, "-c", "pass"])  # a pid that no longer runs
     dead.wait()
     lock = wrds_settings.LOCKS_DIR / "warehouse.lock"
@@ -250,7 +250,7 @@ def test_rejected_publish_marks_the_checkpoint_failed_and_the_next_run_starts_ov
     (failed,) = ck.checkpoints("crsp_monthly", root=tmp_path / "_sync")
     assert failed.state == ck.FAILED and "ret out of range" in failed.error
     run = SyncRun.objects.get()
-    assert run.status == "failed" and run.version == "" and "validation failed" in run.error
+    assert run.outcome == "failed" and run.version == "" and "validation failed" in run.job.error
     before = wrds_client.queries
     outcome = manager.full("crsp_monthly")
     assert outcome.resumed_years == [] and outcome.run_id != failed.run_id
@@ -299,11 +299,11 @@ def test_ctrl_c_in_the_command_records_an_interrupted_run_and_resumes(wrds_setti
         with pytest.raises(CommandError, match="run the same command again to resume"):
             call_command("wrds_sync", "--full", "--dataset", "crsp_monthly")
         interrupted = SyncRun.objects.get()
-        assert interrupted.status == "interrupted" and interrupted.checkpoint.endswith("checkpoint.json")
+        assert interrupted.outcome == "interrupted" and interrupted.checkpoint.endswith("checkpoint.json")
         monkeypatch.setattr(service, "get_client", lambda: real)
         call_command("wrds_sync", "--full", "--dataset", "crsp_monthly")
     finally:
         real.close()
-    resumed = SyncRun.objects.order_by("-started").first()
-    assert resumed.status == "succeeded" and "resumed 2 year(s)" in resumed.log
+    resumed = SyncRun.objects.order_by("-pk").first()
+    assert resumed.outcome == "succeeded" and "resumed 2 year(s)" in resumed.job.log
     assert resumed.rows == wrds_frames["crsp_monthly"].height

@@ -44,7 +44,7 @@ def test_wrds_task_syncs_and_a_busy_lock_is_refused_not_retried(wrds_settings, w
     with domain_lock("warehouse", writer="manual-backfill"):
         refused = wrds_sync_task.apply(kwargs={"datasets": ["crsp_names"]}).get()
     assert refused["status"] == "refused" and "manual-backfill" in refused["holder"]
-    statuses = list(SyncRun.objects.order_by("started").values_list("mode", "status"))
+    statuses = [(r.mode, r.outcome) for r in SyncRun.objects.select_related("job").order_by("pk")]
     assert statuses == [("full", "succeeded"), ("incremental", "refused")]
 
 
@@ -54,7 +54,7 @@ def test_wrds_task_reports_failed_datasets(wrds_settings) -> None:
     close_all()
     result = wrds_sync_task.apply(kwargs={"datasets": ["crsp_delist"], "mode": "full"}).get()
     assert result["status"] == "failed" and "WrdsConnectionError" in result["failed"]["crsp_delist"]
-    assert SyncRun.objects.get().status == "failed"
+    assert SyncRun.objects.get().outcome == "failed"
 
 
 def test_celery_routes_send_each_app_to_its_queue() -> None:

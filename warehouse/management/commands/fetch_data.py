@@ -13,6 +13,7 @@ from quant.io import atomic_write
 from warehouse.providers.base import ProviderError, normalise_symbols
 from warehouse.providers.factory import CHOICES, get_provider
 from warehouse.sources.yahoo import DEV_WARNING
+from warehouse.syncs.service import provider_fetch_run
 
 KINDS = {"bars": "daily_bars", "returns": "total_returns", "fundamentals": "fundamentals"}
 
@@ -44,7 +45,8 @@ class Command(BaseCommand):
             provider = get_provider(opts["provider"])  # type: ignore[arg-type]
             if "yfinance" in provider.name:
                 self.stderr.write(self.style.WARNING(f"WARNING: {DEV_WARNING}"))
-            frame: pl.DataFrame = getattr(provider, KINDS[str(opts["kind"])])(symbols, start, end)
+            frame = provider_fetch_run(provider=provider, method=KINDS[str(opts["kind"])], symbols=symbols,
+                                       start=start, end=end)  # fmt: skip
         except (ProviderError, ImproperlyConfigured) as exc:
             raise CommandError(str(exc)) from exc
         self._summarise(frame, symbols)

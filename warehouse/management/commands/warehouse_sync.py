@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from quant.locks import LockBusy
 from warehouse.management.commands._progress import FractionBar
 from warehouse.publish import ValidationFailed
-from warehouse.services import warehouse_sync_demo
+from warehouse.syncs.service import demo_sync_run
 
 SOURCES = ("demo",)
 
@@ -30,7 +30,7 @@ class Command(BaseCommand):
             raise CommandError("--stocks and --years must be positive.")
         bar = FractionBar("warehouse_sync demo", sys.stderr)
         try:
-            result = warehouse_sync_demo(
+            result = demo_sync_run(
                 stocks=stocks, years=years, seed=int(opts["seed"]),  # type: ignore[call-overload]
                 force=bool(opts["force"]), writer="warehouse_sync", progress=bar,
             )  # fmt: skip

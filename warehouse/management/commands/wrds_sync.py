@@ -86,7 +86,7 @@ class Command(BaseCommand):
         self.stdout.write(header)
         for s in statuses:
             run = s.last_run
-            last = f"{run.mode} {run.status} {run.started:%Y-%m-%d %H:%M}" if run else "never"
+            last = f"{run.mode} {run.outcome} {run.job.created_at:%Y-%m-%d %H:%M}" if run else "never"
             ck = s.checkpoint
             ckpt = f"{ck.state} {len(ck.chunks)}/{len(ck.years())} years ({ck.run_id})" if ck else "none"
             rows = "-" if s.rows is None else str(s.rows)
