@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import polars as pl
 from django.db.models import QuerySet
 
 from quant.artifacts import artifact_open
 from quant.models import Job
 from research.analytics.combine import signal_correlation
-from research.analytics.signals import SIGNALS, stored_names
+from research.analytics.signals import SIGNALS
 from research.models import ModelVersion, SignalReport
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import polars as pl
 import psutil
@@ -26,7 +26,7 @@ from backtests.analytics.weighting import decile_long_short, top_n_long_only
 from backtests.configs import MARKET, BacktestConfig
 from backtests.data import BacktestInputs, DataUnavailable, load_inputs, signal_datasets
 from backtests.models import BacktestRun
-from backtests.services.results import ResultSummary, results_write
+from backtests.services.results import results_write
 from quant.jobs.runner import JobRun, RunOutcome, job_run
 from quant.models import Job
 from research.analytics.signals import SIGNALS

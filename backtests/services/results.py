@@ -1,9 +1,9 @@
 """Result files of a run: Parquet series in a `quant.artifacts` folder, published exactly once.
 
 An attempt stages its series beside ``BACKTESTS_DIR/<id>/`` (`quant.artifacts.artifact_stage`).
-Publishing renames the staged folder to ``BACKTESTS_DIR/<id>/`` and marks the row succeeded in the
-same database transaction, while the run's job row is locked and still owned by the attempt (the job runner then marks it
-succeeded); a zombie attempt
+Publishing renames the staged folder to ``BACKTESTS_DIR/<id>/`` and records it on the row in the
+same database transaction, while the run's job row is locked and still owned by the attempt (the
+job runner then marks the job succeeded); a zombie attempt
 (reaped, re-queued) fails that check and its staged files are deleted. So a run has one result set
 or none. Readers (`read_series`) verify each file's sha256 against the manifest.
 """
@@ -18,7 +18,6 @@ import numpy as np
 import polars as pl
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from backtests.analytics.engine import BacktestResult
 from backtests.analytics.metrics import performance_summary

@@ -114,7 +114,7 @@ def load_research_data() -> ResearchData:
     daily = readers.crsp_daily(start, end, columns=list(DAILY_COLUMNS))
     dates = calendars.month_ends(start, end)
     dates = dates.filter(dates <= daily["date"].max())
-    inputs = signal_inputs(daily=daily, dates=dates, datasets=needed, versions=versions)
+    inputs = signal_inputs(daily=daily, dates=dates, datasets=NEEDED, versions=versions)
     annual = inputs.annual
     sectors = (
         daily.filter(pl.col("date").is_in(dates.implode()))

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import math
 
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from quant.audit import log_access
 from quant.gics import sector_label

@@ -70,4 +70,3 @@ def risk_build_requeue(job: Job) -> None:
     from risk.tasks import risk_build_task
 
     job_queue(job=job, task=risk_build_task, kwargs={"job_id": job.pk})
-
