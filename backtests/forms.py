@@ -234,3 +234,27 @@ class WalkForwardForm(BacktestForm):
                 train_months=data["train_months"], test_months=data["test_months"],
             )  # fmt: skip
         return data
+
+
+class MonteCarloForm(forms.Form):
+    """What to resample and how many paths (seeded, so the same settings show the same bands)."""
+
+    method = forms.ChoiceField(
+        choices=[
+            ("stationary", "Stationary bootstrap of daily returns (keeps volatility clusters)"),
+            ("shuffle", "Shuffle daily returns (same returns, random order)"),
+            ("trades", "Resample trades (holding-period returns between rebalances)"),
+        ],
+        initial="stationary",
+    )
+    paths = forms.IntegerField(min_value=100, max_value=2000, initial=500, label="Paths")
+    block = forms.IntegerField(
+        min_value=2, max_value=126, initial=10, label="Mean block (trading days)",
+        help_text="Stationary bootstrap only: mean length of the resampled blocks.",
+    )  # fmt: skip
+
+    @classmethod
+    def from_query(cls, query: object) -> MonteCarloForm:
+        """Bound to the query string, the defaults filling what it leaves out."""
+        initial = {name: field.initial for name, field in cls.base_fields.items()}
+        return cls({**initial, **getattr(query, "dict", dict)()})

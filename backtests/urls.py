@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:run_id>/results/", results.run_results, name="results"),
     path("<int:run_id>/trades.csv", results.trades_csv, name="trades_csv"),
     path("<int:run_id>/montecarlo/", results.run_montecarlo, name="montecarlo"),
+    path("<int:run_id>/relative/", results.run_relative_view, name="relative"),
 ]
