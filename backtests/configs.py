@@ -16,11 +16,11 @@ from quant.provenance import canonical_json, sha256_text
 from research.analytics.signals import SIGNALS, canonical_name
 
 DataSource = Literal["warehouse", "synthetic"]
-Construction = Literal["long_short_decile", "long_only_top_n"]
+Construction = Literal["long_short_decile", "long_short_rank", "long_only_top_n"]
 UniverseRule = Literal["all", "top_cap"]
 
 SCHEDULES: tuple[Schedule, ...] = ("daily", "weekly", "monthly", "quarterly")
-CONSTRUCTIONS: tuple[Construction, ...] = ("long_short_decile", "long_only_top_n")
+CONSTRUCTIONS: tuple[Construction, ...] = ("long_short_decile", "long_short_rank", "long_only_top_n")
 UNIVERSES: tuple[UniverseRule, ...] = ("all", "top_cap")
 SOURCES: tuple[DataSource, ...] = ("warehouse", "synthetic")
 MAX_BPS = 1000.0

@@ -60,7 +60,11 @@ class BacktestForm(forms.Form):
         choices=[(s, s.capitalize()) for s in ("daily", "weekly", "monthly", "quarterly")], initial="monthly"
     )
     construction = forms.ChoiceField(
-        choices=[("long_short_decile", "Long-short decile"), ("long_only_top_n", "Long-only top N")],
+        choices=[
+            ("long_short_decile", "Long-short decile"),
+            ("long_short_rank", "Long-short rank-weighted (all names, weight ∝ demeaned rank)"),
+            ("long_only_top_n", "Long-only top N"),
+        ],
         initial="long_short_decile",
     )
     top_n = forms.IntegerField(min_value=1, initial=50, label="Long-only names (N)")
@@ -221,6 +225,10 @@ class WalkForwardForm(BacktestForm):
     )  # fmt: skip
     train_months = forms.IntegerField(min_value=3, max_value=120, initial=24)
     test_months = forms.IntegerField(min_value=1, max_value=60, initial=6)
+    expanding = forms.BooleanField(
+        required=False, label="Expanding training window",
+        help_text="Train on all the history before each test window (the train length is then the minimum).",
+    )  # fmt: skip
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -240,5 +248,30 @@ class WalkForwardForm(BacktestForm):
             self.spec = WalkForwardSpec(
                 base=self.config, candidates=[{"signal": s} for s in signals],
                 train_months=data["train_months"], test_months=data["test_months"],
+                expanding=bool(data.get("expanding")),
             )  # fmt: skip
         return data
+
+
+class MonteCarloForm(forms.Form):
+    """What to resample and how many paths (seeded, so the same settings show the same bands)."""
+
+    method = forms.ChoiceField(
+        choices=[
+            ("stationary", "Stationary bootstrap of daily returns (keeps volatility clusters)"),
+            ("shuffle", "Shuffle daily returns (same returns, random order)"),
+            ("trades", "Resample trades (holding-period returns between rebalances)"),
+        ],
+        initial="stationary",
+    )
+    paths = forms.IntegerField(min_value=100, max_value=2000, initial=500, label="Paths")
+    block = forms.IntegerField(
+        min_value=2, max_value=126, initial=10, label="Mean block (trading days)",
+        help_text="Stationary bootstrap only: mean length of the resampled blocks.",
+    )  # fmt: skip
+
+    @classmethod
+    def from_query(cls, query: object) -> MonteCarloForm:
+        """Bound to the query string, the defaults filling what it leaves out."""
+        initial = {name: field.initial for name, field in cls.base_fields.items()}
+        return cls({**initial, **getattr(query, "dict", dict)()})

@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 from django.db.models import QuerySet
 
-from backtests.analytics.metrics import aggregate_returns, drawdown_series, rolling_sharpe
+from backtests.analytics.metrics import aggregate_returns, cumulative_returns, drawdown_series, rolling_sharpe
 from backtests.models import BacktestRun
 from backtests.services.results import read_series
 from quant.models import Job
@@ -60,7 +60,7 @@ class RunCharts:
         return self.__dict__.copy()
 
 
-def _thin(n: int) -> np.ndarray:
+def thin(n: int) -> np.ndarray:
     """Indices that keep at most MAX_CHART_POINTS evenly spaced points (always the last)."""
     if n <= MAX_CHART_POINTS:
         return np.arange(n)
@@ -68,7 +68,8 @@ def _thin(n: int) -> np.ndarray:
     return np.unique(idx)
 
 
-def _rounded(values: np.ndarray, digits: int = 6) -> list[float | None]:
+def rounded(values: np.ndarray, digits: int = 6) -> list[float | None]:
+    """JSON-ready values: non-finite ones become None."""
     return [None if not np.isfinite(v) else round(float(v), digits) for v in values]
 
 
@@ -76,7 +77,7 @@ def run_charts(run: BacktestRun) -> RunCharts:
     """Equity vs benchmark, drawdown, rolling Sharpe, exposures and monthly returns of ``run``."""
     daily = read_series(run, "daily").sort("date")
     net = daily["net_return"].to_numpy()
-    equity = np.cumprod(1.0 + net)
+    equity = cumulative_returns(net, starting_value=1.0)  # wealth from 1
     bench = None
     if "benchmark" in daily.columns:
         bench = np.cumprod(1.0 + daily["benchmark"].fill_null(0.0).to_numpy())
@@ -84,16 +85,16 @@ def run_charts(run: BacktestRun) -> RunCharts:
     tail = rolling_sharpe(net, ROLLING_SHARPE_WINDOW)
     if tail.size:
         roll[ROLLING_SHARPE_WINDOW - 1 :] = tail
-    keep = _thin(daily.height)
+    keep = thin(daily.height)
     dates = [d.isoformat() for d in daily["date"].gather(keep).to_list()]
     return RunCharts(
         dates=dates,
-        equity=_rounded(equity[keep]),
-        benchmark=None if bench is None else _rounded(bench[keep]),
-        drawdown=_rounded(drawdown_series(net)[keep]),
-        rolling_sharpe=_rounded(roll[keep], 3),
-        gross_exposure=_rounded(daily["gross_exposure"].to_numpy()[keep], 4),
-        net_exposure=_rounded(daily["net_exposure"].to_numpy()[keep], 4),
+        equity=rounded(equity[keep]),
+        benchmark=None if bench is None else rounded(bench[keep]),
+        drawdown=rounded(drawdown_series(net)[keep]),
+        rolling_sharpe=rounded(roll[keep], 3),
+        gross_exposure=rounded(daily["gross_exposure"].to_numpy()[keep], 4),
+        net_exposure=rounded(daily["net_exposure"].to_numpy()[keep], 4),
         heatmap=monthly_heatmap(daily),
     )
 
@@ -132,52 +133,13 @@ def compare_equity(runs: list[BacktestRun]) -> dict[str, Any]:
     if not curves:
         return {"dates": [], "series": []}
     dates = pl.concat([c.select("date") for c in curves.values()]).unique().sort("date")
-    keep = _thin(dates.height)
+    keep = thin(dates.height)
     dates = dates[keep]
     series = []
     for run_id, curve in curves.items():
         aligned = dates.join(curve, on="date", how="left").sort("date")
-        series.append({"run": run_id, "values": _rounded(aligned["equity"].fill_null(np.nan).to_numpy())})
+        series.append({"run": run_id, "values": rounded(aligned["equity"].fill_null(np.nan).to_numpy())})
     return {"dates": [d.isoformat() for d in dates["date"].to_list()], "series": series}
-
-
-@dataclass(frozen=True)
-class MonteCarloView:
-    """Bootstrap intervals and the wealth fan of a run's net daily returns."""
-
-    n_sims: int
-    method: str
-    confidence: float
-    intervals: list[dict[str, Any]]
-    fan: dict[str, list[float]]
-
-
-MC_SIMS = 500
-MC_BLOCK = 10  # mean block length (days) of the stationary bootstrap
-MC_SEED = 0
-
-
-def run_monte_carlo(run: BacktestRun) -> MonteCarloView:
-    """Stationary block bootstrap (seeded: the same run always shows the same bands)."""
-    from backtests.analytics.montecarlo import fan_chart, monte_carlo, resample_returns
-
-    net = read_series(run, "daily").sort("date")["net_return"].to_numpy()
-    result = monte_carlo(net, n_sims=MC_SIMS, method="stationary", block=MC_BLOCK, seed=MC_SEED)
-    paths = resample_returns(net, n_sims=MC_SIMS, method="stationary", block=MC_BLOCK, seed=MC_SEED)
-    fan = fan_chart(paths)
-    keep = _thin(fan.height)
-    intervals = [
-        {"name": name, "estimate": ci.estimate, "lower": ci.lower, "upper": ci.upper}
-        for name, ci in (
-            ("Sharpe", result.sharpe_ci),
-            ("CAGR", result.cagr_ci),
-            ("Max drawdown", result.max_drawdown_ci),
-        )
-    ]
-    return MonteCarloView(
-        n_sims=result.n_sims, method=result.method, confidence=result.confidence, intervals=intervals,
-        fan={col: _rounded(fan[col].to_numpy()[keep], 4) for col in fan.columns},
-    )  # fmt: skip
 
 
 def walkforward_view(run: BacktestRun) -> dict[str, Any]:
@@ -185,7 +147,7 @@ def walkforward_view(run: BacktestRun) -> dict[str, Any]:
     children = list(run.children.select_related("job").order_by("id"))
     oos = read_series(run, "oos").sort("date")
     folds = read_series(run, "folds").sort("fold")
-    keep = _thin(oos.height)
+    keep = thin(oos.height)
     equity = np.cumprod(1.0 + oos["return"].to_numpy())
     dates = oos["date"].to_list()
     fold_rows = [{**row, "run": children[row["candidate"]]} for row in folds.to_dicts()]
@@ -199,6 +161,6 @@ def walkforward_view(run: BacktestRun) -> dict[str, Any]:
         "children": children,
         "oos_chart": {
             "dates": [d.isoformat() for d in oos["date"].gather(keep).to_list()],
-            "equity": _rounded(equity[keep]),
+            "equity": rounded(equity[keep]),
         },  # fmt: skip
     }

@@ -17,4 +17,5 @@ urlpatterns = [
     path("<int:run_id>/attribution/", research.attribution, name="attribution"),
     path("signal/<slug:name>/", research.signal_runs, name="signal_runs"),
     path("signal/<slug:name>/backtest/", research.signal_backtest, name="signal_backtest"),
+    path("<int:run_id>/relative/", results.run_relative_view, name="relative"),
 ]

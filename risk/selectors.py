@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -10,12 +11,22 @@ import polars as pl
 from django.db.models import Count, QuerySet
 
 from quant.columns import DATE, PERMNO
+from quant.artifacts import ArtifactCorrupt
 from quant.models import Job
+from research.models import ModelVersion
+from research.services.registry import model_load_production
+from risk.analytics.bias import bias_confidence_band, rolling_bias
+from risk.analytics.covariance import USE4_VRA_HALF_LIFE
 from risk.analytics.stress import SCENARIOS
 from risk.models import Portfolio, RiskModelRun
 from risk.services import artifacts
-from risk.services.model_build import KIND
+from risk.services.loaded import load_model
+from risk.services.model_build import KIND, factor_forecasts
+from risk.services.registry import registry_name
 from risk.services.reports import PortfolioReport, portfolio_report, user_window
+
+BIAS_WINDOW = 63  # sessions (about a quarter) per rolling bias statistic
+MAX_BIAS_POINTS = 600
 
 
 def succeeded_runs() -> QuerySet[RiskModelRun]:
@@ -33,6 +44,35 @@ def latest_run() -> RiskModelRun | None:
         if artifacts.is_published(KIND, run.version):
             return run
     return None
+
+
+@dataclass(frozen=True)
+class DashboardModel:
+    """The risk model the pages use: the registry's production version when one is promoted (and its
+    files verify), else the latest build; ``note`` says which and why."""
+
+    run: RiskModelRun | None
+    production: ModelVersion | None
+    note: str
+
+
+def dashboard_model() -> DashboardModel:
+    latest = latest_run()
+    if latest is None:
+        return DashboardModel(None, None, "")
+    try:
+        loaded = model_load_production(registry_name(latest.universe))
+    except LookupError:
+        return DashboardModel(latest, None, "latest build; no version is promoted to production in the model registry")
+    except ArtifactCorrupt as exc:
+        return DashboardModel(latest, None, f"latest build; the production version failed its integrity check: {exc}")
+    version = loaded.version
+    run = RiskModelRun.objects.filter(
+        version=version.config.get("risk_model_version"), job__status=Job.Status.SUCCEEDED
+    ).first()
+    if run is None or not artifacts.is_published(KIND, run.version):
+        return DashboardModel(latest, None, f"latest build; the artifact of production {version} is gone")
+    return DashboardModel(run, version, f"production {version.name} v{version.version}")
 
 
 def recent_runs(limit: int = 5) -> QuerySet[RiskModelRun]:
@@ -103,3 +143,41 @@ def heat_color(value: float | None, scale: float = 1.0) -> str:
     t = max(-1.0, min(1.0, value / scale))
     light = round(255 - 150 * abs(t))
     return f"rgb({light},{light},255)" if t > 0 else f"rgb(255,{light},{light})"
+
+
+@dataclass(frozen=True)
+class BiasHistory:
+    """Rolling bias statistics of the factor volatility forecasts (dimensionless; 1 = right)."""
+
+    window: int
+    band: tuple[float, float]
+    dates: list[str]
+    series: dict[str, list[float | None]]  # "mean of all factors" and each style/market factor
+
+
+@lru_cache(maxsize=8)
+def bias_history(version: str, window: int = BIAS_WINDOW) -> BiasHistory:
+    """Rolling ``window``-session bias of each factor's one-step-ahead forecast over the model's
+    history (the forecasts the build itself makes: EWMA half-life and regime adjustment of its config)."""
+    run = RiskModelRun.objects.get(version=version)
+    wide = load_model(version).factor_returns.pivot(on="factor", index=DATE, values="ret").sort(DATE)
+    vra = USE4_VRA_HALF_LIFE if run.config.get("vra", True) else None
+    f = factor_forecasts(wide, float(run.config.get("vol_half_life", 84)), vra_half_life=vra)
+    long = pl.DataFrame(
+        {
+            DATE: np.repeat(np.array(f.dates, dtype="datetime64[D]"), len(f.factors)),
+            "factor": f.factors * len(f.dates),
+            "ret": f.x.ravel(),
+            "forecast_vol": f.vol.ravel(),
+        }
+    )
+    rolled = rolling_bias(long, window=window, by="factor").drop_nulls("bias")
+    mean = rolled.group_by(DATE).agg(pl.col("bias").mean()).sort(DATE)
+    shown = [c for c in f.factors if c == "market" or c in run.summary.get("styles", [])]
+    wide_bias = mean.rename({"bias": "mean of all factors"}).join(
+        rolled.filter(pl.col("factor").is_in(shown)).pivot(on="factor", index=DATE, values="bias"), on=DATE, how="left"
+    )
+    n = wide_bias.height
+    keep = wide_bias.gather(sorted({*range(0, n, max(1, n // MAX_BIAS_POINTS)), n - 1})) if n else wide_bias
+    series = {c: [None if v is None else round(v, 4) for v in keep[c].to_list()] for c in keep.columns if c != DATE}
+    return BiasHistory(window, bias_confidence_band(window), [d.isoformat() for d in keep[DATE].to_list()], series)

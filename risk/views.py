@@ -17,9 +17,9 @@ from quant.web.htmx import render_htmx
 from risk import selectors
 from risk.models import Portfolio
 from risk.services.jobs import risk_rebuild_queue, warehouse_last_date
-from risk.services.reports import parse_shocks
+from risk.services.reports import factor_label, parse_shocks
 
-TILES = ("exposures", "decomposition", "var", "stress", "budget")
+TILES = ("exposures", "decomposition", "var", "stress", "budget", "bias")
 DEFAULT_TE_BUDGET = 0.05  # annual tracking-error budget (decimal) shown on the dashboard
 
 
@@ -56,7 +56,8 @@ def _shocks(form: RiskParams, run: object) -> dict[str, float]:
 def _context(request: HttpRequest) -> dict:
     form = RiskParams({"confidence": "0.99", "horizon": "1", **request.GET.dict()})
     params = form.cleaned_data if form.is_valid() else {}
-    run = selectors.latest_run()
+    model = selectors.dashboard_model()
+    run = model.run
     portfolios = list(selectors.portfolios())
     chosen = next((p for p in portfolios if p.pk == params.get("portfolio")), portfolios[0] if portfolios else None)
     recent = list(selectors.recent_runs())
@@ -69,7 +70,7 @@ def _context(request: HttpRequest) -> dict:
             "budget": params.get("budget") or DEFAULT_TE_BUDGET,
             "window": (params["start"], params["end"]) if params.get("start") else None,
             "query": request.GET.urlencode(), "tiles": TILES, "runs": recent,
-            "shocks": _shocks(form, run)}  # fmt: skip
+            "shocks": _shocks(form, run), "production": model.production, "model_note": model.note}  # fmt: skip
 
 
 @require_GET
@@ -93,6 +94,12 @@ def tile(request: HttpRequest, name: str) -> HttpResponse:
     if name not in TILES:
         raise Http404("Unknown tile.")
     ctx = _context(request)
+    if name == "bias":
+        if ctx["run"] is not None:
+            ctx["bias"] = bias = selectors.bias_history(ctx["run"].version)
+            ctx["bias_data"] = {"dates": bias.dates, "series": bias.series, "band": bias.band}
+            ctx["bias_rows"] = [(factor_label(f), v) for f, v in ctx["run"].summary.get("bias", {}).items()]
+        return render_htmx(request, "risk/dashboard.html", "risk-bias", ctx)
     if ctx["run"] is not None and ctx["portfolio"] is not None:
         ctx["report"] = selectors.report_for(
             ctx["run"], ctx["portfolio"], confidence=ctx["confidence"], horizon=ctx["horizon"],
@@ -122,7 +129,7 @@ def exposures(request: HttpRequest) -> HttpResponse:
 @require_GET
 @log_access("risk.exposures.drill")
 def exposure_drill(request: HttpRequest) -> HttpResponse:
-    run = selectors.latest_run()
+    run = selectors.dashboard_model().run
     if run is None:
         raise Http404("No risk model.")
     portfolio = get_object_or_404(Portfolio, pk=request.GET.get("portfolio"))

@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from . import metrics as m
+from .metrics._core import as_array
 
 Method = Literal["iid", "block", "stationary", "shuffle"]
 
@@ -159,6 +160,22 @@ def monte_carlo(
     """
     r, _ = m.clean(returns)
     paths = resample_returns(r, n_sims=n_sims, method=method, block=block, seed=seed)
+    return score_paths(r, paths, confidence=confidence, periods_per_year=periods_per_year, method=method)
+
+
+def score_paths(
+    original: m.ReturnsLike,
+    paths: np.ndarray,
+    *,
+    confidence: float = 0.95,
+    periods_per_year: float = m.DEFAULT_PERIODS_PER_YEAR,
+    method: str,
+) -> MonteCarloResult:
+    """Score resampled ``(n_sims, n)`` return ``paths`` (from :func:`resample_returns` or
+    :func:`bootstrap_trades`) against the ``original`` series: Sharpe, CAGR and max drawdown of every
+    path and their percentile intervals. ``periods_per_year`` is that of the rows (days, or trades
+    per year for holding-period returns)."""
+    r, _ = m.clean(original)
     sharpe = np.array([m.sharpe_ratio(p, periods_per_year=periods_per_year) for p in paths])
     cagr = np.array([m.annual_return(p, periods_per_year=periods_per_year) for p in paths])
     mdd = np.array([m.max_drawdown(p) for p in paths])
@@ -170,9 +187,27 @@ def monte_carlo(
         cagr_ci=_interval(m.annual_return(r, periods_per_year=periods_per_year), cagr, confidence),
         max_drawdown_ci=_interval(m.max_drawdown(r), mdd, confidence),
         confidence=confidence,
-        n_sims=n_sims,
+        n_sims=int(paths.shape[0]),
         method=method,
     )
+
+
+def holding_period_returns(returns: m.ReturnsLike, starts: np.ndarray) -> np.ndarray:
+    """Compounded return of each holding period, the "trades" of a rebalanced portfolio.
+
+    ``starts`` (bool, same length as ``returns``) marks the first row of each period (a rebalance);
+    a period runs to the row before the next start. Rows before the first start are left out and a
+    missing return counts as 0 (no position). Returns one simple return per period, in order.
+    """
+    r = np.nan_to_num(as_array(returns), nan=0.0)
+    marks = np.asarray(starts, dtype=bool)
+    if marks.shape != r.shape:
+        raise ValueError("starts must have one flag per return")
+    first = np.flatnonzero(marks)
+    if first.size == 0:
+        return np.array([], dtype=float)
+    period = np.cumsum(marks[first[0] :]) - 1
+    return np.expm1(np.bincount(period, weights=np.log1p(r[first[0] :])))
 
 
 def fan_chart(paths: np.ndarray, quantiles: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)) -> pl.DataFrame:

@@ -8,8 +8,7 @@ so no test period is ever used for fitting that fold. Only full test windows are
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,52 +52,6 @@ def _folds(n_periods: int, *, train: int, test: int, step: int, gap: int, expand
         out.append(Fold(len(out), start, train_stop, train_stop + gap, train_stop + gap + test))
         train_stop += step
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class Trial:
-    """One evaluated parameter set."""
-
-    params: Params
-    score: float
-
-
-def grid_search(grid: Mapping[str, Sequence[Any]], evaluate: Callable[[Params], float]) -> list[Trial]:
-    """Evaluate every combination of ``grid`` (cartesian product, in the grid's key order)."""
-    keys = list(grid)
-    return [
-        Trial(p, float(evaluate(p)))
-        for p in (dict(zip(keys, v, strict=True)) for v in itertools.product(*grid.values()))
-    ]
-
-
-def random_search(
-    space: Mapping[str, Sequence[Any] | Callable[[np.random.Generator], Any]],
-    evaluate: Callable[[Params], float],
-    *,
-    n_iter: int,
-    seed: int,
-) -> list[Trial]:
-    """Evaluate ``n_iter`` parameter sets drawn from ``space`` with ``numpy.random.default_rng(seed)``.
-
-    A sequence value is sampled uniformly; a callable value is called with the generator
-    (e.g. ``lambda g: g.uniform(0.1, 1.0)``). Keys are drawn in ``space`` order, so a seed fixes
-    the whole sequence of trials.
-    """
-    rng = np.random.default_rng(seed)
-
-    def draw() -> Params:
-        return {k: v(rng) if callable(v) else v[int(rng.integers(len(v)))] for k, v in space.items()}
-
-    return [Trial(p, float(evaluate(p))) for p in (draw() for _ in range(n_iter))]
-
-
-def best_trial(trials: Sequence[Trial]) -> Trial:
-    """Highest score (NaN scores ignored; the first one wins ties)."""
-    scores = np.array([t.score for t in trials], dtype=float)
-    if np.all(np.isnan(scores)):
-        raise ValueError("no trial has a finite score")
-    return trials[int(np.nanargmax(scores))]
 
 
 @dataclass(frozen=True, slots=True)

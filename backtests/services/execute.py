@@ -22,7 +22,7 @@ from backtests.analytics.costs import CostModel
 from backtests.analytics.engine import BacktestResult, Panels, Strategy, run_backtest
 from backtests.analytics.prepare import between, cap_weighted_benchmark, top_cap_universe
 from backtests.analytics.schedule import rebalance_dates
-from backtests.analytics.weighting import decile_long_short, top_n_long_only
+from backtests.analytics.weighting import decile_long_short, rank_weighted, top_n_long_only
 from backtests.configs import MARKET, BacktestConfig
 from backtests.data import BacktestInputs, DataUnavailable, load_inputs, signal_datasets
 from backtests.models import BacktestRun
@@ -93,6 +93,8 @@ def build_backtest(config: BacktestConfig, inputs: BacktestInputs) -> tuple[Pane
     if market or config.construction == "long_only_top_n":
         n = 10**9 if market else config.top_n
         weighting = lambda s: top_n_long_only(s, n=n)  # noqa: E731
+    elif config.construction == "long_short_rank":
+        weighting = rank_weighted
     else:
         weighting = decile_long_short
     panels = Panels(

@@ -24,7 +24,7 @@ from django.db import transaction
 from backtests import conf
 from backtests.analytics.metrics import sharpe_ratio
 from backtests.analytics.overfitting import deflated_sharpe_from_trials, probability_of_backtest_overfitting
-from backtests.analytics.walkforward import rolling_folds, walk_forward
+from backtests.analytics.walkforward import expanding_folds, rolling_folds, walk_forward
 from backtests.configs import BacktestConfig, ConfigError
 from backtests.models import BacktestRun
 from backtests.services.results import read_series, run_dir, summarize_returns
@@ -48,6 +48,7 @@ class WalkForwardSpec:
     candidates: list[dict[str, Any]]
     train_months: int = 24
     test_months: int = 6
+    expanding: bool = False  # train on everything before each test window (train_months is the minimum)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def candidate_configs(self) -> list[BacktestConfig]:
@@ -69,6 +70,7 @@ class WalkForwardSpec:
         return {
             "base": self.base.as_json_dict(), "candidates": self.candidates,
             "train_months": self.train_months, "test_months": self.test_months,
+            **({"expanding": True} if self.expanding else {}),  # absent when rolling: older hashes unchanged
         }  # fmt: skip
 
 
@@ -183,9 +185,11 @@ def _stitch(parent: BacktestRun, children: list[BacktestRun]) -> None:
         wide = wide.join(frame, on="date", how="inner")
     wide = wide.sort("date")
     matrix = wide.drop("date").to_numpy()
-    folds = rolling_folds(
-        matrix.shape[0], train=spec["train_months"] * DAYS_PER_MONTH, test=spec["test_months"] * DAYS_PER_MONTH
-    )
+    train, test = spec["train_months"] * DAYS_PER_MONTH, spec["test_months"] * DAYS_PER_MONTH
+    if spec.get("expanding"):
+        folds = expanding_folds(matrix.shape[0], min_train=train, test=test)
+    else:
+        folds = rolling_folds(matrix.shape[0], train=train, test=test)
     if not folds:
         raise ConfigError({"train_months": f"{matrix.shape[0]} days are too few for one train+test window"})
     result = walk_forward(matrix, folds, dates=wide["date"])

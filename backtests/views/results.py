@@ -9,15 +9,11 @@ from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 
+from backtests.diagnostics import run_monte_carlo, run_relative
+from backtests.forms import MonteCarloForm
 from backtests.models import BacktestRun
-from backtests.selectors import (
-    compare_equity,
-    run_charts,
-    run_monte_carlo,
-    run_trades,
-    runs_by_ids,
-    walkforward_view,
-)
+from backtests.selectors import compare_equity, run_charts, run_trades, runs_by_ids, walkforward_view
+from quant.web.htmx import render_htmx
 from quant.audit import log_access
 from quant.models import Job
 from quant.web.htmx import render_htmx
@@ -73,9 +69,25 @@ def trades_csv(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
 
 
 @permission_required("backtests.view_backtestrun", raise_exception=True)
+@log_access("backtests.montecarlo")
 def run_montecarlo(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _succeeded(run_id, single=True)
-    return render_htmx(request, "backtests/run_detail.html", "montecarlo", {"run": run, "mc": run_monte_carlo(run)})
+    form = MonteCarloForm.from_query(request.GET)
+    context: dict[str, Any] = {"run": run, "form": form}
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            context["mc"] = run_monte_carlo(run, method=data["method"], n_sims=data["paths"], block=data["block"])
+        except ValueError as exc:
+            context["problem"] = str(exc)
+    return render_htmx(request, "backtests/montecarlo.html", "montecarlo", context)
+
+
+@permission_required("backtests.view_backtestrun", raise_exception=True)
+@log_access("backtests.relative")
+def run_relative_view(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = _succeeded(run_id, single=True)
+    return render_htmx(request, "backtests/relative.html", "relative", {"run": run, "rel": run_relative(run)})
 
 
 @permission_required("backtests.view_backtestrun", raise_exception=True)

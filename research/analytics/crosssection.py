@@ -20,7 +20,7 @@ Every function returns a polars expression computed **within one date**. Functio
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Literal
 
 import polars as pl
@@ -91,19 +91,6 @@ def missing_counts(frame: pl.DataFrame, columns: Sequence[str], by: str = DATE) 
         .select(by, "column", pl.col("n_missing").cast(pl.Int64), pl.col("n_total").cast(pl.Int64))
         .sort(by, "column")
     )
-
-
-def composite_expr(
-    weights: Mapping[str, float], weight: str | None = "mktcap", by: str = DATE, name: str = "composite"
-) -> list[pl.Expr]:
-    """Expressions building ``name``: Σ_j w_j z_j / Σ_{j present} w_j, re-standardised.
-
-    Returns two expressions to apply in successive ``with_columns`` calls (raw then standardised).
-    """
-    num = pl.sum_horizontal(pl.col(c).fill_null(0.0) * w for c, w in weights.items())
-    den = pl.sum_horizontal(pl.when(pl.col(c).is_not_null()).then(abs(w)).otherwise(0.0) for c, w in weights.items())
-    raw = pl.when(den > 0).then(num / den).alias(name)
-    return [raw, standardize_expr(name, weight, by).alias(name)]
 
 
 def process_descriptors(

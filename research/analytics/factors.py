@@ -86,11 +86,6 @@ def roe(lagged_be: str = "be_lag") -> pl.Expr:
     return pl.when(be > 0).then(pl.col("ib") / be)
 
 
-def lagged_fundamental(col: str, by: str = "gvkey", order: str = "datadate") -> pl.Expr:
-    """Previous fiscal year's ``col`` within ``by`` (apply on the fundamentals frame)."""
-    return pl.col(col).shift(1).over(by, order_by=order)
-
-
 def earnings_yield(book_to_dollars: float = 1.0) -> pl.Expr:
     """Earnings yield ``ib / market cap`` (``ib`` converted with ``book_to_dollars``)."""
     cap = market_cap()

@@ -252,31 +252,3 @@ def sign_agreement(signal: pl.DataFrame, fwd: pl.DataFrame) -> float | None:
     sig, fwd_m = _signal_and_fwd(signal, fwd)
     hits, pairs = rowstats.sign_counts(sig.values, fwd_m)
     return rowstats.pooled_share(hits, pairs)
-
-
-def ic_decay(signal: pl.DataFrame, prices: pl.DataFrame, *, horizons: Sequence[int] = DEFAULT_HORIZONS) -> pl.DataFrame:
-    """Mean IC and rank IC by horizon: ``h, mean_ic, mean_rank_ic, n_dates, n_null``.
-
-    Each horizon uses :func:`forward_returns` on the price calendar; means over non-null dates.
-    """
-    fwd = forward_returns(prices, horizons)
-    rows = []
-    for h in horizons:
-        per_date = ic_by_date(signal, fwd.filter(pl.col("h") == h))
-        rows.append(
-            {
-                "h": h,
-                "mean_ic": per_date["ic"].mean(),
-                "mean_rank_ic": per_date["rank_ic"].mean(),
-                "n_dates": int(per_date["ic"].is_not_null().sum()),
-                "n_null": int(per_date["ic"].is_null().sum()),
-            }
-        )
-    schema = {
-        "h": pl.Int64,
-        "mean_ic": pl.Float64,
-        "mean_rank_ic": pl.Float64,
-        "n_dates": pl.Int64,
-        "n_null": pl.Int64,
-    }
-    return pl.DataFrame(rows, schema=schema)

@@ -158,19 +158,6 @@ def _buckets(r: np.ndarray, q: int) -> np.ndarray:
     return np.where(np.isfinite(b) & (n >= q), b, 0).astype(np.int64)
 
 
-def buckets(ranks: np.ndarray, q: int) -> np.ndarray:
-    """Bucket 1..q per cell from within-row ranks (0 = no bucket: missing or row with < q values)."""
-    if q < 2:
-        raise ValueError("q must be at least 2")
-    out = np.empty(ranks.shape, dtype=np.int64)
-
-    def work(rows: slice) -> None:
-        out[rows] = _buckets(ranks[rows], q)
-
-    row_blocks(ranks.shape[0], work)
-    return out
-
-
 def bucket_means(b: np.ndarray, y: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarray]:
     """Per row and bucket: mean of ``y`` over members with finite ``y`` and their count (``(rows, q)``)."""
     rows = b.shape[0]

@@ -129,14 +129,6 @@ def model_version_promote(*, version: ModelVersion, user: Any = None) -> ModelVe
     return version
 
 
-def model_version_archive(*, version: ModelVersion) -> ModelVersion:
-    if version.stage == Stage.ARCHIVED:
-        raise PromotionRefused(f"{version} is already archived")
-    version.stage = Stage.ARCHIVED
-    version.save(update_fields=["stage"])
-    return version
-
-
 def verify_files(version: ModelVersion) -> dict[str, Path]:
     """Paths of the version's files after checking each sha256 against its manifest and the registry row."""
     artifact = artifact_open(version.path)

@@ -8,7 +8,7 @@ import math
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from quant.audit import log_access
@@ -67,10 +67,16 @@ def signal_detail(request: HttpRequest, name: str) -> HttpResponse:
             "decay": report_frame(report, "decay").to_dicts(),
             "quantiles": report_frame(report, "quantiles").to_dicts(),
         }
+        long_short = report_frame(report, "long_short").sort("date")
+        context["charts"]["long_short"] = {  # type: ignore[index]
+            "dates": [d.isoformat() for d in long_short["date"]],
+            "values": [None if v is None else 100 * v for v in map(_clean, long_short["long_short"].to_list())],
+        }
         context["decay"] = context["charts"]["decay"]  # type: ignore[index]
+        context["quantiles"] = [q | {"mean_pct": 100 * q["mean_ret"]} for q in context["charts"]["quantiles"]]  # type: ignore[index]
         groups = report_frame(report, "group_ic").to_dicts()
         context["groups"] = [g | {"label": sector_label(str(g["group"]))} for g in groups]
-    return render(request, "research/signal.html", context)
+    return render_htmx(request, "research/signal.html", "research-signal", context)
 
 
 @permission_required("research.add_signalreport", raise_exception=True)

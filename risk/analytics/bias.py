@@ -57,10 +57,3 @@ def rolling_bias(
         .with_columns((roll.over(by) if by else roll).alias("bias"))
         .select(*keys, DATE, "bias")
     )
-
-
-def portfolio_bias(weights: np.ndarray, asset_returns: np.ndarray, forecast_vol: np.ndarray) -> float:
-    """Bias of a fixed-weight portfolio: ``asset_returns`` is ``T x N`` realised returns,
-    ``forecast_vol`` the ``T`` portfolio volatility forecasts made the day before each row."""
-    port = np.asarray(asset_returns, dtype=np.float64) @ np.asarray(weights, dtype=np.float64)
-    return bias_statistic(port, forecast_vol)

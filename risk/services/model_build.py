@@ -161,6 +161,31 @@ def equal_weighted_r2(frame: pl.DataFrame, residuals: pl.DataFrame) -> pl.DataFr
     )
 
 
+@dataclass(frozen=True)
+class FactorForecasts:
+    """Daily factor returns ``x`` (``T x K``, days with a missing factor return dropped) on ``dates``
+    with their one-step-ahead EWMA volatility forecasts, before (``raw``) and after (``vol``) the
+    volatility-regime adjustment."""
+
+    dates: list[dt.date]
+    factors: list[str]
+    x: np.ndarray
+    raw: np.ndarray
+    vol: np.ndarray
+
+
+def factor_forecasts(wide: pl.DataFrame, half_life: float, *, vra_half_life: float | None) -> FactorForecasts:
+    """σ_{t|t−1} of every factor from the factor returns before *t* only (``wide``: date + one
+    column per factor), as the model's covariance forecasts them."""
+    factors = [c for c in wide.columns if c != DATE]
+    x = wide.select(factors).to_numpy()
+    ok = np.all(np.isfinite(x), axis=1)
+    x = x[ok]
+    raw = predicted_volatility_path(x, half_life)
+    vol = regime_adjusted_volatility_path(x, raw, vra_half_life) if vra_half_life and x.shape[0] else raw
+    return FactorForecasts(wide[DATE].filter(pl.Series(ok)).to_list(), factors, x, raw, vol)
+
+
 def bias_table(wide: pl.DataFrame, half_life: float, holdout: int, *, vra_half_life: float | None) -> pl.DataFrame:
     """Out-of-sample bias statistic per factor on the last ``holdout`` sessions.
 
@@ -169,20 +194,19 @@ def bias_table(wide: pl.DataFrame, half_life: float, holdout: int, *, vra_half_l
     the model's covariance uses — so every forecast in the held-out window comes from earlier
     data. Days with a missing factor return are dropped (as in the covariance estimate).
     """
-    factors = [c for c in wide.columns if c != DATE]
-    x = wide.select(factors).to_numpy()
-    x = x[np.all(np.isfinite(x), axis=1)]
     schema = {"factor": pl.String, "bias": pl.Float64, "bias_raw": pl.Float64, "n_obs": pl.Int64,
               "band_lo": pl.Float64, "band_hi": pl.Float64}  # fmt: skip
-    if x.shape[0] < holdout + 21:
+    if wide.height < holdout + 21:
         return pl.DataFrame(schema=schema)
-    raw = predicted_volatility_path(x, half_life)
-    pred = regime_adjusted_volatility_path(x, raw, vra_half_life) if vra_half_life else raw
+    f = factor_forecasts(wide, half_life, vra_half_life=vra_half_life)
+    if f.x.shape[0] < holdout + 21:
+        return pl.DataFrame(schema=schema)
     lo, hi = bias_confidence_band(holdout)
     rows = [
-        {"factor": name, "bias": bias_statistic(x[-holdout:, k], pred[-holdout:, k]),
-         "bias_raw": bias_statistic(x[-holdout:, k], raw[-holdout:, k]), "n_obs": holdout, "band_lo": lo, "band_hi": hi}
-        for k, name in enumerate(factors)
+        {"factor": name, "bias": bias_statistic(f.x[-holdout:, k], f.vol[-holdout:, k]),
+         "bias_raw": bias_statistic(f.x[-holdout:, k], f.raw[-holdout:, k]), "n_obs": holdout, "band_lo": lo,
+         "band_hi": hi}
+        for k, name in enumerate(f.factors)
     ]  # fmt: skip
     return pl.DataFrame(rows, schema=schema)
 

@@ -20,7 +20,14 @@ import polars as pl
 from quant.columns import DATE, PERMNO
 from quant.gics import sector_label
 from quant.periods import periods_per_year
-from risk.analytics.portfolio import decompose_risk, historical_var, monte_carlo_var, parametric_var, tracking_error
+from risk.analytics.portfolio import (
+    decompose_risk,
+    historical_var,
+    monte_carlo_var,
+    parametric_var,
+    risk_attribution,
+    tracking_error,
+)
 from risk.analytics.stress import SCENARIOS, ScenarioWindow, hypothetical_scenario, replay_scenario
 from risk.models import Portfolio, RiskModelRun
 from risk.services import artifacts
@@ -56,7 +63,7 @@ class PortfolioReport:
     te_annual: float
     factor_share: float
     exposures: list[dict]  # factor, portfolio, benchmark, active
-    attribution: list[dict]  # source, contribution_annual, share
+    attribution: list[dict]  # source, exposure (None for specific), contribution_annual, share
     top_contributors: list[Contributor]
     var: list[dict]  # method, var, cvar
     stress: list[dict]  # name, kind, covered, pnl, detail
@@ -143,10 +150,9 @@ def portfolio_report(
     xp = dec.exposures
     exposures = [{"factor": f, "label": factor_label(f), "portfolio": float(xp[k]), "benchmark": float(xb[k]),
                   "active": float(xp[k] - xb[k])} for k, f in enumerate(loaded.factors)]  # fmt: skip
-    contrib = np.r_[dec.factor_contribution, dec.specific_contribution]
-    sources = [factor_label(f) for f in [*loaded.factors, "specific"]]
-    attribution = [{"source": s, "contribution_annual": float(c * ANNUAL), "share": float(c / dec.total_vol)}
-                   for s, c in zip(sources, contrib, strict=True)]  # fmt: skip
+    attribution = [{"source": factor_label(row["source"]), "exposure": row["exposure"],
+                    "contribution_annual": row["contribution"] * ANNUAL, "share": row["share"]}
+                   for row in risk_attribution(loaded.model, w).iter_rows(named=True)]  # fmt: skip
     order = np.argsort(-np.abs(dec.component))[:10]
     comp = dec.component
     held = [i for i in order if w[i] != 0]

@@ -10,6 +10,7 @@
       options: Object.assign({ animation: false, responsive: true, maintainAspectRatio: true, elements: { point: { radius: 0 } },
         interaction: { mode: "index", intersect: false }, scales: { x: { ticks: { maxTicksLimit: 8 } } } }, opts || {}) });
   }
+  function pct(v) { return (v * 100).toFixed(0) + "%"; }
   function ds(label, values, i, extra) { return Object.assign({ label: label, data: values, borderColor: palette[i % palette.length], borderWidth: 1.5, fill: false }, extra || {}); }
   var draw = {
     equity: function (c, d) { var s = [ds("Strategy (net)", d.equity, 0)]; if (d.benchmark) s.push(ds("Benchmark", d.benchmark, 1)); line(c, d.dates, s); },
@@ -19,7 +20,20 @@
     fan: function (c) {
       var f = data("backtests-fan-data"); if (!f) return;
       line(c, f.step, [ds("5%", f.q05, 4), ds("25%", f.q25, 1), ds("Median", f.q50, 0), ds("75%", f.q75, 1), ds("95%", f.q95, 2)],
-        { scales: { x: { title: { display: true, text: "trading days" }, ticks: { maxTicksLimit: 8 } } } });
+        { scales: { x: { title: { display: true, text: c.dataset.xLabel || "trading days" }, ticks: { maxTicksLimit: 8 } },
+                    y: { title: { display: true, text: "wealth (start = 1)" } } } });
+    },
+    rolling_alpha_beta: function (c) {
+      var d = data("backtests-relative-data"); if (!d) return;
+      line(c, d.dates, [ds("Alpha (annualised)", d.alpha, 0, { yAxisID: "y" }), ds("Beta", d.beta, 1, { yAxisID: "beta" })],
+        { scales: { x: { ticks: { maxTicksLimit: 6 } },
+                    y: { title: { display: true, text: "alpha, % a year" }, ticks: { callback: pct } },
+                    beta: { position: "right", title: { display: true, text: "beta" }, grid: { drawOnChartArea: false } } } });
+    },
+    rolling_drawdown: function (c) {
+      var d = data("backtests-relative-data"); if (!d) return;
+      line(c, d.dates, [ds("Max drawdown in window", d.max_drawdown, 4, { fill: true, backgroundColor: "rgba(185,28,28,0.15)" })],
+        { scales: { x: { ticks: { maxTicksLimit: 6 } }, y: { title: { display: true, text: "% of peak" }, ticks: { callback: pct } } } });
     },
     oos: function (c) {
       var d = data("backtests-oos-data"); if (!d) return;

@@ -13,12 +13,18 @@
       new Chart(c, { type: "line", data: { labels: d.decay.map(function (r) { return r.h; }), datasets: [
         { label: "Mean IC", data: d.decay.map(function (r) { return r.ic_mean; }), borderColor: "#1f4fb5", pointRadius: 3 },
         { label: "Mean rank IC", data: d.decay.map(function (r) { return r.rank_ic_mean; }), borderColor: "#15803d", pointRadius: 3 }] },
-        options: Object.assign({}, opts, { scales: { x: { title: { display: true, text: "horizon (sessions)" } } } }) });
+        options: Object.assign({}, opts, { scales: { x: { title: { display: true, text: "horizon (sessions)" } }, y: { title: { display: true, text: "mean IC (correlation)" } } } }) });
     },
     quantiles: function (c, d) {
       new Chart(c, { type: "bar", data: { labels: d.quantiles.map(function (r) { return "Q" + r.quantile; }), datasets: [
-        { label: "Mean 21-session forward return", data: d.quantiles.map(function (r) { return r.mean_ret; }), backgroundColor: "#1f4fb5" }] },
-        options: { animation: false, responsive: true } });
+        { label: "Mean 21-session forward return (%)", data: d.quantiles.map(function (r) { return 100 * r.mean_ret; }), backgroundColor: "#1f4fb5" }] },
+        options: { animation: false, responsive: true, scales: { y: { title: { display: true, text: "% per 21 sessions" } } } } });
+    },
+    long_short: function (c, d) {
+      if (!d.long_short) return;
+      new Chart(c, { type: "bar", data: { labels: d.long_short.dates, datasets: [
+        { label: "Q5 − Q1 (%)", data: d.long_short.values, backgroundColor: d.long_short.values.map(function (v) { return v < 0 ? "#b91c1c" : "#15803d"; }) }] },
+        options: Object.assign({}, opts, { scales: { x: { ticks: { maxTicksLimit: 10 } }, y: { title: { display: true, text: "% per 21 sessions" } } } }) });
     },
     exposure: function (c, d) {
       var colors = ["#1f4fb5", "#c2410c", "#15803d", "#7c3aed", "#b91c1c", "#0e7490"], i = 0, sets = [];

@@ -72,3 +72,23 @@ def test_detail_needs_object_permission_and_is_logged(client):
         str(strategy.pk),
         owner.pk,
     )
+
+
+@pytest.mark.django_db
+def test_strategy_command_creates_and_grants() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from quant.models import Strategy
+
+    owner, other = UserFactory(username="olivia"), UserFactory(username="oscar")
+    out = StringIO()
+    call_command("strategy", "create", "Carry", "--owner", "olivia", stdout=out)
+    strategy = Strategy.objects.get(name="Carry")
+    assert strategy.owner == owner and owner.has_perm("quant.change_strategy", strategy)
+    assert not other.has_perm("quant.view_strategy", strategy)
+    call_command("strategy", "grant", "Carry", "--user", "oscar", stdout=out)
+    other = type(other).objects.get(pk=other.pk)  # fresh permission cache
+    assert other.has_perm("quant.view_strategy", strategy) and not other.has_perm("quant.change_strategy", strategy)
+    assert "created strategy Carry" in out.getvalue() and "oscar may now view Carry" in out.getvalue()

@@ -119,3 +119,18 @@ def test_recompute_queues_a_job_and_the_pages_show_its_progress(
     signal_page = client.get(reverse("research:signal", args=["noise"])).content.decode()
     assert f'id="job-{report.job_id}"' in signal_page and "?refresh=1" in signal_page
     assert 'id="job-' not in client.get(reverse("research:signal", args=["momentum"])).content.decode()
+
+
+def test_signal_page_shows_quantile_returns_and_ic_decay_from_the_report(client, demo_reports) -> None:
+    from research.selectors import latest_reports, report_frame
+
+    client.force_login(UserFactory(role="viewer"))
+    report = next(r for r in latest_reports() if r.signal == "momentum")
+    page = client.get(reverse("research:signal", args=["momentum"])).content.decode()
+    assert "<html" in page and 'data-research-chart="long_short"' in page and "% per 21 sessions" in page
+    top = report_frame(report, "quantiles").sort("quantile").row(-1, named=True)
+    assert f'<td>Q5 (highest)</td><td class="num">{100 * top["mean_ret"]:.3f}</td>' in page
+    decay = report_frame(report, "decay").sort("h").row(0, named=True)
+    assert f'<td class="num">{decay["h"]}</td><td class="num">{decay["ic_mean"]:.4f}</td>' in page
+    fragment = client.get(reverse("research:signal", args=["momentum"]), HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.lstrip().startswith('<div id="research-signal"') and "<html" not in fragment

@@ -36,7 +36,6 @@ from .risk import (
     value_at_risk,
 )
 from .rolling import (
-    annualised_turnover,
     rolling_alpha_beta,
     rolling_apply,
     rolling_max_drawdown,
@@ -59,7 +58,6 @@ __all__ = [
     "alpha_beta",
     "annual_return",
     "annual_volatility",
-    "annualised_turnover",
     "beta_fragility_heuristic",
     "cagr",
     "calmar_ratio",

@@ -74,15 +74,3 @@ def turnover(weights: pl.DataFrame, *, one_sided: bool = True) -> pl.DataFrame:
     prev = np.vstack([np.zeros((1, w.shape[1])), w[:-1]])
     total = np.abs(w - prev).sum(axis=1) * (0.5 if one_sided else 1.0)
     return pl.DataFrame({"date": wide["date"], "turnover": total})
-
-
-def annualised_turnover(
-    per_rebalance: pl.DataFrame, *, n_periods: int, periods_per_year: float = DEFAULT_PERIODS_PER_YEAR
-) -> float:
-    """Total turnover over the sample scaled to a year: ``sum(turnover) * periods_per_year / n_periods``.
-
-    ``n_periods`` is the number of return periods the sample spans (not the number of rebalances).
-    """
-    if n_periods <= 0:
-        return float("nan")
-    return float(per_rebalance["turnover"].sum()) * periods_per_year / n_periods

@@ -116,7 +116,6 @@ def test_turnover_from_weights_panel() -> None:
     assert_frame_equal(got, expected)
     two_sided = m.turnover(w, one_sided=False)["turnover"].to_list()
     assert two_sided == [1.0, 1.5]
-    assert m.annualised_turnover(got, n_periods=42, periods_per_year=252) == pytest.approx(1.25 * 6)
 
 
 def test_aggregate_returns_iso_weeks_across_year_end() -> None:

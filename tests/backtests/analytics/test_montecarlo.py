@@ -75,3 +75,31 @@ def test_trade_bootstrap_and_fan_chart_quantiles() -> None:
     assert fan["q50"][0] == 1.0
     assert fan["q95"][4] == pytest.approx(np.quantile(final, 0.95))
     assert (fan["q05"] <= fan["q50"]).all() and (fan["q50"] <= fan["q95"]).all()
+
+
+def test_holding_period_returns_compound_each_period_from_its_rebalance() -> None:
+    r = np.array([0.5, 0.10, -0.05, 0.02, np.nan, 0.03])
+    starts = np.array([False, True, False, True, False, False])  # the first row precedes any position
+    got = mc.holding_period_returns(r, starts)
+    np.testing.assert_allclose(got, [1.10 * 0.95 - 1.0, 1.02 * 1.03 - 1.0])
+    assert mc.holding_period_returns(r, np.zeros(6, dtype=bool)).size == 0
+    with pytest.raises(ValueError, match="one flag per return"):
+        mc.holding_period_returns(r, starts[:3])
+
+
+def test_score_paths_is_what_monte_carlo_reports_for_the_same_paths() -> None:
+    r = np.random.default_rng(3).normal(0.0005, 0.01, 300)
+    paths = mc.resample_returns(r, n_sims=150, method="stationary", block=5, seed=9)
+    scored = mc.score_paths(r, paths, method="stationary")
+    direct = mc.monte_carlo(r, n_sims=150, method="stationary", block=5, seed=9)
+    np.testing.assert_allclose(scored.sharpe, direct.sharpe)
+    assert scored.max_drawdown_ci == direct.max_drawdown_ci and scored.n_sims == 150
+
+
+def test_trade_bootstrap_paths_score_at_the_trade_frequency() -> None:
+    trades = np.array([0.04, -0.02, 0.03, 0.01, -0.01, 0.02])
+    paths = mc.bootstrap_trades(trades, n_sims=400, seed=1)
+    result = mc.score_paths(trades, paths, periods_per_year=12, method="trades")
+    assert paths.shape == (400, 6)
+    assert result.cagr_ci.estimate == pytest.approx(np.prod(1 + trades) ** (12 / 6) - 1)
+    assert result.cagr_ci.lower < result.cagr_ci.estimate < result.cagr_ci.upper

@@ -37,19 +37,6 @@ def test_windows_never_leak_test_rows_into_training(expanding: bool) -> None:
             assert all(not (a & b) for i, a in enumerate(tests) for b in tests[i + 1 :])
 
 
-def test_grid_and_random_search() -> None:
-    trials = wf.grid_search({"a": [1, 2], "b": [10, 20, 30]}, lambda p: p["a"] * p["b"])
-    assert [t.params for t in trials][:3] == [{"a": 1, "b": 10}, {"a": 1, "b": 20}, {"a": 1, "b": 30}]
-    assert wf.best_trial(trials).params == {"a": 2, "b": 30}
-    space = {"lookback": [5, 10, 20, 60], "threshold": lambda g: g.uniform(0.0, 1.0)}
-    first = wf.random_search(space, lambda p: p["lookback"] * p["threshold"], n_iter=8, seed=42)
-    again = wf.random_search(space, lambda p: p["lookback"] * p["threshold"], n_iter=8, seed=42)
-    other = wf.random_search(space, lambda p: p["lookback"] * p["threshold"], n_iter=8, seed=43)
-    assert [t.params for t in first] == [t.params for t in again]
-    assert [t.params for t in first] != [t.params for t in other]
-    assert all(t.score == pytest.approx(t.params["lookback"] * t.params["threshold"]) for t in first)
-
-
 def regime_candidates() -> np.ndarray:
     rng = np.random.default_rng(8)
     x = rng.normal(0, 0.01, (200, 3))

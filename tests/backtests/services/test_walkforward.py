@@ -7,7 +7,8 @@ import numpy as np
 import polars as pl
 import pytest
 
-from backtests.analytics.walkforward import rolling_folds, walk_forward
+from backtests.analytics.walkforward import expanding_folds, rolling_folds, walk_forward
+from backtests.models import BacktestRun
 from backtests.services import backtest_run_cancel, backtest_run_execute
 from backtests.services.results import read_series
 from backtests.services.walkforward import (
@@ -20,6 +21,7 @@ from backtests.services.walkforward import (
 from quant.jobs.services import job_cancel, job_claim
 from quant.models import Job
 from tests.backtests.conftest import synthetic_config
+from tests.backtests.factories import finished_run
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +104,33 @@ def test_cancelling_the_parent_cancels_its_queued_and_running_candidates() -> No
     assert running.job.status == "running" and running.job.cancel_requested  # it stops at its next check
     assert walkforward_finalize(parent_id=parent.pk) == "cancelled"
     assert backtest_run_cancel(run=parent).job.status == "cancelled"  # the run page's cancel: no change
+
+
+def test_expanding_window_walk_forward_trains_on_all_earlier_history(django_capture_on_commit_callbacks) -> None:
+    expanding = WalkForwardSpec(**{**spec().__dict__, "expanding": True})
+    assert expanding.as_json_dict()["expanding"] is True and "expanding" not in spec().as_json_dict()
+    with django_capture_on_commit_callbacks(execute=False):
+        parent = walkforward_create(spec=expanding, owner=UserFactory()).run
+    children = list(parent.children.order_by("id"))
+    for child in children:
+        backtest_run_execute(run_id=child.pk, task_id=f"t{child.pk}")
+    walkforward_finalize(parent_id=parent.pk)
+    parent.refresh_from_db()
+    assert parent.job.status == "succeeded", parent.job.error
+    children = list(parent.children.order_by("id"))
+    wide = read_series(children[0], "daily").select("date", pl.col("net_return").alias("c0"))
+    for i, child in enumerate(children[1:], start=1):
+        wide = wide.join(read_series(child, "daily").select("date", pl.col("net_return").alias(f"c{i}")), on="date")
+    matrix = wide.sort("date").drop("date").to_numpy()
+    folds = expanding_folds(matrix.shape[0], min_train=6 * DAYS_PER_MONTH, test=3 * DAYS_PER_MONTH)
+    assert all(f.train_start == 0 for f in folds)
+    expected = walk_forward(matrix, folds)
+    assert parent.summary["walk_forward"]["oos_sharpe"] == pytest.approx(expected.oos_sharpe, rel=1e-12)
+
+
+def test_rank_weighted_construction_holds_every_name_dollar_neutral() -> None:
+    run = finished_run(UserFactory(), construction="long_short_rank")
+    positions = read_series(run, "positions")
+    last = positions.filter(pl.col("date") == positions["date"].max())
+    assert last["weight"].sum() == pytest.approx(0.0, abs=0.05)  # dollar neutral at the last rebalance (drifted)
+    assert last.height > 50  # every name of the 60-stock panel with a signal, not just the deciles

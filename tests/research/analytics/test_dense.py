@@ -14,7 +14,6 @@ from scipy import stats
 
 from research.analytics import dense, rowstats
 from research.analytics.ic import forward_returns, ic_by_date, sign_agreement
-from research.analytics.quantiles import assign_quantiles, quantile_returns, quantile_turnover, rank_autocorrelation
 from research.analytics.tearsheet import tear_sheet, tear_sheet_from_prices
 from tests.research.analytics import longformat_reference as ref
 
@@ -75,23 +74,6 @@ def test_ic_and_rank_ic_match_the_long_format_reference(seed: int) -> None:
     )
     _close(ic_by_date(signal, fwd, groups=pit), ref.ic_by_date(signal, fwd, groups=pit))
     assert sign_agreement(signal, fwd) == pytest.approx(ref.sign_agreement(signal, fwd), abs=TOL)
-
-
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_buckets_turnover_and_autocorrelation_match_the_long_format_reference(seed: int) -> None:
-    prices, signal, _ = _panel(seed)
-    fwd = forward_returns(prices, (1,))
-    _close(assign_quantiles(signal, 5), ref.assign_quantiles(signal, 5))
-    ours = quantile_returns(signal, fwd, 5)
-    by_date, mean, long_short, ls_mean = ref.quantile_returns(signal, fwd, 5)
-    _close(ours.by_date, by_date)
-    _close(ours.mean, mean)
-    _close(ours.long_short, long_short)
-    assert ours.long_short_mean == pytest.approx(ls_mean, abs=TOL)
-    for bucket in (1, 5):
-        _close(quantile_turnover(signal, 5, bucket=bucket), ref.quantile_turnover(signal, 5, bucket=bucket))
-    for lag in (1, 2):
-        _close(rank_autocorrelation(signal, lag=lag), ref.rank_autocorrelation(signal, lag=lag))
 
 
 @pytest.mark.parametrize("subset", [False, True])

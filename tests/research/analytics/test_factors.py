@@ -17,7 +17,6 @@ from research.analytics.factors import (
     gross_profitability,
     lagged_book_equity,
     lagged_cap,
-    lagged_fundamental,
     low_volatility,
     market_cap,
     market_return,
@@ -76,9 +75,9 @@ def test_roe_uses_prior_year_book_and_gross_profitability() -> None:
         cogs=pl.Series([20.0, 30.0, 35.0]),
         at=pl.Series([100.0, 200.0, 150.0]),
     )
-    out = f.with_columns(be_lag=lagged_book_equity(), at_lag=lagged_fundamental("at")).select(
-        roe().alias("roe"), gross_profitability().alias("gp"), asset_growth().alias("ag")
-    )
+    out = f.with_columns(
+        be_lag=lagged_book_equity(), at_lag=pl.col("at").shift(1).over("gvkey", order_by="datadate")
+    ).select(roe().alias("roe"), gross_profitability().alias("gp"), asset_growth().alias("ag"))
     assert out.get_column("roe").to_list() == [None, pytest.approx(0.12), pytest.approx(0.25)]
     assert out.get_column("gp").to_list() == pytest.approx([0.30, 0.15, 35 / 150])
     assert out.get_column("ag").to_list() == [None, pytest.approx(1.0), pytest.approx(-0.25)]

@@ -8,7 +8,6 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from research.analytics.crosssection import (
-    composite_expr,
     fill_missing_expr,
     missing_counts,
     process_descriptors,
@@ -70,16 +69,6 @@ def test_sector_neutralisation_and_missing_fill() -> None:
         missing_counts(df, ["x"]),
         pl.DataFrame({"date": [D1], "column": ["x"], "n_missing": [2], "n_total": [6]}),
     )
-
-
-def test_composite_renormalises_weights_and_restandardises() -> None:
-    df = pl.DataFrame({"date": [D1] * 3, "a": [1.0, -1.0, 0.0], "b": [0.0, None, 2.0], "mktcap": [1.0, 1.0, 1.0]})
-    raw, final = composite_expr({"a": 0.75, "b": 0.25}, weight="mktcap")
-    step = df.with_columns(raw)
-    assert step.get_column("composite").to_list() == pytest.approx([0.75, -1.0, 0.5])
-    z = step.with_columns(final).get_column("composite").to_numpy()
-    raw_v = np.array([0.75, -1.0, 0.5])
-    np.testing.assert_allclose(z, (raw_v - raw_v.mean()) / raw_v.std(ddof=1))
 
 
 def test_pipeline_is_per_date_and_reports_missing() -> None:

@@ -9,7 +9,7 @@ import pytest
 from polars.testing import assert_frame_equal
 from scipy import stats
 
-from research.analytics.ic import forward_returns, ic_by_date, ic_decay, ic_summary, sign_agreement
+from research.analytics.ic import forward_returns, ic_by_date, ic_summary, sign_agreement
 
 D = [dt.date(2024, 1, 2), dt.date(2024, 1, 3), dt.date(2024, 1, 5), dt.date(2024, 1, 8)]
 
@@ -146,24 +146,3 @@ def test_sign_agreement_counts_matching_signs() -> None:
     # pairs with non-zero values: D0 4 pairs all positive value & fwd → 4 agree; D1 a(+,+) b(+,-);
     # D2 4 pairs agree → 9 of 10
     assert sign_agreement(signal, fwd) == pytest.approx(9 / 10)
-
-
-def test_ic_decay_reports_each_horizon() -> None:
-    rng = np.random.default_rng(3)
-    dates = [dt.date(2024, 3, 1) + dt.timedelta(days=i) for i in range(12)]
-    assets = [f"s{i}" for i in range(8)]
-    prices = pl.DataFrame(
-        {
-            "date": [d for d in dates for _ in assets],
-            "asset": assets * len(dates),
-            "price": np.exp(np.cumsum(rng.normal(0, 0.02, (12, 8)), axis=0)).ravel(),
-        }
-    )
-    signal = prices.select("date", "asset", pl.Series("value", rng.normal(size=96)))
-    decay = ic_decay(signal, prices, horizons=[1, 5])
-    fwd5 = forward_returns(prices, [5])
-    direct = ic_by_date(signal, fwd5)
-    row = decay.filter(pl.col("h") == 5).row(0, named=True)
-    assert row["mean_ic"] == pytest.approx(direct["ic"].mean(), abs=1e-15)
-    assert (row["n_dates"], row["n_null"]) == (7, 5)
-    assert decay["h"].to_list() == [1, 5]

@@ -85,7 +85,7 @@ def test_bucket_turnover_equals_membership_turnover_of_the_bucket_matrix(monkeyp
     monkeypatch.setattr(dense, "BLOCK_ROWS", 4)  # several blocks, each re-bucketing its lag rows
     r = rowstats.row_ranks(np.round(np.random.default_rng(6).normal(size=(23, 40)), 1))
     for bucket, lag in ((5, 1), (1, 3)):
-        expected = rowstats.membership_turnover(rowstats.buckets(r, 5), bucket, lag)
+        expected = rowstats.membership_turnover(rowstats._buckets(r, 5), bucket, lag)
         np.testing.assert_array_equal(rowstats.bucket_turnover(r, 5, bucket, lag), expected)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from risk.analytics.bias import bias_confidence_band, bias_statistic, portfolio_bias, rolling_bias
+from risk.analytics.bias import bias_confidence_band, bias_statistic, rolling_bias
 from risk.analytics.covariance import predicted_volatility_path
 
 
@@ -54,14 +54,3 @@ def test_rolling_bias_per_series() -> None:
     assert got[0] is None and got[3] is None
     assert got[1] == pytest.approx(np.sqrt(2.0)) and got[2] == pytest.approx(np.std([-1.0, 3.0], ddof=1))
     assert got[4] == pytest.approx(0.0) and got[5] == pytest.approx(0.0)
-
-
-def test_portfolio_bias_with_model_forecast() -> None:
-    rng = np.random.default_rng(1)
-    cov = np.array([[1.0, 0.5], [0.5, 2.0]]) * 1e-4
-    r = rng.multivariate_normal(np.zeros(2), cov, size=2_000)
-    w = np.array([0.6, 0.4])
-    b = portfolio_bias(w, r, np.full(2_000, np.sqrt(w @ cov @ w)))
-    lo, hi = bias_confidence_band(2_000)
-    assert lo < b < hi
-    assert portfolio_bias(w, r, np.full(2_000, 0.5 * np.sqrt(w @ cov @ w))) == pytest.approx(2 * b)
