@@ -10,8 +10,8 @@ import numpy as np
 import polars as pl
 from django.db.models import Count, QuerySet
 
-from quant.columns import DATE, PERMNO
 from quant.artifacts import ArtifactCorrupt
+from quant.columns import DATE, PERMNO
 from quant.models import Job
 from research.models import ModelVersion
 from research.services.registry import model_load_production

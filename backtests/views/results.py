@@ -13,7 +13,6 @@ from backtests.diagnostics import run_monte_carlo, run_relative
 from backtests.forms import MonteCarloForm
 from backtests.models import BacktestRun
 from backtests.selectors import compare_equity, run_charts, run_trades, runs_by_ids, walkforward_view
-from quant.web.htmx import render_htmx
 from quant.audit import log_access
 from quant.models import Job
 from quant.web.htmx import render_htmx

@@ -8,7 +8,6 @@ import polars as pl
 import pytest
 
 from backtests.analytics.walkforward import expanding_folds, rolling_folds, walk_forward
-from backtests.models import BacktestRun
 from backtests.services import backtest_run_cancel, backtest_run_execute
 from backtests.services.results import read_series
 from backtests.services.walkforward import (
