@@ -11,6 +11,7 @@ class BacktestsConfig(AppConfig):
     def ready(self) -> None:
         from backtests.health import register_backtest_checks
         from console.nav import NavItem, register
+        from quant.saved.pages import register_page
 
         register(NavItem(area="Backtests", label="Runs", url_name="backtests:list",
                          permission="backtests.view_backtestrun", order=10))  # fmt: skip
@@ -20,6 +21,7 @@ class BacktestsConfig(AppConfig):
                          permission="backtests.add_backtestrun", order=25))  # fmt: skip
         register(NavItem(area="Backtests", label="Compare", url_name="backtests:compare",
                          permission="backtests.view_backtestrun", order=30))  # fmt: skip
+        register_page("perf_report", "backtests:saved_perf_report")
         register_backtest_checks()
         install_beat_schedule()
 

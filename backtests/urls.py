@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backtests.views import results, runs
+from backtests.views import results, runs, saved
 
 app_name = "backtests"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:run_id>/results/", results.run_results, name="results"),
     path("<int:run_id>/trades.csv", results.trades_csv, name="trades_csv"),
     path("<int:run_id>/montecarlo/", results.run_montecarlo, name="montecarlo"),
+    path("saved/<int:pk>/", saved.saved_perf_report, name="saved_perf_report"),
 ]

@@ -14,4 +14,5 @@ class QuantConfig(AppConfig):
         register_auditlog()
         register(NavItem(area="Overview", label="Strategies", url_name="quant:strategy_list", order=20))
         register(NavItem(area="Overview", label="Profile & 2FA", url_name="account_profile", order=90))
+        register(NavItem(area="Research", label="My saved results", url_name="quant:saved_results", order=90))
         register(NavItem(area="Admin", label="Audit log", url_name="quant:audit_log", permission="quant.view_audit"))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from research.views import alpha, models
+from research.views import alpha, models, saved
 
 app_name = "research"
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("models/", models.registry, name="models"),
     path("models/<int:pk>/promote/", models.promote, name="promote"),
     path("attribution/<int:run_id>/", models.attribution, name="attribution"),
+    path("saved/attribution/<int:pk>/", saved.saved_attribution, name="saved_attribution"),
+    path("saved/alpha/<int:pk>/", saved.saved_alpha_report, name="saved_alpha_report"),
 ]

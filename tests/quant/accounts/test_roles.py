@@ -24,8 +24,8 @@ def test_seed_roles_creates_groups_then_is_idempotent():
     text = out.getvalue()
     for role in ("viewer", "researcher", "operator", "admin"):
         assert f"created group {role}" in text
-    assert len(ROLE_PERMISSIONS["admin"]) == 20
-    assert "admin: added 20 permission(s)" in text
+    assert len(ROLE_PERMISSIONS["admin"]) == 21
+    assert "admin: added 21 permission(s)" in text
     assert _perms("viewer") == {"quant.view_strategy", "backtests.view_backtestrun"}
     assert {"quant.use_controls", "quant.change_strategy"} <= _perms("operator")
     assert "quant.view_audit" not in _perms("operator")
@@ -34,6 +34,7 @@ def test_seed_roles_creates_groups_then_is_idempotent():
     assert "quant.view_all_jobs" not in _perms("researcher")
     assert "research.promote_modelversion" not in _perms("researcher")
     assert {"quant.view_audit", "quant.export_audit", "quant.use_controls"} <= _perms("admin")
+    assert "quant.view_all_savedresults" in _perms("admin") and "quant.view_all_savedresults" not in _perms("operator")
 
     again = io.StringIO()
     call_command("seed_roles", stdout=again)
