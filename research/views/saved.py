@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 from quant.audit import log_access
 from quant.models import SavedResult
 from quant.saved.selectors import saved_results_visible_to
+from research.analytics.attribution import model_factors
 
 
 def _pct(value: Any) -> float | None:
@@ -23,12 +24,20 @@ def _pct(value: Any) -> float | None:
 
 
 def _coefficients(fit: dict[str, Any]) -> list[dict[str, Any]]:
-    """Alpha (as % per period) and each beta, with its Newey-West t-stat and p-value."""
+    """Alpha (as % per period) and each beta in the model's factor order (a JSON column does not keep
+    key order), with its Newey-West t-stat and p-value."""
     rows = [{"name": "alpha", "value": _pct(fit["alpha"]), "unit": "%", "t": fit["t_stats"]["alpha"],
              "p": fit["p_values"]["alpha"]}]  # fmt: skip
-    rows += [{"name": k, "value": v, "unit": "", "t": fit["t_stats"][k], "p": fit["p_values"][k]}
-             for k, v in fit["betas"].items()]  # fmt: skip
+    rows += [{"name": k, "value": fit["betas"][k], "unit": "", "t": fit["t_stats"][k], "p": fit["p_values"][k]}
+             for k in model_factors(fit["model"])]  # fmt: skip
     return rows
+
+
+def _exposure_chart(r: dict[str, Any]) -> dict[str, Any] | None:
+    chart = r.get("rolling_chart")
+    if not chart:
+        return None
+    return {**chart, "series": {k: chart["series"][k] for k in model_factors(r["model"])}}
 
 
 @require_GET
@@ -42,7 +51,7 @@ def saved_attribution(request: HttpRequest, pk: int) -> HttpResponse:
         "alpha_pct": _pct(r["alpha"]),
         "alpha_annualised_pct": _pct(r["alpha_annualised"]),
         "coefficients": _coefficients(r),
-        "chart": r.get("rolling_chart"),
+        "chart": _exposure_chart(r),
     }
     if (cond := r.get("conditional")) is not None:
         sides = (("Up market (mktrf > 0)", cond["up"]), ("Down market (mktrf < 0)", cond["down"]))
