@@ -136,3 +136,29 @@ def test_a_failed_run_saves_nothing(tmp_path: Path) -> None:
     with pytest.raises(CommandError):
         _command("--returns", str(bad), "--factors", str(tmp_path), "--save", "--owner", "ada")
     assert not SavedResult.objects.exists()
+
+
+@pytest.mark.slow
+def test_saved_results_record_the_warehouse_versions_they_read(demo_reports, tmp_path: Path) -> None:
+    from research import io
+    from research.selectors import report_frame
+    from warehouse.versions import dataset_versions
+
+    UserFactory(username="ada")
+    factors = io.warehouse_factors("daily")
+    returns = tmp_path / "planted.csv"
+    factors.select("date", (pl.col("rf") + 1e-4 + 1.2 * pl.col("mktrf")).alias("return")).write_csv(returns)
+    _command("--returns", str(returns), "--save", "--owner", "ada")
+    signal = tmp_path / "momentum.parquet"
+    report_frame(next(r for r in demo_reports if r.signal == "momentum"), "values").write_parquet(signal)
+    out = StringIO()
+    call_command("alpha_report", "--signal", str(signal), "--warehouse", "--horizons", "21", "--backend", "local",
+                 "--save", "--owner", "ada", stdout=out)  # fmt: skip
+    versions = dataset_versions()
+    attribution, alpha = SavedResult.objects.order_by("pk")
+    assert attribution.dataset_versions == {"ff_factors": versions["ff_factors"]}
+    assert attribution.params["factors"] == "warehouse ff_factors"
+    assert attribution.result["betas"]["mktrf"] == pytest.approx(1.2, abs=1e-8)
+    assert alpha.dataset_versions == {"crsp_daily": versions["crsp_daily"]}
+    assert alpha.params["prices"] == "warehouse crsp_daily"
+    assert out.getvalue().endswith(f"/research/saved/alpha/{alpha.pk}/\n")
