@@ -143,7 +143,7 @@ def perf_report_save(*, report: PerfReport, owner: AbstractBaseUser) -> SavedRes
         "confidence": report.confidence,
     }
     return saved_result_create(
-        kind=SavedResult.Kind.PERF_REPORT,
+        kind="perf_report",
         title=f"Performance of {Path(report.returns_file).name}",
         owner=owner,
         params=params,

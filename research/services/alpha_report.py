@@ -106,7 +106,7 @@ def alpha_report_save(*, run: AlphaReportRun, owner: AbstractBaseUser) -> SavedR
         "backend": run.backend,
     }
     return saved_result_create(
-        kind=SavedResult.Kind.ALPHA_REPORT,
+        kind="alpha_report",
         title=f"Alpha report of {run.signal_path.name}",
         owner=owner,
         params=params,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 from django.contrib.auth.models import AbstractBaseUser
@@ -38,7 +38,7 @@ class AttributionRun:
     returns_path: Path
     factors_path: Path | None  # None: the warehouse ff_factors (see dataset_versions)
     model: str
-    frequency: str
+    frequency: Literal["daily", "monthly"]
     hac_lags: int | None
     rolling_window: int | None
     result: AttributionResult
@@ -65,7 +65,7 @@ def attribution_run(
     *,
     returns: Path | str,
     model: str = "ff3",
-    frequency: str = "daily",
+    frequency: Literal["daily", "monthly"] = "daily",
     factors: Path | str | None = None,
     hac_lags: int | None = None,
     rolling_window: int | None = None,
@@ -127,7 +127,7 @@ def attribution_save(*, run: AttributionRun, owner: AbstractBaseUser) -> SavedRe
         "conditional": run.conditional is not None,
     }
     return saved_result_create(
-        kind=SavedResult.Kind.ATTRIBUTION,
+        kind="attribution",
         title=f"{run.model.upper()} {run.frequency} attribution of {run.returns_path.name}",
         owner=owner,
         params=params,
