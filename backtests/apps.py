@@ -13,6 +13,7 @@ class BacktestsConfig(AppConfig):
         from backtests.quickstart import STEPS
         from quant.quickstart import register_steps
         from quant.web.nav import NavItem, register
+        from quant.saved.pages import register_page
 
         register(NavItem(area="Backtests", label="Runs", url_name="backtests:list",
                          permission="backtests.view_backtestrun", order=10))  # fmt: skip
@@ -22,6 +23,7 @@ class BacktestsConfig(AppConfig):
                          permission="backtests.add_backtestrun", order=25))  # fmt: skip
         register(NavItem(area="Backtests", label="Compare", url_name="backtests:compare",
                          permission="backtests.view_backtestrun", order=30))  # fmt: skip
+        register_page("perf_report", "backtests:saved_perf_report")
         register_backtest_checks()
         register_steps("backtests", STEPS)
         register_job_kinds()

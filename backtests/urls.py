@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backtests.views import research, results, runs
+from backtests.views import research, results, runs, saved
 
 app_name = "backtests"
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("signal/<slug:name>/", research.signal_runs, name="signal_runs"),
     path("signal/<slug:name>/backtest/", research.signal_backtest, name="signal_backtest"),
     path("<int:run_id>/relative/", results.run_relative_view, name="relative"),
+    path("saved/<int:pk>/", saved.saved_perf_report, name="saved_perf_report"),
 ]

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from guardian.admin import GuardedModelAdmin
 
-from quant.models import AccessLog, Strategy
+from quant.models import AccessLog, SavedResult, Strategy
 
 
 @admin.register(Strategy)
@@ -32,4 +32,22 @@ class AccessLogAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: AccessLog | None = None) -> bool:
+        return False
+
+
+@admin.register(SavedResult)
+class SavedResultAdmin(admin.ModelAdmin):
+    """Read-only: a saved result is what a command computed; it is stored once and never edited (it may
+    be deleted, so that deleting its owner, which cascades, is not refused)."""
+
+    list_display = ("id", "kind", "title", "owner", "code_version", "created_at")
+    list_filter = ("kind", "created_at")
+    search_fields = ("title", "owner__username")
+    date_hierarchy = "created_at"
+    list_select_related = ("owner",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: SavedResult | None = None) -> bool:
         return False

@@ -17,5 +17,6 @@ class QuantConfig(AppConfig):
         schedules.register(*schedules.SCHEDULES)
         register(NavItem(area="Overview", label="Strategies", url_name="quant:strategy_list", order=20))
         register(NavItem(area="Overview", label="Profile & 2FA", url_name="account_profile", order=90))
+        register(NavItem(area="Research", label="My saved results", url_name="quant:saved_results", order=90))
         register(NavItem(area="Admin", label="Audit log", url_name="quant:audit_log", permission="quant.view_audit"))
         register_steps("quant", STEPS)

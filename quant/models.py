@@ -1,4 +1,4 @@
-"""Shared core models: strategies, the access log and the one job row."""
+"""Shared core models: strategies, the access log, the one job row and saved analysis results."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+
+from quant.saved.pages import page_url
 
 
 class Strategy(models.Model):
@@ -179,3 +181,50 @@ class Job(models.Model):
         if self.started_at is None:
             return None
         return ((self.finished_at or timezone.now()) - self.started_at).total_seconds()
+
+
+class SavedResult(models.Model):
+    """The stored result of an analysis command run with ``--save`` (``attribution``, ``perf_report``,
+    ``alpha_report``), owned by a user and shown in the console at its own page.
+
+    ``params`` holds the command's options and the name and sha256 of every input file; ``result``
+    holds what the page shows (summary numbers plus small, thinned series for its charts);
+    ``dataset_versions`` the warehouse versions read (empty when only files were read). Rows are
+    written only by ``quant.saved.services.saved_result_create`` and never edited. Only the owner
+    and holders of ``quant.view_all_savedresults`` may open one.
+    """
+
+    class Kind(models.TextChoices):
+        ATTRIBUTION = "attribution", "Factor attribution"
+        PERF_REPORT = "perf_report", "Performance report"
+        ALPHA_REPORT = "alpha_report", "Alpha report"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_results")
+    params = models.JSONField(default=dict, help_text="the command's options and its input files' names and sha256")
+    result = models.JSONField(default=dict, help_text="what the page shows: summary numbers and small series")
+    code_version = models.CharField(max_length=100)
+    dataset_versions = models.JSONField(default=dict, blank=True, help_text="warehouse versions read, if any")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["attribution", "perf_report", "alpha_report"]),
+                name="savedresult_kind_valid",
+            ),
+            models.CheckConstraint(condition=~models.Q(title=""), name="savedresult_title_not_empty"),
+        ]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="savedresult_owner_created")]
+        permissions = [("view_all_savedresults", "Open every user's saved results")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        url = page_url(self)
+        if url is None:
+            raise LookupError(f"no page is registered for saved results of kind {self.kind!r}")
+        return url

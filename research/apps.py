@@ -17,6 +17,7 @@ class ResearchConfig(AppConfig):
     def ready(self) -> None:
         from quant.jobs.kinds import JobKind, register_kind
         from quant.quickstart import register_steps
+        from quant.saved.pages import register_page
         from quant.web.nav import NavItem, register
         from research.quickstart import STEPS
         from research.services.reports import KIND, signal_report_requeue
@@ -24,6 +25,8 @@ class ResearchConfig(AppConfig):
         register(NavItem(area="Research", label="Alpha explorer", url_name="research:explorer", order=10))
         register(NavItem(area="Research", label="Model registry", url_name="research:models", order=20))
         register_steps("research", STEPS)
+        register_page("attribution", "research:saved_attribution")
+        register_page("alpha_report", "research:saved_alpha_report")
         register_kind(
             JobKind(name=KIND, label="Signal report", queue="analytics", requeue=signal_report_requeue,
                     result_url=_signal_page)

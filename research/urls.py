@@ -1,6 +1,6 @@
 from django.urls import path
 
-from research.views import alpha, models
+from research.views import alpha, models, saved
 
 app_name = "research"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("alpha/<slug:name>/recompute/", alpha.signal_recompute, name="signal_recompute"),
     path("models/", models.registry, name="models"),
     path("models/<int:pk>/promote/", models.promote, name="promote"),
+    path("saved/attribution/<int:pk>/", saved.saved_attribution, name="saved_attribution"),
+    path("saved/alpha/<int:pk>/", saved.saved_alpha_report, name="saved_alpha_report"),
 ]

@@ -31,6 +31,7 @@ _ADMIN = [
     "quant.view_audit",
     "quant.export_audit",
     "quant.view_accesslog",
+    "quant.view_all_savedresults",  # open every user's saved attribution / perf / alpha reports
     "auth.view_user",
     "auth.change_user",
     "auth.view_group",

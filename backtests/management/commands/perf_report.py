@@ -7,15 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from backtests.analytics.frequency import infer_frequency
-from backtests.analytics.metrics import PerformanceSummary, performance_summary
-from backtests.io import ReturnFileError, read_return_file
-
-PERCENT = {
-    "total_return", "annual_return", "annual_volatility", "downside_risk", "max_drawdown", "hit_rate",
-    "value_at_risk", "conditional_value_at_risk", "benchmark_annual_return", "alpha", "tracking_error",
-    "active_annual_return",
-}  # fmt: skip
+from backtests.analytics.metrics import PerformanceSummary
+from backtests.services.perf_report import PERCENT, perf_report_run, perf_report_save
+from quant.cli import add_save_arguments, print_saved, save_owner
 
 
 class Command(BaseCommand):
@@ -38,49 +32,32 @@ class Command(BaseCommand):
         )
         parser.add_argument("--confidence", type=float, default=0.95, help="VaR/CVaR confidence level")
         parser.add_argument("--format", choices=("table", "json"), default="table")
+        add_save_arguments(parser)
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        owner = save_owner(opts)
         try:
-            series = read_return_file(opts["returns"])
-            bench = read_return_file(opts["benchmark"]) if opts["benchmark"] else None
-        except ReturnFileError as exc:
+            report = perf_report_run(
+                returns=opts["returns"],
+                benchmark=opts["benchmark"],
+                periods_per_year=opts["periods_per_year"],
+                risk_free=opts["risk_free"],
+                confidence=opts["confidence"],
+            )
+        except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        notes = list(series.notes) + [f"benchmark: {n}" for n in (bench.notes if bench else [])]
-        ppy = opts["periods_per_year"]
-        if ppy is None:
-            try:
-                inferred = infer_frequency(series.frame["date"])
-            except ValueError as exc:
-                raise CommandError(f"cannot infer the frequency ({exc}); pass --periods-per-year") from exc
-            ppy = inferred.periods_per_year
-            notes.append(
-                f"assumed {inferred.frequency} data (median gap {inferred.median_gap_days:g} days): "
-                f"periods_per_year={ppy}; override with --periods-per-year"
-            )
-        if ppy <= 0 or not 0 < opts["confidence"] < 1:
-            raise CommandError("--periods-per-year must be > 0 and --confidence in (0, 1)")
-        rf = (1.0 + opts["risk_free"]) ** (1.0 / ppy) - 1.0
-        summary = performance_summary(
-            series.frame,
-            benchmark=bench.frame if bench else None,
-            risk_free=rf,
-            periods_per_year=ppy,
-            confidence=opts["confidence"],
-        )
-        if summary.n_obs < 2:
-            raise CommandError(f"only {summary.n_obs} non-missing return(s): need at least 2")
-        if summary.benchmark is not None and summary.benchmark.n_aligned < 2:
-            raise CommandError(
-                f"the benchmark shares only {summary.benchmark.n_aligned} dated return(s) with the series"
-            )
         if opts["format"] == "json":
-            payload = {"file": str(opts["returns"]), **summary.as_dict(), "notes": notes}
-            payload["conventions"]["risk_free_annual"] = opts["risk_free"]
-            self.stdout.write(json.dumps(payload, indent=2))
-            return
-        for note in notes:
-            self.stdout.write(f"note: {note}")
-        self.stdout.write(render_table(summary, title=str(opts["returns"])))
+            self.stdout.write(json.dumps(report.as_dict(), indent=2))
+        else:
+            for note in report.notes:
+                self.stdout.write(f"note: {note}")
+            self.stdout.write(render_table(report.summary, title=str(opts["returns"])))
+        if owner is not None:
+            try:
+                saved = perf_report_save(report=report, owner=owner)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            print_saved(self, saved, json_output=opts["format"] == "json")
 
 
 def _fmt(name: str, value: object) -> str:

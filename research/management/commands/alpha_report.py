@@ -1,4 +1,4 @@
-"""IC / quantile report of a signal file against a price file (or the warehouse)."""
+"""IC / quantile report of a signal file against a price file (or the warehouse); ``--save`` stores it."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from quant.periods import periods_per_year
+from quant.cli import add_save_arguments, print_saved, save_owner
 from research import io
-from research.analytics.report import AlphaReport, alpha_report
+from research.analytics.report import AlphaReport
+from research.services.alpha_report import alpha_report_run, alpha_report_save
 
 
 def _int_list(text: str) -> list[int]:
@@ -89,33 +90,31 @@ class Command(BaseCommand):
         parser.add_argument("--frequency", default="daily", help="signal frequency for annualising ICIR")
         parser.add_argument("--backend", choices=["auto", "qlib", "local"], default="auto")
         parser.add_argument("--format", choices=["json", "table"], default="table")
+        add_save_arguments(parser)
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        owner = save_owner(opts)
         horizons = _int_list(opts["horizons"])
-        if opts["quantiles"] < 2:
-            raise CommandError("--quantiles must be at least 2")
         try:
-            ppy = periods_per_year(opts["frequency"])
-            signal = io.read_signal(opts["signal"])
-            if opts["warehouse"]:
-                prices = io.warehouse_prices()
-                signal = io.permno_assets(signal)
-            else:
-                prices = io.read_prices(opts["prices"])
-            io.check_overlap(signal, prices)
-            groups = io.read_groups(opts["groups"]) if opts["groups"] else None
-            report = alpha_report(
-                signal,
-                prices,
+            run = alpha_report_run(
+                signal=opts["signal"],
+                prices=opts["prices"],
+                warehouse=opts["warehouse"],
+                groups=opts["groups"],
                 horizons=horizons,
                 quantiles=opts["quantiles"],
-                periods_per_year=ppy,
+                frequency=opts["frequency"],
                 backend=opts["backend"],
-                groups=groups,
             )
         except (io.InputError, ValueError, RuntimeError) as exc:
             raise CommandError(str(exc)) from exc
         if opts["format"] == "json":
-            self.stdout.write(json.dumps(report.as_dict(), indent=2, default=str))
+            self.stdout.write(json.dumps(run.report.as_dict(), indent=2, default=str))
         else:
-            self.stdout.write(render_table(report))
+            self.stdout.write(render_table(run.report))
+        if owner is not None:
+            try:
+                saved = alpha_report_save(run=run, owner=owner)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            print_saved(self, saved, json_output=opts["format"] == "json")

@@ -1,4 +1,4 @@
-"""Fama-French attribution of a return file (alpha, betas, Newey-West t-stats)."""
+"""Fama-French attribution of a return file (alpha, betas, Newey-West t-stats); ``--save`` stores it."""
 
 from __future__ import annotations
 
@@ -7,16 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from quant.periods import periods_per_year
+from quant.cli import add_save_arguments, print_saved, save_owner
 from research import io
-from research.analytics.attribution import (
-    AttributionResult,
-    align_excess_returns,
-    factor_regression,
-    model_factors,
-    rolling_exposures,
-    up_down_attribution,
-)
+from research.analytics.attribution import AttributionResult
+from research.services.attribution import AttributionRun, attribution_run, attribution_save
 
 
 def _result_lines(label: str, res: AttributionResult) -> list[str]:
@@ -32,6 +26,19 @@ def _result_lines(label: str, res: AttributionResult) -> list[str]:
     return lines
 
 
+def render_table(run: AttributionRun) -> str:
+    """The text report: the fit, the up/down-market fits, the last rolling windows, the convention."""
+    lines = _result_lines(f"{run.model} {run.frequency} attribution", run.result)
+    if run.conditional is not None:
+        lines += _result_lines("up market (mktrf > 0)", run.conditional.up)
+        lines += _result_lines("down market (mktrf < 0)", run.conditional.down)
+    if run.rolling is not None:
+        lines.append(f"rolling exposures (window {run.rolling_window}), last 5 windows:")
+        lines.append(str(run.rolling.tail(5)))
+    lines.append(f"convention: {run.convention}")
+    return "\n".join(lines)
+
+
 class Command(BaseCommand):
     help = "Regress a return series on Fama-French factors (ff3/ff5/ff6) with Newey-West t-stats."
 
@@ -44,49 +51,29 @@ class Command(BaseCommand):
         parser.add_argument("--rolling-window", type=int, help="also estimate rolling exposures")
         parser.add_argument("--conditional", action="store_true", help="also fit up/down-market betas")
         parser.add_argument("--format", choices=["json", "table"], default="table")
+        add_save_arguments(parser)
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        model, freq = opts["model"], opts["frequency"]
-        ppy = periods_per_year(freq)
+        owner = save_owner(opts)
         try:
-            model_factors(model)
-            returns = io.read_returns(opts["returns"])
-            if opts["factors"]:
-                factors = io.french_factors(opts["factors"], model=model, frequency=freq)
-            else:
-                factors = io.warehouse_factors(freq)
-            aligned = align_excess_returns(returns, factors, model=model, frequency=freq)
-            result = factor_regression(aligned, model=model, periods_per_year=ppy, hac_lags=opts["hac_lags"])
-            conditional = (
-                up_down_attribution(aligned, model=model, periods_per_year=ppy, hac_lags=opts["hac_lags"])
-                if opts["conditional"]
-                else None
-            )
-            rolling = (
-                rolling_exposures(aligned, model=model, window=opts["rolling_window"])
-                if opts["rolling_window"]
-                else None
+            run = attribution_run(
+                returns=opts["returns"],
+                model=opts["model"],
+                frequency=opts["frequency"],
+                factors=opts["factors"],
+                hac_lags=opts["hac_lags"],
+                rolling_window=opts["rolling_window"],
+                conditional=opts["conditional"],
             )
         except (io.InputError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
-        convention = (
-            "excess = return - rf; OLS with Newey-West (HAC, Bartlett) errors; "
-            f"alignment: {'exact dates' if freq == 'daily' else 'calendar month'}"
-        )
         if opts["format"] == "json":
-            payload: dict[str, Any] = {"frequency": freq, "convention": convention, **result.as_dict()}
-            if conditional is not None:
-                payload["conditional"] = conditional.as_dict()
-            if rolling is not None:
-                payload["rolling"] = rolling.with_columns(rolling["date"].cast(str)).to_dicts()
-            self.stdout.write(json.dumps(payload, indent=2))
-            return
-        lines = _result_lines(f"{model} {freq} attribution", result)
-        if conditional is not None:
-            lines += _result_lines("up market (mktrf > 0)", conditional.up)
-            lines += _result_lines("down market (mktrf < 0)", conditional.down)
-        if rolling is not None:
-            lines.append(f"rolling exposures (window {opts['rolling_window']}), last 5 windows:")
-            lines.append(str(rolling.tail(5)))
-        lines.append(f"convention: {convention}")
-        self.stdout.write("\n".join(lines))
+            self.stdout.write(json.dumps(run.as_dict(), indent=2))
+        else:
+            self.stdout.write(render_table(run))
+        if owner is not None:
+            try:
+                saved = attribution_save(run=run, owner=owner)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            print_saved(self, saved, json_output=opts["format"] == "json")

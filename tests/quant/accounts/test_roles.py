@@ -36,6 +36,7 @@ def test_seed_roles_creates_groups_then_is_idempotent():
     assert "research.add_signalreport" in _perms("researcher")  # Recompute a signal report
     assert "research.add_signalreport" not in _perms("viewer")
     assert {"quant.view_audit", "quant.export_audit", "quant.use_controls"} <= _perms("admin")
+    assert "quant.view_all_savedresults" in _perms("admin") and "quant.view_all_savedresults" not in _perms("operator")
 
     again = io.StringIO()
     call_command("seed_roles", stdout=again)
