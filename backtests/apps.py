@@ -12,8 +12,8 @@ class BacktestsConfig(AppConfig):
         from backtests.health import register_backtest_checks
         from backtests.quickstart import STEPS
         from quant.quickstart import register_steps
-        from quant.web.nav import NavItem, register
         from quant.saved.pages import register_page
+        from quant.web.nav import NavItem, register
 
         register(NavItem(area="Backtests", label="Runs", url_name="backtests:list",
                          permission="backtests.view_backtestrun", order=10))  # fmt: skip

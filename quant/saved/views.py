@@ -6,10 +6,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from console.htmx import render_htmx
 from quant.audit import log_access
 from quant.saved.forms import SavedResultFilterForm
 from quant.saved.selectors import VIEW_ALL, saved_results_listed
+from quant.web.htmx import render_htmx
 
 PAGE_SIZE = 50
 
