@@ -35,24 +35,7 @@ CHECKED_PARTS = {"analytics", "services"}
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # name -> why it may stay although nothing in the product reaches it. Keep this short.
-JOB_MODEL = "the one job model (issue 11, part 1) is being wired into every job kind in parallel"
 ALLOWED: dict[str, str] = {
-    **dict.fromkeys(
-        (
-            "job_create",
-            "job_live",
-            "job_get_or_create",
-            "job_claim",
-            "job_cancel",
-            "job_enforce_cancel",
-            "job_retry",
-            "jobs_reap",
-            "job_queue",
-        ),
-        JOB_MODEL,
-    ),  # fmt: skip
-    "alpha_build_queue": "queues build_signal_reports; recomputing alpha reports from the console (issue 11, "
-    "part 6) is being built in parallel",
     "tear_sheet_from_prices": "the tear sheet's from-prices entry point that bench/alpha.py times; to be adopted "
     "by the alpha_report service (issue 11, part 7) or deleted with its benchmark row",
     "simulate_panel": "synthetic panel with a planted factor model: the fixture of the risk analytics tests and "

@@ -14,6 +14,7 @@ from backtests.selectors import run_list
 from backtests.services.attribution import backtest_attribution
 from backtests.services.launch import signal_backtest_create
 from quant.audit import log_access
+from quant.models import Job
 from quant.web.htmx import render_htmx
 from research.analytics.signals import SIGNALS
 from research.io import InputError
@@ -73,11 +74,11 @@ def _attribution_context(run: BacktestRun, model: str) -> dict[str, object]:
 @permission_required("backtests.view_backtestrun", raise_exception=True)
 @log_access("backtests.attribution")
 def attribution(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = get_object_or_404(BacktestRun, pk=run_id)
+    run = get_object_or_404(BacktestRun.objects.select_related("job"), pk=run_id)
     model = request.GET.get("model", "ff3")
     context: dict[str, object] = {"run": run, "model": model, "models": FACTOR_MODELS}
-    if run.status != BacktestRun.Status.SUCCEEDED:
-        context["problem"] = f"Backtest #{run.pk} is {run.status}: attribution needs a finished run."
+    if run.job.status != Job.Status.SUCCEEDED:
+        context["problem"] = f"Backtest #{run.pk} is {run.job.status}: attribution needs a finished run."
     else:
         context |= _attribution_context(run, model)
     return render(request, "backtests/attribution.html", context)

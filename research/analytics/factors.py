@@ -64,14 +64,6 @@ def value(book_to_dollars: float = 1.0) -> pl.Expr:
     return pl.when((be > 0) & (cap > 0)).then((be / cap).log())
 
 
-def book_to_market(book_to_dollars: float = 1.0) -> pl.Expr:
-    """Book-to-market ``book equity / market cap`` (book converted with ``book_to_dollars``); null
-    when either is not positive."""
-    be = book_equity() * book_to_dollars
-    cap = market_cap()
-    return pl.when((be > 0) & (cap > 0)).then(be / cap)
-
-
 def lagged_book_equity(by: str = "gvkey", order: str = "datadate") -> pl.Expr:
     """Previous fiscal year's book equity within ``by`` (apply on the fundamentals frame)."""
     return book_equity().shift(1).over(by, order_by=order)
