@@ -33,7 +33,7 @@ def test_same_config_on_same_data_returns_the_existing_run() -> None:
     assert first.created and not second.created and second.run.pk == first.run.pk
     other_data = backtest_run_create(config=synthetic_config(), owner=owner, dataset_versions={"synthetic": "v2"})
     assert other_data.created and other_data.run.pk != first.run.pk
-    assert BacktestRun.objects.count() == Job.objects.count() == 2
+    assert BacktestRun.objects.count() == Job.objects.filter(kind="backtest").count() == 2
     assert first.run.job.idempotency_key == f"{first.run.config_hash}/{first.run.data_hash}"
     assert (first.run.job.kind, first.run.job.requested_by, first.run.job.queue) == ("backtest", owner, "backtests")
 
@@ -71,7 +71,7 @@ def test_service_rejects_invalid_configs_with_field_errors(overrides: dict, fiel
     with pytest.raises(ConfigError) as caught:
         backtest_run_create(config=synthetic_config(**overrides), owner=UserFactory())
     assert field in caught.value.errors
-    assert BacktestRun.objects.count() == Job.objects.count() == 0
+    assert BacktestRun.objects.count() == Job.objects.filter(kind="backtest").count() == 0
 
 
 def test_unknown_settings_in_json_are_rejected() -> None:
