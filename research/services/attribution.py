@@ -75,7 +75,6 @@ def attribution_run(
 
     Raises ``research.io.InputError`` or ValueError with a message for the user.
     """
-    ppy = periods_per_year(frequency)
     model_factors(model)  # an unknown model fails before any file is read
     frame = io.read_returns(returns)
     versions: dict[str, int] = {}
@@ -84,7 +83,10 @@ def attribution_run(
     else:
         versions = current_versions(("ff_factors",))
         factor_frame = io.warehouse_factors(frequency)
-    aligned = align_excess_returns(frame, factor_frame, model=model, frequency=frequency)
+    fit = attribution_fit(
+        returns=frame, factors=factor_frame, model=model, frequency=frequency, hac_lags=hac_lags,
+        rolling_window=rolling_window, conditional=conditional,
+    )  # fmt: skip
     return AttributionRun(
         returns_path=Path(returns),
         factors_path=Path(factors) if factors else None,
@@ -92,12 +94,43 @@ def attribution_run(
         frequency=frequency,
         hac_lags=hac_lags,
         rolling_window=rolling_window,
+        result=fit.result,
+        conditional=fit.conditional,
+        rolling=fit.rolling,
+        dataset_versions=versions,
+    )
+
+
+@dataclass(frozen=True)
+class AttributionFit:
+    """The fits of one return series on one factor model."""
+
+    result: AttributionResult
+    conditional: UpDownResult | None  # None when not asked for
+    rolling: pl.DataFrame | None  # None when no window was given
+
+
+def attribution_fit(
+    *,
+    returns: pl.DataFrame,
+    factors: pl.DataFrame,
+    model: str,
+    frequency: Literal["daily", "monthly"],
+    hac_lags: int | None = None,
+    rolling_window: int | None = None,
+    conditional: bool = False,
+) -> AttributionFit:
+    """The one attribution procedure: align ``date, return`` with the factors (excess over rf),
+    then the full-sample fit, optionally the up-/down-market fits and rolling exposures. Used by the
+    ``attribution`` command and by the attribution of a backtest. Raises ValueError for the user."""
+    ppy = periods_per_year(frequency)
+    aligned = align_excess_returns(returns, factors, model=model, frequency=frequency)
+    return AttributionFit(
         result=factor_regression(aligned, model=model, periods_per_year=ppy, hac_lags=hac_lags),
         conditional=up_down_attribution(aligned, model=model, periods_per_year=ppy, hac_lags=hac_lags)
         if conditional
         else None,
         rolling=rolling_exposures(aligned, model=model, window=rolling_window) if rolling_window else None,
-        dataset_versions=versions,
     )
 
 
