@@ -4,11 +4,12 @@ that config). Its sync schedules are synced with every other app's by step 25 (`
 from __future__ import annotations
 
 from quant.quickstart import Options, Step
-from warehouse.services import warehouse_sync_demo
+from warehouse.syncs.service import demo_sync_run
 
 
 def _build_demo(opts: Options) -> None:
-    result = warehouse_sync_demo(stocks=opts.demo_stocks, years=opts.demo_years, seed=opts.seed, writer="quickstart")
+    # As a sync job (Operations → Jobs), like `warehouse_sync --source demo`.
+    result = demo_sync_run(stocks=opts.demo_stocks, years=opts.demo_years, seed=opts.seed, writer="quickstart")
     opts.stdout.write(result.message + "\n")
 
 
