@@ -97,9 +97,11 @@ def model_version_register(
         return RegisterResult(found, False)
     with domain_lock("models", writer=f"register:{name}", wait=30.0), transaction.atomic():
         number = (ModelVersion.objects.filter(name=name).aggregate(m=Max("version"))["m"] or 0) + 1
+        # No row owns this number, so a folder already there is an orphan (a publish whose transaction
+        # rolled back, or a data directory reused with a new database): replace it.
         artifact = artifact_publish(
             model_dir(name, number), kind="model", files=files, dataset_versions=dataset_versions,
-            config_hash=config_hash, summary=metrics,
+            config_hash=config_hash, summary=metrics, replace=True,
             extra={"name": name, "version": number, "model_kind": kind, "config": dict(config),
                    "author": getattr(author, "username", None)},
         )  # fmt: skip

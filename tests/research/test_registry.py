@@ -78,3 +78,14 @@ def test_loader_detects_a_modified_artifact(settings) -> None:
 def test_no_production_version_is_a_clear_error() -> None:
     with pytest.raises(LookupError, match="no production version"):
         model_load_production("nothing")
+
+
+def test_an_orphan_folder_without_a_row_is_replaced(settings) -> None:
+    """A data directory reused with a new database (or a publish whose transaction rolled back)
+    leaves a version folder no row owns: registering that number again replaces it."""
+    v = _register({"oos_ic_mean": 0.03}, config={"m": "first"})
+    ModelVersion.objects.filter(pk=v.pk).delete()  # the new database knows nothing of version 1
+    again = _register({"oos_ic_mean": 0.05}, config={"m": "second"})
+    assert again.version == 1
+    manifest = artifact_open(settings.MODELS_DIR / "combo" / "1").manifest
+    assert manifest.config_hash == again.config_hash and manifest.summary == {"oos_ic_mean": 0.05}
