@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from risk.analytics.optimizer import FactorOptimizer, PortfolioProblem  # noqa: E402
 from risk.analytics.regression import factor_returns  # noqa: E402
-from risk.analytics.simulate import simulate_panel  # noqa: E402
+from tests.support.risk_panel import simulate_panel  # noqa: E402
 
 N_INDUSTRIES, N_STYLES, N_SECTORS = 60, 10, 11
 

@@ -38,8 +38,6 @@ WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 ALLOWED: dict[str, str] = {
     "tear_sheet_from_prices": "the tear sheet's from-prices entry point that bench/alpha.py times; to be adopted "
     "by the alpha_report service (issue 11, part 7) or deleted with its benchmark row",
-    "simulate_panel": "synthetic panel with a planted factor model: the fixture of the risk analytics tests and "
-    "bench/risk.py, not product code",
 }
 
 

@@ -9,8 +9,8 @@ from risk.analytics.bias import bias_confidence_band, bias_statistic
 from risk.analytics.covariance import CovarianceConfig, estimate_factor_covariance
 from risk.analytics.portfolio import FactorModel, build_factor_model
 from risk.analytics.regression import factor_returns
-from risk.analytics.simulate import simulate_panel
 from risk.analytics.specific import ewma_specific_vol
+from tests.support.risk_panel import simulate_panel
 
 STYLES = ["style0", "style1", "style2"]
 

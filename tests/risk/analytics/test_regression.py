@@ -9,7 +9,7 @@ import statsmodels.api as sm
 from polars.testing import assert_frame_equal
 
 from risk.analytics.regression import factor_returns, restriction_matrix
-from risk.analytics.simulate import simulate_panel
+from tests.support.risk_panel import simulate_panel
 
 D1 = dt.date(2024, 1, 2)
 
