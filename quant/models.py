@@ -36,6 +36,7 @@ class Strategy(models.Model):
         permissions = [
             ("use_controls", "Operate manual controls"),
             ("manage_strategies", "Create strategies and grant access to them"),
+            ("trade_strategy", "Send, cancel and close orders and positions of a strategy (per object)"),
         ]
 
     def __str__(self) -> str:
@@ -228,3 +229,19 @@ class SavedResult(models.Model):
         if url is None:
             raise LookupError(f"no page is registered for saved results of kind {self.kind!r}")
         return url
+
+
+# Trading state lives in quant.trading; its models belong to this app.
+from quant.trading.models import CashEntry, Fill, Order, PnLSnapshot, Position  # noqa: E402
+
+__all__ = [
+    "AccessLog",
+    "CashEntry",
+    "Fill",
+    "Job",
+    "Order",
+    "PnLSnapshot",
+    "Position",
+    "SavedResult",
+    "Strategy",
+]
