@@ -161,7 +161,7 @@ class AlpacaBroker:
         current = self._broker_order(chain, client_order_id, with_fills=False)
         if current.status in ("filled", "cancelled", "rejected"):
             raise BrokerError(
-                f"order {client_order_id} is {current.status} at Alpaca; only an open order can be replaced"
+                f"order {client_order_id} is {current.status} at Alpaca; only open orders can be replaced"
             )
         fields: dict[str, Any] = {}
         if limit_price is not None:

@@ -136,7 +136,7 @@ class AlpacaStandin:
         self.in_flight = 0
         self.idle = threading.Condition(self.lock)
         self.server = _Server(self)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property
     def url(self) -> str:
