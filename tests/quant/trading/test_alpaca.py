@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
 from decimal import Decimal as D
 
 import pytest
@@ -18,14 +17,6 @@ from quant.trading.alpaca import AlpacaBroker, platform_status
 from quant.trading.broker import Broker, BrokerError, OrderRejected, OrderRequest
 from quant.trading.brokers import broker_for, broker_names, register_broker
 from tests.support.alpaca_standin import AlpacaStandin
-
-
-@pytest.fixture
-def alpaca() -> Iterator[AlpacaStandin]:
-    with AlpacaStandin(cash=D("100000")) as stand:
-        stand.list_asset("AAPL", D("190"))
-        stand.list_asset("MSFT", D("400"))
-        yield stand
 
 
 @pytest.fixture
