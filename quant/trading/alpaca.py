@@ -48,6 +48,7 @@ from alpaca.trading.client import TradingClient
 from alpaca.trading.enums import OrderSide, OrderStatus, PositionSide, TimeInForce
 from alpaca.trading.models import Order as AlpacaOrder
 from alpaca.trading.models import Position as AlpacaPosition
+from alpaca.trading.models import TradeAccount
 from alpaca.trading.requests import LimitOrderRequest, MarketOrderRequest, ReplaceOrderRequest
 from requests.adapters import HTTPAdapter
 
@@ -225,7 +226,8 @@ class AlpacaBroker:
                 acct = self._client.get_account()
         except APIError as exc:
             raise _translate(exc, action) from exc
-        assert not isinstance(acct, dict)
+        if not isinstance(acct, TradeAccount):
+            raise BrokerError("Alpaca's account answer is not in the documented shape")
         if acct.cash is None or acct.equity is None:
             raise BrokerError("Alpaca's account answer has no cash or equity")
         return BrokerAccount(
@@ -244,6 +246,8 @@ class AlpacaBroker:
             yield
         except requests.Timeout as exc:
             raise BrokerError(f"Alpaca did not answer '{action}' within {self.timeout:g} s") from exc
+        except requests.JSONDecodeError as exc:
+            raise BrokerError(f"Alpaca's answer to '{action}' is not JSON") from exc
         except requests.RequestException as exc:
             raise BrokerError(f"cannot reach Alpaca at {self.base_url} ('{action}'): {type(exc).__name__}") from exc
         except (pydantic.ValidationError, ValueError, KeyError, TypeError) as exc:

@@ -215,7 +215,7 @@ class AlpacaStandin:
             )
             return activity_id
 
-    def fail_next(self, method: str, path: str, status: int, body: dict[str, Any] | None = None) -> None:
+    def fail_next(self, method: str, path: str, status: int, body: Any = None) -> None:
         """The next ``method path`` request gets this status and body (a 5xx by default)."""
         self.failures.append((method, path, status, body or {"code": 50010000, "message": "internal server error"}))
 

@@ -282,6 +282,15 @@ def test_server_errors_are_broker_errors_not_rejections(alpaca, broker) -> None:
     assert broker.submit(buy("s1-0010", "1")).status == "accepted"  # the failed submit left nothing behind
 
 
+def test_an_answer_in_another_shape_is_a_broker_error(alpaca, broker) -> None:
+    alpaca.fail_next("GET", "/v2/account", 200, {"balance": "100000"})
+    with pytest.raises(BrokerError, match=r"^Alpaca's answer to 'read account' is not in the documented shape$"):
+        broker.account()
+    alpaca.fail_next("GET", "/v2/positions", 200, [{"symbol": "AAPL", "qty": "many"}])
+    with pytest.raises(BrokerError, match="not in the documented shape"):
+        broker.positions()
+
+
 def test_a_slow_answer_is_a_timeout_and_resubmitting_is_safe(alpaca) -> None:
     broker = AlpacaBroker(alpaca.key_id, alpaca.secret, url_override=alpaca.url, timeout=0.3)
     alpaca.delay_next("POST", "/v2/orders", 1.0)
