@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from config.env import env_bool, env_int, env_list, env_path, env_str, env_url
+from config.env import env_bool, env_float, env_int, env_list, env_path, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = env_path("QUANTDESK_DATA_DIR", BASE_DIR / "data")
@@ -141,6 +141,16 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "America/New_York"
 # Off by default; the test settings may switch it on. Never eager in production.
 CELERY_TASK_ALWAYS_EAGER = False
+
+# --- brokers ----------------------------------------------------------------------------------
+# Alpaca (quant.trading.alpaca). Keys are secrets: set them in the environment only, never in files
+# or logs. ALPACA_BASE_URL is optional (empty = Alpaca's paper or live host per ALPACA_PAPER) and
+# is given without /v2, e.g. https://paper-api.alpaca.markets.
+ALPACA_API_KEY_ID = env_str("ALPACA_API_KEY_ID", "")
+ALPACA_API_SECRET_KEY = env_str("ALPACA_API_SECRET_KEY", "")
+ALPACA_BASE_URL = env_url("ALPACA_BASE_URL", "", schemes=("https", "http"))
+ALPACA_PAPER = env_bool("ALPACA_PAPER", True)
+ALPACA_TIMEOUT_SECONDS = env_float("ALPACA_TIMEOUT_SECONDS", 10.0)
 
 # --- identity ---------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
