@@ -69,6 +69,11 @@ class Split:
 Trade = Buy | Sell | Split
 
 
+def _n(value: Decimal) -> str:
+    """A quantity as people write it (``150``, not ``150.000000``)."""
+    return format(value.normalize(), "f")
+
+
 def per_share(lot: Lot) -> Decimal:
     return lot.cost / lot.shares
 
@@ -106,7 +111,9 @@ def _take(lot: Lot, shares: Decimal) -> tuple[Lot, Lot | None]:
 def _plan(sale: Sell, open_lots: list[Lot], method: Method) -> list[tuple[Lot, Decimal]]:
     if method == "specific":
         if not sale.picks:
-            raise ReliefError(f"{sale.date} sell {sale.quantity} {sale.symbol}: specific identification needs picks")
+            raise ReliefError(
+                f"{sale.date} sell {_n(sale.quantity)} {sale.symbol}: specific identification needs picks"
+            )
         by_id = {lot.buy_lot: lot for lot in open_lots}
         plan = []
         for lot_id, shares in sale.picks:
@@ -115,11 +122,13 @@ def _plan(sale: Sell, open_lots: list[Lot], method: Method) -> list[tuple[Lot, D
                 raise ReliefError(f"{sale.date} sell {sale.symbol}: no open lot {lot_id!r}")
             if not 0 < shares <= lot.shares:
                 raise ReliefError(
-                    f"{sale.date} sell {sale.symbol}: lot {lot_id!r} has {lot.shares} shares, not {shares}"
+                    f"{sale.date} sell {sale.symbol}: lot {lot_id!r} has {_n(lot.shares)} shares, not {_n(shares)}"
                 )
             plan.append((lot, shares))
         if sum(shares for _, shares in plan) != sale.quantity:
-            raise ReliefError(f"{sale.date} sell {sale.quantity} {sale.symbol}: picks add up to a different quantity")
+            raise ReliefError(
+                f"{sale.date} sell {_n(sale.quantity)} {sale.symbol}: picks add up to a different quantity"
+            )
         return plan
     plan, need = [], sale.quantity
     for lot in _order(open_lots, method):
@@ -164,8 +173,8 @@ def relieve(trades: Iterable[Trade], *, method: Method = "fifo") -> list[Lot]:
                 raise ReliefError(f"{trade.date} sell {trade.symbol}: quantity must be > 0")
             if trade.quantity > sum((lot.shares for lot in held), Decimal(0)):
                 raise ReliefError(
-                    f"{trade.date} sell {trade.quantity} {trade.symbol}: only "
-                    f"{sum((lot.shares for lot in held), Decimal(0))} shares are held"
+                    f"{trade.date} sell {_n(trade.quantity)} {trade.symbol}: only "
+                    f"{_n(sum((lot.shares for lot in held), Decimal(0)))} shares are held"
                 )
             plan = _plan(trade, held, trade.method or method)
             net = (trade.quantity * trade.price - trade.fees).quantize(CENT, rounding=ROUND_HALF_UP)
