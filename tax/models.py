@@ -40,8 +40,12 @@ class TaxAccount(models.Model):
         related_name="tax_accounts",
         help_text="lots also come from this strategy's fills",
     )
-    short_term_rate = models.DecimalField(max_digits=5, decimal_places=4, default="0.37", help_text="for harvesting")
-    long_term_rate = models.DecimalField(max_digits=5, decimal_places=4, default="0.20", help_text="for harvesting")
+    short_term_rate = models.DecimalField(
+        max_digits=5, decimal_places=4, default=Decimal("0.37"), help_text="for harvesting"
+    )
+    long_term_rate = models.DecimalField(
+        max_digits=5, decimal_places=4, default=Decimal("0.20"), help_text="for harvesting"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
