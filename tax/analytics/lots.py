@@ -78,13 +78,15 @@ def per_share(lot: Lot) -> Decimal:
     return lot.cost / lot.shares
 
 
-def _order(open_lots: list[Lot], method: Method) -> list[Lot]:
+def _order(open_lots: list[Lot], method: Method) -> list[int]:
+    """Indices of ``open_lots`` in relief order (lots are kept in acquisition order)."""
+    idx = range(len(open_lots))
     if method == "fifo":
-        return sorted(open_lots, key=lambda lot: (lot.buy_date, lot.order))
+        return list(idx)
     if method == "lifo":
-        return sorted(open_lots, key=lambda lot: (lot.buy_date, lot.order), reverse=True)
+        return list(reversed(idx))
     if method == "hifo":
-        return sorted(open_lots, key=lambda lot: (-per_share(lot), lot.buy_date, lot.order))
+        return sorted(idx, key=lambda i: (-per_share(open_lots[i]), open_lots[i].buy_date, open_lots[i].order))
     raise ReliefError(f"unknown relief method {method!r} (choose from {', '.join(METHODS)})")
 
 
@@ -108,34 +110,35 @@ def _take(lot: Lot, shares: Decimal) -> tuple[Lot, Lot | None]:
     return taken, rest
 
 
-def _plan(sale: Sell, open_lots: list[Lot], method: Method) -> list[tuple[Lot, Decimal]]:
+def _plan(sale: Sell, open_lots: list[Lot], method: Method) -> list[tuple[int, Decimal]]:
     if method == "specific":
         if not sale.picks:
             raise ReliefError(
                 f"{sale.date} sell {_n(sale.quantity)} {sale.symbol}: specific identification needs picks"
             )
-        by_id = {lot.buy_lot: lot for lot in open_lots}
+        by_id = {lot.buy_lot: i for i, lot in enumerate(open_lots)}
         plan = []
         for lot_id, shares in sale.picks:
-            lot = by_id.get(lot_id)
-            if lot is None:
+            i = by_id.get(lot_id)
+            if i is None:
                 raise ReliefError(f"{sale.date} sell {sale.symbol}: no open lot {lot_id!r}")
+            lot = open_lots[i]
             if not 0 < shares <= lot.shares:
                 raise ReliefError(
                     f"{sale.date} sell {sale.symbol}: lot {lot_id!r} has {_n(lot.shares)} shares, not {_n(shares)}"
                 )
-            plan.append((lot, shares))
+            plan.append((i, shares))
         if sum(shares for _, shares in plan) != sale.quantity:
             raise ReliefError(
                 f"{sale.date} sell {_n(sale.quantity)} {sale.symbol}: picks add up to a different quantity"
             )
         return plan
     plan, need = [], sale.quantity
-    for lot in _order(open_lots, method):
+    for i in _order(open_lots, method):
         if need <= 0:
             break
-        shares = min(need, lot.shares)
-        plan.append((lot, shares))
+        shares = min(need, open_lots[i].shares)
+        plan.append((i, shares))
         need -= shares
     return plan
 
@@ -179,8 +182,9 @@ def relieve(trades: Iterable[Trade], *, method: Method = "fifo") -> list[Lot]:
             plan = _plan(trade, held, trade.method or method)
             net = (trade.quantity * trade.price - trade.fees).quantize(CENT, rounding=ROUND_HALF_UP)
             remaining_net, remaining_qty = net, trade.quantity
-            for lot, shares in plan:
-                piece, rest = _take(lot, shares)
+            gone = set()
+            for i, shares in plan:
+                piece, rest = _take(held[i], shares)
                 proceeds = (
                     remaining_net
                     if shares == remaining_qty
@@ -189,11 +193,12 @@ def relieve(trades: Iterable[Trade], *, method: Method = "fifo") -> list[Lot]:
                 remaining_net -= proceeds
                 remaining_qty -= shares
                 closed.append(replace(piece, sell_date=trade.date, proceeds=proceeds))
-                idx = held.index(lot)
                 if rest is None:
-                    held.pop(idx)
+                    gone.add(i)
                 else:
-                    held[idx] = rest
+                    held[i] = rest
+            if gone:
+                open_lots[trade.symbol] = [lot for i, lot in enumerate(held) if i not in gone]
     still_open = [lot for lots in open_lots.values() for lot in lots]
     return sorted([*closed, *still_open], key=lambda lot: (lot.buy_date, lot.order, lot.sell_date or dt.date.max))
 
