@@ -96,3 +96,22 @@ def test_harvest_page(client, warehouse):
     other = UserFactory(username="ivy", role="viewer")
     client.force_login(other)
     assert client.get(reverse("tax:harvest", args=[account.pk])).status_code == 404
+
+
+def test_quickstart_step_builds_a_demo_account_with_a_wash_sale(warehouse):
+    import io
+
+    from quant.accounts.bootstrap import DEMO_ADMIN_USERNAME
+    from quant.quickstart import Options
+    from tax.models import TaxAccount
+    from tax.quickstart import ACCOUNT, _demo_account
+
+    UserFactory(username=DEMO_ADMIN_USERNAME)
+    out = io.StringIO()
+    _demo_account(Options(stdout=out))
+    account = TaxAccount.objects.get(name=ACCOUNT)
+    assert account.lots.filter(adjustment_code="W").count() == 1
+    assert account.lots.filter(long_term=True).count() == 1
+    assert "1 wash sale(s)" in out.getvalue()
+    _demo_account(Options(stdout=out))  # idempotent
+    assert TaxAccount.objects.filter(name=ACCOUNT).count() == 1
