@@ -241,6 +241,9 @@ def _wash_symbol(lots: list[_W], quantum: Decimal, seq: Iterator[int]) -> list[_
             book.add(_split(repl, loss.shares, quantum, next(seq)))
         assert loss.proceeds is not None and loss.sell_date is not None
         disallowed = loss.cost - loss.proceeds
+        if disallowed <= 0:  # a split piece whose loss rounded away: nothing to disallow
+            loss.loss_processed = True
+            continue
         held = loss.sell_date - loss.held_from
         loss.adjustment_code, loss.adjustment, loss.loss_processed = WASH_CODE, disallowed, True
         repl.adjusted_basis = repl.cost + disallowed
