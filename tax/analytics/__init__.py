@@ -1,0 +1,1 @@
+"""Pure tax-lot analytics (no Django): wash sales, lot relief."""

@@ -1,0 +1,26 @@
+"""Money and share formatting for the tax pages (Decimal in, text out)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def usd(value: Decimal | None) -> str:
+    """``-1234.5`` → ``−$1,234.50``; None → ``—``."""
+    if value is None:
+        return "—"
+    sign = "−" if value < 0 else ""
+    return f"{sign}${abs(value):,.2f}"
+
+
+@register.filter
+def shares(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    text = f"{value.normalize():,f}"
+    return text

@@ -1,0 +1,1 @@
+"""Tax pages: accounts, lots, realized gains, wash sales, imports, sales and exports."""
