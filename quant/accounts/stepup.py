@@ -67,10 +67,8 @@ def step_up_required(action_name: str, *, object_type: str = "") -> Callable[[Vi
                 allow_backup=False,
             )
             if not outcome.ok:
-                message = (
-                    f"Too many wrong codes; try again in {outcome.retry_after} s."
-                    if outcome.throttled
-                    else "That code is not valid (or was already used). Enter the current code."
+                message = outcome.failure_message(
+                    invalid="That code is not valid (or was already used). Enter the current code."
                 )
                 form.add_error("step_up_token", message)
                 return _confirmation(request, action_name, form)

@@ -25,9 +25,9 @@ def _next_url(request: HttpRequest) -> str:
 
 
 def _failure(outcome: devices.VerifyOutcome) -> str:
-    if outcome.throttled:
-        return f"Too many wrong codes. Wait {outcome.retry_after} seconds before trying again."
-    return "That code is not valid. Use the current code from your app or an unused backup code."
+    return outcome.failure_message(
+        invalid="That code is not valid. Use the current code from your app or an unused backup code."
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -122,7 +122,9 @@ def test_export_link_carries_the_filters_on_screen(client):
     _rows(7, alice, action="export", name="audit.export")
     _rows(20, alice)
     client.force_login(admin)
-    fragment = client.get(reverse("quant:audit_log"), {"user": "alice", "action": "export"}, headers={"HX-Request": "true"})
+    fragment = client.get(
+        reverse("quant:audit_log"), {"user": "alice", "action": "export"}, headers={"HX-Request": "true"}
+    )
     body = fragment.content.decode()
     href = re.search(r'id="audit-export" href="([^"]+)"', body).group(1).replace("&amp;", "&")
     assert "user=alice" in href and "action=export" in href
