@@ -7,13 +7,14 @@ class QuantConfig(AppConfig):
 
     def ready(self) -> None:
         from quant import schedules
-        from quant.accounts import admin_site
+        from quant.accounts import admin_site, signals
         from quant.audit import register_auditlog
         from quant.quickstart import STEPS, register_steps
         from quant.web.nav import NavItem, register
 
         admin_site.install()
         register_auditlog()
+        signals.connect()
         schedules.register(*schedules.SCHEDULES)
         register(NavItem(area="Overview", label="Strategies", url_name="quant:strategy_list", order=20))
         register(NavItem(area="Overview", label="Profile & 2FA", url_name="account_profile", order=90))

@@ -81,7 +81,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@log_access("risk.dashboard.runs")
+@log_access("risk.dashboard.runs", part_of_page=True)
 def runs(request: HttpRequest) -> HttpResponse:
     """Recent builds; each running build's progress partial polls its own job."""
     ctx = _context(request)
@@ -89,7 +89,7 @@ def runs(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@log_access("risk.dashboard.tile")
+@log_access("risk.dashboard.tile", part_of_page=True)
 def tile(request: HttpRequest, name: str) -> HttpResponse:
     if name not in TILES:
         raise Http404("Unknown tile.")
