@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import csv
-import re
 import io
+import re
 from datetime import timedelta
 
 import pytest
