@@ -21,3 +21,6 @@ class QuantConfig(AppConfig):
         register(NavItem(area="Research", label="My saved results", url_name="quant:saved_results", order=90))
         register(NavItem(area="Admin", label="Audit log", url_name="quant:audit_log", permission="quant.view_audit"))
         register_steps("quant", STEPS)
+        from quant.tiles import register_tiles
+
+        register_tiles()
