@@ -20,8 +20,9 @@ def freshness_tile(user: Any) -> dict[str, Any]:
             continue
         manifest = storage.load_manifest(name, version)
         published = dt.datetime.fromisoformat(manifest.created)
+        age = (timezone.now() - published).days
         rows.append({"dataset": name, "version": version, "date_max": manifest.date_max, "published": published,
-                     "age_days": (timezone.now() - published).days, "validated": manifest.validation.passed})  # fmt: skip
+                     "age_days": age, "validated": manifest.validation.passed})  # fmt: skip
     newest = max((r["date_max"] for r in rows if r["date_max"]), default=None)
     return {"rows": rows, "newest": newest, "missing": [d for d in DATASETS if d not in {r["dataset"] for r in rows}]}
 

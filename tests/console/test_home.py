@@ -53,8 +53,8 @@ def test_pnl_tile_shows_latest_equity_and_day_pnl_of_visible_strategies(client):
 def test_jobs_tile_counts_the_queue(client):
     admin = UserFactory(role="admin")
     for status in ("queued", "queued", "running", "failed"):
-        Job.objects.create(kind="backtest", status=status, requested_by=admin,
-                           finished_at=None if status in ("queued", "running") else dt.datetime.now(dt.UTC))  # fmt: skip
+        finished = None if status in ("queued", "running") else dt.datetime.now(dt.UTC)
+        Job.objects.create(kind="backtest", status=status, requested_by=admin, finished_at=finished)
     client.force_login(admin)
     tile = client.get(reverse("console:home")).content.decode().split('id="home-jobs"')[1].split("</section>")[0]
     assert "<strong>1</strong> running" in tile and "<strong>2</strong> queued" in tile
