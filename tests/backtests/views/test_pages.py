@@ -3,10 +3,9 @@ only while active)."""
 
 from __future__ import annotations
 
-import re
-
 import csv
 import io
+import re
 
 import pytest
 from django.db import connection
