@@ -95,7 +95,7 @@ def test_an_admin_may_override_a_failing_gate_with_a_reason(client) -> None:
     device = admin.totpdevice_set.get()
     login_verified(client, device)
     url = reverse("research:promote", args=[weak.pk])
-    assert "Promote anyway (admin override" in client.get(reverse("research:models")).content.decode()
+    assert "Override gate…</button>" in client.get(reverse("research:models")).content.decode()
     asked = client.post(url, {"override_gates": "1"}).content.decode()
     assert "step_up_token" in asked and 'name="override_gates" value="1"' in asked  # carried to the confirmation
     done = client.post(
