@@ -28,8 +28,6 @@ from django.urls import NoReverseMatch, reverse
 
 logger = logging.getLogger("quantdesk.web")
 
-User = AbstractBaseUser | AnonymousUser
-
 
 @dataclass(frozen=True)
 class Tile:
@@ -66,7 +64,7 @@ def registered_tiles() -> list[Tile]:
     return sorted(_REGISTRY.values(), key=lambda t: (t.order, t.key))
 
 
-def visible_tiles(user: User) -> list[RenderedTile]:
+def visible_tiles(user: AbstractBaseUser | AnonymousUser) -> list[RenderedTile]:
     """The tiles ``user`` may see, each with its link and its context (computed now)."""
     if not user.is_authenticated:
         return []
