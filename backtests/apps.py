@@ -27,6 +27,9 @@ class BacktestsConfig(AppConfig):
         register_backtest_checks()
         register_steps("backtests", STEPS)
         register_job_kinds()
+        from backtests.tiles import register_tiles
+
+        register_tiles()
 
 
 def register_job_kinds() -> None:

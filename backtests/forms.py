@@ -16,17 +16,22 @@ from backtests.configs import (
     OptimizerSpec,
     SyntheticSpec,
 )
-from backtests.data import DataUnavailable, data_range, signal_datasets
+from backtests.data import DataRange, DataUnavailable, data_range, signal_datasets
 from backtests.models import BacktestRun
 from backtests.services.optimizer import ALPHA_PER_SD, risk_models_available, risk_models_for
 from quant.models import Job, Strategy
 from quant.selectors import strategies_for
 from research.analytics.signals import SIGNALS
 
+# Short labels: the select is one grid column wide; the help text says the rest (and the dates).
 SOURCE_CHOICES = [
-    ("warehouse", "Warehouse (point-in-time CRSP)"),
-    ("synthetic", "Synthetic test panel (seeded, not market data)"),
+    ("warehouse", "Warehouse (CRSP)"),
+    ("synthetic", "Synthetic (test panel)"),
 ]
+# Default window: the last DEFAULT_YEARS of the data, after WARM_UP_DAYS of history for the
+# signals' look-back (12-1 momentum needs a year).
+DEFAULT_YEARS = 5
+WARM_UP_DAYS = 400
 DEFAULT_OPTIMIZER = OptimizerSpec()
 # Optimizer settings in the units the form shows (percent of NAV, λ as is), inclusive bounds.
 MAX_WEIGHT_PCT = (Decimal("0.01"), Decimal("100"))
@@ -104,6 +109,7 @@ class BacktestForm(forms.Form):
 
     def __init__(self, *args: object, user: object = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        self._date_range_hints()
         # Only strategies the user may see (django-guardian object permissions).
         self.fields["strategy"].queryset = strategies_for(user) if user is not None else Strategy.objects.none()
         # The optimizer needs a risk model as of each rebalance date: offered only once one exists.
@@ -116,6 +122,34 @@ class BacktestForm(forms.Form):
         else:
             field.disabled = True
             field.help_text = "Needs a risk model: run `python manage.py risk_build --as-of <start date>`."
+
+    def _date_range_hints(self) -> None:
+        """Say which dates each source covers, bound the date pickers, and default an unbound form
+        to the last ``DEFAULT_YEARS`` of the warehouse (or of the synthetic panel when it is empty)."""
+        synthetic = data_range("synthetic", SyntheticSpec())
+        parts = [
+            f"Synthetic: seeded test panel, not market data, {synthetic.first:%Y-%m-%d} – {synthetic.last:%Y-%m-%d}."
+        ]
+        try:
+            warehouse: DataRange | None = data_range("warehouse")
+        except DataUnavailable:
+            warehouse = None
+            parts.insert(0, "Warehouse: empty (run `python manage.py warehouse_sync --source demo`).")
+        else:
+            parts.insert(0, f"Warehouse: point-in-time CRSP, {warehouse.first:%Y-%m-%d} – {warehouse.last:%Y-%m-%d}.")
+        self.fields["source"].help_text = " ".join(parts)
+        default = warehouse or synthetic
+        for name in ("start", "end"):
+            self.fields[name].widget.attrs.update(min=f"{default.first:%Y-%m-%d}", max=f"{default.last:%Y-%m-%d}")
+        self.fields["start"].help_text = f"Data from {default.first:%Y-%m-%d} (allow about a year for look-backs)."
+        self.fields["end"].help_text = f"Data to {default.last:%Y-%m-%d}."
+        if not self.is_bound:
+            years_back = default.last - dt.timedelta(days=round(365.25 * DEFAULT_YEARS))
+            start = max(default.first + dt.timedelta(days=WARM_UP_DAYS), years_back)
+            self.initial.setdefault("start", min(start, default.last))
+            self.initial.setdefault("end", default.last)
+            if warehouse is None:
+                self.initial.setdefault("source", "synthetic")
 
     def clean(self) -> dict[str, object]:
         data = super().clean()

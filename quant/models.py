@@ -56,6 +56,8 @@ class AccessLog(models.Model):
         VIEW = "view", "View"
         CONTROL = "control", "Control"
         EXPORT = "export", "Export"
+        REFUSED = "refused", "Refused"  # a control attempted and refused (e.g. a failing gate)
+        AUTH = "auth", "Authentication"  # login, logout, failed login, 2FA enrolment/disable
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="access_logs"

@@ -94,7 +94,10 @@ class ModelVersion(models.Model):
 
     class Meta:
         ordering = ("name", "-version")
-        permissions = [("promote_modelversion", "Can promote or archive model versions")]
+        permissions = [
+            ("promote_modelversion", "Can promote or archive model versions"),
+            ("override_promotion_gate", "Can promote a version that fails its gates (with a reason)"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=("name", "version"), name="research_modelversion_name_version"),
             models.UniqueConstraint(

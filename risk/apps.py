@@ -26,6 +26,9 @@ class RiskConfig(AppConfig):
         register(NavItem(area="Risk", label="Risk dashboard", url_name="risk:dashboard", order=10))
         register(NavItem(area="Risk", label="Exposure heatmap", url_name="risk:exposures", order=20))
         schedules.register(*SCHEDULES)
+        from risk.tiles import register_tiles
+
+        register_tiles()
         register_steps("risk", STEPS)
         register_kind(
             JobKind(name=JOB_KIND, label="Risk model build", queue="analytics", requeue=risk_build_requeue,

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from quant.accounts.decorators import control_required
 from quant.audit import log_access
 from quant.models import Job
-from quant.web.htmx import render_htmx
+from quant.web.htmx import render_htmx, wants_fragment
 from risk import selectors
 from risk.models import Portfolio
 from risk.services.jobs import risk_rebuild_queue, warehouse_last_date
@@ -81,7 +81,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@log_access("risk.dashboard.runs")
+@log_access("risk.dashboard.runs", part_of_page=True)
 def runs(request: HttpRequest) -> HttpResponse:
     """Recent builds; each running build's progress partial polls its own job."""
     ctx = _context(request)
@@ -89,7 +89,7 @@ def runs(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@log_access("risk.dashboard.tile")
+@log_access("risk.dashboard.tile", part_of_page=True)
 def tile(request: HttpRequest, name: str) -> HttpResponse:
     if name not in TILES:
         raise Http404("Unknown tile.")
@@ -112,7 +112,11 @@ def tile(request: HttpRequest, name: str) -> HttpResponse:
 @require_GET
 @log_access("risk.exposures")
 def exposures(request: HttpRequest) -> HttpResponse:
-    ctx = _context(request)
+    ctx = _heatmap(_context(request))
+    return render_htmx(request, "risk/exposures.html", "risk-heatmap", ctx)
+
+
+def _heatmap(ctx: dict) -> dict:
     run, portfolio = ctx["run"], ctx["portfolio"]
     if run is not None and portfolio is not None:
         hist = selectors.exposure_history(run, portfolio)
@@ -123,7 +127,7 @@ def exposures(request: HttpRequest) -> HttpResponse:
             cells = [{"date": d, "value": sub.get(d), "color": selectors.heat_color(sub.get(d))} for d in dates]
             rows.append({"factor": factor, "cells": cells})
         ctx.update(dates=dates, rows=rows)
-    return render_htmx(request, "risk/exposures.html", "risk-heatmap", ctx)
+    return ctx
 
 
 @require_GET
@@ -138,7 +142,9 @@ def exposure_drill(request: HttpRequest) -> HttpResponse:
         stocks = selectors.stock_exposures(run, portfolio, request.GET.get("factor", ""), day)
     except ValueError as exc:
         raise Http404(str(exc)) from exc
-    ctx = {"portfolio": portfolio, "factor": request.GET["factor"], "date": day, "stocks": stocks.to_dicts()}
+    drill = {"portfolio": portfolio, "factor": request.GET["factor"], "date": day, "stocks": stocks.to_dicts()}
+    # Opened in a new tab: the whole heatmap page with this drill open under it.
+    ctx = drill if wants_fragment(request) else _heatmap(_context(request)) | drill | {"drill_open": True}
     return render_htmx(request, "risk/exposures.html", "risk-drill", ctx)
 
 

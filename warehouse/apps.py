@@ -31,6 +31,9 @@ class WarehouseConfig(AppConfig):
         register_check("Warehouse", warehouse_check, order=60)
         register_check("Data providers", providers_check, order=61)
         schedules.register(*SCHEDULES)
+        from warehouse.tiles import register_tiles
+
+        register_tiles()
         register_steps("warehouse", STEPS)
         register_kind(
             JobKind(name=KIND, label="Data sync", queue="sync", requeue=sync_job_requeue, result_url=_syncs_page)

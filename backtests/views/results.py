@@ -94,7 +94,11 @@ def run_relative_view(request: HttpRequest, run_id: int) -> HttpResponse:
 def compare(request: HttpRequest) -> HttpResponse:
     ids = [int(i) for i in request.GET.getlist("ids") if i.isdigit()][:MAX_COMPARED]
     runs = runs_by_ids(ids)
-    others = BacktestRun.objects.filter(job__status=Job.Status.SUCCEEDED, parent__isnull=True).exclude(pk__in=ids)
+    # ?wf=<walk-forward id>: pick among that walk-forward's candidate runs (not listed otherwise).
+    wf = request.GET.get("wf", "")
+    finished = BacktestRun.objects.filter(job__status=Job.Status.SUCCEEDED).exclude(pk__in=ids)
+    others = finished.filter(parent_id=int(wf)) if wf.isdigit() else finished.filter(parent__isnull=True)
     recent = [*runs, *others[:PICKER_SIZE]]  # the selected runs stay ticked even when old
-    context = {"runs": runs, "recent": recent, "selected": set(ids), "curves": compare_equity(runs)}
+    context = {"runs": runs, "recent": recent, "selected": set(ids), "curves": compare_equity(runs),
+               "wf": int(wf) if wf.isdigit() else None}  # fmt: skip
     return render_htmx(request, "backtests/compare.html", "comparison", context)

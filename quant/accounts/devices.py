@@ -5,13 +5,16 @@ from __future__ import annotations
 import base64
 import io
 import logging
+import math
 from dataclasses import dataclass
+from datetime import datetime
 
 import qrcode
 import qrcode.image.svg
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -88,9 +91,26 @@ def second_factor_disable(*, user: AbstractBaseUser) -> int:
 
 @dataclass(frozen=True)
 class VerifyOutcome:
+    """``throttled``: too many wrong codes in the window (``retry_after`` s). ``backoff_until``:
+    the device's own back-off after a recent wrong code (django-otp doubles it per failure: 1 s,
+    2 s, 4 s, ...); the code was not checked at all, so it may well be right."""
+
     ok: bool
     throttled: bool = False
     retry_after: int = 0
+    backoff_until: datetime | None = None
+
+    def failure_message(self, *, invalid: str) -> str:
+        """What to tell the person; ``invalid`` is the page's own wording for a wrong code."""
+        if self.throttled:
+            return f"Too many wrong codes. Wait {self.retry_after} s before trying again."
+        if self.backoff_until is not None:
+            wait = max(1, math.ceil((self.backoff_until - timezone.now()).total_seconds()))
+            return (
+                f"Not checked: after a wrong code the authenticator is locked for a moment (back-off). "
+                f"Try again in {wait} s (after {self.backoff_until:%H:%M:%S} UTC)."
+            )
+        return invalid
 
 
 def _throttle_key(user: AbstractBaseUser, purpose: str) -> str:
@@ -101,20 +121,30 @@ def _normalise(token: str) -> str:
     return "".join(token.split()).lower()
 
 
-def _check(user: AbstractBaseUser, token: str, *, allow_backup: bool, pending: bool) -> Device | None:
+def _check(
+    user: AbstractBaseUser, token: str, *, allow_backup: bool, pending: bool
+) -> tuple[Device | None, datetime | None]:
     """One token against the right device: 6 digits go to TOTP, anything else to backup codes
-    (so a mistyped code never counts against the other device's throttle)."""
+    (so a mistyped code never counts against the other device's throttle).
+
+    Returns the device that accepted the code, or ``(None, locked_until)`` when the device is in
+    its back-off and did not look at the code."""
     with transaction.atomic():
         if token.isdigit() and len(token) == 6:
             devices = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=not pending)
         elif allow_backup:
             devices = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True)
         else:
-            return None
+            return None, None
         device = devices.order_by("-id").first()
-        if device is None or not device.verify_token(token):
-            return None
-    return device
+        if device is None:
+            return None, None
+        allowed, details = device.verify_is_allowed()
+        if not allowed:
+            return None, (details or {}).get("locked_until") or timezone.now()
+        if not device.verify_token(token):
+            return None, None
+    return device, None
 
 
 def verify_code(
@@ -132,7 +162,13 @@ def verify_code(
         logger.warning("OTP %s refused (throttled) user=%s ip=%s", purpose, user.pk, request.META.get("REMOTE_ADDR"))
         return VerifyOutcome(ok=False, throttled=True, retry_after=state.retry_after)
     token = _normalise(token)
-    device = _check(user, token, allow_backup=allow_backup, pending=pending) if token else None
+    device, backoff_until = _check(user, token, allow_backup=allow_backup, pending=pending) if token else (None, None)
+    if backoff_until is not None:
+        # The code was not checked; the attempt still counts against the window's limit, so the
+        # back-off never becomes a way around it.
+        ratelimit.hit(key, limit=FAILURE_LIMIT, period_seconds=FAILURE_WINDOW_SECONDS)
+        logger.warning("OTP %s in back-off until %s user=%s", purpose, backoff_until.isoformat(), user.pk)
+        return VerifyOutcome(ok=False, backoff_until=backoff_until)
     if device is not None:
         ratelimit.reset(key, period_seconds=FAILURE_WINDOW_SECONDS)
         if purpose == "login":

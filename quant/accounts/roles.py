@@ -32,6 +32,7 @@ _ADMIN = [
     "quant.export_audit",
     "quant.view_accesslog",
     "quant.view_all_savedresults",  # open every user's saved attribution / perf / alpha reports
+    "research.override_promotion_gate",  # promote a model that fails its gates, with a written reason
     "auth.view_user",
     "auth.change_user",
     "auth.view_group",

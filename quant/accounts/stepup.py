@@ -67,23 +67,25 @@ def step_up_required(action_name: str, *, object_type: str = "") -> Callable[[Vi
                 allow_backup=False,
             )
             if not outcome.ok:
-                message = (
-                    f"Too many wrong codes; try again in {outcome.retry_after} s."
-                    if outcome.throttled
-                    else "That code is not valid (or was already used). Enter the current code."
+                message = outcome.failure_message(
+                    invalid="That code is not valid (or was already used). Enter the current code."
                 )
                 form.add_error("step_up_token", message)
                 return _confirmation(request, action_name, form)
             response = view(request, *args, **kwargs)
             if response.status_code < 400:
                 object_id = str(kwargs.get("pk", kwargs.get("id", "")))
+                # A view that refused the action after the code (a gate, a stage rule) sets
+                # ``response.control_refused`` to why: audited as a refusal, not as a control.
+                refused = str(getattr(response, "control_refused", "") or "")
+                reason = form.cleaned_data["step_up_reason"]
                 access_log_create(
                     request=request,
-                    action="control",
+                    action="refused" if refused else "control",
                     name=action_name,
                     object_type=object_type,
                     object_id=object_id,
-                    reason=form.cleaned_data["step_up_reason"],
+                    reason=f"{reason} | refused: {refused}" if refused else reason,
                 )
             return response
 

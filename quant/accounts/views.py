@@ -15,6 +15,7 @@ from quant.accounts import devices
 from quant.accounts.forms import OTPTokenForm
 from quant.accounts.selectors import two_factor_state
 from quant.accounts.stepup import step_up_required
+from quant.services import access_log_create
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -25,9 +26,9 @@ def _next_url(request: HttpRequest) -> str:
 
 
 def _failure(outcome: devices.VerifyOutcome) -> str:
-    if outcome.throttled:
-        return f"Too many wrong codes. Wait {outcome.retry_after} seconds before trying again."
-    return "That code is not valid. Use the current code from your app or an unused backup code."
+    return outcome.failure_message(
+        invalid="That code is not valid. Use the current code from your app or an unused backup code."
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -70,6 +71,7 @@ def totp_confirm(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         outcome = devices.totp_enrolment_confirm(request=request, device=pending, token=form.cleaned_data["otp_token"])
         if outcome.ok:
+            access_log_create(request=request, action="auth", name="auth.2fa_enrolled", obj=request.user)
             codes = devices.backup_codes_generate(user=request.user)
             messages.success(request, "Two-factor authentication is on.")
             return _profile(request, backup_codes=codes)
@@ -89,6 +91,7 @@ def backup_codes(request: HttpRequest) -> HttpResponse:
 @require_POST
 def twofa_disable(request: HttpRequest) -> HttpResponse:
     devices.second_factor_disable(user=request.user)
+    access_log_create(request=request, action="auth", name="auth.2fa_disabled", obj=request.user)
     messages.success(request, "Two-factor authentication is off. Operators cannot use controls until they enrol.")
     if request.htmx:
         return HttpResponseClientRedirect(reverse("account_profile"))

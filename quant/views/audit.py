@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -16,6 +15,7 @@ from quant.accounts.forms import AccessLogFilterForm
 from quant.audit import log_access
 from quant.selectors import access_logs
 from quant.services import access_log_create
+from quant.web.htmx import render_htmx
 
 PAGE_SIZE = 50
 CSV_COLUMNS = (
@@ -39,8 +39,10 @@ CSV_COLUMNS = (
 def audit_log(request: HttpRequest) -> HttpResponse:
     form = AccessLogFilterForm(request.GET if request.GET else None)
     page = Paginator(access_logs(form.to_filter()), PAGE_SIZE).get_page(request.GET.get("page"))
-    template = "quant/audit_log.html#audit-table" if request.htmx else "quant/audit_log.html"
-    return render(request, template, {"form": form, "page": page})
+    query = request.GET.copy()
+    query.pop("page", None)  # the export takes every row that matches, not one page of it
+    context = {"form": form, "page": page, "filter_query": query.urlencode()}
+    return render_htmx(request, "quant/audit_log.html", "audit-table", context)
 
 
 class _Echo:

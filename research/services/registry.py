@@ -114,12 +114,15 @@ def model_version_register(
     return RegisterResult(version, True)
 
 
-def model_version_promote(*, version: ModelVersion, user: Any = None) -> ModelVersion:
-    """staging → production after the gates and an integrity check; the old production is archived."""
+def model_version_promote(*, version: ModelVersion, user: Any = None, override_gates: bool = False) -> ModelVersion:
+    """staging → production after the gates and an integrity check; the old production is archived.
+
+    ``override_gates`` skips the gates (an admin's decision, audited by the caller with its reason);
+    the stage rule and the integrity check always apply."""
     if version.stage != Stage.STAGING:
         raise PromotionRefused(f"{version} is {version.stage}: only a staging version can be promoted")
     failures = gate_failures(version)
-    if failures:
+    if failures and not override_gates:
         raise PromotionRefused("; ".join(failures))
     verify_files(version)
     with transaction.atomic():

@@ -8,12 +8,13 @@ import math
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from quant.audit import log_access
 from quant.gics import sector_label
-from quant.web.htmx import render_htmx
+from quant.web.htmx import render_htmx, wants_fragment
 from research.analytics.signals import SIGNALS
 from research.io import InputError
 from research.selectors import active_reports, correlation_matrix, latest_reports, model_versions, report_frame
@@ -47,7 +48,10 @@ def correlation(request: HttpRequest) -> HttpResponse:
     names, matrix = correlation_matrix(latest_reports())
     rows = [(a, [(_clean(v), None if v is None or not math.isfinite(v) else abs(v)) for v in row])
             for a, row in zip(names, matrix, strict=True)]  # fmt: skip
-    return render_htmx(request, "research/explorer.html", "correlation", {"names": names, "matrix": rows})
+    template = "research/explorer.html#correlation" if wants_fragment(request) else "research/correlation.html"
+    response = render(request, template, {"names": names, "matrix": rows})
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @log_access("research.alpha_signal")

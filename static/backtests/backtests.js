@@ -6,8 +6,11 @@
   function data(id) { var el = document.getElementById(id); return el ? JSON.parse(el.textContent) : null; }
   function line(canvas, labels, datasets, opts) {
     canvas.dataset.drawn = "1";
+    // In a sized box (.bt-chart-box) the chart fills the box instead of keeping an aspect ratio
+    // computed from whatever width the canvas had when it was created.
+    var boxed = canvas.parentElement && canvas.parentElement.classList.contains("bt-chart-box");
     return new Chart(canvas, { type: "line", data: { labels: labels, datasets: datasets },
-      options: Object.assign({ animation: false, responsive: true, maintainAspectRatio: true, elements: { point: { radius: 0 } },
+      options: Object.assign({ animation: false, responsive: true, maintainAspectRatio: !boxed, elements: { point: { radius: 0 } },
         interaction: { mode: "index", intersect: false }, scales: { x: { ticks: { maxTicksLimit: 8 } } } }, opts || {}) });
   }
   function pct(v) { return (v * 100).toFixed(0) + "%"; }
@@ -53,8 +56,14 @@
       if (fn) fn(c, charts);
     });
   }
+  // Charts created while their container was hidden or still zero-size (results swapped in
+  // live) keep that size until resized: resize every chart once the swap has settled.
+  function resizeAll() {
+    if (typeof Chart === "undefined") return;
+    Object.values(Chart.instances).forEach(function (chart) { chart.resize(); });
+  }
   document.addEventListener("DOMContentLoaded", render);
-  document.addEventListener("htmx:afterSettle", render);
+  document.addEventListener("htmx:afterSettle", function () { render(); resizeAll(); });
 
   // Launch forms: an element marked data-bt-shown-by="<checkbox id>" (the optimizer settings) shows
   // only while that box is ticked. Without JS it always shows; the form ignores it while unticked.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 import pytest
@@ -285,3 +286,34 @@ def _valid_config(data: dict | None = None) -> BacktestConfig:
     form = BacktestForm(data or VALID)
     assert form.is_valid(), form.errors
     return form.config
+
+
+def test_an_empty_warehouse_defaults_the_form_to_the_synthetic_panel_and_says_the_ranges(settings, tmp_path) -> None:
+    from backtests.configs import SyntheticSpec
+    from backtests.data import data_range
+
+    settings.WAREHOUSE_DIR = tmp_path / "empty-warehouse"
+    synthetic = data_range("synthetic", SyntheticSpec())
+    form = BacktestForm()
+    assert form.initial["source"] == "synthetic" and form.initial["end"] == synthetic.last
+    assert form.initial["start"] == synthetic.first + dt.timedelta(days=400)  # a year of look-back first
+    help_text = form.fields["source"].help_text
+    assert "Warehouse: empty" in help_text and f"{synthetic.first:%Y-%m-%d} – {synthetic.last:%Y-%m-%d}" in help_text
+    assert form.fields["start"].widget.attrs["min"] == f"{synthetic.first:%Y-%m-%d}"
+
+
+def test_the_launch_page_defaults_to_the_last_five_years_of_the_warehouse(client, settings, tmp_path) -> None:
+    from warehouse.services import warehouse_sync_demo
+
+    settings.WAREHOUSE_DIR, settings.LOCKS_DIR = tmp_path / "warehouse", tmp_path / "locks"
+    warehouse_sync_demo(stocks=50, years=8, seed=3, writer="test")
+    from backtests.data import data_range
+
+    have = data_range("warehouse")
+    client.force_login(UserFactory(role="researcher"))
+    html = client.get(reverse("backtests:new")).content.decode()
+    five_back = have.last - dt.timedelta(days=round(365.25 * 5))
+    assert f'name="start" value="{five_back:%Y-%m-%d}"' in html and f'name="end" value="{have.last:%Y-%m-%d}"' in html
+    assert f"point-in-time CRSP, {have.first:%Y-%m-%d} – {have.last:%Y-%m-%d}" in html
+    assert f'min="{have.first:%Y-%m-%d}"' in html and f'max="{have.last:%Y-%m-%d}"' in html
+    assert '<option value="warehouse" selected>Warehouse (CRSP)</option>' in html

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -112,3 +113,22 @@ def test_model_changes_are_in_auditlog():
     device = TOTPDevice.objects.create(user=strategy.owner, name="authenticator")
     entry = LogEntry.objects.get_for_object(device).get()
     assert "key" not in entry.changes_dict  # the secret never goes into the log
+
+
+def test_export_link_carries_the_filters_on_screen(client):
+    """Filter to N rows (as htmx does, swapping only the table): the export link in the swapped
+    fragment downloads exactly those N rows."""
+    admin, alice = UserFactory(role="admin"), UserFactory(username="alice")
+    _rows(7, alice, action="export", name="audit.export")
+    _rows(20, alice)
+    client.force_login(admin)
+    fragment = client.get(
+        reverse("quant:audit_log"), {"user": "alice", "action": "export"}, headers={"HX-Request": "true"}
+    )
+    body = fragment.content.decode()
+    href = re.search(r'id="audit-export" href="([^"]+)"', body).group(1).replace("&amp;", "&")
+    assert "user=alice" in href and "action=export" in href and "{#" not in body
+    export = client.get(href)
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+    assert "(7 rows)" in body and len(rows) - 1 == 7
+    assert {r[1] for r in rows[1:]} == {"alice"} and {r[2] for r in rows[1:]} == {"export"}

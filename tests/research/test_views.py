@@ -4,6 +4,7 @@ import polars as pl
 import pytest
 from django.urls import reverse
 
+from quant.models import AccessLog
 from research.models import ModelVersion
 from research.services.registry import model_version_register
 from tests.factories import UserFactory
@@ -73,13 +74,55 @@ def test_promotion_needs_step_up_and_enforces_gates(client) -> None:
     assert done.status_code == 302
     good.refresh_from_db()
     assert good.stage == "production"
-    form = {"step_up_token": totp_code(device, steps_ahead=1), "step_up_reason": "try"}
-    # the confirmation form posts with htmx: the answer navigates the page (HX-Redirect)
-    htmx = client.post(reverse("research:promote", args=[weak.pk]), form, HTTP_HX_REQUEST="true")
+    # a failing gate is said first: the button is disabled and a POST is refused without a code
+    page = client.get(reverse("research:models")).content.decode()
+    assert "Gate fails: not promotable" in page and "fails the gate" in page
+    assert f'hx-post="{reverse("research:promote", args=[weak.pk])}"' not in page  # no override for operators
+    htmx = client.post(reverse("research:promote", args=[weak.pk]), HTTP_HX_REQUEST="true")
     assert htmx.status_code == 200 and htmx["HX-Redirect"] == reverse("research:models")
-    assert "fails the gate" in client.get(reverse("research:models")).content.decode()
+    assert "step_up_token" not in htmx.content.decode()
+    assert "refused: the gate fails" in client.get(reverse("research:models")).content.decode()
     weak.refresh_from_db()
     assert weak.stage == "staging"
+    refused = AccessLog.objects.get(name="model.promote", object_id=str(weak.pk))
+    assert refused.action == "refused" and "oos_ic_mean = 0.001 fails the gate" in refused.reason
+    assert AccessLog.objects.get(name="model.promote", object_id=str(good.pk)).action == "control"
+
+
+def test_an_admin_may_override_a_failing_gate_with_a_reason(client) -> None:
+    weak = _version({"oos_ic_mean": 0.001, "oos_ic_t_stat": 3.0})
+    admin = UserFactory.with_role("admin", enrolled=True)
+    device = admin.totpdevice_set.get()
+    login_verified(client, device)
+    url = reverse("research:promote", args=[weak.pk])
+    assert "Override gate…</button>" in client.get(reverse("research:models")).content.decode()
+    asked = client.post(url, {"override_gates": "1"}).content.decode()
+    assert "step_up_token" in asked and 'name="override_gates" value="1"' in asked  # carried to the confirmation
+    done = client.post(
+        url, {"override_gates": "1", "step_up_token": totp_code(device), "step_up_reason": "PM sign-off"}
+    )
+    assert done.status_code == 302
+    weak.refresh_from_db()
+    assert weak.stage == "production"
+    log = AccessLog.objects.get(name="model.promote")
+    assert (log.action, log.reason) == ("control", "PM sign-off")
+
+
+def test_a_refusal_after_the_code_is_audited_as_refused(client) -> None:
+    """A version already in production passes its gates but the stage rule refuses it after the
+    step-up: the row says refused, with the service's reason."""
+    v = _version({"oos_ic_mean": 0.05, "oos_ic_t_stat": 3.0})
+    ModelVersion.objects.filter(pk=v.pk).update(stage="archived")
+    operator = UserFactory.with_role("operator", enrolled=True)
+    device = operator.totpdevice_set.get()
+    login_verified(client, device)
+    client.post(
+        reverse("research:promote", args=[v.pk]), {"step_up_token": totp_code(device), "step_up_reason": "again"}
+    )
+    log = AccessLog.objects.get(name="model.promote")
+    assert (
+        log.action == "refused" and log.reason.startswith("again | refused:") and "only a staging version" in log.reason
+    )
 
 
 def test_explorer_lists_reports_with_adjusted_pvalues(client, demo_reports, django_assert_max_num_queries) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -193,3 +194,12 @@ def test_walk_forward_form_and_parent_page(django_capture_on_commit_callbacks) -
     assert client.get(reverse("backtests:trades_csv", args=[parent.pk])).status_code == 404
     compared = client.get(reverse("backtests:compare"), {"ids": [parent.pk]}, headers=HX)
     assert compared.status_code == 200 and f"{parent.sharpe:.2f}" in compared.content.decode()
+    # the OOS chart sits in a sized box (it never takes the size of a hidden or empty container)
+    assert '<div class="bt-chart-box"><canvas data-bt-chart="oos"></canvas></div>' in html
+    # its candidate runs can be picked on Compare, from a link on the walk-forward page
+    link = re.search(r'href="([^"]+)">Compare the candidate runs', html).group(1).replace("&amp;", "&")
+    page = client.get(link).content.decode()
+    children = list(parent.children.order_by("id"))
+    for child in children:
+        assert f'name="ids" value="{child.pk}" checked' in page and f"{child.sharpe:.2f}" in page
+    assert f'name="wf" value="{parent.pk}"' in page

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -122,3 +123,19 @@ def test_other_allauth_pages_need_login(client, name):
     response = client.get(reverse(name))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_a_right_code_during_the_back_off_is_told_apart_from_a_wrong_one(client):
+    """A mistyped TOTP code puts the device in django-otp's 1 s back-off: the right code sent
+    within that second is not checked, and the page says so and when to retry (not "not valid")."""
+    device = TOTPDeviceFactory()
+    _password_login(client, device.user)
+    wrong = client.post(reverse("otp_verify"), {"otp_token": "000000" if totp_code(device) != "000000" else "111111"})
+    assert "not valid" in wrong.content.decode()
+    refused = client.post(reverse("otp_verify"), {"otp_token": totp_code(device)}).content.decode()
+    assert "back-off" in refused and "Try again in 1 s" in refused and "not valid" not in refused
+    device.refresh_from_db()
+    assert device.last_t == -1  # the right code was not consumed, so it still works after the wait
+    device.throttling_failure_timestamp -= timedelta(seconds=2)  # the second has passed
+    device.save(update_fields=["throttling_failure_timestamp"])
+    assert client.post(reverse("otp_verify"), {"otp_token": totp_code(device)}).status_code == 302

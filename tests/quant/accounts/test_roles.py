@@ -24,8 +24,10 @@ def test_seed_roles_creates_groups_then_is_idempotent():
     text = out.getvalue()
     for role in ("viewer", "researcher", "operator", "admin"):
         assert f"created group {role}" in text
-    assert len(ROLE_PERMISSIONS["admin"]) == 22
-    assert "admin: added 22 permission(s)" in text
+    assert len(ROLE_PERMISSIONS["admin"]) == 23
+    assert "admin: added 23 permission(s)" in text
+    assert "research.override_promotion_gate" in _perms("admin")
+    assert "research.override_promotion_gate" not in _perms("operator")
     assert _perms("viewer") == {"quant.view_strategy", "backtests.view_backtestrun"}
     assert {"quant.use_controls", "quant.change_strategy"} <= _perms("operator")
     assert "quant.view_audit" not in _perms("operator")
