@@ -9,7 +9,10 @@ class QuantConfig(AppConfig):
         from quant import schedules
         from quant.accounts import admin_site
         from quant.audit import register_auditlog
+        from quant.jobs.kinds import JobKind, register_kind
         from quant.quickstart import STEPS, register_steps
+        from quant.trading.reconcile import JOB_KIND as RECONCILE
+        from quant.trading.reconcile import reconcile_requeue
         from quant.web.nav import NavItem, register
 
         admin_site.install()
@@ -20,3 +23,4 @@ class QuantConfig(AppConfig):
         register(NavItem(area="Research", label="My saved results", url_name="quant:saved_results", order=90))
         register(NavItem(area="Admin", label="Audit log", url_name="quant:audit_log", permission="quant.view_audit"))
         register_steps("quant", STEPS)
+        register_kind(JobKind(name=RECONCILE, label="Trading reconciliation", requeue=reconcile_requeue))
