@@ -4,8 +4,9 @@ The paper broker (``quant.trading.paper``) fills and values at a :class:`~quant.
 A strategy that must replay its backtest needs prices whose day-to-day ratio is exactly the return
 the engine earns, so the close is a **total-return index** built from the same ``ret`` panel the
 backtest reads (CRSP total returns with delisting returns merged, ``backtests.data.load_inputs``):
-``close = INDEX_BASE * prod(1 + ret)`` over the permno's rows from the first loaded date (a null
-return counts as 0, as in the engine), rounded to the 8 stored decimals. Dividends are therefore
+``close = INDEX_BASE * prod(1 + ret)`` over the permno's rows from the warehouse's first date (a
+null return counts as 0, as in the engine; the caller loads from there so that every run sees the
+same level), rounded to the 8 stored decimals. Dividends are therefore
 reinvested in the price instead of paid as cash; a real desk would book them as cash entries (the
 ledger's ``dividend`` kind) — the same return, which is all the parity test needs. ``INDEX_BASE``
 of $1,000 keeps both roundings (prices to 8 decimals, shares to 8 decimals) near 1e-12 of NAV.
@@ -28,7 +29,7 @@ import polars as pl
 from quant.trading.broker import Bar
 
 INDEX_BASE = 1000.0
-"""Dollars: the index level of each permno on its first loaded date."""
+"""Dollars: the index level of each permno before its first return."""
 
 
 def price_index(returns: pl.DataFrame, volume: pl.DataFrame | None = None) -> pl.DataFrame:

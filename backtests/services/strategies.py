@@ -35,7 +35,7 @@ from backtests.analytics.costs import CostModel
 from backtests.analytics.engine import Panels, decide
 from backtests.analytics.engine import Strategy as EngineStrategy
 from backtests.configs import BacktestConfig, ConfigError
-from backtests.data import BacktestInputs, load_inputs
+from backtests.data import BacktestInputs, DataUnavailable, data_range, load_inputs
 from backtests.models import StrategyConfig
 from backtests.prices import CarryForward, WarehousePrices, price_index
 from backtests.services.execute import build_backtest
@@ -143,16 +143,21 @@ def plan_load(run_config: StrategyConfig, start: dt.date, end: dt.date, *, loade
     calendar = pl.concat([data_dates.filter(data_dates <= end), ahead]).unique().sort()
     # the schedule needs the sessions after `end` too: a period's last session is known in advance
     panels, engine, costs = build_backtest(config, inputs, calendar=calendar)
-    volume = _volume(config, inputs)
-    prices = WarehousePrices(price_index(inputs.returns, volume))
+    prices = warehouse_prices(end, volume_from=first)
     return Plan(run_config, config, panels, engine, costs, calendar, prices)
 
 
-def _volume(config: BacktestConfig, inputs: BacktestInputs) -> pl.DataFrame | None:
+def warehouse_prices(end: dt.date, *, volume_from: dt.date | None = None) -> WarehousePrices:
+    """The price index of every permno from the warehouse's first date to ``end`` (anchored there,
+    so a book saved by one run is valued at the same index level by the next); share volume from
+    ``volume_from`` on (default ~3 weeks before ``end``: the cap applies to the days traded)."""
     from warehouse import readers
 
-    first = inputs.first_date
-    return readers.crsp_daily(first, config.end, columns=["date", "permno", "vol"])
+    first = data_range("warehouse").first
+    returns = readers.total_returns(first, end).select("date", "permno", pl.col("total_ret").alias("ret")).collect()
+    since = volume_from or end - dt.timedelta(days=21)
+    volume = readers.crsp_daily(since, end, columns=["date", "permno", "vol"])
+    return WarehousePrices(price_index(returns, volume))
 
 
 def paper_broker(run_config: StrategyConfig, plan: Plan) -> PaperBroker:
@@ -162,6 +167,24 @@ def paper_broker(run_config: StrategyConfig, plan: Plan) -> PaperBroker:
         run_config.strategy, plan.prices, slippage_bps=bps, commission_per_share=run_config.commission_per_share,
         fill_model="close",
     )  # fmt: skip
+
+
+def paper_broker_for_strategy(strategy: Strategy) -> PaperBroker:
+    """The "paper" broker factory (``quant.trading.brokers``): the strategy's saved book with prices
+    from its last session back ~3 weeks (manual orders, reconciliation)."""
+    from quant.trading.brokers import NoPrices
+
+    run_config = StrategyConfig.objects.filter(strategy=strategy).first()
+    try:
+        prices: WarehousePrices | NoPrices = warehouse_prices(data_range("warehouse").last)
+    except DataUnavailable:
+        prices = NoPrices()  # an empty warehouse: the saved book still reconciles
+    if run_config is None:
+        return paper_broker_load(strategy, prices)
+    config = run_config.config
+    bps = Decimal(str(config.get("commission_bps", 0))) + Decimal(str(config.get("half_spread_bps", 0)))
+    return paper_broker_load(strategy, prices, slippage_bps=bps, fill_model="close",
+                             commission_per_share=run_config.commission_per_share)  # fmt: skip
 
 
 def client_order_id(strategy: Strategy, date: dt.date, symbol: str, suffix: str = "") -> str:
