@@ -342,12 +342,16 @@ def decide(
     (``permno, weight``: drifted, pre-trade, fractions of NAV; names that left the data must already
     be out of it), exactly as :func:`run_backtest` takes it on that date.
 
-    ``panels`` must hold the data up to ``date`` (later rows are ignored: the caller's time travel);
+    ``panels`` must hold the data up to ``date`` (later rows are ignored: the caller's time travel;
+    earlier rows than the trailing ``costs.sigma_window`` sessions are not needed);
     ``calendar``: the trading sessions that decide the schedule (a period's last session is known in
     advance); default the panel's own dates, as in the backtest. ``nav``: NAV in units of
     ``costs.capital`` (for the impact term).
     """
-    upto = pl.col("date") <= date
+    # The step reads row ``date`` only, plus the trailing sigma window (impact costs): cut there.
+    days = panels.returns.select(pl.col("date").filter(pl.col("date") <= date).unique().sort().tail(costs.sigma_window))
+    first = days["date"].min() if days.height else date
+    upto = pl.col("date").is_between(first, date)
     cut = Panels(
         returns=panels.returns.filter(upto),
         universe=None if panels.universe is None else panels.universe.filter(upto),

@@ -47,7 +47,7 @@ from quant.trading.errors import TradingError
 from quant.trading.ledger import EXACT, round8
 from quant.trading.models import CashEntry, Order, PnLSnapshot
 from quant.trading.paper import PaperBroker
-from quant.trading.selectors import book_value, positions_open
+from quant.trading.selectors import cash_balance, positions_open
 from quant.trading.services import HALTED, capital_contribute, order_submit, order_sync, snapshot_take
 
 Loader = Callable[[BacktestConfig], BacktestInputs]
@@ -268,16 +268,20 @@ def _liquidate_delisted(
 def _trade(
     strategy: Strategy, as_of: dt.date, broker: PaperBroker, plan: Plan, result: DayResult, job: object | None
 ) -> None:
-    book = book_value(strategy, plan.prices, as_of)
-    equity = book.equity
+    held = [p for p in positions_open(strategy) if p.quantity != 0]
+    values = {}
+    for p in held:
+        bar = plan.prices.bar(p.symbol, as_of)
+        assert bar is not None  # delisted names were sold above
+        values[p.symbol] = EXACT.multiply(p.quantity, bar.close)
+    equity = cash_balance(strategy, as_of) + sum(values.values(), Decimal(0))
     if equity <= 0:
         result.notes.append(f"equity is {equity} dollars: nothing to trade")
         return
     weights = pl.DataFrame(
-        {"permno": [int(p.symbol) for p in book.positions],
-         "weight": [float(EXACT.divide(p.market_value, equity)) for p in book.positions]},
+        {"permno": [int(s) for s in values], "weight": [float(EXACT.divide(v, equity)) for v in values.values()]},
         schema={"permno": pl.Int64, "weight": pl.Float64},
-    )  # fmt: skip
+    )
     decision = decide(plan.panels, plan.engine, plan.costs, date=as_of, weights=weights,
                       nav=float(equity) / plan.costs.capital, calendar=plan.calendar)  # fmt: skip
     result.cost, result.reason = decision.cost, decision.reason
@@ -333,11 +337,14 @@ def strategy_replay(
         raise StrategyNotRunnable(f"strategy {strategy.name!r} trades live; a replay is paper only")
     if start > end:
         raise StrategyNotRunnable(f"start {start} is after end {end}")
+    last = last_run(strategy)
+    if last is not None and last >= min(end, data_range("warehouse").last):  # nothing left: load nothing
+        done = PnLSnapshot.objects.filter(strategy=strategy, date__range=(start, end)).order_by("date")
+        return ReplayResult(strategy, [DayResult(d, skipped=True) for d in done.values_list("date", flat=True)])
     plan = plan_load(run_config, start, end, loader=loader)
     days = [d for d in plan.sessions if start <= d <= end]
     if not days:
         raise StrategyNotRunnable(f"the warehouse has no sessions between {start} and {end}")
-    last = last_run(strategy)
     todo = [d for d in days if last is None or d > last]
     if last is not None and todo and any(last < d < todo[0] for d in plan.calendar.to_list()):
         raise StrategyNotRunnable(f"{strategy.name} last ran on {last}; replay from the next session after it")

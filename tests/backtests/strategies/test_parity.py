@@ -54,7 +54,7 @@ def test_paper_replay_matches_the_backtest_daily_returns(
     )  # fmt: skip
     both = backtest.daily.select("date", "net_return", "cost").join(snaps, on="date", how="full", coalesce=True)
     assert both.height == backtest.daily.height == len(replay.days)  # the same sessions
-    assert both["cost"].sum() > 0.005  # the costs are real: several rebalances at 6 bps
+    assert both["cost"].sum() > 1e-3  # the costs are real: rebalances at 6 bps of traded value
     error = np.abs(both["net_return"].to_numpy() - both["daily_return"].to_numpy()).max()
     print(f"parity {signal}: max |paper - backtest| daily return = {error:.3e} over {both.height} sessions")
     assert error < 1e-10
