@@ -33,6 +33,11 @@ class BacktestsConfig(AppConfig):
         from quant import schedules
 
         schedules.register(*SCHEDULES)
+        from auditlog.registry import auditlog
+
+        from backtests.models import StrategyConfig
+
+        auditlog.register(StrategyConfig)  # what a strategy trades, and who switched it to live
 
 
 def register_job_kinds() -> None:

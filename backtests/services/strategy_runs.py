@@ -74,3 +74,20 @@ def strategy_run_requeue(job: Job) -> None:
     from backtests.tasks import run_strategy_job
 
     enqueue_on_commit(run_strategy_job, args=(job.pk,), queue=job.queue, task_id=job.celery_task_id)
+
+
+def strategy_live_enable(*, run_config: StrategyConfig, user: object, reason: str) -> StrategyConfig:
+    """Switch a strategy to the live broker. Only an admin (superuser) with a reason; the view
+    wraps this in a fresh TOTP step-up, which writes the audit row (``strategy.live_enable``)."""
+    from django.utils import timezone
+
+    if not getattr(user, "is_superuser", False):
+        raise PermissionError("only an admin may enable live trading")
+    if not reason.strip():
+        raise ValueError("write why live trading is enabled")
+    run_config.broker = StrategyConfig.Broker.LIVE
+    run_config.live_enabled_by = user  # type: ignore[assignment]
+    run_config.live_enabled_at = timezone.now()
+    run_config.live_reason = reason.strip()
+    run_config.save(update_fields=["broker", "live_enabled_by", "live_enabled_at", "live_reason", "updated"])
+    return run_config
