@@ -64,6 +64,11 @@ def _decimal(value: Any, what: str) -> Decimal:
     return number
 
 
+def _num(value: Decimal) -> str:
+    """A Decimal for people: no trailing zeros, no exponent."""
+    return f"{value.normalize():f}"
+
+
 def order_validate(request: OrderRequest, *, known: Callable[[str], bool] | None = None) -> None:
     """Refuse a malformed request with a one-line :class:`TradingError` (writes nothing)."""
     coid = request.client_order_id
@@ -237,7 +242,9 @@ def fill_apply(order: Order, fill: BrokerFill, trade_date: dt.date) -> Fill | No
         ):
             return None
         if qty > row.remaining:
-            raise TradingError(f"fill of {qty} exceeds the {row.remaining} shares open on {row.client_order_id}")
+            raise TradingError(
+                f"fill of {_num(qty)} exceeds the {_num(row.remaining)} shares open on {row.client_order_id}"
+            )
         position = _position_locked(row.strategy_id, row.symbol)
         signed = qty if row.side == Order.Side.BUY else -qty
         before = PositionState(position.quantity, position.cost_basis, position.realized_pnl)
