@@ -146,20 +146,21 @@ def _orders(typed: pl.DataFrame, token: str) -> pl.DataFrame:
 
 
 def _check_against_db(strategy: Strategy, typed: pl.DataFrame) -> None:
-    given = typed["client_order_id"].drop_nulls().unique().to_list()
-    for chunk in range(0, len(given), 5000):
-        used = Order.objects.filter(strategy=strategy, client_order_id__in=given[chunk : chunk + 5000]).first()
-        if used is not None:
-            line = typed.filter(pl.col("client_order_id") == used.client_order_id)["line"][0]
-            raise TradingError(
-                f"line {line}: client_order_id {used.client_order_id} is already used by {strategy.name}"
-            )
-    ids = typed.filter(pl.col("broker_fill_id") != "")["broker_fill_id"].to_list()
-    for chunk in range(0, len(ids), 5000):
-        seen = Fill.objects.filter(strategy=strategy, broker_fill_id__in=ids[chunk : chunk + 5000]).first()
-        if seen is not None:
-            line = typed.filter(pl.col("broker_fill_id") == seen.broker_fill_id)["line"][0]
-            raise TradingError(f"line {line}: broker_fill_id {seen.broker_fill_id} was imported before")
+    """Refuse ids the strategy already has, naming the first line that uses one."""
+    for column, model, field_name, what in [
+        ("client_order_id", Order, "client_order_id", "is already used by " + strategy.name),
+        ("broker_fill_id", Fill, "broker_fill_id", "was imported before"),
+    ]:
+        wanted = typed[column].drop_nulls().unique().to_list()
+        wanted = [w for w in wanted if w]
+        taken: set[str] = set()
+        for i in range(0, len(wanted), 5000):
+            chunk = wanted[i : i + 5000]
+            lookup = {"strategy": strategy, f"{field_name}__in": chunk}
+            taken.update(model.objects.filter(**lookup).values_list(field_name, flat=True))
+        if taken:
+            first = typed.filter(pl.col(column).is_in(list(taken))).row(0, named=True)
+            raise TradingError(f"line {first['line']}: {column} {first[column]} {what}")
 
 
 def _dec(units: int) -> Decimal:
