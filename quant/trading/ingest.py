@@ -231,12 +231,10 @@ def _write_orders_fills(strategy: Strategy, typed: pl.DataFrame) -> int:
         pl.col("symbol", "side").first(), pl.col("trade_date").min(), qty=pl.col("quantity").sum(),
         paid=(pl.col("quantity") * pl.col("price")).sum(),
     )  # fmt: skip
-    # avg price = round8(sum(q * p) / sum(q)) in units: (sum(qu * pu) / qu_total) / 1e8, half-even via Decimal below
-    avg = [round8(EXACT.divide(Decimal(int(p)), Decimal(int(q))).scaleb(-8))
-           for p, q in zip(orders["paid"].to_list(), orders["qty"].to_list(), strict=True)]  # fmt: skip
-    orders = orders.with_columns(
-        avg=pl.Series(avg, dtype=pl.Decimal(38, 8)), qty=_dollars("qty")
-    )
+    # avg price = round8(sum(q * p) / sum(q)) in units, banker's rounding (all terms positive)
+    whole, rest = pl.col("paid") // pl.col("qty"), pl.col("paid") % pl.col("qty")
+    up = (2 * rest > pl.col("qty")) | ((2 * rest == pl.col("qty")) & (whole % 2 == 1))
+    orders = orders.with_columns(avg=_dollars_expr(whole + up.cast(pl.Int128)), qty=_dollars("qty"))
     ids = _order_ids(strategy, orders, now)
     fills = typed.join(
         pl.DataFrame({"coid": orders["coid"], "order_id": ids}), on="coid", how="left", maintain_order="left"
@@ -246,17 +244,17 @@ def _write_orders_fills(strategy: Strategy, typed: pl.DataFrame) -> int:
 
 
 def _order_ids(strategy: Strategy, orders: pl.DataFrame, now: dt.datetime) -> list[int]:
-    rows = [
-        Order(strategy=strategy, client_order_id=r["coid"], broker="import", symbol=r["symbol"], side=r["side"],
-              quantity=r["qty"], filled_quantity=r["qty"], avg_fill_price=r["avg"], status=Order.Status.FILLED,
-              source=Order.Source.IMPORT, trade_date=r["trade_date"], created_at=now)
-        for r in orders.iter_rows(named=True)
-    ]  # fmt: skip
     if connection.vendor != "postgresql":
+        rows = [
+            Order(strategy=strategy, client_order_id=r["coid"], broker="import", symbol=r["symbol"], side=r["side"],
+                  quantity=r["qty"], filled_quantity=r["qty"], avg_fill_price=r["avg"], status=Order.Status.FILLED,
+                  source=Order.Source.IMPORT, trade_date=r["trade_date"], created_at=now)
+            for r in orders.iter_rows(named=True)
+        ]  # fmt: skip
         return [o.pk for o in Order.objects.bulk_create(rows, batch_size=2000)]
     with connection.cursor() as cur:
         cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                    [Order._meta.db_table, len(rows)])  # fmt: skip
+                    [Order._meta.db_table, orders.height])  # fmt: skip
         ids = [row[0] for row in cur.fetchall()]
     frame = orders.select(
         id=pl.Series(ids), strategy_id=pl.lit(strategy.pk), client_order_id="coid", broker=pl.lit("import"),
@@ -284,7 +282,11 @@ def _copy_fills(strategy: Strategy, fills: pl.DataFrame) -> None:
 
 def _dollars(name: str) -> pl.Expr:
     """Int128 units back to Decimal(38, 8) (shares or dollars)."""
-    return pl.col(name).cast(pl.Decimal(38, 8)) / UNIT
+    return _dollars_expr(pl.col(name))
+
+
+def _dollars_expr(units: pl.Expr) -> pl.Expr:
+    return units.cast(pl.Decimal(38, 8)) / UNIT
 
 
 def _copy(table: str, frame: pl.DataFrame) -> None:
