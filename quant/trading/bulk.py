@@ -2,9 +2,9 @@
 
 Gives, per symbol, what :func:`quant.trading.ledger.fill_effect` applied row by row in file order
 gives: quantity, cost basis, realized P&L (net of fees), trade cash and fees. Money is carried
-as integers of 1e-8 dollars (``Int128``), so quantities, trade cash and fees are **exact** and
-equal to the row path; every traded amount is ``round8(|q| * p)`` with banker's rounding, like
-the ledger.
+as int64 integers of 1e-8 dollars, so quantities, trade cash and fees are **exact** and equal to
+the row path; every traded amount is ``round8(|q| * p)`` with banker's rounding, like the ledger
+(computed exactly by splitting the factors into whole and fractional parts).
 
 The cost basis is a linear recurrence (adds: ``B += b``; partial closes: ``B *= |Q_after| /
 |Q_before|``; a close or flip restarts it), evaluated in float64 in log space per segment:
@@ -20,23 +20,42 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-ZERO = pl.lit(0, pl.Int128)
 UNIT = 10**8
 """Integer units per dollar or share (the stored 8 decimals)."""
 
 
 def to_units(expr: pl.Expr) -> pl.Expr:
-    """A Decimal(38, 8) column as Int128 units of 1e-8."""
-    return (expr * UNIT).cast(pl.Int128)
+    """A Decimal(38, 8) column as Int64 units of 1e-8 (values below 9.2e10)."""
+    return (expr * UNIT).cast(pl.Int64)
 
 
-def mul_round8(a_units: pl.Expr, b_units: pl.Expr) -> pl.Expr:
-    """``round8(a * b)`` in units for non-negative unit columns (banker's rounding, exact)."""
-    product = a_units * b_units
-    whole, rest = product // UNIT, product % UNIT
+def mul_round8_np(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``round8(a * b)`` in int64 units for non-negative int64 unit arrays, exact as long as the
+    result fits int64 (|a * b| < 9.2e10 dollars): the factors are split into whole and fraction."""
+    a_whole, a_frac = np.divmod(a, UNIT)
+    b_whole, b_frac = np.divmod(b, UNIT)
+    low_whole, rest = np.divmod(a_frac * b_frac, UNIT)
+    whole = a_whole * b_whole * UNIT + a_whole * b_frac + a_frac * b_whole + low_whole
     half = UNIT // 2
-    up = (rest > half) | ((rest == half) & (whole % 2 == 1))
-    return whole + up.cast(pl.Int128)
+    return whole + ((rest > half) | ((rest == half) & (whole % 2 == 1)))
+
+
+START, ADD, CLOSE, REDUCE, FLIP = 0, 1, 2, 3, 4
+
+
+def dense_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes 0..k-1 of integer ``keys`` in order of first appearance, and the row of each code's
+    first appearance (hash-based: no sort of the million rows)."""
+    frame = pl.DataFrame({"key": keys}).with_row_index("row")
+    first = frame.group_by("key", maintain_order=True).agg(pl.col("row").first()).with_row_index("code")
+    codes = frame.join(first.select("key", "code"), on="key", how="left", maintain_order="left")["code"]
+    return codes.to_numpy().astype(np.int64), first["row"].to_numpy()
+
+
+def _codes(symbols: pl.Series) -> tuple[np.ndarray, pl.Series]:
+    """Dense integer codes of ``symbols`` and the symbol of each code."""
+    codes, first = dense_codes(symbols.cast(pl.Categorical).to_physical().cast(pl.Int64).to_numpy())
+    return codes, symbols.gather(first)
 
 
 def positions_from_fills(fills: pl.DataFrame, start: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -45,74 +64,73 @@ def positions_from_fills(fills: pl.DataFrame, start: pl.DataFrame | None = None)
     Parameters
     ----------
     fills
-        ``symbol`` (str), ``qty`` (Int128 units, signed: buy > 0), ``price`` and ``fees`` (Int128
-        units, price > 0, fees >= 0).
+        ``symbol`` (str), ``qty`` (integer units of 1e-8 shares, signed: buy > 0), ``price`` and
+        ``fees`` (integer units of 1e-8 dollars, price > 0, fees >= 0).
     start
-        Optional opening state: ``symbol``, ``qty``, ``basis``, ``realized`` (Int128 units).
+        Optional opening state: ``symbol``, ``qty``, ``basis``, ``realized`` (integer units).
 
     Returns
     -------
     One row per symbol: ``symbol``, ``qty``, ``basis``, ``realized``, ``cash`` (trade cash of
-    the fills, signed), ``fees``, ``n_fills`` — money and shares in Int128 units of 1e-8.
+    the fills, signed), ``fees``, ``n_fills`` — Int64 units of 1e-8 shares or dollars. Every
+    traded amount must stay below 9.2e10 dollars (int64 units); the caller checks.
     """
-    rows = fills.select("symbol", "qty", "price", "fees").with_columns(
-        pl.lit(0, pl.Int128).alias("basis0"), pl.lit(0, pl.Int128).alias("realized0"), pl.lit(1).alias("real")
-    )
-    if start is not None and start.height:
-        opening = start.select(
-            "symbol", "qty", pl.lit(0, pl.Int128).alias("price"), pl.lit(0, pl.Int128).alias("fees"),
-            pl.col("basis").alias("basis0"), pl.col("realized").alias("realized0"), pl.lit(0).alias("real"),
-        )  # fmt: skip
-        rows = pl.concat([opening, rows.select(opening.columns)], how="vertical_relaxed")
-    rows = rows.with_columns(pl.col("qty", "price", "fees", "basis0", "realized0").cast(pl.Int128))
-    rows = rows.sort("symbol", maintain_order=True)
-    q = pl.col("qty")
-    rows = rows.with_columns(pos=q.cum_sum().over("symbol")).with_columns(prev=pl.col("pos") - q)
-    prev, pos = pl.col("prev"), pl.col("pos")
-    same = (prev == 0) | ((prev > 0) == (q > 0))
-    amount = mul_round8(q.abs(), pl.col("price"))
-    closed_amount = mul_round8(prev.abs(), pl.col("price"))
-    sign_q = pl.when(q > 0).then(1).otherwise(-1).cast(pl.Int128)
-    rows = rows.with_columns(
-        amount=amount,
-        kind=pl.when(pl.col("real") == 0).then(pl.lit("start"))
-        .when(same).then(pl.lit("add"))
-        .when(pos == 0).then(pl.lit("close"))
-        .when((pos > 0) == (prev > 0)).then(pl.lit("reduce"))
-        .otherwise(pl.lit("flip")),
-    ).with_columns(
-        b=pl.when(pl.col("kind") == "start").then(pl.col("basis0"))
-        .when(pl.col("kind") == "add").then(sign_q * pl.col("amount"))
-        .when(pl.col("kind") == "flip").then(sign_q * (pl.col("amount") - closed_amount))
-        .otherwise(pl.lit(0, pl.Int128)),
-        cash=pl.when(pl.col("real") == 1).then(ZERO - sign_q * pl.col("amount")).otherwise(ZERO),
+    n0 = 0 if start is None else start.height
+    parts = [fills["symbol"]] if start is None else [start["symbol"], fills["symbol"]]
+    codes, names = _codes(pl.concat(parts))
+
+    def col(fill_col: str | None, start_col: str | None) -> np.ndarray:
+        tail = fills[fill_col].cast(pl.Int64).to_numpy() if fill_col else np.zeros(fills.height, np.int64)
+        if start is None or not n0:
+            return tail
+        head = start[start_col].cast(pl.Int64).to_numpy() if start_col else np.zeros(n0, np.int64)
+        return np.concatenate([head, tail])
+
+    qty, price, fees = col("qty", "qty"), col("price", None), col("fees", None)
+    basis0, realized0 = col(None, "basis"), col(None, "realized")
+    real = np.r_[np.zeros(n0, bool), np.ones(fills.height, bool)]
+    small = codes.astype(np.int16 if len(codes) and codes.max() < 2**15 else np.int32)
+    order = np.argsort(small, kind="stable")  # by symbol, file order kept inside a symbol (radix sort)
+    codes, qty, price, fees, real = codes[order], qty[order], price[order], fees[order], real[order]
+    basis0, realized0 = basis0[order], realized0[order]
+    n = len(codes)
+    first = np.r_[True, codes[1:] != codes[:-1]] if n else np.zeros(0, bool)
+    group_start = np.flatnonzero(first)
+    cum = np.cumsum(qty)
+    before_group = np.r_[0, cum[:-1]][group_start]
+    pos = cum - np.repeat(before_group, np.diff(np.r_[group_start, n]))
+    prev = pos - qty
+    sign_q = np.where(qty > 0, 1, -1)
+    amount = mul_round8_np(np.abs(qty), price)
+    kind = np.select(
+        [~real, (prev == 0) | ((prev > 0) == (qty > 0)), pos == 0, (pos > 0) == (prev > 0)],
+        [START, ADD, CLOSE, REDUCE], FLIP,
     )  # fmt: skip
-    kind = rows["kind"].to_numpy()
-    symbol_start = np.r_[True, rows["symbol"].to_numpy()[1:] != rows["symbol"].to_numpy()[:-1]]
-    reset = symbol_start | (kind == "close") | (kind == "flip")
+    b = np.select([kind == START, kind == ADD], [basis0, sign_q * amount], 0)
+    flips = np.flatnonzero(kind == FLIP)
+    b[flips] = sign_q[flips] * (amount[flips] - mul_round8_np(np.abs(prev[flips]), price[flips]))
+    cash = np.where(real, -sign_q * amount, 0)
+    reset = first | (kind == CLOSE) | (kind == FLIP)
     segment = np.cumsum(reset)
-    ratio = np.ones(len(kind))
-    reducing = kind == "reduce"
-    pos_f, prev_f = rows["pos"].cast(pl.Float64).to_numpy(), rows["prev"].cast(pl.Float64).to_numpy()
-    ratio[reducing] = np.abs(pos_f[reducing]) / np.abs(prev_f[reducing])
-    log_ratio = np.where(reset, 0.0, np.log(ratio))
-    frame = rows.with_columns(
-        seg=pl.Series(segment), lr=pl.Series(log_ratio), b_f=pl.col("b").cast(pl.Float64)
-    ).with_columns(L=pl.col("lr").cum_sum().over("seg"))
-    # B_final: the last segment of each symbol, each b scaled by the releases after it
-    last = frame.group_by("symbol", maintain_order=True).agg(pl.col("seg").last().alias("last_seg"))
-    frame = frame.join(last, on="symbol").filter(pl.col("seg") == pl.col("last_seg"))
-    basis = frame.group_by("symbol").agg(
-        basis=((pl.col("b_f") * (pl.col("L").last() - pl.col("L")).exp()).sum()).round(0).cast(pl.Int128)
-    )
-    totals = rows.group_by("symbol").agg(
-        qty=pl.col("qty").sum(), cash=pl.col("cash").sum(), fees=pl.col("fees").sum(),
-        basis0=pl.col("basis0").sum(), realized0=pl.col("realized0").sum(), n_fills=pl.col("real").sum(),
-    )  # fmt: skip
-    out = totals.join(basis, on="symbol", how="left").with_columns(pl.col("basis").fill_null(0))
-    out = out.with_columns(basis=pl.when(pl.col("qty") == 0).then(pl.lit(0, pl.Int128)).otherwise(pl.col("basis")))
+    log_ratio = np.zeros(n)
+    reducing = kind == REDUCE
+    log_ratio[reducing] = np.log(np.abs(pos[reducing]) / np.abs(prev[reducing]))
+    # only the last segment of each symbol holds basis at the end; scale each b by the later releases
+    group = np.cumsum(first) - 1
+    group_end = np.r_[group_start[1:], n] - 1
+    in_last = segment == segment[group_end][group]
+    tail = pl.DataFrame({"g": group[in_last], "seg": segment[in_last], "lr": log_ratio[in_last],
+                         "b": b[in_last].astype(np.float64)})  # fmt: skip
+    tail = tail.with_columns(after=pl.col("lr").shift(-1, fill_value=0.0).over("seg"))
+    tail = tail.with_columns(factor=pl.col("after").cum_sum(reverse=True).over("seg").exp())
+    basis_f = np.zeros(len(group_start))
+    np.add.at(basis_f, tail["g"].to_numpy(), (tail["b"] * tail["factor"]).to_numpy())
+    sums = {name: np.add.reduceat(arr, group_start) if n else arr[:0]
+            for name, arr in (("qty", qty), ("cash", cash), ("fees", fees), ("basis0", basis0),
+                              ("realized0", realized0), ("n_fills", real.astype(np.int64)))}  # fmt: skip
+    basis = np.where(sums["qty"] == 0, 0, np.rint(basis_f).astype(np.int64))
     # the ledger invariant: realized - basis == realized0 - basis0 + cash - fees
-    out = out.with_columns(
-        realized=pl.col("realized0") - pl.col("basis0") + pl.col("cash") - pl.col("fees") + pl.col("basis")
-    )
-    return out.select("symbol", "qty", "basis", "realized", "cash", "fees", "n_fills").sort("symbol")
+    realized = sums["realized0"] - sums["basis0"] + sums["cash"] - sums["fees"] + basis
+    out = pl.DataFrame({"symbol": names.gather(codes[group_start]), "qty": sums["qty"], "basis": basis,
+                        "realized": realized, **{k: sums[k] for k in ("cash", "fees", "n_fills")}})  # fmt: skip
+    return out.sort("symbol")
