@@ -153,7 +153,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             peer_s = time.perf_counter() - started
             ours = {p.symbol: p for p in Position.objects.filter(strategy=strategy)}
             worst = max(
-                max(abs(float(ours[s].quantity) - q), abs(float(ours[s].realized_pnl) - r)) for s, (q, _, r) in peer.items()
+                max(abs(float(ours[s].quantity) - q), abs(float(ours[s].realized_pnl) - r))
+                for s, (q, _, r) in peer.items()
             )
             print(f"peer (pandas row loop): {peer_s:.2f} s; largest |difference| in shares or dollars {worst:.2e}")
         per_fill = row_path(rowwise, path, args.row_sample)
@@ -165,26 +166,43 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "libraries": {"polars": pl.__version__, "pandas": pd.__version__, "numpy": np.__version__},
-        "config": {"fills": args.fills, "symbols": args.symbols, "days": args.days, "seed": args.seed,
-                   "database": connection.vendor, "row_sample": args.row_sample},  # fmt: skip
+        "config": {
+            "fills": args.fills,
+            "symbols": args.symbols,
+            "days": args.days,
+            "seed": args.seed,
+            "database": connection.vendor,
+            "row_sample": args.row_sample,
+        },  # fmt: skip
         "results": [
             {
-                "query": "fills_to_positions_and_pnl", "seconds": round(to_positions_s, 3), "rows": result.n_fills,
-                "rows_per_s": round(result.n_fills / to_positions_s), "target_s": TARGET_S,
+                "query": "fills_to_positions_and_pnl",
+                "seconds": round(to_positions_s, 3),
+                "rows": result.n_fills,
+                "rows_per_s": round(result.n_fills / to_positions_s),
+                "target_s": TARGET_S,
                 "meets_target": to_positions_s < TARGET_S,
                 "pandas_seconds": None if peer_s is None else round(peer_s, 2),
                 "speedup": None if peer_s is None else round(peer_s / to_positions_s, 1),
                 "max_abs_difference_vs_pandas": worst,
             },
             {
-                "query": "fills_import_with_order_and_fill_rows", "seconds": round(total_s, 3),
-                "rows": result.n_fills, "orders": result.n_orders, "rows_per_s": round(result.n_fills / total_s),
-                "target_s": None, "meets_target": None,
+                "query": "fills_import_with_order_and_fill_rows",
+                "seconds": round(total_s, 3),
+                "rows": result.n_fills,
+                "orders": result.n_orders,
+                "rows_per_s": round(result.n_fills / total_s),
+                "target_s": None,
+                "meets_target": None,
                 "pandas_seconds": None if peer_s is None else round(peer_s, 2),
                 "speedup": None if peer_s is None else round(peer_s / total_s, 1),
             },
-            {"query": "fill_apply_row_path", "seconds_per_fill": round(per_fill, 5), "rows": args.row_sample,
-             "projected_seconds_for_all": round(per_fill * result.n_fills, 0)},
+            {
+                "query": "fill_apply_row_path",
+                "seconds_per_fill": round(per_fill, 5),
+                "rows": args.row_sample,
+                "projected_seconds_for_all": round(per_fill * result.n_fills, 0),
+            },
         ],  # fmt: skip
         "phases_seconds": {k: round(v, 3) for k, v in phases.items()},
     }

@@ -77,7 +77,8 @@ class AccountingIdentities(TestCase):
         owner = get_user_model().objects.create_user(f"u{Strategy.objects.count()}")
         strategy = Strategy.objects.create(name=f"s{owner.pk}", owner=owner, status="active")
         broker, marks = DeskBroker(), dict.fromkeys(SYMBOLS, D(100))
-        ref_cash, ref_qty, ref_flow, contributed = D(0), dict.fromkeys(SYMBOLS, D(0)), dict.fromkeys(SYMBOLS, D(0)), D(0)
+        ref_cash, contributed = D(0), D(0)
+        ref_qty, ref_flow = dict.fromkeys(SYMBOLS, D(0)), dict.fromkeys(SYMBOLS, D(0))
         for n, op in enumerate(ops):
             if op[0] == "capital":
                 capital_contribute(strategy, op[1], trade_date=DAY)
