@@ -30,6 +30,7 @@ import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -162,10 +163,11 @@ def _orders(typed: pl.DataFrame, token: str) -> pl.DataFrame:
 
 def _check_against_db(strategy: Strategy, typed: pl.DataFrame) -> None:
     """Refuse ids the strategy already has, naming the first line that uses one."""
-    for column, model, field_name, what in [
+    checks: list[tuple[str, Any, str, str]] = [
         ("client_order_id", Order, "client_order_id", "is already used by " + strategy.name),
         ("broker_fill_id", Fill, "broker_fill_id", "was imported before"),
-    ]:
+    ]
+    for column, model, field_name, what in checks:
         wanted = typed[column].drop_nulls().unique().to_list()
         wanted = [w for w in wanted if w]
         taken: set[str] = set()
