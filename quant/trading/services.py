@@ -32,10 +32,18 @@ logger = logging.getLogger("quantdesk.trading")
 Gate = Callable[[Strategy, OrderRequest], None]
 """A gate raises :class:`TradingError` to refuse an order (it must not write anything)."""
 _GATES: list[Gate] = []
-HALTED = (Strategy.Status.HALTED, Strategy.Status.RETIRED)
-SIDES = {s.value for s in Order.Side}
-TYPES = {t.value for t in Order.Type}
-TIFS = {t.value for t in Order.TimeInForce}
+# Plain str values of the choices (the typed core has no Django stubs: members look like tuples to mypy)
+HALTED = (str(Strategy.Status.HALTED), str(Strategy.Status.RETIRED))
+SIDES, TYPES, TIFS = set(Order.Side.values), set(Order.Type.values), set(Order.TimeInForce.values)
+NEW, ACCEPTED, PARTIAL, FILLED, CANCELLED, REJECTED = (
+    str(s) for s in (Order.Status.NEW, Order.Status.ACCEPTED, Order.Status.PARTIALLY_FILLED, Order.Status.FILLED,
+                     Order.Status.CANCELLED, Order.Status.REJECTED)
+)  # fmt: skip
+TRADE, FEE, CONTRIBUTION, WITHDRAWAL = (
+    str(k) for k in (CashEntry.Kind.TRADE, CashEntry.Kind.FEE, CashEntry.Kind.CONTRIBUTION, CashEntry.Kind.WITHDRAWAL)
+)
+CAPITAL = (CONTRIBUTION, WITHDRAWAL)
+BUY, LIMIT = str(Order.Side.BUY), str(Order.Type.LIMIT)
 MAX_ID = 64
 
 __all__ = [
@@ -64,6 +72,11 @@ def _decimal(value: Any, what: str) -> Decimal:
     return number
 
 
+def _num(value: Decimal) -> str:
+    """A Decimal for people: no trailing zeros, no exponent."""
+    return f"{value.normalize():f}"
+
+
 def order_validate(request: OrderRequest, *, known: Callable[[str], bool] | None = None) -> None:
     """Refuse a malformed request with a one-line :class:`TradingError` (writes nothing)."""
     coid = request.client_order_id
@@ -86,7 +99,7 @@ def order_validate(request: OrderRequest, *, known: Callable[[str], bool] | None
         price = _decimal(request.limit_price, "limit price")
         if price <= 0:
             raise TradingError(f"limit price must be positive, got {price} for {request.symbol}")
-    elif request.order_type == Order.Type.LIMIT:
+    elif request.order_type == LIMIT:
         raise TradingError(f"a limit order needs a limit price ({request.client_order_id})")
     if known is not None and not known(request.symbol):
         raise TradingError(f"unknown symbol {request.symbol!r}: no prices for it")
@@ -138,7 +151,7 @@ def order_submit(
     *,
     broker: Broker,
     trade_date: dt.date,
-    source: str = Order.Source.STRATEGY,
+    source: str = str(Order.Source.STRATEGY),
     user: Any = None,
     job: Any = None,
     prices: Any = None,
@@ -157,7 +170,7 @@ def order_submit(
             raise TradingError(
                 f"client order id {request.client_order_id} is already used by another order of {strategy.name}"
             )
-        if existing.status != Order.Status.NEW or existing.broker_order_id:
+        if existing.status != NEW or existing.broker_order_id:
             return existing
         order = existing
     else:
@@ -174,7 +187,7 @@ def order_submit(
     try:
         remote = broker.submit(request)
     except OrderRejected as exc:
-        Order.objects.filter(pk=order.pk).update(status=Order.Status.REJECTED, reject_reason=str(exc)[:500])
+        Order.objects.filter(pk=order.pk).update(status=REJECTED, reject_reason=str(exc)[:500])
         order.refresh_from_db()
         return order
     except BrokerError as exc:
@@ -190,8 +203,8 @@ def _order_apply_remote(order: Order, remote: BrokerOrder, trade_date: dt.date) 
         row = Order.objects.select_for_update().get(pk=order.pk)
         row.broker_order_id = remote.broker_order_id or row.broker_order_id
         # filled / partially filled come from the fills applied above, never from the broker's word alone
-        ends = remote.status in (Order.Status.CANCELLED, Order.Status.REJECTED) and row.status != Order.Status.FILLED
-        if ends or (remote.status == Order.Status.ACCEPTED and row.status == Order.Status.NEW):
+        ends = remote.status in (CANCELLED, REJECTED) and row.status != FILLED
+        if ends or (remote.status == ACCEPTED and row.status == NEW):
             row.status = remote.status
         if remote.reject_reason:
             row.reject_reason = remote.reject_reason[:500]
@@ -237,9 +250,11 @@ def fill_apply(order: Order, fill: BrokerFill, trade_date: dt.date) -> Fill | No
         ):
             return None
         if qty > row.remaining:
-            raise TradingError(f"fill of {qty} exceeds the {row.remaining} shares open on {row.client_order_id}")
+            raise TradingError(
+                f"fill of {_num(qty)} exceeds the {_num(row.remaining)} shares open on {row.client_order_id}"
+            )
         position = _position_locked(row.strategy_id, row.symbol)
-        signed = qty if row.side == Order.Side.BUY else -qty
+        signed = qty if row.side == BUY else -qty
         before = PositionState(position.quantity, position.cost_basis, position.realized_pnl)
         effect = fill_effect(before, signed, price, fees)
         stored = Fill.objects.create(
@@ -250,17 +265,17 @@ def fill_apply(order: Order, fill: BrokerFill, trade_date: dt.date) -> Fill | No
         paid = EXACT.multiply(row.avg_fill_price or 0, row.filled_quantity) + EXACT.multiply(price, qty)
         row.filled_quantity += qty
         row.avg_fill_price = round8(EXACT.divide(paid, row.filled_quantity))
-        row.status = Order.Status.FILLED if row.remaining == 0 else Order.Status.PARTIALLY_FILLED
+        row.status = FILLED if row.remaining == 0 else PARTIAL
         row.save(update_fields=["filled_quantity", "avg_fill_price", "status", "updated_at"])
         new = effect.position
         position.quantity, position.cost_basis, position.realized_pnl = new.quantity, new.cost_basis, new.realized
         position.avg_cost = new.avg_cost
         position.save(update_fields=["quantity", "cost_basis", "realized_pnl", "avg_cost", "updated_at"])
         note = f"{row.side} {qty} {row.symbol} @ {price}"
-        entries = [CashEntry(strategy_id=row.strategy_id, kind=CashEntry.Kind.TRADE, amount=effect.trade_cash,
+        entries = [CashEntry(strategy_id=row.strategy_id, kind=TRADE, amount=effect.trade_cash,
                              fill=stored, trade_date=trade_date, note=note)]  # fmt: skip
         if fees:
-            entries.append(CashEntry(strategy_id=row.strategy_id, kind=CashEntry.Kind.FEE, amount=-fees, fill=stored,
+            entries.append(CashEntry(strategy_id=row.strategy_id, kind=FEE, amount=-fees, fill=stored,
                                      trade_date=trade_date, note=f"fees on {row.client_order_id}"))  # fmt: skip
         CashEntry.objects.bulk_create(entries)
     order.status, order.filled_quantity, order.avg_fill_price = row.status, row.filled_quantity, row.avg_fill_price
@@ -280,21 +295,25 @@ def _capital(strategy: Strategy, amount: Any, *, kind: str, trade_date: dt.date,
     value = round8(_decimal(amount, "amount"))
     if value <= 0:
         raise TradingError(f"amount must be positive dollars, got {amount}")
-    signed = value if kind == CashEntry.Kind.CONTRIBUTION else -value
+    signed = value if kind == CONTRIBUTION else -value
     return CashEntry.objects.create(
         strategy=strategy, kind=kind, amount=signed, trade_date=trade_date, created_by=user, note=note[:200]
     )
 
 
 def capital_contribute(
-    strategy: Strategy, amount: Any, *, trade_date: dt.date, user: Any = None, note: str = ""
+    strategy: Strategy, amount: Any, *, trade_date: dt.date, user: Any = None, note: str = "", broker: Any = None
 ) -> CashEntry:
-    """Add ``amount`` dollars of capital (a ``contribution`` cash entry)."""
-    return _capital(strategy, amount, kind=CashEntry.Kind.CONTRIBUTION, trade_date=trade_date, user=user, note=note)
+    """Add ``amount`` dollars of capital (a ``contribution`` cash entry); a simulated ``broker``
+    with ``deposit`` (the paper broker) gets the same cash, so reconciliation agrees."""
+    entry = _capital(strategy, amount, kind=CONTRIBUTION, trade_date=trade_date, user=user, note=note)
+    if callable(getattr(broker, "deposit", None)):
+        broker.deposit(entry.amount)
+    return entry
 
 
 def capital_withdraw(
-    strategy: Strategy, amount: Any, *, trade_date: dt.date, user: Any = None, note: str = ""
+    strategy: Strategy, amount: Any, *, trade_date: dt.date, user: Any = None, note: str = "", broker: Any = None
 ) -> CashEntry:
     """Take ``amount`` dollars of capital out (a ``withdrawal`` entry); it may not exceed the cash balance."""
     from quant.trading.selectors import cash_balance
@@ -303,7 +322,10 @@ def capital_withdraw(
     balance = cash_balance(strategy)
     if value > balance:
         raise TradingError(f"cannot withdraw {value} dollars: {strategy.name} holds {balance} dollars of cash")
-    return _capital(strategy, value, kind=CashEntry.Kind.WITHDRAWAL, trade_date=trade_date, user=user, note=note)
+    entry = _capital(strategy, value, kind=WITHDRAWAL, trade_date=trade_date, user=user, note=note)
+    if callable(getattr(broker, "deposit", None)):
+        broker.deposit(entry.amount)
+    return entry
 
 
 # --- daily snapshots -------------------------------------------------------------------------------
@@ -325,8 +347,8 @@ def snapshot_take(strategy: Strategy, date: dt.date, prices: Any) -> PnLSnapshot
     except MissingPrice as exc:
         raise TradingError(str(exc)) from exc
     flows_qs = CashEntry.objects.filter(strategy=strategy, trade_date=date)
-    flows = sum((e.amount for e in flows_qs if e.kind in CashEntry.CAPITAL), Decimal(0))
-    fees = -sum((e.amount for e in flows_qs if e.kind == CashEntry.Kind.FEE), Decimal(0))
+    flows = sum((e.amount for e in flows_qs if e.kind in CAPITAL), Decimal(0))
+    fees = -sum((e.amount for e in flows_qs if e.kind == FEE), Decimal(0))
     previous = PnLSnapshot.objects.filter(strategy=strategy, date__lt=date).order_by("-date").first()
     base = (previous.equity if previous else Decimal(0)) + flows
     daily = float(EXACT.divide(book.equity - base, base)) if base > 0 else None

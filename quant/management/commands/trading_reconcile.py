@@ -22,7 +22,7 @@ class Command(BaseCommand):
         strategy = Strategy.objects.filter(name=str(opts["strategy"])).first()
         if strategy is None:
             raise CommandError(f"no strategy {opts['strategy']!r}", returncode=2)
-        job = reconcile_job_create(strategy, broker=opts["broker"] and str(opts["broker"]))
+        job = reconcile_job_create(strategy, broker=str(opts["broker"]) if opts["broker"] else None)
         found: list[Difference] = []
         outcome = reconcile_job_run(job_id=job.pk, found=found)
         job.refresh_from_db()
