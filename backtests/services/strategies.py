@@ -217,8 +217,7 @@ def _fund(strategy: Strategy, plan: Plan, broker: PaperBroker, as_of: dt.date) -
     if CashEntry.objects.filter(strategy=strategy, kind=CashEntry.Kind.CONTRIBUTION).exists():
         return
     capital = plan.run_config.capital
-    capital_contribute(strategy, capital, trade_date=as_of, note="strategy capital (runner)")
-    broker.deposit(capital)
+    capital_contribute(strategy, capital, trade_date=as_of, note="strategy capital (runner)", broker=broker)
 
 
 def _submit(
