@@ -81,3 +81,27 @@ def test_config_page_shows_what_runs_and_going_live_needs_an_admin(client, djang
     assert "Enable live trading" not in body
     assert client.post(f"/backtests/strategies/{strategy.pk}/live/").status_code == 403
     assert StrategyConfig.objects.get(strategy=strategy).broker == "paper"
+
+
+def test_live_trading_needs_an_admin_and_a_reason(django_user_model) -> None:  # noqa: ANN001
+    from backtests.services.strategy_runs import strategy_live_enable
+
+    pm = django_user_model.objects.create(username="pm-live")
+    admin = django_user_model.objects.create(username="admin-live", is_superuser=True)
+    run_config = StrategyConfig.objects.get(strategy=configured("golive", pm))
+    with pytest.raises(PermissionError):
+        strategy_live_enable(run_config=run_config, user=pm, reason="because")
+    with pytest.raises(ValueError, match="write why"):
+        strategy_live_enable(run_config=run_config, user=admin, reason="  ")
+    reason = "approved by the risk committee"
+    strategy_live_enable(run_config=run_config, user=admin, reason=reason)
+    stored = StrategyConfig.objects.get(pk=run_config.pk)
+    assert (stored.broker, stored.live_enabled_by, stored.live_reason) == ("live", admin, reason)
+
+
+def test_quickstart_registers_the_demo_strategies_after_the_example_backtest() -> None:
+    from backtests import quickstart
+    from quant.quickstart import collect_steps
+
+    orders = {step.run: step.order for step in collect_steps()}
+    assert orders[quickstart.run_demo_strategies] == 45 > orders[quickstart.queue_example_backtest]
