@@ -131,6 +131,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     path = Path(os.environ["QUANTDESK_DATA_DIR"]) / f"trading_fills_{args.fills}_{args.symbols}_{args.seed}.csv"
     if not path.exists():
         make_csv(path, fills=args.fills, symbols=args.symbols, days=args.days, seed=args.seed)
+    load_before = round(os.getloadavg()[0], 1)  # the machine is shared: timings scale with its load
     owner, _ = get_user_model().objects.get_or_create(username="bench-trading")
     name = f"bench-trading-{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}"
     strategy = Strategy.objects.create(name=name, owner=owner, status=Strategy.Status.ACTIVE)
@@ -166,6 +167,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "libraries": {"polars": pl.__version__, "pandas": pd.__version__, "numpy": np.__version__},
+        "load_average_1m_before_after": [load_before, round(os.getloadavg()[0], 1)],
         "config": {
             "fills": args.fills,
             "symbols": args.symbols,

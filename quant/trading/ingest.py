@@ -72,9 +72,8 @@ def fills_read_csv(path: Path | str) -> pl.DataFrame:
 def _units(frame: pl.DataFrame, name: str) -> pl.Expr:
     dtype = frame.schema[name]
     col = pl.col(name)
-    if dtype == pl.String:
-        text = col.str.strip_chars()
-        return pl.when(text.str.contains(NUMBER)).then(to_units(text.str.to_decimal(scale=8)))
+    if dtype == pl.String:  # plain digits only (no sign, exponent or spaces): checked, then parsed exactly
+        return pl.when(col.str.contains(NUMBER)).then(to_units(col.str.to_decimal(scale=8)))
     return to_units(col.cast(pl.Decimal(38, 8)))
 
 
@@ -119,19 +118,18 @@ def fills_validate(frame: pl.DataFrame) -> pl.DataFrame:
         ),
         (pl.col("client_order_id").str.len_chars() > 64, "client_order_id is longer than 64 characters"),
         (pl.col("broker_fill_id").str.len_chars() > 64, "broker_fill_id is longer than 64 characters"),
-        ((pl.col("broker_fill_id") != "") & pl.col("broker_fill_id").is_duplicated(), "broker_fill_id repeats"),
     ]
-    bad = typed.select(
-        "line",
-        *[pl.when(cond.fill_null(False)).then(pl.lit(msg)).alias(f"e{i}") for i, (cond, msg) in enumerate(checks)],
-    ).select(
-        "line", error=pl.concat_str([pl.col(f"e{i}") for i in range(len(checks))], separator="; ", ignore_nulls=True)
-    )
-    bad = bad.filter(pl.col("error") != "")
-    if bad.height:
-        first = bad.row(0, named=True)
-        more = f" ({bad.height - 1} more bad line(s))" if bad.height > 1 else ""
-        raise TradingError(f"line {first['line']}: {first['error']}{more}; nothing was imported")
+    if "broker_fill_id" in frame.columns:
+        checks.append(((pl.col("broker_fill_id") != "") & pl.col("broker_fill_id").is_duplicated(),
+                       "broker_fill_id repeats"))  # fmt: skip
+    flags = typed.select(*[cond.fill_null(False).alias(str(i)) for i, (cond, _) in enumerate(checks)])
+    bad = flags.select(pl.any_horizontal(pl.all())).to_series()
+    if bad.any():  # messages only for the bad lines (a million good ones pay for booleans only)
+        rows = flags.filter(bad).with_columns(line=typed["line"].filter(bad))
+        first = rows.row(0, named=True)
+        error = "; ".join(msg for i, (_, msg) in enumerate(checks) if first[str(i)])
+        more = f" ({rows.height - 1} more bad line(s))" if rows.height > 1 else ""
+        raise TradingError(f"line {first['line']}: {error}{more}; nothing was imported")
     return typed
 
 
