@@ -30,6 +30,17 @@ class BacktestsConfig(AppConfig):
         from backtests.tiles import register_tiles
 
         register_tiles()
+        register_paper_broker()
+
+        from backtests.schedules import SCHEDULES
+        from quant import schedules
+
+        schedules.register(*SCHEDULES)
+        from auditlog.registry import auditlog
+
+        from backtests.models import StrategyConfig
+
+        auditlog.register(StrategyConfig)  # what a strategy trades, and who switched it to live
 
 
 def register_job_kinds() -> None:
@@ -37,11 +48,24 @@ def register_job_kinds() -> None:
     parent (which runs no task itself: cancelling it cancels its candidate runs)."""
     from backtests import conf
     from backtests.services.runs import backtest_requeue, backtest_result_url
+    from backtests.services.strategy_runs import strategy_run_requeue
     from backtests.services.walkforward import walkforward_on_cancel
     from quant.jobs.kinds import JobKind, register_kind
 
     shared = {"view_permission": "backtests.view_backtestrun", "cancel_permission": "backtests.change_backtestrun"}
     register_kind(JobKind(name="backtest", label="Backtest", queue=conf.queue(), requeue=backtest_requeue,
                           result_url=backtest_result_url, **shared))  # fmt: skip
+    register_kind(JobKind(name="strategy_run", label="Strategy run", queue=conf.queue(),
+                          requeue=strategy_run_requeue, view_permission="quant.view_strategy",
+                          cancel_permission="quant.change_strategy"))  # fmt: skip
     register_kind(JobKind(name="walk_forward", label="Walk-forward", queue=conf.queue(),
                           on_cancel=walkforward_on_cancel, result_url=backtest_result_url, **shared))  # fmt: skip
+
+
+def register_paper_broker() -> None:
+    """The shared core's "paper" broker knows no prices; a configured strategy's paper broker
+    trades at the warehouse's (``backtests.prices``), with its configured slippage and commission."""
+    from backtests.services.strategies import paper_broker_for_strategy
+    from quant.trading.brokers import broker_register
+
+    broker_register("paper", paper_broker_for_strategy, replace=True)

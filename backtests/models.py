@@ -72,3 +72,53 @@ class BacktestRun(models.Model):
     @property
     def is_protected(self) -> bool:
         return self.pinned or bool(self.referenced_by)
+
+
+class StrategyConfig(models.Model):
+    """What a ``quant.Strategy`` runs (one-to-one): a backtest configuration or a production model.
+
+    ``config`` is a :class:`backtests.configs.BacktestConfig` in its JSON form without meaning in
+    ``start``/``end`` (the runner sets them to the window it trades): signal, universe, rebalance
+    schedule, construction or optimizer, costs. With ``source == "model"`` the signal comes from the
+    **production** version of registry model ``model_name`` (a ``factor_definition``), checked at
+    each run. Costs map to the paper broker: slippage ``commission_bps + half_spread_bps`` of traded
+    value and ``commission_per_share`` dollars per share (0 keeps parity with the backtest).
+    ``broker`` is ``paper`` unless an admin switched it to ``live`` with a fresh TOTP step-up and a
+    reason (``live_enabled_*``; audited).
+    """
+
+    class Source(models.TextChoices):
+        BACKTEST = "backtest", "Backtest configuration"
+        MODEL = "model", "Production model (registry)"
+
+    class Broker(models.TextChoices):
+        PAPER = "paper", "Paper"
+        LIVE = "live", "Live"
+
+    strategy = models.OneToOneField("quant.Strategy", on_delete=models.CASCADE, related_name="run_config")
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.BACKTEST)
+    model_name = models.CharField(max_length=100, blank=True, help_text="registry name (source = model)")
+    config = models.JSONField(help_text="BacktestConfig JSON (dates are set by the runner)")
+    capital = models.DecimalField(max_digits=24, decimal_places=8, default=1_000_000, help_text="dollars")
+    commission_per_share = models.DecimalField(max_digits=24, decimal_places=8, default=0, help_text="dollars")
+    broker = models.CharField(max_length=16, choices=Broker.choices, default=Broker.PAPER)
+    live_enabled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    live_enabled_at = models.DateTimeField(null=True, blank=True)
+    live_reason = models.TextField(blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source="backtest") | ~Q(model_name=""), name="strategyconfig_model_named"
+            ),
+            models.CheckConstraint(condition=Q(capital__gt=0), name="strategyconfig_capital_positive"),
+            models.CheckConstraint(
+                condition=Q(broker="paper") | Q(live_enabled_by__isnull=False), name="strategyconfig_live_enabled"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.strategy_id}: {self.source} {self.model_name or self.config.get('signal', '')} ({self.broker})"

@@ -1,4 +1,5 @@
-"""Quickstart step 40: one example backtest, so the Backtests page has results after setup.
+"""Quickstart steps 40 and 45: one example backtest, and two demo paper strategies replayed over
+the demo's last 12 months (``paper_run``), so the Backtests and strategy pages have data after setup.
 
 Monthly 12-1 momentum, long-short deciles, on the demo warehouse built by step 20, queued through
 the normal service (``quant.jobs.enqueue`` after commit: a Celery worker, or in-process without a
@@ -58,4 +59,17 @@ def queue_example_backtest(opts: Options) -> None:
     )
 
 
-STEPS = [Step(name="Example backtest (momentum 12-1, monthly, long-short)", order=40, run=queue_example_backtest)]
+def run_demo_strategies(opts: Options) -> None:
+    """Two paper strategies replayed over the demo's last ~12 months (idempotent: days run are skipped)."""
+    from backtests.services.demo_strategies import demo_strategies_run
+
+    started = time.perf_counter()
+    for line in demo_strategies_run():
+        opts.stdout.write(line + "\n")
+    opts.stdout.write(f"demo paper strategies ready in {time.perf_counter() - started:.1f} s\n")
+
+
+STEPS = [
+    Step(name="Example backtest (momentum 12-1, monthly, long-short)", order=40, run=queue_example_backtest),
+    Step(name="Demo paper strategies (momentum, low volatility): last 12 months", order=45, run=run_demo_strategies),
+]

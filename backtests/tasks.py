@@ -36,3 +36,20 @@ def finalize_walk_forward(parent_id: int) -> str:
     from backtests.services.walkforward import walkforward_finalize
 
     return walkforward_finalize(parent_id=parent_id)
+
+
+@shared_task(name="backtests.run_strategies", acks_late=True, soft_time_limit=3300, time_limit=3600)
+def run_strategies() -> list[dict[str, object]]:
+    """Beat: every active paper strategy trades the latest warehouse session (one job each; idempotent)."""
+    from backtests.services.strategy_runs import strategies_run_due
+
+    return [{"job_id": o.job_id, "status": o.status, "detail": o.detail} for o in strategies_run_due()]
+
+
+@shared_task(bind=True, name="backtests.tasks.run_strategy_job", acks_late=True, soft_time_limit=3300, time_limit=3600)
+def run_strategy_job(self, job_id: int) -> dict[str, object]:  # noqa: ANN001 - Celery's bound task
+    """Run one ``strategy_run`` job (a retry or a re-queue after a lost worker)."""
+    from backtests.services.strategy_runs import strategy_run_execute
+
+    outcome = strategy_run_execute(job_id=job_id, task_id=self.request.id or "")
+    return {"job_id": job_id, "status": outcome.status, "detail": outcome.detail}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backtests.views import research, results, runs, saved
+from backtests.views import research, results, runs, saved, strategies
 
 app_name = "backtests"
 
@@ -18,5 +18,7 @@ urlpatterns = [
     path("signal/<slug:name>/", research.signal_runs, name="signal_runs"),
     path("signal/<slug:name>/backtest/", research.signal_backtest, name="signal_backtest"),
     path("<int:run_id>/relative/", results.run_relative_view, name="relative"),
+    path("strategies/<int:pk>/config/", strategies.strategy_config, name="strategy_config"),
+    path("strategies/<int:pk>/live/", strategies.strategy_go_live, name="strategy_go_live"),
     path("saved/<int:pk>/", saved.saved_perf_report, name="saved_perf_report"),
 ]

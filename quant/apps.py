@@ -9,7 +9,10 @@ class QuantConfig(AppConfig):
         from quant import schedules
         from quant.accounts import admin_site, signals
         from quant.audit import register_auditlog
+        from quant.jobs.kinds import JobKind, register_kind
         from quant.quickstart import STEPS, register_steps
+        from quant.trading.reconcile import JOB_KIND as RECONCILE
+        from quant.trading.reconcile import reconcile_requeue
         from quant.web.nav import NavItem, register
 
         admin_site.install()
@@ -24,3 +27,4 @@ class QuantConfig(AppConfig):
         from quant.tiles import register_tiles
 
         register_tiles()
+        register_kind(JobKind(name=RECONCILE, label="Trading reconciliation", requeue=reconcile_requeue))

@@ -234,10 +234,11 @@ class SavedResult(models.Model):
 
 
 # Trading state lives in quant.trading; its models belong to this app.
-from quant.trading.models import CashEntry, Fill, Order, PnLSnapshot, Position  # noqa: E402
+from quant.trading.models import BrokerState, CashEntry, Fill, Order, PnLSnapshot, Position  # noqa: E402
 
 __all__ = [
     "AccessLog",
+    "BrokerState",
     "CashEntry",
     "Fill",
     "Job",

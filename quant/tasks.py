@@ -6,7 +6,7 @@ import logging
 import os
 import socket
 
-from celery import shared_task
+from celery import Task, shared_task
 from celery.signals import worker_ready
 from django.core.cache import cache
 from django.utils import timezone
@@ -77,3 +77,12 @@ def _reap_on_worker_start(**_: object) -> None:
         jobs_reap()
     except Exception:  # never stop a worker from starting because of the reaper
         logger.exception("reaping stale jobs at worker start failed")
+
+
+@shared_task(bind=True, name="quant.trading_reconcile", acks_late=True, time_limit=600, soft_time_limit=540)
+def trading_reconcile_task(self: Task, job_id: int) -> str:
+    """Run the ``trading_reconcile`` job ``job_id`` (local positions and cash against the broker's).
+    Safe to run twice: a finished job is left alone. Returns the job's status."""
+    from quant.trading.reconcile import reconcile_job_run
+
+    return reconcile_job_run(job_id=job_id, task_id=self.request.id or "").status

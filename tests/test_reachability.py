@@ -38,6 +38,8 @@ WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 ALLOWED: dict[str, str] = {
     "tear_sheet_from_prices": "the tear sheet's from-prices entry point that bench/alpha.py times; to be adopted "
     "by the alpha_report service (issue 11, part 7) or deleted with its benchmark row",
+    "order_gate_register": "the hook in front of every broker call that the circuit breaker (issue 13, manual "
+    "controls) registers its gate with; tests/quant/trading/test_services.py exercises it",
 }
 
 

@@ -22,8 +22,16 @@ at its last return (the merged delisting return) and its weight goes to cash wit
 close with costs (``reason="universe_exit"``).
 
 Costs are charged at the trading close as a fraction of NAV: ``net = (1+gross)(1-cost) - 1``;
-post-trade weights equal the targets (positions are sized on post-cost NAV; the second-order
-effect of costs on sizing is ignored). See :mod:`backtests.analytics.costs`.
+post-trade weights equal the targets: positions are sized on the post-cost NAV, so the trade in
+each name is ``target (1 - cost) - w`` (fractions of the pre-trade NAV) and ``cost`` is the cost of
+exactly those trades, the fixed point ``cost = costs(target (1 - cost) - w)`` (a contraction with
+factor about ``cost rate x gross exposure``; iterated to machine precision). That is what a broker
+account does when the orders are sized on post-cost equity, which is why a paper strategy replays
+a backtest to 1e-10 (``backtests.services.strategies``; docs/backtests.md "Strategies that run").
+Names held at an unchanged target fund the costs with a small sale (``target (1-cost) - w``).
+
+:func:`decide` is the one "what to trade at the close of ``t``" step: the backtest loop calls it
+every date and the strategy runner calls it once per session on the live book.
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from .costs import CostModel, trade_costs
+from .costs import CostModel, TradeCosts, trade_costs
 from .schedule import Schedule, rebalance_dates
 from .weighting import Weighting
 
@@ -162,7 +170,7 @@ class _Inputs:
     schedule: set[dt.date]
 
     @classmethod
-    def build(cls, panels: Panels, strategy: Strategy) -> _Inputs:
+    def build(cls, panels: Panels, strategy: Strategy, *, calendar: pl.Series | None = None) -> _Inputs:
         grid = _Grid.of(panels.returns)
         ret = grid.wide(panels.returns, "ret")
         assert ret is not None
@@ -182,7 +190,7 @@ class _Inputs:
             adv=grid.wide(panels.adv, "adv"),
             sigma=grid.wide(panels.adv, "sigma"),
             spread=grid.wide(panels.spread, "half_spread_bps"),
-            schedule=set(rebalance_dates(grid.dates, strategy.schedule).to_list()),
+            schedule=set(rebalance_dates(grid.dates if calendar is None else calendar, strategy.schedule).to_list()),
         )
 
     def trailing_sigma(self, t: int, window: int) -> np.ndarray:
@@ -257,6 +265,125 @@ def _trade(inputs: _Inputs, strategy: Strategy, t: int, w: np.ndarray) -> tuple[
     return target - w, "rebalance"
 
 
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One close's decision on the grid: post-trade weights ``target`` (on the post-cost NAV), the
+    trades ``target (1-cost) - w`` (fractions of the pre-trade NAV), their costs and why."""
+
+    target: np.ndarray
+    trade: np.ndarray
+    per_name_cost: np.ndarray
+    cost: float
+    reason: str
+    n_without_impact: int
+
+
+FIXED_POINT_TOL = 1e-17
+FIXED_POINT_MAX_ITER = 100
+
+
+def _decide(inputs: _Inputs, strategy: Strategy, costs: CostModel, t: int, w: np.ndarray, nav: float) -> _Step:
+    """Targets at the close of row ``t`` (data dated <= t), sized on the post-cost NAV."""
+    change, reason = _trade(inputs, strategy, t, w)
+    target = w + change
+    target[np.abs(target) < 1e-15] = 0.0
+    if not np.any(change):
+        return _Step(target, change, np.zeros_like(w), 0.0, reason, 0)
+    sigma = inputs.trailing_sigma(t, costs.sigma_window) if costs.impact_k > 0 else None
+
+    def at(cost: float) -> tuple[np.ndarray, TradeCosts]:
+        trade = target * (1.0 - cost) - w
+        tc = trade_costs(
+            trade, model=costs, nav=nav, sigma=sigma,
+            half_spread_bps=None if inputs.spread is None else inputs.spread[t],
+            adv=None if inputs.adv is None else inputs.adv[t],
+        )  # fmt: skip
+        return trade, tc
+
+    cost = 0.0
+    for _ in range(FIXED_POINT_MAX_ITER):
+        trade, tc = at(cost)
+        new = float(tc.per_name.sum())
+        if abs(new - cost) <= FIXED_POINT_TOL:
+            cost = new
+            break
+        cost = new
+    trade, tc = at(cost)
+    return _Step(target, trade, tc.per_name, float(tc.per_name.sum()), reason, tc.n_without_impact)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What to do at the close of ``date`` (see :func:`decide`).
+
+    ``targets``: permno, weight — post-trade weights on the post-cost NAV (non-zero only);
+    ``trades``: permno, trade — weight changes as fractions of the pre-trade NAV, cost (fraction of
+    the pre-trade NAV); ``cost``: their sum; ``reason``: ``rebalance`` or ``universe_exit``.
+    """
+
+    date: dt.date
+    targets: pl.DataFrame
+    trades: pl.DataFrame
+    cost: float
+    reason: str
+
+
+def decide(
+    panels: Panels,
+    strategy: Strategy,
+    costs: CostModel,
+    *,
+    date: dt.date,
+    weights: pl.DataFrame,
+    nav: float = 1.0,
+    calendar: pl.Series | None = None,
+) -> Decision:
+    """The engine's decision at the close of ``date`` for a book holding ``weights``
+    (``permno, weight``: drifted, pre-trade, fractions of NAV; names that left the data must already
+    be out of it), exactly as :func:`run_backtest` takes it on that date.
+
+    ``panels`` must hold the data up to ``date`` (later rows are ignored: the caller's time travel;
+    earlier rows than the trailing ``costs.sigma_window`` sessions are not needed);
+    ``calendar``: the trading sessions that decide the schedule (a period's last session is known in
+    advance); default the panel's own dates, as in the backtest. ``nav``: NAV in units of
+    ``costs.capital`` (for the impact term).
+    """
+    # The step reads row ``date`` only, plus the trailing sigma window (impact costs): cut there.
+    days = panels.returns.select(pl.col("date").filter(pl.col("date") <= date).unique().sort().tail(costs.sigma_window))
+    first = days["date"].min() if days.height else date
+    upto = pl.col("date").is_between(first, date)
+    cut = Panels(
+        returns=panels.returns.filter(upto),
+        universe=None if panels.universe is None else panels.universe.filter(upto),
+        adv=None if panels.adv is None else panels.adv.filter(upto),
+        spread=None if panels.spread is None else panels.spread.filter(upto),
+    )
+    if cut.returns.is_empty() or cut.returns["date"].max() != date:
+        raise ValueError(f"no returns on {date}: not a session of the data")
+    inputs = _Inputs.build(cut, strategy, calendar=calendar)
+    t = inputs.grid.dates.len() - 1
+    w = np.zeros(inputs.grid.permnos.size)
+    if weights.height:
+        cols = _lookup(inputs.grid.permnos, weights["permno"].to_numpy())
+        if np.any(cols < 0):
+            raise ValueError(f"held names without data on or before {date}")
+        w[cols] = weights["weight"].to_numpy()
+    if np.any((w != 0) & ~inputs.has_row[t]):
+        raise ValueError(f"held names have no returns row on {date}: liquidate delisted names first")
+    step = _decide(inputs, strategy, costs, t, w, nav)
+    permnos = inputs.grid.permnos
+    held, traded = np.flatnonzero(step.target), np.flatnonzero(step.trade)
+    return Decision(
+        date=date,
+        targets=pl.DataFrame({"permno": permnos[held], "weight": step.target[held]}),
+        trades=pl.DataFrame(
+            {"permno": permnos[traded], "trade": step.trade[traded], "cost": step.per_name_cost[traded]}
+        ),
+        cost=step.cost,
+        reason=step.reason,
+    )
+
+
 Progress = Callable[[int, int], None]
 """``progress(done, total)`` after each simulated date; it may raise to abort the run."""
 
@@ -284,22 +411,16 @@ def run_backtest(
         gone = np.flatnonzero((w != 0) & ~inputs.has_row[t])
         ledger.trade(t, gone, -w[gone], np.zeros(gone.size), "delisted")
         w[gone] = 0.0
-        trade, reason = _trade(inputs, strategy, t, w)
-        traded = np.flatnonzero(trade)
-        sigma = inputs.trailing_sigma(t, costs.sigma_window) if costs.impact_k > 0 and traded.size else None
-        tc = trade_costs(
-            trade,
-            model=costs,
-            nav=nav,
-            half_spread_bps=None if inputs.spread is None else inputs.spread[t],
-            adv=None if inputs.adv is None else inputs.adv[t],
-            sigma=sigma,
-        )
-        ledger.no_impact += tc.n_without_impact
-        ledger.trade(t, traded, trade[traded], tc.per_name[traded], reason)
-        cost = float(tc.per_name.sum())
-        w = w + trade
-        w[np.abs(w) < 1e-15] = 0.0
+        step = _decide(inputs, strategy, costs, t, w, nav)
+        trade, cost = step.trade, step.cost
+        decided = step.target != w  # the rest only funds the costs (a sale of cost x weight)
+        ledger.no_impact += step.n_without_impact
+        for idx, why in (
+            (np.flatnonzero(trade * decided), step.reason),
+            (np.flatnonzero(trade * ~decided), "cost_funding"),
+        ):
+            ledger.trade(t, idx, trade[idx], step.per_name_cost[idx], why)
+        w = step.target
         nav *= 1.0 - cost
         held = np.flatnonzero(w)
         ledger.positions.append((held, w[held]))

@@ -71,9 +71,14 @@ def _simulate_and_write(run: BacktestRun, job: JobRun, loader: InputsLoader) -> 
     return "done"
 
 
-def build_backtest(config: BacktestConfig, inputs: BacktestInputs) -> tuple[Panels, Strategy, CostModel]:
+def build_backtest(
+    config: BacktestConfig, inputs: BacktestInputs, *, calendar: pl.Series | None = None
+) -> tuple[Panels, Strategy, CostModel]:
     """The engine inputs for ``config`` (pure apart from reading ``inputs`` and, with an optimizer,
-    the risk models; the optimizer replaces the weighting rule's target at each rebalance)."""
+    the risk models; the optimizer replaces the weighting rule's target at each rebalance).
+
+    ``calendar``: the sessions that place the rebalance dates (default: the window's own dates, whose
+    last is never a rebalance); the strategy runner passes the trading calendar beyond the data."""
     if config.start < inputs.first_date or config.end > inputs.last_date:
         raise DataUnavailable(
             f"The data covers {inputs.first_date}..{inputs.last_date}; the backtest asks for "
@@ -82,7 +87,8 @@ def build_backtest(config: BacktestConfig, inputs: BacktestInputs) -> tuple[Pane
     window = (config.start, config.end)
     returns = between(inputs.returns, *window)
     assert returns is not None
-    signal = signal_panel(config, inputs, rebalance_dates(returns["date"], config.rebalance))
+    sessions = returns["date"] if calendar is None else calendar
+    signal = signal_panel(config, inputs, rebalance_dates(sessions, config.rebalance))
     universe = inputs.universe
     if config.universe == "top_cap":
         if inputs.mktcap is None:

@@ -66,6 +66,7 @@ class Order(models.Model):
         MANUAL = "manual", "Manual control"
         API = "api", "API"
         RECONCILE = "reconcile", "Reconciliation"
+        IMPORT = "import", "Fills import"
 
     strategy = models.ForeignKey("quant.Strategy", on_delete=models.PROTECT, related_name="orders")
     client_order_id = models.CharField(max_length=64)
@@ -156,13 +157,20 @@ class Fill(models.Model):
 
 
 class Position(models.Model):
-    """Net holding of a strategy in one symbol (negative = short); zero rows are kept for history."""
+    """Net holding of a strategy in one symbol (negative = short); zero rows are kept for history.
+
+    ``cost_basis`` is the accounting truth (see :mod:`quant.trading.ledger`); ``avg_cost`` is it per
+    share, rounded, for display. ``realized_pnl`` is net of the fees paid on the symbol's fills.
+    """
 
     strategy = models.ForeignKey("quant.Strategy", on_delete=models.PROTECT, related_name="positions")
     symbol = models.CharField(max_length=32)
     quantity = models.DecimalField(default=ZERO, **QTY)
-    avg_cost = models.DecimalField(default=ZERO, **PRICE)
-    realized_pnl = models.DecimalField(default=ZERO, **MONEY)
+    avg_cost = models.DecimalField(default=ZERO, help_text="cost_basis / quantity, rounded (display)", **PRICE)
+    cost_basis = models.DecimalField(
+        default=ZERO, help_text="signed dollars paid for the shares held (< 0 for a short); exact", **MONEY
+    )
+    realized_pnl = models.DecimalField(default=ZERO, help_text="cumulative, net of fees", **MONEY)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -232,3 +240,23 @@ class PnLSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.strategy_id} {self.date} equity {self.equity}"
+
+
+class BrokerState(models.Model):
+    """The persisted book of a simulated broker (the paper broker) of one strategy.
+
+    A paper broker lives in memory while a replay or a scheduled run uses it; its open orders,
+    positions and cash are saved here between runs, so GTC orders survive to the next session and
+    reconciliation compares the platform's ledger with what the broker itself believes.
+    """
+
+    strategy = models.ForeignKey("quant.Strategy", on_delete=models.CASCADE, related_name="broker_states")
+    broker = models.CharField(max_length=32, default="paper")
+    state = models.JSONField(default=dict, help_text="PaperBroker.dump(): Decimals as strings")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["strategy", "broker"], name="brokerstate_strategy_broker")]
+
+    def __str__(self) -> str:
+        return f"{self.broker} book of {self.strategy_id}"

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from quant.trading.broker import BrokerError
 from quant.trading.brokers import broker_for
+from quant.trading.errors import TradingError
 
 
 class Command(BaseCommand):
@@ -21,10 +22,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
-            broker = broker_for(opts["broker"])
+            broker = broker_for(None, opts["broker"])
             account = broker.account()
             positions = broker.positions()
-        except BrokerError as exc:
+        except (BrokerError, TradingError) as exc:
             raise CommandError(f"broker_check {opts['broker']}: {exc}", returncode=2) from exc
         self.stdout.write(f"{broker!r}")
         self.stdout.write(

@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
+from scipy.optimize import brentq
 
 from backtests.analytics.costs import CostModel
 from backtests.analytics.engine import Panels, Strategy, run_backtest
@@ -44,25 +45,30 @@ def test_three_stock_example_by_hand() -> None:
         Strategy(schedule="daily", target_weights=targets),
         CostModel(commission_bps=10),
     )
-    # d3: drifted book is (.55, .297, .19)/1.037; trades back to (.5, .3, .2) total .063/1.037
+    # d1: buying (.5, .3, .2) of the post-cost NAV from cash costs c = 1e-3 (1 - c), so c = 1e-3 / 1.001.
+    cost1 = 1e-3 / 1.001
+    # d3: drifted book is (.55, .297, .19)/1.037; trades target (1 - c) - w: name 1 sells, 2 and 3 buy, and
+    # the targets of the sold and bought names sum to the same .5, so c = 1e-3 * .063/1.037 exactly.
     trade3 = 0.063 / 1.037
     gross3 = 0.017 / 1.02
     expected = pl.DataFrame(
         {
             "date": D[:4],
             "gross_return": [0.0, 0.02, gross3, 0.02],
-            "net_return": [-0.001, 0.02, (1 + gross3) * (1 - trade3 * 1e-3) - 1, 0.02],
-            "cost": [0.001, 0.0, trade3 * 1e-3, 0.0],
-            "turnover": [0.5, 0.0, trade3 / 2, 0.0],
+            "net_return": [-cost1, 0.02, (1 + gross3) * (1 - trade3 * 1e-3) - 1, 0.02],
+            "cost": [cost1, 0.0, trade3 * 1e-3, 0.0],
+            "turnover": [0.5 * (1 - cost1), 0.0, trade3 / 2, 0.0],
         }
     )
     assert_frame_equal(res.daily.select(expected.columns), expected, abs_tol=1e-15, check_exact=False)
-    nav = 0.999 * 1.02 * (1.037 / 1.02) * (1 - trade3 * 1e-3) * 1.02
+    nav = (1 - cost1) * 1.02 * (1.037 / 1.02) * (1 - trade3 * 1e-3) * 1.02
     assert res.daily["nav"][-1] == pytest.approx(nav, abs=1e-15)
     d2 = res.positions.filter(pl.col("date") == D[1]).sort("permno")["weight"].to_list()
     assert d2 == pytest.approx([0.55 / 1.02, 0.27 / 1.02, 0.2 / 1.02], abs=1e-15)
     d3_trades = res.trades.filter(pl.col("date") == D[2]).sort("permno")["trade"].to_list()
-    assert d3_trades == pytest.approx([0.5 - 0.55 / 1.037, 0.3 - 0.297 / 1.037, 0.2 - 0.19 / 1.037], abs=1e-15)
+    keep = 1 - trade3 * 1e-3
+    expected3 = [0.5 * keep - 0.55 / 1.037, 0.3 * keep - 0.297 / 1.037, 0.2 * keep - 0.19 / 1.037]
+    assert d3_trades == pytest.approx(expected3, abs=1e-15)
 
 
 def test_delisted_name_is_liquidated_at_its_last_return() -> None:
@@ -88,6 +94,12 @@ def test_name_leaving_the_universe_is_sold_with_costs() -> None:
     exit_ = res.trades.filter(pl.col("reason") == "universe_exit")
     assert exit_["permno"].to_list() == [2] and exit_["date"].to_list() == [D[2]]
     assert exit_["cost"][0] == pytest.approx(0.297 / 1.037 * 20e-4, abs=1e-15)
+    # the kept names sell cost x weight to pay for it: c = k (w2 + c (w1 + w3))
+    c = 20e-4 * (0.297 / 1.037) / (1 - 20e-4 * (0.55 + 0.19) / 1.037)
+    assert res.daily["cost"][2] == pytest.approx(c, abs=1e-15)
+    funding = res.trades.filter((pl.col("reason") == "cost_funding") & (pl.col("date") == D[2])).sort("permno")
+    assert funding["permno"].to_list() == [1, 3]
+    assert funding["trade"].to_list() == pytest.approx([-c * 0.55 / 1.037, -c * 0.19 / 1.037], abs=1e-15)
     assert res.positions.filter((pl.col("date") == D[3]) & (pl.col("permno") == 2)).height == 0
 
 
@@ -100,8 +112,14 @@ def test_costs_commission_spread_and_square_root_impact_by_hand() -> None:
         Strategy(schedule="daily", target_weights=long_frame({D[0]: {7: 0.5}}, "weight")),
         CostModel(commission_bps=1, half_spread_bps=50, impact_k=0.1, capital=1e6),
     )
-    impact = 0.5 * 0.1 * 0.02 * np.sqrt(0.5 * 1e6 / 1e6)
-    assert res.daily["cost"][0] == pytest.approx(0.5 * 1e-4 + 0.5 * 5e-4 + impact, abs=1e-15)
+
+    def cost_of(size: float) -> float:
+        return size * 1e-4 + size * 5e-4 + size * 0.1 * 0.02 * np.sqrt(size * 1e6 / 1e6)
+
+    # sized on the post-cost NAV: the trade is .5 (1 - c) and c is its cost (scipy's root finder)
+    c = brentq(lambda c: c - cost_of(0.5 * (1 - c)), 0.0, 0.5, xtol=1e-18)
+    assert res.daily["cost"][0] == pytest.approx(c, abs=1e-15)
+    assert res.trades["trade"][0] == pytest.approx(0.5 * (1 - c), abs=1e-15)
     assert res.n_trades_without_impact == 0
 
 
@@ -115,7 +133,8 @@ def test_impact_uses_trailing_sigma_when_no_sigma_panel() -> None:
         CostModel(impact_k=1.0, capital=1e6, sigma_window=3),
     )
     sigma = np.std(r[:3], ddof=1)
-    assert res.daily["cost"][2] == pytest.approx(1.0 * sigma * np.sqrt(1e6 / 4e6), abs=1e-15)
+    c = brentq(lambda c: c - (1 - c) * sigma * np.sqrt((1 - c) * 1e6 / 4e6), 0.0, 0.5, xtol=1e-18)
+    assert res.daily["cost"][2] == pytest.approx(c, abs=1e-15)
 
 
 def test_optimizer_hook_sees_eligible_alpha_and_drifted_weights() -> None:
@@ -166,7 +185,13 @@ def reference_loop(ret: np.ndarray, sig: np.ndarray, dates: np.ndarray, commissi
             target = np.zeros(n_names)
             target[order[-k:]] = 1.0 / k
             target[order[:k]] = -1.0 / k
-            cost = np.abs(target - w).sum() * commission_bps / 1e4
+            rate = commission_bps / 1e4
+
+            # sized on the post-cost NAV: the cost c of trading to target (1 - c) (scipy's root finder)
+            def excess(c: float, target: np.ndarray = target, w: np.ndarray = w, rate: float = rate) -> float:
+                return c - rate * float(np.abs(target * (1 - c) - w).sum())
+
+            cost = brentq(excess, 0.0, 0.5, xtol=1e-18)
             w = target
         net[t] = (1 + g) * (1 - cost) - 1
     return net

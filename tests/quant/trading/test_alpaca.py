@@ -15,7 +15,8 @@ from alpaca.trading.enums import OrderStatus
 
 from quant.trading.alpaca import AlpacaBroker, platform_status
 from quant.trading.broker import Broker, BrokerError, OrderRejected, OrderRequest
-from quant.trading.brokers import broker_for, broker_names, register_broker
+from quant.trading.brokers import broker_for, broker_names, broker_register
+from quant.trading.errors import TradingError
 from tests.support.alpaca_standin import AlpacaStandin
 
 
@@ -382,19 +383,19 @@ def test_status_mapping_through_the_client(alpaca, broker, alpaca_status, expect
 def test_broker_for_builds_alpaca_from_settings(alpaca, settings) -> None:
     settings.ALPACA_API_KEY_ID, settings.ALPACA_API_SECRET_KEY = alpaca.key_id, alpaca.secret
     settings.ALPACA_BASE_URL, settings.ALPACA_TIMEOUT_SECONDS = alpaca.url, 1.5
-    built = broker_for("alpaca")
+    built = broker_for(None, "alpaca")
     assert isinstance(built, AlpacaBroker) and built.timeout == 1.5
     assert built.account().cash == D("100000")
-    assert broker_for("alpaca", timeout=0.7).timeout == 0.7
+    assert broker_for(None, "alpaca", timeout=0.7).timeout == 0.7
 
     settings.ALPACA_API_SECRET_KEY = ""
     with pytest.raises(BrokerError, match="set ALPACA_API_KEY_ID and ALPACA_API_SECRET_KEY"):
-        broker_for("alpaca")
+        broker_for(None, "alpaca")
 
 
 def test_broker_registry_knows_names_once() -> None:
     assert "alpaca" in broker_names()
-    with pytest.raises(BrokerError, match=r"unknown broker 'ib' \(known: .*alpaca"):
-        broker_for("ib")
+    with pytest.raises(TradingError, match=r"no broker 'ib' is registered \(known: .*alpaca"):
+        broker_for(None, "ib")
     with pytest.raises(ValueError, match="'alpaca' is already registered"):
-        register_broker("alpaca", lambda **kw: None)  # type: ignore[arg-type, return-value]
+        broker_register("alpaca", lambda strategy, **kw: None)  # type: ignore[arg-type, return-value]
