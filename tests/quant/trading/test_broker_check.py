@@ -42,5 +42,5 @@ def test_broker_check_exits_2_with_the_reason(configured, settings) -> None:
     assert str(exc.value) == (
         "broker_check alpaca: Alpaca refused the API key for 'read account' (HTTP 401: request is not authorized)"
     )
-    with pytest.raises(CommandError, match="unknown broker 'nope'"):
+    with pytest.raises(CommandError, match="no broker 'nope' is registered"):
         call_command("broker_check", "--broker", "nope", stdout=StringIO())
