@@ -45,7 +45,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=2) from exc
         self.stdout.write(
             self.style.SUCCESS(
-                f"{entry.kind} of {abs(entry.amount)} dollars on {day}; {strategy.name} now holds "
-                f"{cash_balance(strategy)} dollars of cash" + (" (paper book updated)" if has_paper else "")
+                f"{entry.kind} of {abs(entry.amount).normalize():f} dollars on {day}; {strategy.name} now holds "
+                f"{cash_balance(strategy).normalize():f} dollars of cash"
+                + (" (paper book updated)" if has_paper else "")
             )
         )

@@ -30,7 +30,10 @@ def paper(prices):  # noqa: ANN001, ANN201
 def test_capital_order_sync_snapshot_and_reconcile_from_the_command_line(strategy, paper, tmp_path, capsys) -> None:  # noqa: ANN001
     paper_broker_save(strategy, PaperBroker(paper, today=D1))  # the paper account is opened by the runner
     call_command("trading_capital", "--strategy", "alpha", "--contribute", "5000", "--date", "2024-03-04")
-    assert "now holds 5000.00000000 dollars of cash (paper book updated)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert (
+        "contribution of 5000 dollars on 2024-03-04; alpha now holds 5000 dollars of cash (paper book updated)" in out
+    )
     submit = ["trading_order", "submit", "--strategy", "alpha", "--symbol", "AAA", "--side", "buy", "--quantity", "10",
               "--type", "moc", "--date", "2024-03-04", "--client-order-id", "m1"]  # fmt: skip
     call_command(*submit)
