@@ -1,0 +1,257 @@
+"""Reads for the strategy performance pages: daily P&L snapshots, positions, live marks, risk exposures.
+
+One query per table: snapshots (``date, equity, ...`` cast to float in SQL) and open positions of
+the strategies asked for. Metrics come from the one metrics module over the same daily returns
+``manage.py perf_report`` reads (``PnLSnapshot.daily_return``; the pooled return of several books
+for the total). Warehouse prices and the risk model are optional: without them the page says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+from django.db.models import FloatField, QuerySet
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from backtests.analytics.blend import pooled_returns
+from backtests.analytics.metrics import PerformanceSummary, drawdown_series, performance_summary
+from backtests.selectors import monthly_heatmap, rounded, thin
+from quant.models import PnLSnapshot, Position, Strategy
+
+logger = logging.getLogger(__name__)
+PRICE_LOOKBACK_DAYS = 14  # calendar days of warehouse rows read to find the last two closes
+SNAPSHOT_COLUMNS = ("strategy_id", "date", "equity", "cash", "contributed", "gross_exposure", "net_exposure",
+                    "daily_return", "realized_pnl", "unrealized_pnl")  # fmt: skip
+_FLOAT = ("equity", "cash", "contributed", "gross_exposure", "net_exposure", "realized_pnl", "unrealized_pnl")
+
+
+def snapshot_frame(strategy_ids: Iterable[int]) -> pl.DataFrame:
+    """Every daily snapshot of the strategies, money as float dollars (one query)."""
+    rows = (
+        PnLSnapshot.objects.filter(strategy_id__in=list(strategy_ids))
+        .order_by("strategy_id", "date")
+        .values_list(
+            "strategy_id",
+            "date",
+            *[Cast(c, FloatField()) for c in _FLOAT[:-2]],
+            "daily_return",
+            *[Cast(c, FloatField()) for c in _FLOAT[-2:]],
+        )  # fmt: skip
+    )
+    schema = {"strategy_id": pl.Int64, "date": pl.Date, **{c: pl.Float64 for c in SNAPSHOT_COLUMNS[2:]}}
+    return pl.DataFrame(list(rows), schema=schema, orient="row")
+
+
+def strategy_returns(snapshots: pl.DataFrame) -> pl.DataFrame:
+    """``date, return`` of one book: its stored daily returns (null on the first day)."""
+    return snapshots.select("date", pl.col("daily_return").alias("return")).sort("date")
+
+
+def book_returns(snapshots: pl.DataFrame) -> pl.DataFrame:
+    """``date, return`` of one book or, for several, of the books pooled (``pooled_returns``)."""
+    if snapshots["strategy_id"].n_unique() <= 1:
+        return strategy_returns(snapshots)
+    return pooled_returns(snapshots).select("date", "return")
+
+
+def open_positions(strategy_ids: Iterable[int]) -> QuerySet[Position]:
+    return Position.objects.filter(strategy_id__in=list(strategy_ids)).exclude(quantity=0).order_by("symbol")
+
+
+@dataclass(frozen=True)
+class Marks:
+    """Last two warehouse closes per symbol: ``{symbol: (date, close, previous close)}``."""
+
+    prices: dict[str, tuple[dt.date, float, float | None]]
+    note: str = ""
+
+    @property
+    def as_of(self) -> dt.date | None:
+        return max((p[0] for p in self.prices.values()), default=None)
+
+
+def _permnos(symbols: list[str], as_of: dt.date) -> dict[str, int]:
+    from warehouse import readers
+
+    found = {s: int(s) for s in symbols if s.isdigit()}
+    tickers = [s for s in symbols if not s.isdigit()]
+    if tickers:
+        names = readers.names_asof(as_of).filter(pl.col("ticker").is_in(tickers))
+        for ticker, permno in names.select("ticker", "permno").unique("ticker", keep="last").iter_rows():
+            found[ticker] = int(permno)
+    return found
+
+
+def latest_marks(symbols: list[str], *, since: dt.date) -> Marks:
+    """The newest two warehouse closes (|prc|, CRSP) of each symbol from ``since`` on; symbols may be
+    permnos as text or tickers. A missing warehouse gives empty marks with a note, never an error."""
+    if not symbols:
+        return Marks({})
+    from warehouse import readers
+
+    today = timezone.localdate()
+    try:
+        permnos = _permnos(symbols, today)
+        if not permnos:
+            return Marks({}, "no warehouse prices: none of the held symbols is known to the warehouse")
+        rows = readers.crsp_daily(
+            since - dt.timedelta(days=PRICE_LOOKBACK_DAYS), today, permnos=list(permnos.values()),
+            columns=["permno", "date", "prc"],
+        )  # fmt: skip
+    except (OSError, ValueError, LookupError) as exc:  # an unreadable warehouse leaves the page up
+        logger.warning("latest marks unavailable: %s", exc)
+        return Marks({}, f"no warehouse prices ({exc})")
+    if rows.is_empty():
+        return Marks({}, "no warehouse prices for the held symbols")
+    last2 = (
+        rows.drop_nulls("prc").sort("permno", "date").group_by("permno", maintain_order=True)
+        .agg(pl.col("date").last(), pl.col("prc").abs().tail(2).alias("closes"))
+    )  # fmt: skip
+    by_permno = {p: (d, c) for p, d, c in last2.iter_rows()}
+    prices: dict[str, tuple[dt.date, float, float | None]] = {}
+    for symbol, permno in permnos.items():
+        if permno in by_permno:
+            day, closes = by_permno[permno]
+            prices[symbol] = (day, float(closes[-1]), float(closes[-2]) if len(closes) > 1 else None)
+    return Marks(prices)
+
+
+@dataclass(frozen=True)
+class PositionRow:
+    strategy: str
+    symbol: str
+    quantity: float
+    avg_cost: float
+    price: float | None  # latest warehouse close; None = valued at cost
+    market_value: float
+    weight: float | None  # market value / the book's equity at the last close
+    unrealized: float
+    realized: float
+    day_pnl: float | None  # quantity * (close - previous close)
+
+
+def position_rows(
+    positions: list[Position], marks: Marks, equity: dict[int, float], names: dict[int, str]
+) -> list[PositionRow]:
+    rows = []
+    for p in positions:
+        qty, cost = float(p.quantity), float(p.avg_cost)
+        mark = marks.prices.get(p.symbol)
+        price = mark[1] if mark else None
+        value = qty * (price if price is not None else cost)
+        base = equity.get(p.strategy_id)
+        rows.append(PositionRow(
+            strategy=names.get(p.strategy_id, str(p.strategy_id)), symbol=p.symbol, quantity=qty, avg_cost=cost,
+            price=price, market_value=value, weight=value / base if base else None,
+            unrealized=qty * ((price if price is not None else cost) - cost), realized=float(p.realized_pnl),
+            day_pnl=qty * (mark[1] - mark[2]) if mark and mark[2] is not None else None,
+        ))  # fmt: skip
+    return sorted(rows, key=lambda r: -abs(r.market_value))
+
+
+@dataclass(frozen=True)
+class Exposures:
+    """Style exposures of the held book under the pages' risk model (``risk.selectors.dashboard_model``)."""
+
+    model: str  # "" = no risk model
+    rows: list[dict[str, Any]] = field(default_factory=list)  # factor, exposure
+    covered: int = 0  # positions the model knows
+    note: str = ""
+
+
+def risk_exposures(rows: list[PositionRow]) -> Exposures:
+    """``Σ w_i x_ik`` per style factor over the positions the latest risk model covers."""
+    from risk.selectors import dashboard_model
+
+    try:
+        chosen = dashboard_model()
+    except (OSError, ValueError, LookupError) as exc:
+        return Exposures("", note=f"risk model unreadable: {exc}")
+    if chosen.run is None:
+        return Exposures("")
+    from risk.services.loaded import load_model
+
+    loaded = load_model(chosen.run.version)
+    as_of = chosen.run.as_of
+    weights: dict[int, float] = {}
+    for symbol, permno in _permnos([r.symbol for r in rows], as_of).items():
+        weights[permno] = sum(r.weight or 0.0 for r in rows if r.symbol == symbol)
+    held = pl.DataFrame({"permno": list(weights), "w": list(weights.values())},
+                        schema={"permno": pl.Int64, "w": pl.Float64})  # fmt: skip
+    frame = loaded.exposures.join(held, on="permno", how="inner")
+    exposures = [{"factor": s, "exposure": float((frame["w"] * frame[s].fill_null(0.0)).sum())} for s in loaded.styles]
+    label = f"{chosen.run.version} (as of {as_of})"
+    return Exposures(label, exposures, covered=frame.height, note=chosen.note)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the performance page shows for one book or the pooled total."""
+
+    summary: PerformanceSummary | None
+    last: dict[str, Any] | None  # the newest snapshot (date, equity, cash, ...), pooled for the total
+    last_day_pnl: float | None  # equity change net of capital flows on the newest snapshot date
+    charts: dict[str, Any]
+    heatmap: list[dict[str, Any]]
+    n_days: int
+
+
+def dashboard(snapshots: pl.DataFrame) -> Dashboard:
+    """Metrics, equity/drawdown curves and monthly returns of a book (or books pooled)."""
+    if snapshots.is_empty():
+        return Dashboard(None, None, None, {}, [], 0)
+    returns = book_returns(snapshots)
+    present = returns.drop_nulls("return").filter(pl.col("return").is_not_nan())
+    summary = performance_summary(returns) if present.height >= 2 else None
+    daily = snapshots.group_by("date").agg([pl.col(c).sum() for c in _FLOAT]).sort("date")
+    equity = daily["equity"].to_numpy()
+    keep = thin(daily.height)
+    dd_dates = present["date"]
+    dd = drawdown_series(present["return"].to_numpy()) if present.height else np.array([])
+    dd_keep = thin(dd.size)
+    last = daily.row(-1, named=True)
+    flows = np.diff(daily["contributed"].to_numpy())
+    last_day = float(np.diff(equity)[-1] - flows[-1]) if daily.height > 1 else None
+    last["gross_exposure"] = last["gross_exposure"] if snapshots["strategy_id"].n_unique() == 1 else None
+    last["net_exposure"] = last["net_exposure"] if snapshots["strategy_id"].n_unique() == 1 else None
+    charts = {
+        "dates": [d.isoformat() for d in daily["date"].gather(keep).to_list()],
+        "equity": rounded(equity[keep], 2),
+        "dd_dates": [d.isoformat() for d in dd_dates.gather(dd_keep).to_list()],
+        "drawdown": rounded(dd[dd_keep]),
+    }
+    heat = monthly_heatmap(present.rename({"return": "net_return"})) if present.height else []
+    return Dashboard(summary, last, last_day, charts, heat, daily.height)
+
+
+def strategies_by_id(strategies: QuerySet[Strategy]) -> dict[int, Strategy]:
+    return {s.pk: s for s in strategies}
+
+
+def equity_by_strategy(snapshots: pl.DataFrame) -> dict[int, float]:
+    """Each book's equity at its newest snapshot."""
+    if snapshots.is_empty():
+        return {}
+    last = snapshots.sort("date").group_by("strategy_id").agg(pl.col("equity").last())
+    return dict(last.iter_rows())
+
+
+def snapshot_since(snapshots: pl.DataFrame) -> dt.date:
+    return snapshots["date"].max() if not snapshots.is_empty() else timezone.localdate()  # type: ignore[return-value]
+
+
+def today_pnl(rows: list[PositionRow], equity: float | None) -> dict[str, Any]:
+    """The live day P&L of the held book from the latest two closes (dollars and % of equity)."""
+    marked = [r.day_pnl for r in rows if r.day_pnl is not None]
+    pnl = float(sum(marked)) if marked else None
+    return {
+        "pnl": pnl, "pct": pnl / equity if pnl is not None and equity else None,
+        "marked": len(marked), "held": len(rows),
+    }  # fmt: skip
