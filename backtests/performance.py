@@ -94,8 +94,10 @@ def latest_marks(symbols: list[str], *, since: dt.date) -> Marks:
     permnos as text or tickers. A missing warehouse gives empty marks with a note, never an error."""
     if not symbols:
         return Marks({})
-    from warehouse import readers
+    from warehouse import readers, storage
 
+    if storage.current_version("crsp_daily") is None:
+        return Marks({}, "no warehouse prices (crsp_daily is not published)")
     today = timezone.localdate()
     try:
         permnos = _permnos(symbols, today)
@@ -105,7 +107,7 @@ def latest_marks(symbols: list[str], *, since: dt.date) -> Marks:
             since - dt.timedelta(days=PRICE_LOOKBACK_DAYS), today, permnos=list(permnos.values()),
             columns=["permno", "date", "prc"],
         )  # fmt: skip
-    except (OSError, ValueError, LookupError) as exc:  # an unreadable warehouse leaves the page up
+    except (OSError, ValueError, LookupError, storage.WarehouseError) as exc:  # the page stays up
         logger.warning("latest marks unavailable: %s", exc)
         return Marks({}, f"no warehouse prices ({exc})")
     if rows.is_empty():
