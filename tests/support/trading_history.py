@@ -71,8 +71,9 @@ def bulk_fills(strategy: Strategy, n: int, *, symbols: list[str], start: dt.date
         symbol = symbols[i % len(symbols)]
         side = "buy" if (i // len(symbols)) % 2 == 0 else "sell"
         qty, price = Decimal(int(rng.integers(10, 500))), Decimal(f"{rng.uniform(10, 200):.2f}")
-        orders.append(Order(strategy=strategy, client_order_id=f"b-{i}", symbol=symbol, side=side, quantity=qty,
-                            status="filled", filled_quantity=qty, avg_fill_price=price, trade_date=days[i]))  # fmt: skip
+        orders.append(Order(strategy=strategy, client_order_id=f"b-{i}", symbol=symbol, side=side,
+                            quantity=qty, status="filled", filled_quantity=qty, avg_fill_price=price,
+                            trade_date=days[i]))  # fmt: skip
         specs.append((symbol, side, qty, price, days[i]))
     created = Order.objects.bulk_create(orders, batch_size=1000)
     Fill.objects.bulk_create(
