@@ -9,14 +9,16 @@ for the total). Warehouse prices and the risk model are optional: without them t
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import polars as pl
-from django.db.models import FloatField, QuerySet
+from django.core.cache import cache
+from django.db.models import Count, FloatField, Max, QuerySet, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -27,25 +29,22 @@ from quant.models import PnLSnapshot, Position, Strategy
 
 logger = logging.getLogger(__name__)
 PRICE_LOOKBACK_DAYS = 14  # calendar days of warehouse rows read to find the last two closes
-SNAPSHOT_COLUMNS = ("strategy_id", "date", "equity", "cash", "contributed", "gross_exposure", "net_exposure",
-                    "daily_return", "realized_pnl", "unrealized_pnl")  # fmt: skip
-_FLOAT = ("equity", "cash", "contributed", "gross_exposure", "net_exposure", "realized_pnl", "unrealized_pnl")
+SNAPSHOT_COLUMNS = ("strategy_id", "date", "equity", "contributed", "daily_return")
+POSITIONS_SHOWN = 50  # largest by |market value| on the dashboard; ``?positions=all`` lists every one
 
 
 def snapshot_frame(strategy_ids: Iterable[int]) -> pl.DataFrame:
-    """Every daily snapshot of the strategies, money as float dollars (one query)."""
+    """Every daily snapshot of the strategies: ``strategy_id, date, equity, contributed`` (float
+    dollars) and ``daily_return`` (one query, only the columns the pages use)."""
     rows = (
         PnLSnapshot.objects.filter(strategy_id__in=list(strategy_ids))
         .order_by("strategy_id", "date")
         .values_list(
-            "strategy_id",
-            "date",
-            *[Cast(c, FloatField()) for c in _FLOAT[:-2]],
-            "daily_return",
-            *[Cast(c, FloatField()) for c in _FLOAT[-2:]],
+            "strategy_id", "date", Cast("equity", FloatField()), Cast("contributed", FloatField()), "daily_return"
         )  # fmt: skip
     )
-    schema = {"strategy_id": pl.Int64, "date": pl.Date, **{c: pl.Float64 for c in SNAPSHOT_COLUMNS[2:]}}
+    schema = {"strategy_id": pl.Int64, "date": pl.Date, "equity": pl.Float64, "contributed": pl.Float64,
+              "daily_return": pl.Float64}  # fmt: skip
     return pl.DataFrame(list(rows), schema=schema, orient="row")
 
 
@@ -61,8 +60,24 @@ def book_returns(snapshots: pl.DataFrame) -> pl.DataFrame:
     return pooled_returns(snapshots).select("date", "return")
 
 
-def open_positions(strategy_ids: Iterable[int]) -> QuerySet[Position]:
-    return Position.objects.filter(strategy_id__in=list(strategy_ids)).exclude(quantity=0).order_by("symbol")
+class Held(NamedTuple):
+    """An open position as the pages read it (float shares and dollars)."""
+
+    strategy_id: int
+    symbol: str
+    quantity: float
+    avg_cost: float
+    realized_pnl: float
+
+
+def open_positions(strategy_ids: Iterable[int]) -> list[Held]:
+    """Non-zero positions of the strategies (one query, no model instances)."""
+    rows = (
+        Position.objects.filter(strategy_id__in=list(strategy_ids)).exclude(quantity=0).order_by("symbol")
+        .values_list("strategy_id", "symbol", *[Cast(c, FloatField()) for c in ("quantity", "avg_cost",
+                                                                                   "realized_pnl")])
+    )  # fmt: skip
+    return [Held(*row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -140,11 +155,11 @@ class PositionRow:
 
 
 def position_rows(
-    positions: list[Position], marks: Marks, equity: dict[int, float], names: dict[int, str]
+    positions: list[Held], marks: Marks, equity: dict[int, float], names: dict[int, str]
 ) -> list[PositionRow]:
     rows = []
     for p in positions:
-        qty, cost = float(p.quantity), float(p.avg_cost)
+        qty, cost = p.quantity, p.avg_cost
         mark = marks.prices.get(p.symbol)
         price = mark[1] if mark else None
         value = qty * (price if price is not None else cost)
@@ -152,7 +167,7 @@ def position_rows(
         rows.append(PositionRow(
             strategy=names.get(p.strategy_id, str(p.strategy_id)), symbol=p.symbol, quantity=qty, avg_cost=cost,
             price=price, market_value=value, weight=value / base if base else None,
-            unrealized=qty * ((price if price is not None else cost) - cost), realized=float(p.realized_pnl),
+            unrealized=qty * ((price if price is not None else cost) - cost), realized=p.realized_pnl,
             day_pnl=qty * (mark[1] - mark[2]) if mark and mark[2] is not None else None,
         ))  # fmt: skip
     return sorted(rows, key=lambda r: -abs(r.market_value))
@@ -198,7 +213,7 @@ class Dashboard:
     """Everything the performance page shows for one book or the pooled total."""
 
     summary: PerformanceSummary | None
-    last: dict[str, Any] | None  # the newest snapshot (date, equity, cash, ...), pooled for the total
+    last: dict[str, Any] | None  # the newest date, equity and capital (summed over the books)
     last_day_pnl: float | None  # equity change net of capital flows on the newest snapshot date
     charts: dict[str, Any]
     heatmap: list[dict[str, Any]]
@@ -212,7 +227,7 @@ def dashboard(snapshots: pl.DataFrame) -> Dashboard:
     returns = book_returns(snapshots)
     present = returns.drop_nulls("return").filter(pl.col("return").is_not_nan())
     summary = performance_summary(returns) if present.height >= 2 else None
-    daily = snapshots.group_by("date").agg([pl.col(c).sum() for c in _FLOAT]).sort("date")
+    daily = snapshots.group_by("date").agg(pl.col("equity").sum(), pl.col("contributed").sum()).sort("date")
     equity = daily["equity"].to_numpy()
     keep = thin(daily.height)
     dd_dates = present["date"]
@@ -221,8 +236,6 @@ def dashboard(snapshots: pl.DataFrame) -> Dashboard:
     last = daily.row(-1, named=True)
     flows = np.diff(daily["contributed"].to_numpy())
     last_day = float(np.diff(equity)[-1] - flows[-1]) if daily.height > 1 else None
-    last["gross_exposure"] = last["gross_exposure"] if snapshots["strategy_id"].n_unique() == 1 else None
-    last["net_exposure"] = last["net_exposure"] if snapshots["strategy_id"].n_unique() == 1 else None
     charts = {
         "dates": [d.isoformat() for d in daily["date"].gather(keep).to_list()],
         "equity": rounded(equity[keep], 2),
@@ -247,6 +260,36 @@ def equity_by_strategy(snapshots: pl.DataFrame) -> dict[int, float]:
 
 def snapshot_since(snapshots: pl.DataFrame) -> dt.date:
     return snapshots["date"].max() if not snapshots.is_empty() else timezone.localdate()  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class BookState:
+    """What the pages need from the snapshots: the dashboard, each book's last equity, the last date."""
+
+    board: Dashboard
+    equity: dict[int, float]
+    since: dt.date
+
+
+CACHE_SECONDS = 3600
+
+
+def book_state(strategy_ids: Iterable[int]) -> BookState:
+    """:class:`BookState` of the strategies, cached under a fingerprint of their snapshots (row
+    count, newest date, newest write, total equity: one aggregate query), so a page view after the
+    first reads no snapshot rows; any new or rewritten snapshot changes the fingerprint."""
+    ids = sorted(strategy_ids)
+    mark = PnLSnapshot.objects.filter(strategy_id__in=ids).aggregate(
+        n=Count("id"), last=Max("date"), written=Max("created_at"), total=Sum("equity")
+    )
+    key = "perf:" + hashlib.sha256(repr((ids, *mark.values())).encode()).hexdigest()[:32]
+    state = cache.get(key)
+    if isinstance(state, BookState):
+        return state
+    snapshots = snapshot_frame(ids)
+    state = BookState(dashboard(snapshots), equity_by_strategy(snapshots), snapshot_since(snapshots))
+    cache.set(key, state, CACHE_SECONDS)
+    return state
 
 
 def today_pnl(rows: list[PositionRow], equity: float | None) -> dict[str, Any]:

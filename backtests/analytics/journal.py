@@ -76,7 +76,7 @@ def round_trips(fills: pl.DataFrame) -> pl.DataFrame:
                 "entry_fill_id": lot.fill_id, "exit_fill_id": f["fill_id"], "entry_date": lot.date,
                 "exit_date": f["trade_date"], "quantity": matched, "entry_price": lot.price, "exit_price": price,
                 "fees": trip_fees, "pnl": pnl, "return": pnl / (matched * lot.price),
-                "holding_days": (f["trade_date"] - lot.date).days,  # type: ignore[operator]
+                "holding_days": (f["trade_date"] - lot.date).days,
             })  # fmt: skip
             lot.qty -= direction * matched
             signed += direction * matched

@@ -29,25 +29,26 @@ def _books(request: HttpRequest, strategy_id: int | None) -> tuple[Strategy | No
     return strategy, {strategy.pk: strategy}
 
 
-def _today(books: dict[int, Strategy], snapshots: Any) -> dict[str, Any]:
-    positions = list(perf.open_positions(books))
-    marks = perf.latest_marks(sorted({p.symbol for p in positions}), since=perf.snapshot_since(snapshots))
-    equity = perf.equity_by_strategy(snapshots)
+def _today(books: dict[int, Strategy], state: perf.BookState) -> dict[str, Any]:
+    positions = perf.open_positions(books)
+    marks = perf.latest_marks(sorted({p.symbol for p in positions}), since=state.since)
+    equity = state.equity
     names = {pk: s.name for pk, s in books.items()}
     rows = perf.position_rows(positions, marks, equity, names)
     return {"rows": rows, "marks": marks, "today": perf.today_pnl(rows, sum(equity.values()) or None)}
 
 
-def _context(strategy: Strategy | None, books: dict[int, Strategy]) -> dict[str, Any]:
-    snapshots = perf.snapshot_frame(books)
-    today = _today(books, snapshots)
-    board = perf.dashboard(snapshots)
+def _context(strategy: Strategy | None, books: dict[int, Strategy], *, all_positions: bool) -> dict[str, Any]:
+    state = perf.book_state(books)
+    today = _today(books, state)
+    shown = today["rows"] if all_positions else today["rows"][: perf.POSITIONS_SHOWN]
+    board = state.board
     exposures = perf.risk_exposures(today["rows"]) if today["rows"] else perf.Exposures("")
     command_name = strategy.name if strategy else "NAME"
     return {
         "strategy": strategy, "books": list(books.values()), "board": board, "exposures": exposures,
         "command": f'python manage.py paper_run --strategy "{command_name}" --start 2024-01-02 --end 2024-12-31',
-        "can_change": False, **today,
+        **today, "shown": shown,
     }  # fmt: skip
 
 
@@ -55,7 +56,8 @@ def _context(strategy: Strategy | None, books: dict[int, Strategy]) -> dict[str,
 @log_access("backtests.performance")
 def performance(request: HttpRequest, strategy_id: int | None = None) -> HttpResponse:
     strategy, books = _books(request, strategy_id)
-    return render_htmx(request, TEMPLATE, "performance", _context(strategy, books))
+    context = _context(strategy, books, all_positions=request.GET.get("positions") == "all")
+    return render_htmx(request, TEMPLATE, "performance", context)
 
 
 @require_GET
@@ -63,7 +65,6 @@ def performance_today(request: HttpRequest, strategy_id: int | None = None) -> H
     """The polled card (a full page when opened directly)."""
     strategy, books = _books(request, strategy_id)
     if not request.htmx:
-        return render_htmx(request, TEMPLATE, "performance", _context(strategy, books))
-    snapshots = perf.snapshot_frame(books)
-    context = {"strategy": strategy, **_today(books, snapshots)}
+        return render_htmx(request, TEMPLATE, "performance", _context(strategy, books, all_positions=False))
+    context = {"strategy": strategy, **_today(books, perf.book_state(books))}
     return render_htmx(request, TEMPLATE, "today", context)

