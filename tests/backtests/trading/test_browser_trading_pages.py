@@ -21,7 +21,9 @@ SHOTS = Path(os.environ.get("QD_SCREENSHOTS", "/tmp/trading-pages"))
 
 WIDER = """() => [...document.querySelectorAll('body *')].filter(e => {
   const r = e.getBoundingClientRect(); if (r.right <= window.innerWidth + 1) return false;
-  for (let p = e.parentElement; p; p = p.parentElement) { if (getComputedStyle(p).overflowX !== 'visible') return false; }
+  for (let p = e.parentElement; p; p = p.parentElement) {
+    if (getComputedStyle(p).overflowX !== 'visible') return false;
+  }
   return true; }).slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id)"""
 
 
