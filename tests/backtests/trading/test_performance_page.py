@@ -155,3 +155,14 @@ def test_live_marks_and_risk_exposures_from_the_demo_warehouse(risk_models, sett
     client = _viewer_with(strategy)
     html = client.get(reverse("backtests:performance", args=[strategy.pk])).content.decode()
     assert runs[-1].version in html and "No risk model" not in html
+
+
+def test_strategy_page_links_to_its_performance_journal_and_comparison() -> None:
+    strategy = StrategyFactory()
+    client = _viewer_with(strategy)
+    html = client.get(reverse("quant:strategy_detail", args=[strategy.pk])).content.decode()
+    assert f'href="{reverse("backtests:performance", args=[strategy.pk])}"' in html
+    assert f'href="{reverse("backtests:journal")}?strategy={strategy.pk}"' in html
+    assert f'href="{reverse("backtests:compare")}?s={strategy.pk}"' in html
+    nav = client.get(reverse("backtests:performance_total")).content.decode()
+    assert f'href="{reverse("backtests:journal")}"' in nav  # the menu entries
