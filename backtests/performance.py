@@ -269,6 +269,7 @@ class BookState:
     board: Dashboard
     equity: dict[int, float]
     since: dt.date
+    key: str = ""  # the snapshot fingerprint (template fragments are cached under it too)
 
 
 CACHE_SECONDS = 3600
@@ -287,7 +288,7 @@ def book_state(strategy_ids: Iterable[int]) -> BookState:
     if isinstance(state, BookState):
         return state
     snapshots = snapshot_frame(ids)
-    state = BookState(dashboard(snapshots), equity_by_strategy(snapshots), snapshot_since(snapshots))
+    state = BookState(dashboard(snapshots), equity_by_strategy(snapshots), snapshot_since(snapshots), key)
     cache.set(key, state, CACHE_SECONDS)
     return state
 

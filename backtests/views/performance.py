@@ -48,7 +48,7 @@ def _context(strategy: Strategy | None, books: dict[int, Strategy], *, all_posit
     return {
         "strategy": strategy, "books": list(books.values()), "board": board, "exposures": exposures,
         "command": f'python manage.py paper_run --strategy "{command_name}" --start 2024-01-02 --end 2024-12-31',
-        **today, "shown": shown,
+        **today, "shown": shown, "board_key": state.key,
     }  # fmt: skip
 
 
