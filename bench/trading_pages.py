@@ -9,6 +9,9 @@ Run from the repository root with a Postgres DATABASE_URL (a throwaway database
 The book: 2,520 daily P&L snapshots, 300 open positions and 1,000 fills (seeded). Server time is
 measured around Django's test client (the whole request: middleware, permission checks, queries,
 metrics, template) over ``--requests`` requests after 5 warm-up requests; the target is p95 < 150 ms.
+The dashboard part (metrics, curves, heatmap) is cached under a fingerprint of the snapshots, so
+these are views of an unchanged book; ``ms_cold_median`` is a view right after a change (cache
+cleared). ``cpu_ms_*`` is this process's CPU time, less sensitive to a loaded machine than wall time.
 No warehouse prices and no risk model are present (the page then says so), so the time is the
 page's own work, not a warehouse scan.
 """
@@ -76,6 +79,14 @@ def run(requests: int) -> dict[str, object]:
         client.force_login(owner)
         load_start = round(os.getloadavg()[0], 2)
         url = reverse("backtests:performance", args=[strategy.pk])
+        from django.core.cache import cache
+
+        cold = []
+        for _ in range(3):  # the first view after the snapshots changed computes and caches the dashboard
+            cache.clear()
+            start = time.perf_counter()
+            assert client.get(url).status_code == 200
+            cold.append((time.perf_counter() - start) * 1000)
         for _ in range(5):
             assert client.get(url).status_code == 200
         times, cpu = [], []
@@ -118,6 +129,7 @@ def run(requests: int) -> dict[str, object]:
             "ms_p50": round(statistics.median(times), 2),
             "ms_p95": round(p95, 2),
             "ms_max": round(max(times), 2),
+            "ms_cold_median": round(statistics.median(cold), 2),  # cache cleared before each of 3 requests
             "cpu_ms_p50": round(statistics.median(cpu), 2),  # this process only (not the database server)
             "cpu_ms_p95": round(_percentile(cpu, 0.95), 2),
             "target_p95_ms": TARGET_P95_MS,
