@@ -18,18 +18,18 @@ from typing import Any, NamedTuple
 import numpy as np
 import polars as pl
 from django.core.cache import cache
-from django.db.models import Count, FloatField, Max, QuerySet, Sum
+from django.db.models import Count, FloatField, Max, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from backtests.analytics.blend import pooled_returns
 from backtests.analytics.metrics import PerformanceSummary, drawdown_series, performance_summary
 from backtests.selectors import monthly_heatmap, rounded, thin
-from quant.models import PnLSnapshot, Position, Strategy
+from quant.models import Fill, PnLSnapshot, Position, Strategy
 
 logger = logging.getLogger(__name__)
-PRICE_LOOKBACK_DAYS = 14  # calendar days of warehouse rows read to find the last two closes
 SNAPSHOT_COLUMNS = ("strategy_id", "date", "equity", "contributed", "daily_return")
+CACHE_SECONDS = 3600
 POSITIONS_SHOWN = 50  # largest by |market value| on the dashboard; ``?positions=all`` lists every one
 
 
@@ -68,21 +68,37 @@ class Held(NamedTuple):
     quantity: float
     avg_cost: float
     realized_pnl: float
+    fill_date: dt.date | None  # the newest fill of this book in the symbol: the mark's anchor
+    fill_price: float | None
 
 
 def open_positions(strategy_ids: Iterable[int]) -> list[Held]:
-    """Non-zero positions of the strategies (one query, no model instances)."""
+    """Non-zero positions of the strategies with their newest fill (one query, no model instances)."""
+    newest = Fill.objects.filter(strategy_id=OuterRef("strategy_id"), symbol=OuterRef("symbol")).order_by(
+        "-filled_at", "-id"
+    )
     rows = (
         Position.objects.filter(strategy_id__in=list(strategy_ids)).exclude(quantity=0).order_by("symbol")
         .values_list("strategy_id", "symbol", *[Cast(c, FloatField()) for c in ("quantity", "avg_cost",
-                                                                                   "realized_pnl")])
+                                                                                   "realized_pnl")],
+                     Subquery(newest.values("trade_date")[:1]),
+                     Cast(Subquery(newest.values("price")[:1]), FloatField()))
     )  # fmt: skip
     return [Held(*row) for row in rows]
 
 
+def anchors(held: list[Held]) -> dict[str, tuple[dt.date, float]]:
+    """Per symbol, the newest fill among the books shown (date, price): where its marks start."""
+    out: dict[str, tuple[dt.date, float]] = {}
+    for h in held:
+        if h.fill_date is not None and h.fill_price and (h.symbol not in out or h.fill_date > out[h.symbol][0]):
+            out[h.symbol] = (h.fill_date, h.fill_price)
+    return out
+
+
 @dataclass(frozen=True)
 class Marks:
-    """Last two warehouse closes per symbol: ``{symbol: (date, close, previous close)}``."""
+    """Last two closes per symbol: ``{symbol: (date, close, previous close or None)}``."""
 
     prices: dict[str, tuple[dt.date, float, float | None]]
     note: str = ""
@@ -104,40 +120,55 @@ def _permnos(symbols: list[str], as_of: dt.date) -> dict[str, int]:
     return found
 
 
-def latest_marks(symbols: list[str], *, since: dt.date) -> Marks:
-    """The newest two warehouse closes (|prc|, CRSP) of each symbol from ``since`` on; symbols may be
-    permnos as text or tickers. A missing warehouse gives empty marks with a note, never an error."""
-    if not symbols:
+def latest_marks(anchored: dict[str, tuple[dt.date, float]]) -> Marks:
+    """The last two closes of each symbol, carried from its newest fill by the warehouse's daily
+    returns: ``close = fill price * prod(1 + ret)`` over the sessions after the fill (a missing
+    return counts as 0). The marks are therefore in the units the book trades in (the paper
+    broker's total-return index or a broker's quotes) and the day P&L is ``qty * (close - prev)``.
+    Symbols are permnos as text or tickers. Cached per warehouse version and anchors; a missing
+    warehouse gives empty marks with a note, never an error."""
+    if not anchored:
         return Marks({})
     from warehouse import readers, storage
 
-    if storage.current_version("crsp_daily") is None:
+    version = storage.current_version("crsp_daily")
+    if version is None:
         return Marks({}, "no warehouse prices (crsp_daily is not published)")
     today = timezone.localdate()
+    key = "marks:" + hashlib.sha256(repr((version, today, sorted(anchored.items()))).encode()).hexdigest()[:32]
+    cached = cache.get(key)
+    if isinstance(cached, Marks):
+        return cached
     try:
-        permnos = _permnos(symbols, today)
+        permnos = _permnos(list(anchored), today)
         if not permnos:
             return Marks({}, "no warehouse prices: none of the held symbols is known to the warehouse")
-        rows = readers.crsp_daily(
-            since - dt.timedelta(days=PRICE_LOOKBACK_DAYS), today, permnos=list(permnos.values()),
-            columns=["permno", "date", "prc"],
-        )  # fmt: skip
+        start = min(day for day, _ in anchored.values())
+        rows = readers.crsp_daily(start, today, permnos=list(permnos.values()), columns=["permno", "date", "ret"])
     except (OSError, ValueError, LookupError, storage.WarehouseError) as exc:  # the page stays up
         logger.warning("latest marks unavailable: %s", exc)
         return Marks({}, f"no warehouse prices ({exc})")
-    if rows.is_empty():
-        return Marks({}, "no warehouse prices for the held symbols")
-    last2 = (
-        rows.drop_nulls("prc").sort("permno", "date").group_by("permno", maintain_order=True)
-        .agg(pl.col("date").last(), pl.col("prc").abs().tail(2).alias("closes"))
-    )  # fmt: skip
-    by_permno = {p: (d, c) for p, d, c in last2.iter_rows()}
+    series = {
+        p: (d, r)
+        for p, d, r in rows.sort("permno", "date")
+        .group_by("permno", maintain_order=True)
+        .agg("date", "ret")
+        .iter_rows()
+    }
     prices: dict[str, tuple[dt.date, float, float | None]] = {}
     for symbol, permno in permnos.items():
-        if permno in by_permno:
-            day, closes = by_permno[permno]
-            prices[symbol] = (day, float(closes[-1]), float(closes[-2]) if len(closes) > 1 else None)
-    return Marks(prices)
+        day, price = anchored[symbol]
+        dates, rets = series.get(permno, ([], []))
+        after = [(d, 0.0 if r is None else r) for d, r in zip(dates, rets, strict=True) if d > day]
+        if not after:
+            prices[symbol] = (day, price, None)  # no session since the fill: no day change yet
+            continue
+        growth = np.cumprod([1.0 + r for _, r in after])
+        prev = price * growth[-2] if len(after) > 1 else price
+        prices[symbol] = (after[-1][0], float(price * growth[-1]), float(prev))
+    marks = Marks(prices, "" if prices else "no warehouse prices for the held symbols")
+    cache.set(key, marks, CACHE_SECONDS)
+    return marks
 
 
 @dataclass(frozen=True)
@@ -146,7 +177,7 @@ class PositionRow:
     symbol: str
     quantity: float
     avg_cost: float
-    price: float | None  # latest warehouse close; None = valued at cost
+    price: float | None  # latest close (``latest_marks``); None = valued at cost
     market_value: float
     weight: float | None  # market value / the book's equity at the last close
     unrealized: float
@@ -270,9 +301,6 @@ class BookState:
     equity: dict[int, float]
     since: dt.date
     key: str = ""  # the snapshot fingerprint (template fragments are cached under it too)
-
-
-CACHE_SECONDS = 3600
 
 
 def book_state(strategy_ids: Iterable[int]) -> BookState:

@@ -31,7 +31,7 @@ def _books(request: HttpRequest, strategy_id: int | None) -> tuple[Strategy | No
 
 def _today(books: dict[int, Strategy], state: perf.BookState) -> dict[str, Any]:
     positions = perf.open_positions(books)
-    marks = perf.latest_marks(sorted({p.symbol for p in positions}), since=state.since)
+    marks = perf.latest_marks(perf.anchors(positions))
     equity = state.equity
     names = {pk: s.name for pk, s in books.items()}
     rows = perf.position_rows(positions, marks, equity, names)

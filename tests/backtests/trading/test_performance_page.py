@@ -17,7 +17,7 @@ from guardian.shortcuts import assign_perm
 
 from backtests import performance as perf
 from tests.factories import StrategyFactory, UserFactory
-from tests.support.trading_history import CAPITAL, positions, seeded_returns, snapshot_history
+from tests.support.trading_history import CAPITAL, fill, positions, seeded_returns, snapshot_history
 
 pytestmark = pytest.mark.django_db
 HX = {"HX-Request": "true"}
@@ -134,16 +134,23 @@ def test_live_marks_and_risk_exposures_from_the_demo_warehouse(risk_models, sett
     model = load_model(runs[-1].version)
     held = model.exposures["permno"].head(3).to_list()
     positions(strategy, {str(p): (100 * (i + 1), 10.0) for i, p in enumerate(held)})
-    rows = readers.crsp_daily(
-        dt.date(2024, 12, 1), dt.date(2024, 12, 31), permnos=held, columns=["permno", "date", "prc"]
-    )
-    last2 = rows.sort("date").group_by("permno").agg(pl.col("prc").abs().tail(2))
-    expected_pnl = sum(100 * (held.index(p) + 1) * (c[-1] - c[-2]) for p, c in last2.iter_rows())
+    bought = dt.date(2024, 12, 2)
+    for i, p in enumerate(held):  # the anchors: bought at 1,000, 1,010, 1,020 (index dollars) on Dec 2
+        fill(strategy, str(p), "buy", 100 * (i + 1), 1000.0 + 10 * i, bought)
+    fill(strategy, str(held[0]), "buy", 1, 999.0, dt.date(2024, 11, 29))  # older: not the anchor
+    rows = readers.crsp_daily(bought, dt.date(2024, 12, 31), permnos=held, columns=["permno", "date", "ret"])
+    expected_pnl = 0.0
+    for i, p in enumerate(held):
+        r = rows.filter((pl.col("permno") == p) & (pl.col("date") > bought)).sort("date")["ret"].fill_null(0.0)
+        level = (1000.0 + 10 * i) * np.cumprod(1.0 + r.to_numpy())
+        expected_pnl += 100 * (i + 1) * (level[-1] - level[-2])
     snaps = perf.snapshot_frame([strategy.pk])
-    marks = perf.latest_marks([str(p) for p in held], since=perf.snapshot_since(snaps))
+    held_rows = perf.open_positions([strategy.pk])
+    assert {h.fill_date for h in held_rows} == {bought}
+    marks = perf.latest_marks(perf.anchors(held_rows))
     assert marks.as_of == rows["date"].max()
-    pos = perf.position_rows(perf.open_positions([strategy.pk]), marks, perf.equity_by_strategy(snaps), {})
-    assert perf.today_pnl(pos, 1.0)["pnl"] == pytest.approx(expected_pnl)
+    pos = perf.position_rows(held_rows, marks, perf.equity_by_strategy(snaps), {})
+    assert expected_pnl != 0 and perf.today_pnl(pos, 1.0)["pnl"] == pytest.approx(expected_pnl, rel=1e-9)
     exposures = perf.risk_exposures(pos)
     assert exposures.covered == 3 and [e["factor"] for e in exposures.rows] == model.styles
     weights = {int(r.symbol): r.weight for r in pos}
