@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import polars as pl
 from django.core.cache import cache
-from django.db.models import Count, FloatField, Max, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.functions import Cast
+from django.db.models import Count, F, FloatField, Max, QuerySet, Sum, Window
+from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 
 from backtests.analytics.blend import pooled_returns
@@ -73,18 +73,24 @@ class Held(NamedTuple):
 
 
 def open_positions(strategy_ids: Iterable[int]) -> list[Held]:
-    """Non-zero positions of the strategies with their newest fill (one query, no model instances)."""
-    newest = Fill.objects.filter(strategy_id=OuterRef("strategy_id"), symbol=OuterRef("symbol")).order_by(
-        "-filled_at", "-id"
-    )
-    rows = (
-        Position.objects.filter(strategy_id__in=list(strategy_ids)).exclude(quantity=0).order_by("symbol")
+    """Non-zero positions of the strategies with their newest fill (two queries, no model instances)."""
+    ids = list(strategy_ids)
+    rows = list(
+        Position.objects.filter(strategy_id__in=ids).exclude(quantity=0).order_by("symbol")
         .values_list("strategy_id", "symbol", *[Cast(c, FloatField()) for c in ("quantity", "avg_cost",
-                                                                                   "realized_pnl")],
-                     Subquery(newest.values("trade_date")[:1]),
-                     Cast(Subquery(newest.values("price")[:1]), FloatField()))
+                                                                                   "realized_pnl")])
     )  # fmt: skip
-    return [Held(*row) for row in rows]
+    if not rows:
+        return []
+    newest = (
+        Fill.objects.filter(strategy_id__in=ids, symbol__in={r[1] for r in rows})
+        .annotate(rank=Window(RowNumber(), partition_by=[F("strategy_id"), F("symbol")],
+                              order_by=[F("filled_at").desc(), F("id").desc()]))
+        .filter(rank=1)
+        .values_list("strategy_id", "symbol", "trade_date", Cast("price", FloatField()))
+    )  # fmt: skip
+    last = {(sid, sym): (day, price) for sid, sym, day, price in newest}
+    return [Held(*r, *last.get((r[0], r[1]), (None, None))) for r in rows]
 
 
 def anchors(held: list[Held]) -> dict[str, tuple[dt.date, float]]:

@@ -6,6 +6,8 @@ its module, and a page with a risk model makes one more query (the registry's pr
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -14,7 +16,7 @@ from django.urls import reverse
 
 from tests.backtests.trading.test_performance_page import _viewer_with
 from tests.factories import StrategyFactory
-from tests.support.trading_history import positions, seeded_returns, snapshot_history
+from tests.support.trading_history import bulk_fills, positions, seeded_returns, snapshot_history
 
 pytestmark = pytest.mark.django_db
 
@@ -32,10 +34,13 @@ def test_page_query_count_is_bounded_and_does_not_grow_with_the_book() -> None:
     positions(small, {f"S{i}": (10 + i, 5.0) for i in range(3)})
     snapshot_history(large, seeded_returns(600))
     positions(large, {f"S{i}": (10 + i, 5.0) for i in range(200)})
+    bulk_fills(large, 600, symbols=[f"S{i}" for i in range(200)], start=dt.date(2016, 1, 4))
     few = _queries(_viewer_with(small), reverse("backtests:performance", args=[small.pk]))
     many = _queries(_viewer_with(large), reverse("backtests:performance", args=[large.pk]))
-    # session, user, 2FA device, strategy (+ grant), snapshots, positions, risk model, 2 permission
-    # lookups of the menu, access log insert (3 with its savepoint), session touch
-    assert len(many) == len(few) <= 13, "\n".join(q[:160] for q in many)
+    # session, user, 2FA device, strategy (+ grant), snapshot fingerprint, positions, their newest
+    # fills, risk model, 2 permission lookups of the menu, access log insert (3 with its savepoint),
+    # session touch
+    assert len(many) == len(few) <= 14, "\n".join(q[:160] for q in many)
     assert sum('FROM "quant_pnlsnapshot"' in q for q in many) == 1
     assert sum('FROM "quant_position"' in q for q in many) == 1
+    assert sum('FROM "quant_fill"' in q for q in many) == 1
