@@ -60,8 +60,12 @@
     },
     perf_equity: function (c) {
       var d = data("backtests-perf-data"); if (!d) return;
+      // explicit bounds: on a short phone-width chart the automatic ones jump to 0 .. 2x the equity
+      var v = d.equity.filter(function (x) { return x !== null; }), lo = Math.min.apply(null, v), hi = Math.max.apply(null, v);
+      var pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.01 || 1;
       line(c, d.dates, [ds("Equity", d.equity, 0)], { scales: { x: { ticks: { maxTicksLimit: 6 } },
-        y: { title: { display: true, text: "$" }, ticks: { callback: function (v) { return "$" + Number(v).toLocaleString(); } } } } });
+        y: { min: lo - pad, max: hi + pad, title: { display: true, text: "$" },
+             ticks: { maxTicksLimit: 6, callback: function (x) { return "$" + Math.round(x).toLocaleString(); } } } } });
     },
     perf_drawdown: function (c) {
       var d = data("backtests-perf-data"); if (!d) return;
