@@ -13,7 +13,7 @@ class BacktestsConfig(AppConfig):
         from backtests.quickstart import STEPS
         from quant.quickstart import register_steps
         from quant.saved.pages import register_page
-        from quant.web.nav import NavItem, register
+        from quant.web.nav import NavItem, StrategyLink, register, register_strategy_link
 
         register(NavItem(area="Backtests", label="Runs", url_name="backtests:list",
                          permission="backtests.view_backtestrun", order=10))  # fmt: skip
@@ -23,7 +23,16 @@ class BacktestsConfig(AppConfig):
                          permission="backtests.add_backtestrun", order=25))  # fmt: skip
         register(NavItem(area="Backtests", label="Compare", url_name="backtests:compare",
                          permission="backtests.view_backtestrun", order=30))  # fmt: skip
+        register(NavItem(area="Overview", label="Performance", url_name="backtests:performance_total",
+                         permission="quant.view_strategy", order=22))  # fmt: skip
+        register(NavItem(area="Overview", label="Trade journal", url_name="backtests:journal",
+                         permission="quant.view_strategy", order=24))  # fmt: skip
+        register_strategy_link(StrategyLink(label="Performance", url_name="backtests:performance", order=10))
+        register_strategy_link(StrategyLink(label="Trade journal", url_name="backtests:journal", query="strategy",
+                                            order=20))  # fmt: skip
+        register_strategy_link(StrategyLink(label="Compare", url_name="backtests:compare", query="s", order=30))
         register_page("perf_report", "backtests:saved_perf_report")
+        register_trade_note_audit()
         register_backtest_checks()
         register_steps("backtests", STEPS)
         register_job_kinds()
@@ -69,3 +78,13 @@ def register_paper_broker() -> None:
     from quant.trading.brokers import broker_register
 
     broker_register("paper", paper_broker_for_strategy, replace=True)
+
+
+def register_trade_note_audit() -> None:
+    """Tags and notes of trades are audited like the other models that matter (``quant.audit``)."""
+    from auditlog.registry import auditlog
+
+    from backtests.models import TradeNote
+
+    if not auditlog.contains(TradeNote):
+        auditlog.register(TradeNote)

@@ -122,3 +122,33 @@ class StrategyConfig(models.Model):
 
     def __str__(self) -> str:
         return f"{self.strategy_id}: {self.source} {self.model_name or self.config.get('signal', '')} ({self.broker})"
+
+
+class TradeNote(models.Model):
+    """Tags and a note on one round trip of a strategy's trade journal (audited by django-auditlog).
+
+    A round trip is identified by the fills it matches (FIFO, ``backtests.analytics.journal``):
+    fills are never rewritten, so a pair keeps its meaning as later fills arrive. ``tags`` is a
+    normalised comma-separated list (lower case, no blanks, sorted).
+    """
+
+    strategy = models.ForeignKey("quant.Strategy", on_delete=models.CASCADE, related_name="trade_notes")
+    entry_fill = models.ForeignKey("quant.Fill", on_delete=models.CASCADE, related_name="+")
+    exit_fill = models.ForeignKey("quant.Fill", on_delete=models.CASCADE, related_name="+")
+    tags = models.CharField(max_length=300, blank=True)
+    note = models.TextField(blank=True, max_length=4000)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["entry_fill", "exit_fill"], name="tradenote_trip_unique")]
+        indexes = [models.Index(fields=["strategy"], name="tradenote_strategy")]
+
+    def __str__(self) -> str:
+        return f"trade {self.entry_fill_id}->{self.exit_fill_id} [{self.tags}]"
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in self.tags.split(",") if t]

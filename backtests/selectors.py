@@ -12,7 +12,6 @@ from django.db.models import QuerySet
 from backtests.analytics.metrics import aggregate_returns, cumulative_returns, drawdown_series, rolling_sharpe
 from backtests.models import BacktestRun
 from backtests.services.results import read_series
-from quant.models import Job
 from quant.periods import MONTHS_PER_YEAR, TRADING_DAYS_PER_YEAR
 from research.analytics.signals import stored_names
 
@@ -117,29 +116,6 @@ def run_trades(run: BacktestRun, *, limit: int | None = None) -> pl.DataFrame:
     """Trades, newest first (``limit`` rows, or all)."""
     trades = read_series(run, "trades").sort("date", "permno", descending=[True, False])
     return trades.head(limit) if limit else trades
-
-
-def compare_equity(runs: list[BacktestRun]) -> dict[str, Any]:
-    """Overlaid equity curves of succeeded runs on the union of their dates."""
-    curves = {}
-    for run in runs:
-        if run.job.status != Job.Status.SUCCEEDED:
-            continue
-        if run.kind == BacktestRun.Kind.WALK_FORWARD:  # the stitched out-of-sample curve
-            series = read_series(run, "oos").select("date", pl.col("return").alias("net_return"))
-        else:
-            series = read_series(run, "daily").select("date", "net_return")
-        curves[run.pk] = series.sort("date").select("date", equity=(1.0 + pl.col("net_return")).cum_prod())
-    if not curves:
-        return {"dates": [], "series": []}
-    dates = pl.concat([c.select("date") for c in curves.values()]).unique().sort("date")
-    keep = thin(dates.height)
-    dates = dates[keep]
-    series = []
-    for run_id, curve in curves.items():
-        aligned = dates.join(curve, on="date", how="left").sort("date")
-        series.append({"run": run_id, "values": rounded(aligned["equity"].fill_null(np.nan).to_numpy())})
-    return {"dates": [d.isoformat() for d in dates["date"].to_list()], "series": series}
 
 
 def walkforward_view(run: BacktestRun) -> dict[str, Any]:

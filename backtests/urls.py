@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backtests.views import research, results, runs, saved, strategies
+from backtests.views import compare, journal, performance, research, results, runs, saved, strategies
 
 app_name = "backtests"
 
@@ -8,7 +8,14 @@ urlpatterns = [
     path("", runs.runs_index, name="list"),
     path("new/", runs.run_new, name="new"),
     path("walk-forward/new/", runs.walkforward_new, name="walkforward_new"),
-    path("compare/", results.compare, name="compare"),
+    path("compare/", compare.compare, name="compare"),
+    path("performance/", performance.performance, name="performance_total"),
+    path("performance/today/", performance.performance_today, name="performance_total_today"),
+    path("performance/<int:strategy_id>/", performance.performance, name="performance"),
+    path("performance/<int:strategy_id>/today/", performance.performance_today, name="performance_today"),
+    path("journal/", journal.journal, name="journal"),
+    path("journal/export.<str:fmt>", journal.journal_export, name="journal_export"),
+    path("journal/note/<int:entry_id>/<int:exit_id>/", journal.trade_note, name="trade_note"),
     path("<int:run_id>/", runs.run_detail, name="detail"),
     path("<int:run_id>/cancel/", runs.run_cancel, name="cancel"),
     path("<int:run_id>/results/", results.run_results, name="results"),

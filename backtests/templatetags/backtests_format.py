@@ -42,6 +42,31 @@ def bps(value: object, digits: int = 2) -> str:
 
 
 @register.filter
+def usd(value: object, digits: int = 0) -> str:
+    """Dollars with thousands separators and a sign for losses: -1234.5 -> "-$1,235"."""
+    number = _number(value)
+    if number is None:
+        return "—"
+    text = f"${abs(number):,.{int(digits)}f}"
+    return f"-{text}" if number < 0 and round(abs(number), int(digits)) else text
+
+
+@register.filter
+def signed_usd(value: object, digits: int = 0) -> str:
+    """Like :func:`usd` with a plus sign on gains (day P&L)."""
+    number = _number(value)
+    if number is None:
+        return "—"
+    return ("+" if number > 0 and round(number, int(digits)) else "") + usd(number, digits)
+
+
+@register.filter
+def tag_list(value: object) -> list[str]:
+    """A trade note's stored tags ``"earnings,gap"`` as a list."""
+    return [t for t in str(value or "").split(",") if t]
+
+
+@register.filter
 def heat(value: object, scale: float = 0.05) -> str:
     """Background colour of a monthly return: green up, red down, saturating at +/- ``scale``."""
     number = _number(value)

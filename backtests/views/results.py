@@ -12,14 +12,12 @@ from django.shortcuts import get_object_or_404
 from backtests.diagnostics import run_monte_carlo, run_relative
 from backtests.forms import MonteCarloForm
 from backtests.models import BacktestRun
-from backtests.selectors import compare_equity, run_charts, run_trades, runs_by_ids, walkforward_view
+from backtests.selectors import run_charts, run_trades, walkforward_view
 from quant.audit import log_access
 from quant.models import Job
 from quant.web.htmx import render_htmx
 
 TRADES_SHOWN = 50
-MAX_COMPARED = 6
-PICKER_SIZE = 30
 
 
 def results_context(run: BacktestRun) -> dict[str, Any]:
@@ -87,18 +85,3 @@ def run_montecarlo(request: HttpRequest, run_id: int) -> HttpResponse:
 def run_relative_view(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _succeeded(run_id, single=True)
     return render_htmx(request, "backtests/relative.html", "relative", {"run": run, "rel": run_relative(run)})
-
-
-@permission_required("backtests.view_backtestrun", raise_exception=True)
-@log_access("backtests.compare")
-def compare(request: HttpRequest) -> HttpResponse:
-    ids = [int(i) for i in request.GET.getlist("ids") if i.isdigit()][:MAX_COMPARED]
-    runs = runs_by_ids(ids)
-    # ?wf=<walk-forward id>: pick among that walk-forward's candidate runs (not listed otherwise).
-    wf = request.GET.get("wf", "")
-    finished = BacktestRun.objects.filter(job__status=Job.Status.SUCCEEDED).exclude(pk__in=ids)
-    others = finished.filter(parent_id=int(wf)) if wf.isdigit() else finished.filter(parent__isnull=True)
-    recent = [*runs, *others[:PICKER_SIZE]]  # the selected runs stay ticked even when old
-    context = {"runs": runs, "recent": recent, "selected": set(ids), "curves": compare_equity(runs),
-               "wf": int(wf) if wf.isdigit() else None}  # fmt: skip
-    return render_htmx(request, "backtests/compare.html", "comparison", context)

@@ -15,6 +15,7 @@ from quant.audit import log_access
 from quant.models import Strategy
 from quant.selectors import strategies_for
 from quant.services import strategy_set_status
+from quant.web.nav import strategy_links
 
 
 @require_GET
@@ -29,7 +30,8 @@ def strategy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Strategies the user was not granted are indistinguishable from missing ones (404).
     strategy = get_object_or_404(strategies_for(request.user), pk=pk)
     can_change = request.user.has_perm("quant.change_strategy", strategy)
-    return render(request, "quant/strategy_detail.html", {"strategy": strategy, "can_change": can_change})
+    context = {"strategy": strategy, "can_change": can_change, "links": strategy_links(strategy.pk)}
+    return render(request, "quant/strategy_detail.html", context)
 
 
 @control_required("quant.use_controls")

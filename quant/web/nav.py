@@ -5,6 +5,9 @@ Apps register in `AppConfig.ready()`::
 
     from quant.web.nav import NavItem, register
     register(NavItem(area="Data", label="Warehouse", url_name="warehouse:status"))
+
+Pages about one strategy that live on higher floors are linked from the strategy page the same
+way (``register_strategy_link``), so ``quant`` never names their URLs itself.
 """
 
 from __future__ import annotations
@@ -50,3 +53,37 @@ def visible_items(user: AbstractBaseUser | AnonymousUser) -> OrderedDict[str, li
             continue  # a page that does not exist (yet) is never listed
         grouped[item.area].append((item, url))
     return OrderedDict((area, items) for area, items in grouped.items() if items)
+
+
+@dataclass(frozen=True)
+class StrategyLink:
+    """A link on the strategy detail page: ``url_name`` takes the strategy id as its argument, or as
+    the GET parameter ``query`` when set (``?strategy=<id>``)."""
+
+    label: str
+    url_name: str
+    query: str = ""
+    order: int = 100
+
+
+_STRATEGY_LINKS: dict[str, StrategyLink] = {}
+
+
+def register_strategy_link(link: StrategyLink) -> None:
+    _STRATEGY_LINKS[f"{link.url_name}?{link.query}"] = link
+
+
+def strategy_links(strategy_id: int) -> list[tuple[StrategyLink, str]]:
+    """The registered links resolved for one strategy (links to pages that do not exist are left out)."""
+    out = []
+    for link in sorted(_STRATEGY_LINKS.values(), key=lambda x: (x.order, x.label)):
+        try:
+            url = (
+                f"{reverse(link.url_name)}?{link.query}={strategy_id}"
+                if link.query
+                else reverse(link.url_name, args=[strategy_id])
+            )
+        except NoReverseMatch:
+            continue
+        out.append((link, url))
+    return out

@@ -44,7 +44,44 @@
     },
     compare: function (c) {
       var d = data("backtests-compare-data"); if (!d) return;
-      line(c, d.dates, d.series.map(function (s, i) { return ds("#" + s.run, s.values, i); }));
+      line(c, d.equity.dates, d.equity.series.map(function (s, i) { return ds(d.labels[s.key], s.values, i); }),
+        { scales: { x: { ticks: { maxTicksLimit: 6 } }, y: { title: { display: true, text: "growth of $1" } } } });
+    },
+    compare_rolling: function (c) {
+      var d = data("backtests-compare-data"); if (!d) return;
+      var r = d.rolling, sharpe = r.metric === "sharpe";
+      line(c, r.dates, r.series.map(function (s, i) { return ds(d.labels[s.key], s.values, i); }),
+        { scales: { x: { ticks: { maxTicksLimit: 6 } }, y: { title: { display: true, text: sharpe ? "Sharpe (annualised)" : r.metric + ", % a year" },
+                    ticks: sharpe ? {} : { callback: pct } } } });
+    },
+    compare_blend: function (c) {
+      var d = data("backtests-compare-data"); if (!d || !d.blend) return;
+      line(c, d.blend.dates, [ds("Blend: growth of $1", d.blend.equity, 0, { yAxisID: "y" }),
+                              ds("Blend drawdown", d.blend.drawdown, 4, { yAxisID: "dd", fill: true, backgroundColor: "rgba(185,28,28,0.12)" })],
+        { scales: { x: { ticks: { maxTicksLimit: 6 } }, y: { title: { display: true, text: "growth of $1" } },
+                    dd: { position: "right", title: { display: true, text: "drawdown" }, ticks: { callback: pct }, grid: { drawOnChartArea: false } } } });
+    },
+    perf_equity: function (c) {
+      var d = data("backtests-perf-data"); if (!d) return;
+      // explicit bounds: on a short phone-width chart the automatic ones jump to 0 .. 2x the equity
+      var v = d.equity.filter(function (x) { return x !== null; }), lo = Math.min.apply(null, v), hi = Math.max.apply(null, v);
+      var pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.01 || 1;
+      line(c, d.dates, [ds("Equity", d.equity, 0)], { scales: { x: { ticks: { maxTicksLimit: 6 } },
+        y: { min: lo - pad, max: hi + pad, title: { display: true, text: "$" },
+             ticks: { maxTicksLimit: 6, callback: function (x) { return "$" + Math.round(x).toLocaleString(); } } } } });
+    },
+    perf_drawdown: function (c) {
+      var d = data("backtests-perf-data"); if (!d) return;
+      line(c, d.dd_dates, [ds("Drawdown", d.drawdown, 4, { fill: true, backgroundColor: "rgba(185,28,28,0.15)" })],
+        { scales: { x: { ticks: { maxTicksLimit: 6 } }, y: { title: { display: true, text: "% below peak" }, ticks: { callback: pct } } } });
+    },
+    holding: function (c) {
+      var d = data("backtests-holding-data"); if (!d) return;
+      c.dataset.drawn = "1";
+      new Chart(c, { type: "bar", data: { labels: d.map(function (b) { return b.label; }),
+        datasets: [{ label: "Round trips", data: d.map(function (b) { return b.count; }), backgroundColor: palette[0] }] },
+        options: { animation: false, responsive: true, plugins: { legend: { display: false } },
+                   scales: { y: { title: { display: true, text: "round trips" }, ticks: { precision: 0 } } } } });
     }
   };
   function render() {
