@@ -7,12 +7,19 @@ from typing import Any
 
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
 
 from backtests.diagnostics import run_monte_carlo, run_relative
 from backtests.forms import MonteCarloForm
 from backtests.models import BacktestRun
-from backtests.selectors import compare_equity, run_charts, run_trades, runs_by_ids, walkforward_view
+from backtests.selectors import (
+    compare_equity,
+    run_charts,
+    run_for,
+    run_trades,
+    runs_by_ids,
+    runs_visible_to,
+    walkforward_view,
+)
 from quant.audit import log_access
 from quant.models import Job
 from quant.web.htmx import render_htmx
@@ -34,8 +41,16 @@ def results_context(run: BacktestRun) -> dict[str, Any]:
     }
 
 
-def _succeeded(run_id: int, *, single: bool = False) -> BacktestRun:
-    run = get_object_or_404(BacktestRun.objects.select_related("owner", "job"), pk=run_id)
+def visible_run(request: HttpRequest, run_id: int) -> BacktestRun:
+    """The run if the user may open it (a strategy's runs follow its grants), else 404."""
+    try:
+        return run_for(request.user, run_id)
+    except BacktestRun.DoesNotExist:
+        raise Http404(f"No backtest #{run_id}.") from None
+
+
+def _succeeded(request: HttpRequest, run_id: int, *, single: bool = False) -> BacktestRun:
+    run = visible_run(request, run_id)
     if run.job.status != Job.Status.SUCCEEDED:
         raise Http404(f"Run #{run.pk} has no results ({run.job.status}).")
     if single and run.kind != BacktestRun.Kind.SINGLE:
@@ -46,14 +61,14 @@ def _succeeded(run_id: int, *, single: bool = False) -> BacktestRun:
 @permission_required("backtests.view_backtestrun", raise_exception=True)
 @log_access("backtests.results")
 def run_results(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = _succeeded(run_id)
+    run = _succeeded(request, run_id)
     return render_htmx(request, "backtests/run_detail.html", "results", {"run": run, **results_context(run)})
 
 
 @permission_required("backtests.view_backtestrun", raise_exception=True)
 @log_access("backtests.trades_csv", action="export")
 def trades_csv(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
-    run = _succeeded(run_id, single=True)
+    run = _succeeded(request, run_id, single=True)
     trades = run_trades(run)
 
     class Echo:
@@ -70,7 +85,7 @@ def trades_csv(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
 @permission_required("backtests.view_backtestrun", raise_exception=True)
 @log_access("backtests.montecarlo")
 def run_montecarlo(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = _succeeded(run_id, single=True)
+    run = _succeeded(request, run_id, single=True)
     form = MonteCarloForm.from_query(request.GET)
     context: dict[str, Any] = {"run": run, "form": form}
     if form.is_valid():
@@ -85,7 +100,7 @@ def run_montecarlo(request: HttpRequest, run_id: int) -> HttpResponse:
 @permission_required("backtests.view_backtestrun", raise_exception=True)
 @log_access("backtests.relative")
 def run_relative_view(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = _succeeded(run_id, single=True)
+    run = _succeeded(request, run_id, single=True)
     return render_htmx(request, "backtests/relative.html", "relative", {"run": run, "rel": run_relative(run)})
 
 
@@ -93,8 +108,9 @@ def run_relative_view(request: HttpRequest, run_id: int) -> HttpResponse:
 @log_access("backtests.compare")
 def compare(request: HttpRequest) -> HttpResponse:
     ids = [int(i) for i in request.GET.getlist("ids") if i.isdigit()][:MAX_COMPARED]
-    runs = runs_by_ids(ids)
-    others = BacktestRun.objects.filter(job__status=Job.Status.SUCCEEDED, parent__isnull=True).exclude(pk__in=ids)
+    runs = runs_by_ids(request.user, ids)
+    visible = runs_visible_to(request.user).select_related("owner", "job")
+    others = visible.filter(job__status=Job.Status.SUCCEEDED, parent__isnull=True).exclude(pk__in=ids)
     recent = [*runs, *others[:PICKER_SIZE]]  # the selected runs stay ticked even when old
     context = {"runs": runs, "recent": recent, "selected": set(ids), "curves": compare_equity(runs)}
     return render_htmx(request, "backtests/compare.html", "comparison", context)
