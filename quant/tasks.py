@@ -77,3 +77,14 @@ def _reap_on_worker_start(**_: object) -> None:
         jobs_reap()
     except Exception:  # never stop a worker from starting because of the reaper
         logger.exception("reaping stale jobs at worker start failed")
+
+
+@shared_task(name="quant.health_refresh", time_limit=60, soft_time_limit=50, ignore_result=True)
+def health_refresh() -> str:
+    """Beat, every 15 s: run the health checks once and cache them for the System health page."""
+    from quant.web.health import refresh_snapshot
+
+    snapshot = refresh_snapshot()
+    if snapshot is None:
+        return "another refresh is running"
+    return f"{len(snapshot.outcomes)} checks refreshed"

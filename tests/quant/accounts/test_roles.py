@@ -24,9 +24,11 @@ def test_seed_roles_creates_groups_then_is_idempotent():
     text = out.getvalue()
     for role in ("viewer", "researcher", "operator", "admin"):
         assert f"created group {role}" in text
-    assert len(ROLE_PERMISSIONS["admin"]) == 22
-    assert "admin: added 22 permission(s)" in text
-    assert _perms("viewer") == {"quant.view_strategy", "backtests.view_backtestrun"}
+    assert len(ROLE_PERMISSIONS["admin"]) == 26
+    assert "admin: added 26 permission(s)" in text
+    areas = {"quant.view_research", "quant.view_risk", "quant.view_warehouse"}
+    assert _perms("viewer") == {"quant.view_strategy", "backtests.view_backtestrun", *areas}
+    assert "quant.view_operations" in _perms("researcher") and "quant.view_operations" not in _perms("viewer")
     assert {"quant.use_controls", "quant.change_strategy"} <= _perms("operator")
     assert "quant.view_audit" not in _perms("operator")
     assert "research.promote_modelversion" in _perms("operator")
