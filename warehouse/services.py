@@ -106,7 +106,9 @@ def _prevalidate(out: GeneratedData, *, source: str, writer: str, lock: LockHand
 def publish_generated(
     out: GeneratedData, *, source: str, config: Any, writer: str, progress: Progress | None = None
 ) -> SyncResult:
-    """Publish every dataset of ``out`` through the one publish path, under one lock hold.
+    """Publish every dataset of ``out`` through the one publish path, under one lock hold, as one
+    release: each dataset's version is written first, then one switch of ``release.json`` makes
+    them all live together (a sync that dies midway leaves the previous set live, unmixed).
 
     ``out.datasets`` is consumed (each frame is dropped once published) to bound peak memory.
     """
@@ -123,10 +125,13 @@ def publish_generated(
             frame = out.datasets.pop(name)  # released once published: bounds peak memory on large builds
             result.published.append(
                 publish_dataset(
-                    name, frame, source=source, query_hash=out.config_hash, writer=writer, lock=lock, catalog=False
-                )
+                    name, frame, source=source, query_hash=out.config_hash, writer=writer, lock=lock,
+                    catalog=False, release=False,
+                )  # fmt: skip
             )
             del frame
+        lock.refresh()
+        storage.switch_release({p.dataset: p.version for p in result.published})
         rebuild_catalog()
         if out.planted:
             result.planted_dir = _write_planted(out)
