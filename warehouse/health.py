@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from quant.locks import holder_alive, is_stale, read_lock
 from quant.web.health import CheckResult, DetailValue
+from warehouse import storage
 from warehouse.datasets import DATASETS
 from warehouse.models_sync import SyncRun
 from warehouse.providers.metrics import usage_summary
@@ -32,6 +33,15 @@ def warehouse_check() -> CheckResult:
             return CheckResult("bad", summary, details)
     if not summaries:
         return CheckResult("warn", "Empty: run python manage.py warehouse_sync --source demo", details)
+    record = storage.read_verify_record()
+    details["checksums verified"] = record["checked_at"][:19].replace("T", " ") + " UTC" if record else "never"
+    if record and record["failed"]:
+        details.update({f"tampered {i + 1}": path for i, path in enumerate(record["failed"][:5])})
+        summary = (
+            f"{len(record['failed'])} live file(s) failed their checksum (readers and the catalog refuse them): "
+            "run python manage.py warehouse_verify, then re-sync or set_current to a good version"
+        )
+        return CheckResult("bad", summary, details)
     failed = [s.dataset for s in summaries if not s.validated]
     if failed:
         return CheckResult("bad", f"Live versions failed validation: {', '.join(failed)}", details)

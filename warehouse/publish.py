@@ -33,7 +33,7 @@ from typing import Final
 
 import polars as pl
 
-from quant.io import atomic_write_bytes, atomic_write_text, fsync_dir, sha256_bytes
+from quant.io import atomic_write_bytes, atomic_write_text, fsync_dir, mark_verified, sha256_bytes
 from quant.locks import LockHandle, domain_lock
 from warehouse import storage
 from warehouse.catalog import rebuild_catalog
@@ -219,6 +219,8 @@ def _publish_locked(
     version = _next_version(dataset)
     os.rename(staging, storage.version_dir(dataset, version))
     fsync_dir(base)
+    for entry in entries:  # hashed from the bytes just written: the catalog build need not re-hash them
+        mark_verified(storage.version_dir(dataset, version) / entry.path, entry.sha256)
     _pause("renamed")
     manifest = _manifest(dataset, version, frame, entries, report, previous_version, source, query_hash)
     atomic_write_text(storage.manifest_path(dataset, version), manifest.to_json())

@@ -15,6 +15,8 @@ Layout (per dataset, under ``settings.WAREHOUSE_DIR``)::
     _quarantine/<dataset>/<timestamp>/              rejected files + validation.json
     _planted/<config hash>/                         planted demo truth (not a dataset)
     catalog.duckdb                                  one view per dataset over its current version
+    _verify/last.json                               the last periodic re-hash of the live files
+                                                    (`warehouse.services.warehouse_verify_live`)
 """
 
 from __future__ import annotations
@@ -181,8 +183,45 @@ def published_datasets() -> list[str]:
 
 
 # --- checksums on read (the shared, per-process cached check of quant.io) ------------------------
+def verify_record_path() -> Path:
+    return warehouse_dir() / "_verify" / "last.json"
+
+
+_FAILED_CACHE: tuple[tuple[str, int], frozenset[str]] | None = None
+
+
+def read_verify_record() -> dict | None:
+    """The last periodic verification: ``{checked_at, files_checked, failed: [path, ...]}`` or None."""
+    try:
+        return json.loads(verify_record_path().read_text())
+    except FileNotFoundError:
+        return None
+
+
+def failed_files() -> frozenset[str]:
+    """Paths the last periodic verification found tampered (one stat per call; re-read on change)."""
+    global _FAILED_CACHE
+    path = verify_record_path()
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return frozenset()
+    key = (str(path), stat.st_mtime_ns)
+    if _FAILED_CACHE is None or _FAILED_CACHE[0] != key:
+        record = read_verify_record() or {}
+        _FAILED_CACHE = (key, frozenset(record.get("failed", [])))
+    return _FAILED_CACHE[1]
+
+
 def verify_file(path: Path, expected_sha256: str, *, use_cache: bool = True) -> None:
-    """Raise `ChecksumMismatch` naming ``path`` when its bytes do not hash to ``expected_sha256``."""
+    """Raise `ChecksumMismatch` naming ``path`` when its bytes do not hash to ``expected_sha256``.
+
+    Cheap on repeat: a file is hashed once per process per (size, mtime); a file the periodic
+    verification found tampered is refused even when this process hashed it fine before (a
+    tamper can keep size and mtime).
+    """
+    if use_cache and str(path) in failed_files():
+        raise ChecksumMismatch(path, expected_sha256, "other bytes at the last periodic verification")
     io.verify_sha256(path, expected_sha256, use_cache=use_cache, error=ChecksumMismatch)
 
 
