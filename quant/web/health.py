@@ -164,12 +164,12 @@ def run_checks(checks: list[HealthCheck] | None = None) -> list[CheckOutcome]:
     for name, runner in runners.items():
         remaining = runner.check.timeout - (time.perf_counter() - started)
         runner.join(max(remaining, 0.0))
-        result = runner.result
-        if runner.is_alive() or result is None:
-            result = CheckResult("bad", f"No answer within {runner.check.timeout:g} s")
-            outcomes[name] = CheckOutcome(name, result, runner.check.timeout * 1000.0)
+        answer = runner.result
+        if runner.is_alive() or answer is None:
+            late = CheckResult("bad", f"No answer within {runner.check.timeout:g} s")
+            outcomes[name] = CheckOutcome(name, late, runner.check.timeout * 1000.0)
         else:
-            outcomes[name] = CheckOutcome(name, result, runner.elapsed_ms)
+            outcomes[name] = CheckOutcome(name, answer, runner.elapsed_ms)
     return [outcomes[check.name] for check in selected]
 
 
