@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -103,3 +104,31 @@ class PagePermissionMiddleware:
             )
             raise PermissionDenied("Your role does not include this page.")
         return None
+
+
+SESSION_TOUCHED_KEY = "_touched"
+
+
+class SlidingSessionMiddleware:
+    """Sliding session expiry without a database write on every request.
+
+    ``SESSION_SAVE_EVERY_REQUEST`` wrote (BEGIN, UPDATE, COMMIT) the session row on every page
+    view, and concurrent requests of one session queued on that row's lock. Here the session is
+    saved (pushing its expiry to now + ``SESSION_COOKIE_AGE``) only when the last save is older
+    than ``SESSION_REFRESH_SECONDS``, so the inactivity timeout holds to within that many seconds.
+    Goes right after ``SessionMiddleware``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.is_empty() or response.status_code >= 500:
+            return response
+        now = int(time.time())
+        touched = session.get(SESSION_TOUCHED_KEY, 0)
+        if session.modified or now - touched >= settings.SESSION_REFRESH_SECONDS:
+            session[SESSION_TOUCHED_KEY] = now  # marks it modified: SessionMiddleware saves it
+        return response
