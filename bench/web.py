@@ -4,8 +4,9 @@ Starts gunicorn with the **production settings** on PostgreSQL (its own database
 ``qd_webbench``) and Redis (cache, sessions, broker), on loopback only, logs in once as a bench user
 (role researcher, no second factor enrolled, so no TOTP step), and lets ``--users`` virtual users
 (default 50) browse the main pages for ``--seconds`` (default 30) with a bounded async client
-(httpx). Each user requests a page, waits ``--think`` seconds (default 1 s: a person reads the
-page; ``--think 0`` is a closed loop that measures saturation) and picks the next page. Reports
+(httpx), each with its own session. Each user requests a page, waits ``--think`` seconds
+(default 1 s: a person reads the page; ``--think 0`` is a closed loop that measures saturation)
+and picks the next page. Reports
 p50/p95/p99 and errors per page and overall, and writes ``bench/results/web.json``. Target: p95 <
 150 ms, 0 errors. It stops by itself: gunicorn is terminated at the end (also on Ctrl-C).
 
@@ -87,6 +88,7 @@ def setup(args: argparse.Namespace) -> dict[str, object]:
     os.environ["REDIS_URL"] = ""  # embedded: backtests run in this process, no broker
     os.environ["QUANTDESK_DATA_DIR"] = str(args.data_dir)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    os.environ["SECRET_KEY"] = SECRET_KEY  # the sessions made here must be valid in gunicorn
     _ensure_database(args.database)
     import django
 
@@ -123,7 +125,20 @@ def setup(args: argparse.Namespace) -> dict[str, object]:
     run = BacktestRun.objects.filter(owner=user, job__status="succeeded").order_by("-pk").first()
     if run is None:
         raise SystemExit("bench setup: no succeeded backtest")
-    return {"run": run.pk, "runs": BacktestRun.objects.count()}
+    return {"run": run.pk, "runs": BacktestRun.objects.count(), "sessions": _sessions(user, args.users)}
+
+
+def _sessions(user: object, count: int) -> list[str]:
+    """One signed-in session per virtual user (allauth would rate-limit 50 form logins from one IP
+    in a minute; one user really logs in through the form in `login`)."""
+    from django.test import Client
+
+    keys = []
+    for _ in range(count):
+        client = Client()
+        client.force_login(user)
+        keys.append(client.cookies["sessionid"].value)
+    return keys
 
 
 def profile_pages(pages: list[str]) -> dict[str, dict[str, float]]:
@@ -177,7 +192,7 @@ def start_gunicorn(args: argparse.Namespace, port: int) -> subprocess.Popen[byte
     command = [
         sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
         "--workers", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
-        "--timeout", "60", "--access-logfile", "-" if args.access_log else "/dev/null",
+        "--timeout", "60", "--keep-alive", "30", "--access-logfile", "-" if args.access_log else "/dev/null",
         "--error-logfile", str(args.data_dir / "gunicorn.log"),
     ]  # fmt: skip
     proc = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
@@ -217,7 +232,7 @@ async def login(base: str) -> str:
     """Log in through the real login form; returns the Cookie header (session + CSRF)."""
     import httpx
 
-    async with httpx.AsyncClient(base_url=base, follow_redirects=False, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=base, follow_redirects=False, timeout=120) as client:
         form = await client.get("/accounts/login/")
         csrf = form.cookies.get("csrftoken")
         token = form.text.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
@@ -256,19 +271,24 @@ async def user_loop(
             await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
 
 
-async def load(base: str, pages: list[str], args: argparse.Namespace) -> dict[str, list[tuple[float, object]]]:
+async def load(
+    base: str, pages: list[str], sessions: list[str], args: argparse.Namespace
+) -> dict[str, list[tuple[float, object]]]:
     import httpx
 
     await warm_up(base, args.workers * args.threads)
     cookie = await login(base)
+    cookies = [cookie, *(f"sessionid={key}" for key in sessions[1:])]
     samples: dict[str, list[tuple[float, object]]] = {}
-    limits = httpx.Limits(max_connections=args.users, max_keepalive_connections=args.users)
+    # the client drops idle connections before gunicorn does (--keep-alive 30): a request on a
+    # connection the server is closing would count as a ReadError that no user would see
+    limits = httpx.Limits(max_connections=args.users, max_keepalive_connections=args.users, keepalive_expiry=15)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits, follow_redirects=False) as client:
         for page in pages:  # warm every worker's caches a little before measuring
             await client.get(page, headers={"Cookie": cookie})
         until = time.monotonic() + args.seconds
         await asyncio.gather(
-            *(user_loop(client, cookie, pages, until, args.think, i, samples) for i in range(args.users))
+            *(user_loop(client, cookies[i], pages, until, args.think, i, samples) for i in range(args.users))
         )
     return samples
 
@@ -327,7 +347,7 @@ def main() -> None:
     load_before = os.getloadavg()
     proc = start_gunicorn(args, port)
     try:
-        samples = asyncio.run(load(f"http://127.0.0.1:{port}", pages, args))
+        samples = asyncio.run(load(f"http://127.0.0.1:{port}", pages, facts["sessions"], args))
     finally:
         stop(proc)
     load_after = os.getloadavg()
