@@ -7,21 +7,43 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from django.db.models import QuerySet
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
 
 from backtests.analytics.metrics import aggregate_returns, cumulative_returns, drawdown_series, rolling_sharpe
 from backtests.models import BacktestRun
 from backtests.services.results import read_series
 from quant.periods import MONTHS_PER_YEAR, TRADING_DAYS_PER_YEAR
+from quant.selectors import strategies_for
 from research.analytics.signals import stored_names
 
 ROLLING_SHARPE_WINDOW = TRADING_DAYS_PER_YEAR // 2  # six months of trading days
 MAX_CHART_POINTS = 1500
 
 
-def run_list(*, status: str = "", owner_id: int | None = None, signal: str = "", search: str = "") -> QuerySet:
-    """Top-level runs, newest first, with their owner and job (one query)."""
-    runs = BacktestRun.objects.filter(parent__isnull=True).select_related("owner", "job")
+def runs_visible_to(user: AbstractBaseUser | AnonymousUser) -> QuerySet[BacktestRun]:
+    """Runs ``user`` may open: a run tied to a strategy (its own or its walk-forward parent's)
+    follows that strategy's guardian grants; a run tied to none is open to the backtests role."""
+    if not user.is_authenticated:
+        return BacktestRun.objects.none()
+    granted = strategies_for(user).values("pk")
+    own = Q(strategy__isnull=True) | Q(strategy__in=granted)
+    parent = Q(parent__isnull=True) | Q(parent__strategy__isnull=True) | Q(parent__strategy__in=granted)
+    return BacktestRun.objects.filter(own & parent)
+
+
+def run_for(user: AbstractBaseUser | AnonymousUser, run_id: int) -> BacktestRun:
+    """The run ``run_id`` if ``user`` may open it; `BacktestRun.DoesNotExist` otherwise (a 404, so
+    a denied run looks exactly like a missing one)."""
+    return runs_visible_to(user).select_related("owner", "strategy", "job").get(pk=run_id)
+
+
+def run_list(
+    *, user: AbstractBaseUser | AnonymousUser, status: str = "", owner_id: int | None = None, signal: str = "",
+    search: str = "",
+) -> QuerySet:  # fmt: skip
+    """Top-level runs ``user`` may open, newest first, with their owner and job (one query)."""
+    runs = runs_visible_to(user).filter(parent__isnull=True).select_related("owner", "job")
     if status:
         runs = runs.filter(job__status=status)
     if owner_id:
@@ -33,12 +55,9 @@ def run_list(*, status: str = "", owner_id: int | None = None, signal: str = "",
     return runs
 
 
-def run_get(run_id: int) -> BacktestRun:
-    return BacktestRun.objects.select_related("owner", "strategy", "job").get(pk=run_id)
-
-
-def runs_by_ids(ids: list[int]) -> list[BacktestRun]:
-    found = {r.pk: r for r in BacktestRun.objects.filter(pk__in=ids).select_related("owner", "job")}
+def runs_by_ids(user: AbstractBaseUser | AnonymousUser, ids: list[int]) -> list[BacktestRun]:
+    """The runs ``ids`` that ``user`` may open, in the order asked (others are left out)."""
+    found = {r.pk: r for r in runs_visible_to(user).filter(pk__in=ids).select_related("owner", "job")}
     return [found[i] for i in ids if i in found]
 
 

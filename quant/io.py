@@ -63,6 +63,13 @@ def verify_sha256(
     _VERIFIED.add(key)
 
 
+def mark_verified(path: Path, sha256: str) -> None:
+    """Record that ``path`` holds the bytes of ``sha256`` (its writer just hashed them): the next
+    `verify_sha256` in this process skips re-hashing it."""
+    stat = path.stat()
+    _VERIFIED.add((str(path), stat.st_mtime_ns, stat.st_size, sha256))
+
+
 def fsync_dir(path: Path | str) -> None:
     """fsync a directory so a rename inside it survives a power loss."""
     fd = os.open(path, os.O_RDONLY)

@@ -37,6 +37,11 @@ class Strategy(models.Model):
             ("use_controls", "Operate manual controls"),
             ("manage_strategies", "Create strategies and grant access to them"),
             ("trade_strategy", "Send, cancel and close orders and positions of a strategy (per object)"),
+            # Page areas (quant.accounts.roles.PAGE_PERMISSIONS): every page needs one; no role, no page.
+            ("view_research", "Open the research pages (signals, model registry, saved reports)"),
+            ("view_risk", "Open the risk pages"),
+            ("view_warehouse", "Open the warehouse pages"),
+            ("view_operations", "Open the Jobs and System health pages"),
         ]
 
     def __str__(self) -> str:

@@ -155,4 +155,7 @@ def schedule_states(names: Iterable[str] | None = None) -> list[ScheduleState]:
 SCHEDULES = (
     Schedule("quant: reap lost jobs", "quant.reap_jobs", Every(60), "default",
              "Re-queue or fail jobs whose worker stopped heart-beating; terminate overdue cancels."),
+    # The System health page serves this snapshot (quant.web.health): no check runs per page view.
+    Schedule("quant: refresh health checks", "quant.health_refresh", Every(15), "default",
+             "Run the System health checks in the background and cache the result the page shows."),
 )  # fmt: skip

@@ -86,3 +86,14 @@ def trading_reconcile_task(self: Task, job_id: int) -> str:
     from quant.trading.reconcile import reconcile_job_run
 
     return reconcile_job_run(job_id=job_id, task_id=self.request.id or "").status
+
+
+@shared_task(name="quant.health_refresh", time_limit=60, soft_time_limit=50, ignore_result=True)
+def health_refresh() -> str:
+    """Beat, every 15 s: run the health checks once and cache them for the System health page."""
+    from quant.web.health import refresh_snapshot
+
+    snapshot = refresh_snapshot()
+    if snapshot is None:
+        return "another refresh is running"
+    return f"{len(snapshot.outcomes)} checks refreshed"

@@ -10,7 +10,7 @@ from django.urls import resolve, reverse
 
 from quant.accounts.decorators import CONTROL_VIEWS
 from quant.accounts.urls import ANONYMOUS_URL_NAMES
-from tests.factories import StrategyFactory, TOTPDeviceFactory, UserFactory
+from tests.factories import StrategyFactory, TOTPDeviceFactory, UserFactory, role_group
 from tests.support.otp import login_verified
 from tests.support.urlwalk import Endpoint, anonymous_problem, sample_for, walk
 
@@ -94,5 +94,124 @@ def test_strategy_detail_needs_object_permission(client):
     outsider = TOTPDeviceFactory(user=UserFactory(role="admin"))
     login_verified(client, outsider)
     assert client.get(reverse("quant:strategy_detail", args=[strategy.pk])).status_code in (403, 404)
-    client.force_login(strategy.owner)
+    client.force_login(strategy.owner)  # an owner with no role: deny by default, even for their own
+    assert client.get(reverse("quant:strategy_detail", args=[strategy.pk])).status_code == 403
+    strategy.owner.groups.add(role_group("viewer"))
     assert client.get(reverse("quant:strategy_detail", args=[strategy.pk])).status_code == 200
+
+
+# --- the role matrix: each role x each URL -> the status of a GET with a verified session ----------
+# Sample URLs use id 1 / slug "a" (tests.support.urlwalk): a page a role may open answers 200, or
+# 404 for an object that does not exist, 405 for a POST-only control, 302 for a redirect; a page
+# the role may not open answers 403 before any lookup (deny by default: PagePermissionMiddleware).
+# A URL the walk finds that is not in this table fails the test: add its row when adding a page.
+ROLES = ("none", "viewer", "researcher", "operator", "admin")
+ADMIN_ROW = "admin:*"  # every Django admin page (the admin checks staff status and model permissions)
+# fmt: off
+ROLE_MATRIX: dict[str, tuple[int, int, int, int, int]] = {
+    # the user's own account pages: any signed-in user, no role needed
+    "account_2fa_disable": (405, 405, 405, 405, 405),
+    "account_backup_codes": (405, 405, 405, 405, 405),
+    "account_change_password": (200, 200, 200, 200, 200),
+    "account_confirm_email": (200, 200, 200, 200, 200),
+    "account_confirm_login_code": (302, 302, 302, 302, 302),
+    "account_confirm_reauthentication_code": (302, 302, 302, 302, 302),
+    "account_email": (200, 200, 200, 200, 200),
+    "account_email_verification_sent": (200, 200, 200, 200, 200),
+    "account_inactive": (200, 200, 200, 200, 200),
+    "account_logout": (200, 200, 200, 200, 200),
+    "account_profile": (200, 200, 200, 200, 200),
+    "account_reauthenticate": (200, 200, 200, 200, 200),
+    "account_request_reauthentication_code": (302, 302, 302, 302, 302),
+    "account_set_password": (302, 302, 302, 302, 302),
+    "account_signup": (302, 302, 302, 302, 302),
+    "account_totp_confirm": (405, 405, 405, 405, 405),
+    "account_totp_start": (405, 405, 405, 405, 405),
+    "otp_verify": (302, 302, 302, 302, 302),
+    "console:home": (200, 200, 200, 200, 200),
+    # the admin: non-staff users are sent to its login page (which refuses a signed-in non-staff user)
+    "admin:*": (302, 302, 302, 302, 200),
+    "admin:login": (403, 403, 403, 403, 302),
+    "backtests:attribution": (403, 404, 404, 404, 404),
+    "backtests:cancel": (403, 405, 405, 405, 405),
+    "backtests:compare": (403, 200, 200, 200, 200),
+    "backtests:detail": (403, 404, 404, 404, 404),
+    "backtests:list": (403, 200, 200, 200, 200),
+    "backtests:montecarlo": (403, 404, 404, 404, 404),
+    "backtests:new": (403, 403, 200, 200, 200),
+    "backtests:relative": (403, 404, 404, 404, 404),
+    "backtests:results": (403, 404, 404, 404, 404),
+    "backtests:saved_perf_report": (403, 404, 404, 404, 404),
+    "backtests:signal_backtest": (403, 403, 405, 405, 405),
+    "backtests:signal_runs": (403, 404, 404, 404, 404),
+    "backtests:trades_csv": (403, 404, 404, 404, 404),
+    "backtests:walkforward_new": (403, 403, 200, 200, 200),
+    "console:health": (403, 403, 200, 200, 200),
+    "console:jobs": (403, 403, 200, 200, 200),
+    "quant:audit_export": (403, 403, 403, 403, 200),
+    "quant:audit_log": (403, 403, 403, 403, 200),
+    "quant:job_cancel": (403, 403, 405, 405, 405),
+    "quant:job_retry": (403, 403, 405, 405, 405),
+    "quant:job_status": (403, 403, 404, 404, 404),
+    "quant:saved_results": (403, 200, 200, 200, 200),
+    "quant:strategy_detail": (403, 404, 404, 404, 404),
+    "quant:strategy_halt": (403, 403, 403, 405, 405),
+    "quant:strategy_list": (403, 200, 200, 200, 200),
+    "research:correlation": (403, 200, 200, 200, 200),
+    "research:explorer": (403, 200, 200, 200, 200),
+    "research:models": (403, 200, 200, 200, 200),
+    "research:promote": (403, 403, 403, 405, 405),
+    "research:saved_alpha_report": (403, 404, 404, 404, 404),
+    "research:saved_attribution": (403, 404, 404, 404, 404),
+    "research:signal": (403, 404, 404, 404, 404),
+    "research:signal_recompute": (403, 403, 405, 405, 405),
+    "risk:dashboard": (403, 200, 200, 200, 200),
+    "risk:exposure_drill": (403, 404, 404, 404, 404),
+    "risk:exposures": (403, 200, 200, 200, 200),
+    "risk:rebuild": (403, 405, 405, 405, 405),
+    "risk:runs": (403, 200, 200, 200, 200),
+    "risk:tile": (403, 404, 404, 404, 404),
+    "warehouse:status": (403, 200, 200, 200, 200),
+    "warehouse:syncs": (403, 200, 200, 200, 200),
+}
+# fmt: on
+
+
+def _role_client(role: str) -> Client:
+    user = UserFactory(role=None if role == "none" else role, is_staff=role == "admin")
+    return login_verified(Client(raise_request_exception=False), TOTPDeviceFactory(user=user))
+
+
+def _matrix_row(endpoint: Endpoint) -> str:
+    if endpoint.name == "admin:login" or not endpoint.url.startswith("/admin/"):
+        return endpoint.name
+    return ADMIN_ROW
+
+
+def _observed_matrix() -> dict[str, dict[str, int]]:
+    observed: dict[str, dict[str, int]] = {}
+    endpoints = [e for e in walk() if e.name not in ALLOWED_ANONYMOUS]
+    for role in ROLES:
+        client = _role_client(role)
+        for endpoint in endpoints:
+            row = _matrix_row(endpoint)
+            if row == ADMIN_ROW and row in observed.get(role, {}) and role in ("operator", "admin"):
+                continue  # staff: the admin's own model permissions decide page by page
+            status = client.get(endpoint.url).status_code
+            seen = observed.setdefault(role, {})
+            if row == ADMIN_ROW and row in seen and seen[row] != status:
+                status = -1  # not uniform across admin pages
+            seen[row] = status
+    return observed
+
+
+def test_role_matrix_every_url_has_its_expected_status_per_role():
+    observed = _observed_matrix()
+    rows = sorted({row for by_role in observed.values() for row in by_role})
+    actual = {row: tuple(observed[role][row] for role in ROLES) for row in rows}
+    missing = [row for row in rows if row not in ROLE_MATRIX]
+    table = "\n".join(f'    "{row}": {actual[row]},' for row in rows)
+    assert not missing, f"URLs without a role-matrix entry: {missing}\nobserved:\n{table}"
+    wrong = {row: (ROLE_MATRIX[row], actual[row]) for row in rows if ROLE_MATRIX[row] != actual[row]}
+    assert not wrong, f"expected vs observed: {wrong}\nobserved:\n{table}"
+    assert sorted(ROLE_MATRIX) == rows  # no stale rows for URLs that are gone

@@ -28,8 +28,8 @@ class WarehouseConfig(AppConfig):
 
         register(NavItem(area="Data", label="Warehouse", url_name="warehouse:status", order=10))
         register(NavItem(area="Data", label="Syncs", url_name="warehouse:syncs", order=11))
-        register_check("Warehouse", warehouse_check, order=60)
-        register_check("Data providers", providers_check, order=61)
+        register_check("Warehouse", warehouse_check, order=60, inline=True)
+        register_check("Data providers", providers_check, order=61, inline=True)
         schedules.register(*SCHEDULES)
         from warehouse.tiles import register_tiles
 

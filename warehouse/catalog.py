@@ -1,4 +1,6 @@
-"""``catalog.duckdb``: one view per dataset over its current version's files, rebuilt on every publish.
+"""``catalog.duckdb``: one view per dataset over its current version's files, rebuilt on every publish
+and after a periodic verification finds a tampered file. Views list only checksum-verified files; a
+dataset with a file that fails its checksum gets a view that refuses every query with the reason.
 
 The catalog is built into a temporary file beside the target and renamed over it
 (`quant.io.atomic_write`), so ``duckdb data/warehouse/catalog.duckdb -c "select ..."`` always opens
@@ -42,6 +44,23 @@ def empty_view_sql(dataset: str) -> str:
     return f"CREATE OR REPLACE VIEW {dataset} AS SELECT {cols} WHERE false"
 
 
+def refused_view_sql(dataset: str, problem: str) -> str:
+    """A view that fails every query with ``problem``: the catalog never serves unchecked data."""
+    message = f"{dataset}: {problem}".replace("'", "''")
+    # A filter, not a projection: count(*) would prune an unused error() column and answer 1.
+    return f"CREATE OR REPLACE VIEW {dataset} AS SELECT * FROM (SELECT 1 AS refused) WHERE error('{message}') IS NULL"
+
+
+def _view(dataset: str) -> tuple[str, storage.VersionFiles | None]:
+    """The dataset's view over its checksum-verified files (hashed once per process per file), or a
+    refusing view when a file fails its checksum (now or at the last periodic verification)."""
+    try:
+        files = storage.version_files(dataset)
+    except storage.ChecksumMismatch as exc:
+        return refused_view_sql(dataset, f"{exc} Run python manage.py warehouse_verify."), None
+    return (view_sql(dataset, files.paths) if files.paths else empty_view_sql(dataset)), files
+
+
 def _write(tmp: Path) -> None:
     con = duckdb.connect(str(tmp), config={"storage_compatibility_version": CATALOG_STORAGE_VERSION})
     try:
@@ -50,9 +69,11 @@ def _write(tmp: Path) -> None:
             "rows BIGINT, date_min DATE, date_max DATE)"
         )
         for dataset in storage.published_datasets():
-            files = storage.version_files(dataset, verify=False)
+            sql, files = _view(dataset)
+            con.execute(sql)
+            if files is None:
+                continue
             m = files.manifest
-            con.execute(view_sql(dataset, files.paths) if files.paths else empty_view_sql(dataset))
             con.execute(
                 "INSERT INTO _versions VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [dataset, m.version, m.created, m.source, m.rows, m.date_min, m.date_max],

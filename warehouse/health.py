@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from quant.locks import read_lock
+from quant.locks import holder_alive, is_stale, read_lock
 from quant.web.health import CheckResult, DetailValue
+from warehouse import storage
 from warehouse.datasets import DATASETS
 from warehouse.models_sync import SyncRun
 from warehouse.providers.metrics import usage_summary
@@ -15,14 +16,32 @@ SYNC_PROBLEMS = ("failed", "refused", "interrupted", "cancelled")
 
 
 def warehouse_check() -> CheckResult:
-    """ok: every dataset published and validated; warn: missing datasets or a writer is running."""
+    """ok: every dataset published and validated; warn: missing datasets or a writer is running;
+    bad: a live version failed validation, or the writer holding the lock is dead (a sync that died:
+    its datasets were never released, the previous release is still live)."""
     summaries = dataset_summaries()
     details: dict[str, DetailValue] = {s.dataset: f"v{s.version} ({s.rows:,} rows)" for s in summaries}
     holder = read_lock(LOCK_DOMAIN)
     if holder is not None:
         details["writer"] = holder.describe()
+        if is_stale(holder):
+            why = "its process is gone" if holder_alive(holder) is False else "its lock expired"
+            summary = (
+                f"Sync failed: writer '{holder.writer}' died ({why}); nothing it wrote was released, the "
+                "previous datasets are live. Its job is failed by the job reaper; run the sync again."
+            )
+            return CheckResult("bad", summary, details)
     if not summaries:
         return CheckResult("warn", "Empty: run python manage.py warehouse_sync --source demo", details)
+    record = storage.read_verify_record()
+    details["checksums verified"] = record["checked_at"][:19].replace("T", " ") + " UTC" if record else "never"
+    if record and record["failed"]:
+        details.update({f"tampered {i + 1}": path for i, path in enumerate(record["failed"][:5])})
+        summary = (
+            f"{len(record['failed'])} live file(s) failed their checksum (readers and the catalog refuse them): "
+            "run python manage.py warehouse_verify, then re-sync or set_current to a good version"
+        )
+        return CheckResult("bad", summary, details)
     failed = [s.dataset for s in summaries if not s.validated]
     if failed:
         return CheckResult("bad", f"Live versions failed validation: {', '.join(failed)}", details)

@@ -8,7 +8,10 @@ Protocol (under the ``warehouse`` domain lock):
 3. validate; on failure move the staging directory to ``_quarantine/<dataset>/<timestamp>/`` with
    ``validation.json`` and raise `ValidationFailed` — the live version is untouched;
 4. rename the staging directory to ``v<N>``, write ``manifests/<N>.json``;
-5. flip ``current.json`` to N with an atomic rename — **this is the publish**;
+5. switch the release (``release.json``, one atomic rename) to include N — **this is the publish**;
+   a multi-dataset sync (`warehouse.services.publish_generated`) stages every dataset first
+   (``release=False``) and switches the release once at the end, so readers see the old set or
+   the new set, never a mix;
 6. rebuild ``catalog.duckdb``.
 
 A writer killed at any point leaves the previous version's files, manifest and pointer untouched.
@@ -30,7 +33,7 @@ from typing import Final
 
 import polars as pl
 
-from quant.io import atomic_write_bytes, atomic_write_text, fsync_dir, sha256_bytes
+from quant.io import atomic_write_bytes, atomic_write_text, fsync_dir, mark_verified, sha256_bytes
 from quant.locks import LockHandle, domain_lock
 from warehouse import storage
 from warehouse.catalog import rebuild_catalog
@@ -196,6 +199,7 @@ def _publish_locked(
     allow_shrink: bool,
     progress: Progress | None,
     catalog: bool,
+    release: bool,
 ) -> PublishResult:
     spec = get_spec(dataset)
     _pause("locked")
@@ -215,12 +219,15 @@ def _publish_locked(
     version = _next_version(dataset)
     os.rename(staging, storage.version_dir(dataset, version))
     fsync_dir(base)
+    for entry in entries:  # hashed from the bytes just written: the catalog build need not re-hash them
+        mark_verified(storage.version_dir(dataset, version) / entry.path, entry.sha256)
     _pause("renamed")
     manifest = _manifest(dataset, version, frame, entries, report, previous_version, source, query_hash)
     atomic_write_text(storage.manifest_path(dataset, version), manifest.to_json())
     _pause("manifest")
-    atomic_write_text(storage.current_path(dataset), json.dumps({"dataset": dataset, "version": version}))
-    _pause("flipped")
+    if release:
+        storage.switch_release({dataset: version})
+        _pause("flipped")
     if catalog:
         rebuild_catalog()
     return PublishResult(dataset, version, previous_version, frame.height, len(entries) - linked, linked, manifest)
@@ -238,6 +245,7 @@ def publish_dataset(
     lock: LockHandle | None = None,
     progress: Progress | None = None,
     catalog: bool = True,
+    release: bool = True,
 ) -> PublishResult:
     """Validate ``frame`` and publish it as the next version of ``dataset``.
 
@@ -245,6 +253,8 @@ def publish_dataset(
     the caller passes the ``lock`` it already holds. Raises `ValidationFailed` (new files quarantined,
     old version live) when a rule fails. ``catalog=False`` skips the catalog rebuild: only for a caller
     that publishes several datasets under one lock and calls `rebuild_catalog()` itself at the end.
+    ``release=False`` writes the version (files + manifest) without making it live: the caller
+    switches the release for all its datasets at once (`storage.switch_release`) under the same lock.
     """
     get_spec(dataset)
     kwargs = dict(
@@ -254,6 +264,7 @@ def publish_dataset(
         allow_shrink=allow_shrink,
         progress=progress,
         catalog=catalog,
+        release=release,
     )
     if lock is not None:
         lock.refresh()
@@ -268,6 +279,6 @@ def set_current(dataset: str, version: int | str, *, writer: str) -> int:
         resolved = storage.resolve_version(dataset, version)
         for f in storage.load_manifest(dataset, resolved).files:
             storage.verify_file(storage.dataset_dir(dataset) / f.path, f.sha256, use_cache=False)
-        atomic_write_text(storage.current_path(dataset), json.dumps({"dataset": dataset, "version": resolved}))
+        storage.switch_release({dataset: resolved})
         rebuild_catalog()
         return resolved

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from quant.schedules import Crontab, Schedule
+from quant.schedules import Crontab, Every, Schedule
 from warehouse.sources.wrds.client import WrdsConfig
 
 TIMEZONE = "America/New_York"
@@ -37,4 +37,7 @@ SCHEDULES = (
     # The French library updates monthly; a weekly pull is cheap and catches revisions.
     Schedule("french-weekly", "warehouse.tasks.french_sync", Crontab("0", "4", "0", timezone=TIMEZONE), QUEUE,
              "Ken French factors and industry portfolios.", {"retry_count": 3}, enabled=default_enabled),
+    # Tampered files: health and /warehouse/ show them, readers and the catalog refuse them.
+    Schedule("warehouse-verify", "warehouse.tasks.verify_live", Every(900), QUEUE,
+             "Re-hash every file of the live datasets against its manifest (sha256)."),
 )  # fmt: skip

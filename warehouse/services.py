@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import Any, Protocol
 import polars as pl
 
 from quant.io import atomic_write, atomic_write_text
-from quant.locks import LockHandle, domain_lock
+from quant.locks import LockBusy, LockHandle, domain_lock
 from warehouse import storage
 from warehouse.catalog import rebuild_catalog
 from warehouse.datasets import DATASETS, get_spec
@@ -24,6 +26,7 @@ from warehouse.sources.demo import generate as generate_demo
 from warehouse.validation import validate_frame
 
 DEMO_SOURCE = "demo"
+logger = logging.getLogger("quantdesk.warehouse")
 
 
 class GeneratedData(Protocol):
@@ -106,7 +109,9 @@ def _prevalidate(out: GeneratedData, *, source: str, writer: str, lock: LockHand
 def publish_generated(
     out: GeneratedData, *, source: str, config: Any, writer: str, progress: Progress | None = None
 ) -> SyncResult:
-    """Publish every dataset of ``out`` through the one publish path, under one lock hold.
+    """Publish every dataset of ``out`` through the one publish path, under one lock hold, as one
+    release: each dataset's version is written first, then one switch of ``release.json`` makes
+    them all live together (a sync that dies midway leaves the previous set live, unmixed).
 
     ``out.datasets`` is consumed (each frame is dropped once published) to bound peak memory.
     """
@@ -123,10 +128,19 @@ def publish_generated(
             frame = out.datasets.pop(name)  # released once published: bounds peak memory on large builds
             result.published.append(
                 publish_dataset(
-                    name, frame, source=source, query_hash=out.config_hash, writer=writer, lock=lock, catalog=False
-                )
+                    name,
+                    frame,
+                    source=source,
+                    query_hash=out.config_hash,
+                    writer=writer,
+                    lock=lock,
+                    catalog=False,
+                    release=False,
+                )  # fmt: skip
             )
             del frame
+        lock.refresh()
+        storage.switch_release({p.dataset: p.version for p in result.published})
         rebuild_catalog()
         if out.planted:
             result.planted_dir = _write_planted(out)
@@ -187,4 +201,41 @@ def warehouse_verify(progress: Callable[[str], None] | None = None) -> VerifyRep
                 if progress:
                     progress(f"{dataset} v{version} {entry.path}")
         report.orphans.extend(str(p) for p in storage.orphans(dataset))
+    return report
+
+
+def warehouse_verify_live(*, writer: str = "warehouse_verify") -> VerifyReport:
+    """Re-hash every file of the live release (no cache) and record the result for health, the
+    /warehouse/ page and the readers (`storage.failed_files`); rebuild the catalog when the set of
+    failing files changed, so its views refuse a tampered dataset. Beat runs it (`warehouse.schedules`).
+    """
+    report = VerifyReport()
+    failed: list[str] = []
+    for dataset in storage.published_datasets():
+        version = storage.current_version(dataset)
+        if version is None:
+            continue
+        report.versions_checked += 1
+        base = storage.dataset_dir(dataset)
+        for entry in storage.load_manifest(dataset, version).files:
+            try:
+                storage.verify_file(base / entry.path, entry.sha256, use_cache=False)
+            except storage.ChecksumMismatch as exc:
+                report.mismatches.append(str(exc))
+                failed.append(str(base / entry.path))
+            report.files_checked += 1
+    before = storage.failed_files()
+    record = {
+        "checked_at": dt.datetime.now(dt.UTC).isoformat(),
+        "files_checked": report.files_checked,
+        "failed": sorted(failed),
+        "mismatches": report.mismatches,
+    }
+    atomic_write_text(storage.verify_record_path(), json.dumps(record, indent=2))
+    if frozenset(failed) != before:
+        try:
+            with domain_lock(LOCK_DOMAIN, writer=writer, wait=30):
+                rebuild_catalog()
+        except LockBusy:
+            logger.warning("warehouse_verify_live: catalog not rebuilt (a writer holds the lock); its publish will")
     return report

@@ -5,12 +5,18 @@ Layout (per dataset, under ``settings.WAREHOUSE_DIR``)::
     <dataset>/v<N>/year=YYYY/part-<sha16>.parquet   immutable version directories; a file unchanged
                                                     since the previous version is a hard link to it
     <dataset>/manifests/<N>.json                    one manifest per version (warehouse.manifest)
-    <dataset>/current.json                          the pointer: {"version": N}; flipping it publishes
+    release.json                                    THE pointer: {"release": R, "datasets": {name: N}};
+                                                    switching it (one atomic rename) publishes one or
+                                                    several datasets together
+    <dataset>/current.json                          a copy of the dataset's entry in release.json
+                                                    (read only for datasets no release lists yet)
     <dataset>/tags.json                             {"tag name": N}
     <dataset>/.staging-<uuid>/                      a publish in progress (debris if its writer died)
     _quarantine/<dataset>/<timestamp>/              rejected files + validation.json
     _planted/<config hash>/                         planted demo truth (not a dataset)
     catalog.duckdb                                  one view per dataset over its current version
+    _verify/last.json                               the last periodic re-hash of the live files
+                                                    (`warehouse.services.warehouse_verify_live`)
 """
 
 from __future__ import annotations
@@ -79,12 +85,51 @@ def catalog_path() -> Path:
     return warehouse_dir() / "catalog.duckdb"
 
 
+def release_path() -> Path:
+    return warehouse_dir() / "release.json"
+
+
+def read_release() -> dict[str, int]:
+    """``{dataset: version}`` of the current release (empty before the first release)."""
+    try:
+        data = json.loads(release_path().read_text())
+    except FileNotFoundError:
+        return {}
+    return {name: int(version) for name, version in data["datasets"].items()}
+
+
 def current_version(dataset: str) -> int | None:
+    """The live version: the dataset's entry in the current release (``release.json``); a warehouse
+    published before releases existed falls back to the dataset's own ``current.json``."""
+    released = read_release().get(dataset)
+    if released is not None:
+        return released
     path = current_path(dataset)
     try:
         return int(json.loads(path.read_text())["version"])
     except FileNotFoundError:
         return None
+
+
+def switch_release(versions: dict[str, int]) -> int:
+    """Make ``versions`` live together: one atomic rename of ``release.json`` (the publish), then
+    the per-dataset ``current.json`` copies. Call while holding the ``warehouse`` lock."""
+    try:
+        previous = json.loads(release_path().read_text())
+    except FileNotFoundError:
+        previous = {"release": 0, "datasets": {}}
+        # the first release takes over every dataset published before releases existed
+        for name in DATASETS:
+            legacy = current_path(name)
+            if legacy.exists():
+                previous["datasets"][name] = int(json.loads(legacy.read_text())["version"])
+    datasets = {**previous["datasets"], **versions}
+    number = int(previous["release"]) + 1
+    release = {"release": number, "datasets": dict(sorted(datasets.items()))}
+    io.atomic_write_text(release_path(), json.dumps(release, indent=2))
+    for name, version in versions.items():
+        io.atomic_write_text(current_path(name), json.dumps({"dataset": name, "version": version}))
+    return number
 
 
 def list_versions(dataset: str) -> list[int]:
@@ -133,12 +178,50 @@ def resolve_version(dataset: str, version: int | str | None = None) -> int:
 
 
 def published_datasets() -> list[str]:
-    return [name for name in DATASETS if current_path(name).exists()]
+    released = read_release()
+    return [name for name in DATASETS if name in released or current_path(name).exists()]
 
 
 # --- checksums on read (the shared, per-process cached check of quant.io) ------------------------
+def verify_record_path() -> Path:
+    return warehouse_dir() / "_verify" / "last.json"
+
+
+_FAILED_CACHE: tuple[tuple[str, int], frozenset[str]] | None = None
+
+
+def read_verify_record() -> dict | None:
+    """The last periodic verification: ``{checked_at, files_checked, failed: [path, ...]}`` or None."""
+    try:
+        return json.loads(verify_record_path().read_text())
+    except FileNotFoundError:
+        return None
+
+
+def failed_files() -> frozenset[str]:
+    """Paths the last periodic verification found tampered (one stat per call; re-read on change)."""
+    global _FAILED_CACHE
+    path = verify_record_path()
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return frozenset()
+    key = (str(path), stat.st_mtime_ns)
+    if _FAILED_CACHE is None or _FAILED_CACHE[0] != key:
+        record = read_verify_record() or {}
+        _FAILED_CACHE = (key, frozenset(record.get("failed", [])))
+    return _FAILED_CACHE[1]
+
+
 def verify_file(path: Path, expected_sha256: str, *, use_cache: bool = True) -> None:
-    """Raise `ChecksumMismatch` naming ``path`` when its bytes do not hash to ``expected_sha256``."""
+    """Raise `ChecksumMismatch` naming ``path`` when its bytes do not hash to ``expected_sha256``.
+
+    Cheap on repeat: a file is hashed once per process per (size, mtime); a file the periodic
+    verification found tampered is refused even when this process hashed it fine before (a
+    tamper can keep size and mtime).
+    """
+    if use_cache and str(path) in failed_files():
+        raise ChecksumMismatch(path, expected_sha256, "other bytes at the last periodic verification")
     io.verify_sha256(path, expected_sha256, use_cache=use_cache, error=ChecksumMismatch)
 
 

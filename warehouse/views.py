@@ -7,13 +7,15 @@ from django.views.decorators.http import require_GET
 from quant.audit import log_access
 from quant.schedules import schedule_states
 from quant.web.htmx import render_htmx
+from warehouse import storage
 from warehouse.schedules import SCHEDULES, embedded_mode, wrds_credentials_configured
 from warehouse.selectors import dataset_summaries, sync_runs
 
 
 def status(request: HttpRequest) -> HttpResponse:
     """The warehouse's datasets (current versions); an empty state names the command that builds them."""
-    return render(request, "warehouse/status.html", {"summaries": dataset_summaries()})
+    context = {"summaries": dataset_summaries(), "verification": storage.read_verify_record()}
+    return render(request, "warehouse/status.html", context)
 
 
 @require_GET

@@ -15,8 +15,7 @@ from django.views.decorators.http import require_GET
 from backtests.comparison import compare as compare_items
 from backtests.comparison import items_for
 from backtests.forms_trading import CompareWindowForm
-from backtests.models import BacktestRun
-from backtests.selectors import runs_by_ids
+from backtests.selectors import runs_by_ids, runs_visible_to
 from quant.audit import log_access
 from quant.models import Job
 from quant.selectors import strategies_for
@@ -53,12 +52,12 @@ def compare(request: HttpRequest) -> HttpResponse:
     chosen = {s.pk: s for s in visible.filter(pk__in=strategy_ids)}
     strategies = [chosen[i] for i in strategy_ids if i in chosen]
     ids = _ids(request, "ids")[: max(MAX_COMPARED - len(strategies), 0)] if may_see_runs else []
-    runs = runs_by_ids(ids)
+    runs = runs_by_ids(request.user, ids)
     picker = []
     wf = request.GET.get("wf", "")
     if may_see_runs:
         # ?wf=<walk-forward id>: pick among that walk-forward's candidate runs (not listed otherwise).
-        finished = BacktestRun.objects.filter(job__status=Job.Status.SUCCEEDED).exclude(pk__in=ids)
+        finished = runs_visible_to(request.user).filter(job__status=Job.Status.SUCCEEDED).exclude(pk__in=ids)
         others = finished.filter(parent_id=int(wf)) if wf.isdigit() else finished.filter(parent__isnull=True)
         picker = [*runs, *others.select_related("job")[:PICKER_SIZE]]  # the selected runs stay ticked even when old
     form = CompareWindowForm(request.GET)

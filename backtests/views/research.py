@@ -6,13 +6,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from backtests.models import BacktestRun
 from backtests.selectors import run_list
 from backtests.services.attribution import backtest_attribution
 from backtests.services.launch import signal_backtest_create
+from backtests.views.results import visible_run
 from quant.audit import log_access
 from quant.models import Job
 from quant.web.htmx import render_htmx
@@ -33,7 +34,7 @@ def _known(name: str) -> str:
 @require_GET
 def signal_runs(request: HttpRequest, name: str) -> HttpResponse:
     """The latest backtests of a research signal and the launch button (a tile the signal page loads)."""
-    runs = list(run_list(signal=_known(name))[:RECENT_RUNS])
+    runs = list(run_list(user=request.user, signal=_known(name))[:RECENT_RUNS])
     context = {"signal": name, "runs": runs}
     return render_htmx(request, "backtests/signal_runs.html", "signal-runs", context)
 
@@ -74,7 +75,7 @@ def _attribution_context(run: BacktestRun, model: str) -> dict[str, object]:
 @permission_required("backtests.view_backtestrun", raise_exception=True)
 @log_access("backtests.attribution")
 def attribution(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = get_object_or_404(BacktestRun.objects.select_related("job"), pk=run_id)
+    run = visible_run(request, run_id)
     model = request.GET.get("model", "ff3")
     context: dict[str, object] = {"run": run, "model": model, "models": FACTOR_MODELS}
     if run.job.status != Job.Status.SUCCEEDED:

@@ -7,12 +7,16 @@ from typing import Any
 
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
 
 from backtests.diagnostics import run_monte_carlo, run_relative
 from backtests.forms import MonteCarloForm
 from backtests.models import BacktestRun
-from backtests.selectors import run_charts, run_trades, walkforward_view
+from backtests.selectors import (
+    run_charts,
+    run_for,
+    run_trades,
+    walkforward_view,
+)
 from quant.audit import log_access
 from quant.models import Job
 from quant.web.htmx import render_htmx
@@ -32,8 +36,16 @@ def results_context(run: BacktestRun) -> dict[str, Any]:
     }
 
 
-def _succeeded(run_id: int, *, single: bool = False) -> BacktestRun:
-    run = get_object_or_404(BacktestRun.objects.select_related("owner", "job"), pk=run_id)
+def visible_run(request: HttpRequest, run_id: int) -> BacktestRun:
+    """The run if the user may open it (a strategy's runs follow its grants), else 404."""
+    try:
+        return run_for(request.user, run_id)
+    except BacktestRun.DoesNotExist:
+        raise Http404(f"No backtest #{run_id}.") from None
+
+
+def _succeeded(request: HttpRequest, run_id: int, *, single: bool = False) -> BacktestRun:
+    run = visible_run(request, run_id)
     if run.job.status != Job.Status.SUCCEEDED:
         raise Http404(f"Run #{run.pk} has no results ({run.job.status}).")
     if single and run.kind != BacktestRun.Kind.SINGLE:
@@ -44,14 +56,14 @@ def _succeeded(run_id: int, *, single: bool = False) -> BacktestRun:
 @permission_required("backtests.view_backtestrun", raise_exception=True)
 @log_access("backtests.results")
 def run_results(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = _succeeded(run_id)
+    run = _succeeded(request, run_id)
     return render_htmx(request, "backtests/run_detail.html", "results", {"run": run, **results_context(run)})
 
 
 @permission_required("backtests.view_backtestrun", raise_exception=True)
 @log_access("backtests.trades_csv", action="export")
 def trades_csv(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
-    run = _succeeded(run_id, single=True)
+    run = _succeeded(request, run_id, single=True)
     trades = run_trades(run)
 
     class Echo:
@@ -68,7 +80,7 @@ def trades_csv(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
 @permission_required("backtests.view_backtestrun", raise_exception=True)
 @log_access("backtests.montecarlo")
 def run_montecarlo(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = _succeeded(run_id, single=True)
+    run = _succeeded(request, run_id, single=True)
     form = MonteCarloForm.from_query(request.GET)
     context: dict[str, Any] = {"run": run, "form": form}
     if form.is_valid():
@@ -83,5 +95,5 @@ def run_montecarlo(request: HttpRequest, run_id: int) -> HttpResponse:
 @permission_required("backtests.view_backtestrun", raise_exception=True)
 @log_access("backtests.relative")
 def run_relative_view(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = _succeeded(run_id, single=True)
+    run = _succeeded(request, run_id, single=True)
     return render_htmx(request, "backtests/relative.html", "relative", {"run": run, "rel": run_relative(run)})

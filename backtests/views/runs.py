@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -15,10 +15,10 @@ from django_htmx.http import HttpResponseClientRedirect
 from backtests.data import DataUnavailable
 from backtests.forms import BacktestForm, RunFilterForm, WalkForwardForm
 from backtests.models import BacktestRun
-from backtests.selectors import run_get, run_list
+from backtests.selectors import run_list
 from backtests.services import backtest_run_cancel, backtest_run_create
 from backtests.services.walkforward import walkforward_create
-from backtests.views.results import results_context
+from backtests.views.results import results_context, visible_run
 from quant.audit import log_access
 from quant.models import Job
 from quant.selectors import job_may_cancel
@@ -33,6 +33,7 @@ def runs_index(request: HttpRequest) -> HttpResponse:
     filters = RunFilterForm(request.GET or None)
     values = filters.cleaned_data if filters.is_valid() else {}
     runs = run_list(
+        user=request.user,
         status=values.get("status", ""),
         signal=values.get("signal", ""),
         search=values.get("q", ""),
@@ -73,10 +74,8 @@ def run_new(request: HttpRequest) -> HttpResponse:
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     """The run page: status and progress through the one job partial (it polls while the job is
     active and reloads the page when it finishes), then the results."""
-    run = get_object_or_404(BacktestRun.objects.select_related("owner", "strategy", "job"), pk=run_id)
+    run = visible_run(request, run_id)
     context: dict[str, object] = {"run": run}
-    if run.kind == BacktestRun.Kind.WALK_FORWARD:
-        context["children"] = list(run.children.select_related("job").order_by("id"))
     if run.kind == BacktestRun.Kind.WALK_FORWARD:
         context["children"] = list(run.children.select_related("job").order_by("id"))
     if not wants_fragment(request) and run.job.status == Job.Status.SUCCEEDED:
@@ -88,7 +87,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
 @permission_required("backtests.view_backtestrun", raise_exception=True)
 def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
     """Cancel a run through its job (the same as ``quant:job_cancel``, kept for links to a run)."""
-    run = run_get(run_id)
+    run = visible_run(request, run_id)
     if not run.job.is_active:
         messages.info(request, f"Run #{run.pk} has already finished ({run.job.status}).")
     elif not job_may_cancel(request.user, run.job):

@@ -59,12 +59,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "console.middleware.RequestLatencyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "quant.accounts.middleware.SlidingSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "quant.accounts.middleware.OTPVerificationRequiredMiddleware",
+    "quant.accounts.middleware.PagePermissionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -178,7 +180,10 @@ GUARDIAN_RAISE_403 = True
 ANONYMOUS_USER_NAME = None
 
 SESSION_COOKIE_AGE = env_int("SESSION_TIMEOUT_SECONDS", 8 * 3600, minimum=60)
-SESSION_SAVE_EVERY_REQUEST = True  # sliding expiry: the timeout counts from the last request
+# Sliding expiry (the timeout counts from the last request) without a write per request: the
+# session is re-saved at most once a minute (quant.accounts.middleware.SlidingSessionMiddleware).
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 60, minimum=1)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
 CSRF_FAILURE_VIEW = "console.views.errors.csrf_failure"

@@ -232,9 +232,9 @@ def request_latency() -> CheckResult:
 
 
 def register_core_checks() -> None:
-    register_check("Database", database, order=10)
+    register_check("Database", database, order=10, inline=True)
     register_check("Redis", redis_server, order=20, timeout=2.0)
     register_check("Celery workers", celery_workers, order=30, timeout=3.0)
     register_check("Queues", queues, order=40, timeout=2.0)
-    register_check("Beat", beat, order=50)
-    register_check("Request latency", request_latency, order=90, timeout=1.0)
+    register_check("Beat", beat, order=50, inline=True)
+    register_check("Request latency", request_latency, order=90, timeout=1.0, live=True)

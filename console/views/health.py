@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from console import latency
-from quant.web.health import overall_status, run_checks
+from quant.web.health import health_snapshot, overall_status
 from quant.web.htmx import render_htmx
 
 REFRESH_SECONDS = 5
@@ -19,11 +18,12 @@ SPARKLINE_POINTS = 120
 @never_cache
 @require_GET
 def health(request: HttpRequest) -> HttpResponse:
-    outcomes = run_checks()
+    snapshot = health_snapshot()  # the last background run, with its age: no per-request fan-out
     context = {
-        "outcomes": outcomes,
-        "overall": overall_status(outcome.result.status for outcome in outcomes),
-        "checked_at": timezone.now(),
+        "outcomes": snapshot.outcomes,
+        "overall": overall_status(outcome.result.status for outcome in snapshot.outcomes),
+        "checked_at": snapshot.checked_at,
+        "age_seconds": round(snapshot.age_seconds),
         "refresh_seconds": REFRESH_SECONDS,
         "latency_history": latency.recent(SPARKLINE_POINTS),
     }

@@ -12,8 +12,16 @@ RESEARCHER = "researcher"
 OPERATOR = "operator"
 ADMIN = "admin"
 
-_VIEWER = ["quant.view_strategy", "backtests.view_backtestrun"]
-_RESEARCHER = [*_VIEWER, "quant.add_strategy", "backtests.add_backtestrun", "research.add_signalreport"]
+# Page areas: deny by default, so a user with no role opens no page but their own account pages.
+_AREAS = ["quant.view_research", "quant.view_risk", "quant.view_warehouse"]
+_VIEWER = ["quant.view_strategy", "backtests.view_backtestrun", *_AREAS]
+_RESEARCHER = [
+    *_VIEWER,
+    "quant.view_operations",  # the Jobs page (their own jobs) and System health
+    "quant.add_strategy",
+    "backtests.add_backtestrun",
+    "research.add_signalreport",
+]
 _OPERATOR = [
     *_RESEARCHER,
     "quant.change_strategy",
@@ -44,6 +52,36 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     OPERATOR: _OPERATOR,
     ADMIN: _ADMIN,
 }
+# The permission each page needs, by URL name ("namespace:name") or, failing that, by namespace.
+# A page found in neither is refused to everyone (403): deny by default
+# (quant.accounts.middleware.PagePermissionMiddleware). A view may check more on top (object
+# grants, a control's permission and 2FA). Two markers stand for "no role permission":
+SIGNED_IN = "signed-in"  # any signed-in user: the home page and their own /accounts/ pages
+ADMIN_SITE = "admin-site"  # the Django admin: staff status and model permissions, checked by the admin
+PAGE_PERMISSIONS: dict[str, str] = {
+    "admin": ADMIN_SITE,
+    "console": "quant.view_operations",  # Jobs, System health
+    "console:home": SIGNED_IN,
+    "quant": "quant.view_strategy",  # strategies (per-object grants on top)
+    "quant:job_status": "quant.view_operations",
+    "quant:job_cancel": "quant.view_operations",
+    "quant:job_retry": "quant.view_operations",
+    "quant:saved_results": "quant.view_research",
+    "quant:audit_log": "quant.view_audit",
+    "quant:audit_export": "quant.export_audit",
+    "warehouse": "quant.view_warehouse",
+    "research": "quant.view_research",
+    "risk": "quant.view_risk",
+    "backtests": "backtests.view_backtestrun",  # runs tied to a strategy follow its grants on top
+    "tax": SIGNED_IN,  # tax accounts are granted per object (view/change_taxaccount); no grant = 404
+}
+
+
+def page_permission(view_name: str, namespace: str) -> str | None:
+    """The permission (or marker) a page needs; None when the table has no entry (refused)."""
+    return PAGE_PERMISSIONS.get(view_name) or (PAGE_PERMISSIONS.get(namespace) if namespace else None)
+
+
 ROLE_DESCRIPTIONS = {
     VIEWER: "reads pages of the strategies granted to them",
     RESEARCHER: "viewer + creates strategies and research runs",

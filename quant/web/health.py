@@ -13,17 +13,29 @@ Any app can add a card to the System health page from its ``AppConfig.ready()``:
 Checks run concurrently, each in its own daemon thread with a deadline, so one that hangs (a dead
 Redis, an unreachable broker) shows as "bad" after its timeout instead of hanging the page. A check
 that raises is shown as "bad" with the exception message; it never turns the page into a 500.
+
+**The page never runs the checks per request** (50 concurrent page loads once opened 9 threads and
+9 database connections each and exhausted PostgreSQL). `health_snapshot()` serves the last result
+from the cache with its age; a beat task (`console.tasks.health_refresh`) refreshes it, and a
+request that finds it stale refreshes it in one background thread (stale-while-revalidate). A
+refresh is single-flight across processes (a cache lock), so at most one runs at a time. Inside a
+refresh, checks registered with ``inline=True`` (the ones that query the database) run one after
+another on the refreshing thread's one connection; the others (network probes: Redis, the Celery
+ping) run in at most `MAX_CHECK_THREADS` threads, each with its deadline. ``live=True`` checks
+(in-process, no I/O: request latency) are computed on every request.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from django.core.cache import cache
 from django.db import connections
 
 logger = logging.getLogger("quantdesk.health")
@@ -31,6 +43,10 @@ logger = logging.getLogger("quantdesk.health")
 Status = Literal["ok", "warn", "bad", "unknown"]
 STATUSES: tuple[Status, ...] = ("ok", "warn", "bad", "unknown")
 DEFAULT_TIMEOUT_SECONDS = 3.0
+MAX_CHECK_THREADS = 4  # network probes of one refresh running at once
+STALE_AFTER_SECONDS = 10.0  # a request finding an older snapshot triggers one background refresh
+SNAPSHOT_KEY = "health:snapshot"
+REFRESH_LOCK_KEY = "health:refreshing"
 
 DetailValue = str | int | float | None
 
@@ -54,6 +70,8 @@ class HealthCheck:
     fn: Callable[[], CheckResult]
     order: int = 100
     timeout: float = DEFAULT_TIMEOUT_SECONDS
+    inline: bool = False  # runs on the refreshing thread (shares its DB connection); no deadline
+    live: bool = False  # cheap and in-process: computed on every request, never cached
 
 
 @dataclass(frozen=True)
@@ -75,12 +93,18 @@ def register_check(
     order: int = 100,
     *,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    inline: bool = False,
+    live: bool = False,
 ) -> None:
-    """Add (or replace, by name) a check. Lower ``order`` shows first; ``timeout`` is in seconds."""
+    """Add (or replace, by name) a check. Lower ``order`` shows first; ``timeout`` is in seconds.
+
+    ``inline``: a check that queries the database runs on the refreshing thread's connection
+    (no thread, no extra connection). ``live``: in-process and instant, run on every request.
+    """
     if timeout <= 0:
         raise ValueError(f"Health check {name!r}: timeout must be positive, got {timeout}.")
     with _REGISTRY_LOCK:
-        _REGISTRY[name] = HealthCheck(name=name, fn=fn, order=order, timeout=timeout)
+        _REGISTRY[name] = HealthCheck(name=name, fn=fn, order=order, timeout=timeout, inline=inline, live=live)
 
 
 def unregister_check(name: str) -> None:
@@ -93,47 +117,123 @@ def registered_checks() -> list[HealthCheck]:
         return sorted(_REGISTRY.values(), key=lambda c: (c.order, c.name))
 
 
+def _call(check: HealthCheck) -> tuple[CheckResult, float]:
+    started = time.perf_counter()
+    try:
+        value = check.fn()
+        if not isinstance(value, CheckResult):
+            raise TypeError(f"returned {type(value).__name__}, not CheckResult")
+        result = value
+    except Exception as exc:  # a broken check is a red card, never a 500
+        logger.warning("Health check %r raised", check.name, exc_info=True)
+        result = CheckResult("bad", f"{type(exc).__name__}: {exc}")
+    return result, (time.perf_counter() - started) * 1000.0
+
+
 class _Runner(threading.Thread):
-    def __init__(self, check: HealthCheck) -> None:
+    def __init__(self, check: HealthCheck, slots: threading.BoundedSemaphore) -> None:
         super().__init__(name=f"health-{check.name}", daemon=True)
         self.check = check
+        self.slots = slots
         self.result: CheckResult | None = None
         self.elapsed_ms = 0.0
 
     def run(self) -> None:
-        started = time.perf_counter()
-        try:
-            value = self.check.fn()
-            if not isinstance(value, CheckResult):
-                raise TypeError(f"returned {type(value).__name__}, not CheckResult")
-            self.result = value
-        except Exception as exc:  # a broken check is a red card, never a 500
-            logger.warning("Health check %r raised", self.check.name, exc_info=True)
-            self.result = CheckResult("bad", f"{type(exc).__name__}: {exc}")
-        finally:
-            self.elapsed_ms = (time.perf_counter() - started) * 1000.0
-            # Each runner thread opens its own DB connection (thread-local); don't leak it.
-            connections.close_all()
+        with self.slots:
+            try:
+                self.result, self.elapsed_ms = _call(self.check)
+            finally:
+                # A threaded check that touched the ORM opened a connection of its own: close it.
+                connections.close_all()
 
 
 def run_checks(checks: list[HealthCheck] | None = None) -> list[CheckOutcome]:
-    """Run checks concurrently; each gets ``check.timeout`` seconds from the common start."""
+    """Run checks now: network probes in at most `MAX_CHECK_THREADS` threads (each gets
+    ``check.timeout`` seconds from the common start), ``inline`` checks one by one on this thread."""
     selected = registered_checks() if checks is None else checks
-    runners = [_Runner(check) for check in selected]
+    slots = threading.BoundedSemaphore(MAX_CHECK_THREADS)
+    runners = {check.name: _Runner(check, slots) for check in selected if not (check.inline or check.live)}
     started = time.perf_counter()
-    for runner in runners:
+    for runner in runners.values():
         runner.start()
-    outcomes: list[CheckOutcome] = []
-    for runner in runners:
+    outcomes: dict[str, CheckOutcome] = {}
+    for check in selected:
+        if check.inline or check.live:
+            result, elapsed = _call(check)
+            outcomes[check.name] = CheckOutcome(check.name, result, elapsed)
+    for name, runner in runners.items():
         remaining = runner.check.timeout - (time.perf_counter() - started)
         runner.join(max(remaining, 0.0))
-        result = runner.result
-        if runner.is_alive() or result is None:
-            result = CheckResult("bad", f"No answer within {runner.check.timeout:g} s")
-            outcomes.append(CheckOutcome(runner.check.name, result, runner.check.timeout * 1000.0))
+        answer = runner.result
+        if runner.is_alive() or answer is None:
+            late = CheckResult("bad", f"No answer within {runner.check.timeout:g} s")
+            outcomes[name] = CheckOutcome(name, late, runner.check.timeout * 1000.0)
         else:
-            outcomes.append(CheckOutcome(runner.check.name, result, runner.elapsed_ms))
-    return outcomes
+            outcomes[name] = CheckOutcome(name, answer, runner.elapsed_ms)
+    return [outcomes[check.name] for check in selected]
+
+
+@dataclass(frozen=True)
+class HealthSnapshot:
+    """The last refresh: its outcomes and when it finished (UTC)."""
+
+    outcomes: list[CheckOutcome]
+    checked_at: dt.datetime
+
+    @property
+    def age_seconds(self) -> float:
+        return max((dt.datetime.now(dt.UTC) - self.checked_at).total_seconds(), 0.0)
+
+
+def refresh_snapshot() -> HealthSnapshot | None:
+    """Run the cached checks and store the result; None when another refresh holds the lock."""
+    lock_seconds = max((c.timeout for c in registered_checks()), default=DEFAULT_TIMEOUT_SECONDS) + 30
+    if not cache.add(REFRESH_LOCK_KEY, "1", timeout=lock_seconds):
+        return None
+    try:
+        snapshot = HealthSnapshot(run_checks([c for c in registered_checks() if not c.live]), dt.datetime.now(dt.UTC))
+        cache.set(SNAPSHOT_KEY, snapshot, timeout=None)
+        return snapshot
+    finally:
+        cache.delete(REFRESH_LOCK_KEY)
+
+
+def _refresh_in_background() -> None:
+    def work() -> None:
+        try:
+            refresh_snapshot()
+        finally:
+            connections.close_all()
+
+    threading.Thread(target=work, name="health-refresh", daemon=True).start()
+
+
+def health_snapshot(*, wait_seconds: float = DEFAULT_TIMEOUT_SECONDS + 1.0) -> HealthSnapshot:
+    """The last checks with their age, plus the ``live`` ones computed now.
+
+    Fresh: served as is. Stale: served as is while one background thread refreshes it. None yet:
+    one caller refreshes (single flight) and the others wait up to ``wait_seconds`` for its result.
+    """
+    snapshot: HealthSnapshot | None = cache.get(SNAPSHOT_KEY)
+    if snapshot is None:
+        snapshot = refresh_snapshot()
+        deadline = time.monotonic() + wait_seconds
+        while snapshot is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            snapshot = cache.get(SNAPSHOT_KEY)
+        if snapshot is None:
+            waiting = CheckResult("unknown", "checks are running: refresh in a moment")
+            snapshot = HealthSnapshot([CheckOutcome("Checks", waiting, 0.0)], dt.datetime.now(dt.UTC))
+    elif snapshot.age_seconds > STALE_AFTER_SECONDS and cache.get(REFRESH_LOCK_KEY) is None:
+        _refresh_in_background()
+    live = [c for c in registered_checks() if c.live]
+    if not live:
+        return snapshot
+    outcomes = {o.name: o for o in snapshot.outcomes}
+    outcomes.update({o.name: o for o in run_checks(live)})
+    order = {c.name: (c.order, c.name) for c in registered_checks()}
+    merged = sorted(outcomes.values(), key=lambda o: order.get(o.name, (0, o.name)))
+    return replace(snapshot, outcomes=merged)
 
 
 # "unknown" means not configured or no data yet (Redis in embedded mode, no beat schedules): it

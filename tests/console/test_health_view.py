@@ -112,3 +112,112 @@ def test_health_is_listed_under_operations_in_the_menu(staff_client: Client) -> 
     nav = response.context["nav_areas"]
     assert [item.label for item, _url in nav["Operations"]] == ["Health", "Jobs"]
     assert dict((item.label, url) for item, url in nav["Operations"])["Health"] == "/health/"
+
+
+# --- no per-request fan-out (issue 12, finding 7) -----------------------------------------------
+def _load_health_concurrently(user, count: int) -> list[str]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+    from django.test import RequestFactory
+
+    from console.views.health import health
+
+    factory = RequestFactory()
+
+    def load(_: int) -> str:
+        request = factory.get("/health/", headers={"HX-Request": "true"})
+        request.user = user
+        try:
+            return health(request).content.decode()
+        finally:
+            connections.close_all()  # the pool thread's own connection
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(load, range(count)))
+
+
+def test_concurrent_page_loads_run_every_check_once_not_once_per_request(staff_client: Client) -> None:
+    from django.contrib.auth import get_user_model
+
+    calls: list[int] = []
+
+    def counted() -> CheckResult:
+        calls.append(threading.get_ident())
+        time.sleep(0.3)
+        return CheckResult("ok", "counted")
+
+    register_check("Counted test check", counted, order=1)
+    try:
+        pages = _load_health_concurrently(get_user_model().objects.get(username="ops"), 8)
+        assert len(calls) == 1  # single flight: one refresh served all eight requests
+        assert all('data-check="Counted test check" data-status="ok"' in page for page in pages)
+        # A fresh snapshot is served as is: no check runs for the next page view.
+        html = staff_client.get(reverse("console:health"), headers={"HX-Request": "true"}).content.decode()
+        assert len(calls) == 1 and "data-age-seconds=" in html
+    finally:
+        unregister_check("Counted test check")
+
+
+def test_database_checks_share_the_refreshing_threads_connection() -> None:
+    from django.db import connections
+
+    from quant.web.health import registered_checks, run_checks
+
+    seen: list[object] = []
+
+    def uses_db() -> CheckResult:
+        seen.append((threading.get_ident(), id(connections["default"])))
+        return CheckResult("ok", "db")
+
+    register_check("DB test check A", uses_db, order=1, inline=True)
+    register_check("DB test check B", uses_db, order=2, inline=True)
+    try:
+        inline = [c.name for c in registered_checks() if c.inline]
+        assert {"Database", "Beat", "Warehouse", "Data providers"} <= set(inline)
+        run_checks([c for c in registered_checks() if c.name.startswith("DB test check")])
+    finally:
+        unregister_check("DB test check A")
+        unregister_check("DB test check B")
+    assert seen == [(threading.get_ident(), id(connections["default"]))] * 2
+
+
+def test_a_stale_snapshot_is_served_at_once_and_refreshed_in_the_background(staff_client: Client) -> None:
+    import datetime as dt
+
+    from django.core.cache import cache
+
+    from quant.web import health as registry
+
+    release = threading.Event()
+    calls: list[int] = []
+
+    def slow() -> CheckResult:
+        calls.append(1)
+        release.wait(5)
+        return CheckResult("ok", "slow")
+
+    old = registry.HealthSnapshot([], dt.datetime.now(dt.UTC) - dt.timedelta(seconds=60))
+    cache.set(registry.SNAPSHOT_KEY, old)
+    register_check("Slow test check", slow, order=1, timeout=5.0)
+    try:
+        started = time.perf_counter()
+        html = staff_client.get(reverse("console:health"), headers={"HX-Request": "true"}).content.decode()
+        assert time.perf_counter() - started < 0.5  # the stale result, not a 5 s wait on the slow check
+        assert 'data-age-seconds="60"' in html
+        release.set()
+        for _ in range(100):
+            if cache.get(registry.SNAPSHOT_KEY).age_seconds < 30:
+                break
+            time.sleep(0.05)
+        assert calls == [1] and cache.get(registry.SNAPSHOT_KEY).age_seconds < 30
+    finally:
+        release.set()
+        unregister_check("Slow test check")
+
+
+def test_the_refresh_runs_on_beat_from_the_schedule_registry() -> None:
+    from quant import schedules
+
+    entry = next(s for s in schedules.registered() if s.task == "quant.health_refresh")
+    assert isinstance(entry.when, schedules.Every) and entry.when.seconds <= 30

@@ -90,3 +90,29 @@ def test_logout_needs_post_and_ends_the_verified_session(client):
     client.post(reverse("account_logout"))
     response = client.get(reverse("console:home"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+
+
+def test_a_page_view_does_not_write_the_session_row_until_a_minute_has_passed(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = UserFactory(role="viewer")
+    assert client.post(reverse("account_login"), {"login": user.username, "password": TEST_PASSWORD}).status_code == 302
+    client.get(reverse("console:home"))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("console:home")).status_code == 200
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("UPDATE", "INSERT"))]
+    assert writes == []  # was: UPDATE django_session on every request (and a lock queue per session)
+    # a minute later the next request slides the expiry forward
+    from quant.accounts.middleware import SESSION_TOUCHED_KEY
+
+    key = client.cookies["sessionid"].value
+    session = Session.objects.get(session_key=key)
+    data = session.get_decoded()
+    data[SESSION_TOUCHED_KEY] -= 61
+    Session.objects.filter(pk=key).update(
+        session_data=Session.objects.encode(data), expire_date=timezone.now() + timedelta(seconds=30)
+    )
+    assert client.get(reverse("console:home")).status_code == 200
+    expires = Session.objects.get(session_key=key).expire_date
+    assert (expires - timezone.now()).total_seconds() > 3600

@@ -14,6 +14,7 @@ from django.test import Client, override_settings
 
 from quant.jobs import enqueue
 from quant.tasks import ping_cache_key, ping_job, system_selfcheck
+from tests.factories import UserFactory
 from tests.support import services
 from tests.support.celery_worker import Worker, start_worker, test_database_url
 
@@ -58,7 +59,7 @@ def test_worker_reaches_the_test_database(worker_queue: str) -> None:
 
 @pytest.mark.django_db
 def test_health_page_lists_the_answering_worker(celery_worker: Worker, client: Client, django_user_model) -> None:
-    client.force_login(django_user_model.objects.create_user(username="ops", password="x" * 12))
+    client.force_login(UserFactory(username="ops", role="operator"))
     html = client.get("/health/", headers={"HX-Request": "true"}).content.decode()
     assert 'data-check="Celery workers" data-status="ok"' in html
     assert celery_worker.nodename in html

@@ -16,6 +16,7 @@ from django.test import Client, override_settings
 
 from quant.jobs import queue as jobs
 from quant.tasks import ping_cache_key, ping_job
+from tests.factories import UserFactory
 
 
 @shared_task(name="tests.quant.failing_job")
@@ -153,7 +154,7 @@ def test_with_a_broker_the_job_is_published_to_the_named_queue(redis_url: str) -
 @pytest.mark.django_db
 @override_settings(CELERY_BROKER_URL=None)
 def test_embedded_mode_shows_the_banner_and_runs_jobs(fresh_executor: None, client: Client, django_user_model) -> None:
-    client.force_login(django_user_model.objects.create_user(username="ops", password="x" * 12))
+    client.force_login(UserFactory(username="ops", role="operator"))
     html = client.get("/health/").content.decode()
     assert "No queue server: jobs run in-process" in html
     assert 'data-check="Celery workers" data-status="ok"' in html and "Embedded: 1 in-process" in html

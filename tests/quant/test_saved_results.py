@@ -106,7 +106,7 @@ def test_admin_lists_every_users_results_on_request(client) -> None:
 
 
 def test_opening_a_saved_result_is_logged_with_its_id(client) -> None:
-    ada = UserFactory(username="ada")
+    ada = UserFactory(username="ada", role="researcher")
     empty = {"notes": [], "conventions": {}, "benchmark": None, "chart": {"dates": [], "equity": [], "drawdown": []}}
     saved = saved_result_create(kind="perf_report", title="p", owner=ada, params={}, result=empty)
     client.force_login(ada)

@@ -15,6 +15,7 @@ from quant.schedules import Crontab, Every, Schedule, get_schedule, registered, 
 
 APP_SCHEDULES = {
     "quant: reap lost jobs": "quant.reap_jobs",
+    "quant: refresh health checks": "quant.health_refresh",
     "wrds-incremental-nightly": "warehouse.tasks.wrds_sync",
     "french-weekly": "warehouse.tasks.french_sync",
     "risk: nightly risk model build": "risk.tasks.build_model",
@@ -33,7 +34,7 @@ def test_every_app_declares_its_schedules_and_the_reaper_runs_every_minute_by_de
     assert (reaper.when, reaper.queue, reaper.enabled_by_default()) == (Every(60), "default", True)
     risk = get_schedule("risk: nightly risk model build")
     assert (risk.when, risk.queue) == (Crontab("30", "6", "1-5", timezone="UTC"), "analytics")
-    with pytest.raises(ValueError, match="unknown schedule 'nope'; registered: quant: reap lost jobs, wrds-incre"):
+    with pytest.raises(ValueError, match="unknown schedule 'nope'; registered: quant: reap lost jobs, quant: refresh"):
         get_schedule("nope")
 
 
@@ -59,14 +60,15 @@ def test_the_command_syncs_idempotently_and_lists_name_task_when_state_and_last_
     first = _run()
     ids = dict(PeriodicTask.objects.values_list("name", "pk"))
     assert set(ids) == set(APP_SCHEDULES)
-    assert "enabled (new)" in first and "4 schedule(s)" in first
+    assert "enabled (new)" in first and "5 schedule(s)" in first
     ran = dt.datetime(2026, 1, 4, 4, tzinfo=dt.UTC)
     PeriodicTask.objects.filter(name="risk: nightly risk model build").update(last_run_at=ran)
     changed = PeriodicTasks.last_change()
     second = _run("--list")
     assert dict(PeriodicTask.objects.values_list("name", "pk")) == ids  # updated in place, nothing new
     assert PeriodicTasks.last_change() == changed  # nothing differed, so nothing was saved (beat not reloaded)
-    assert (IntervalSchedule.objects.count(), CrontabSchedule.objects.count()) == (1, 3)  # the reaper: 60 s
+    # intervals: the reaper (60 s) and the health refresh (15 s)
+    assert (IntervalSchedule.objects.count(), CrontabSchedule.objects.count()) == (2, 3)
     lines = {line.split("  ")[0]: line for line in second.splitlines()}
     assert "every 60 s" in lines["quant: reap lost jobs"] and "enabled" in lines["quant: reap lost jobs"]
     assert "cron 0 4 * * 0 (America/New_York)" in lines["french-weekly"]
@@ -89,9 +91,9 @@ def test_enable_and_disable_are_idempotent_and_survive_a_resync(settings) -> Non
     _run()  # a plain re-sync keeps the operator's choices
     enabled = dict(PeriodicTask.objects.values_list("name", "enabled"))
     assert enabled == {"wrds-incremental-nightly": False, "french-weekly": True, "quant: reap lost jobs": False,
-                       "risk: nightly risk model build": True}  # fmt: skip
+                       "quant: refresh health checks": True, "risk: nightly risk model build": True}  # fmt: skip
     _run("--enable", "--all")
-    assert PeriodicTask.objects.filter(enabled=True).count() == 4
+    assert PeriodicTask.objects.filter(enabled=True).count() == len(APP_SCHEDULES)
     _run("--disable", "--all")
     assert not PeriodicTask.objects.filter(enabled=True).exists()
 

@@ -53,12 +53,12 @@ def test_list_page_shows_granted_strategies_with_constant_queries(client, django
 
 
 def test_list_page_empty_state(client):
-    client.force_login(UserFactory())
+    client.force_login(UserFactory(role="viewer"))
     assert "No strategies you can see" in client.get(reverse("quant:strategy_list")).content.decode()
 
 
 def test_detail_needs_object_permission_and_is_logged(client):
-    owner, stranger = UserFactory(), UserFactory(role="admin")
+    owner, stranger = UserFactory(role="viewer"), UserFactory(role="admin")
     strategy = StrategyFactory(owner=owner)
     client.force_login(stranger)
     assert client.get(reverse("quant:strategy_detail", args=[strategy.pk])).status_code == 404

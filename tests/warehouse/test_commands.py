@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from quant.quickstart import Options
+from tests.factories import UserFactory
 from warehouse import services, storage
 from warehouse.datasets import DATASETS
 from warehouse.quickstart import STEPS
@@ -139,7 +140,7 @@ def test_quickstart_step_builds_once(wh, fake_demo) -> None:
 
 @pytest.mark.django_db
 def test_status_page_shows_empty_state_then_the_datasets(wh, fake_demo, client, django_user_model) -> None:
-    client.force_login(django_user_model.objects.create_user("ana", password="x" * 12))
+    client.force_login(UserFactory(username="ana", role="viewer"))
     url = reverse("warehouse:status")
     assert url == "/warehouse/"
     empty = client.get(url).content.decode()

@@ -39,7 +39,7 @@ def run(dataset: str, status: str, *, minutes: int = 0, seconds: float | None = 
 
 @pytest.fixture
 def user_client(client):
-    client.force_login(UserFactory())
+    client.force_login(UserFactory(role="viewer"))
     return client
 
 

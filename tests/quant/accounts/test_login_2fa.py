@@ -28,7 +28,7 @@ def test_user_without_device_lands_on_console_after_password(client):
 
 
 def test_enrolled_user_is_sent_to_verify_step_until_code_entered(client):
-    device = TOTPDeviceFactory()
+    device = TOTPDeviceFactory(user=UserFactory(role="viewer"))
     _password_login(client, device.user)
     response = client.get(reverse("quant:strategy_list"))
     assert response.status_code == 302

@@ -7,7 +7,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from warehouse.services import warehouse_verify
+from warehouse.services import warehouse_verify, warehouse_verify_live
 
 
 class Command(BaseCommand):
@@ -17,6 +17,8 @@ class Command(BaseCommand):
         with tqdm(desc="warehouse_verify", unit="file", file=sys.stderr) as bar:
             report = warehouse_verify(progress=lambda label: bar.update(1))
         self.stdout.write(f"Checked {report.files_checked} files in {report.versions_checked} versions.")
+        live = warehouse_verify_live()  # what health, the readers and the catalog go by
+        self.stdout.write(f"Live files: {live.files_checked} checked, {len(live.mismatches)} failed (recorded).")
         for orphan in report.orphans:
             self.stdout.write(f"  orphan (no manifest references it): {orphan}")
         if not report.ok:
