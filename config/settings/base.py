@@ -181,6 +181,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "quantdesk@localhost")
 
 # --- i18n, static -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
+FORMAT_MODULE_PATH = ["config.formats"]  # ISO dates everywhere (config/formats/en/formats.py)
 TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
