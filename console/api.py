@@ -101,7 +101,7 @@ class RiskModelFrames:
     """A built risk model's published frames (``risk/services/model_build.py`` writes them)."""
 
     run: RiskModelRun
-    factor_returns: pl.DataFrame  # date + one column per factor, daily decimals
+    factor_returns: pl.DataFrame  # long: date, factor, ret (daily decimal factor returns)
     covariance: pl.DataFrame  # factor + one column per factor, daily variance units (decimal²)
     exposures: pl.DataFrame  # as-of exposures: permno, mktcap, sector, styles, final_vol (daily)
     dataset_versions: dict[str, Any]

@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 
 from research.models import SignalReport
+from research.services.combination import alpha_combination_register
 from tests.factories import UserFactory
 from tests.research.conftest import _demo_session, demo_reports  # noqa: F401  (the shared fixtures)
 
@@ -27,6 +28,7 @@ def test_the_document_has_python_blocks_that_use_the_api() -> None:
 def test_every_snippet_of_docs_shell_md_runs_on_the_demo_warehouse(demo_reports, settings, tmp_path) -> None:  # noqa: F811
     settings.LOCKS_DIR = tmp_path / "locks"
     UserFactory(username="admin")  # the user the session queues its run under
+    alpha_combination_register()  # what `alpha_build` registers after the reports (the doc's preface)
     ns: dict[str, object] = {}
     for i, block in enumerate(BLOCK.findall(DOC.read_text())):
         exec(compile(block, f"docs/shell.md block {i + 1}", "exec"), ns)  # noqa: S102

@@ -49,9 +49,9 @@ def _garch_market(
     for t in range(n):
         var[t] = h
         shock = np.sqrt(h) * z[t]
-        if real is not None and np.isfinite(real[t]):
-            shock = real[t] - mu
         out[t] = mu + shock
+        if real is not None and np.isfinite(real[t]):
+            out[t], shock = real[t], real[t] - mu
         h = min(omega + a * shock * shock + b * h, h_max)
     return out, var
 
