@@ -73,7 +73,9 @@ def test_a_golden_stored_under_an_old_signal_name_still_loads(tmp_path: Path) ->
 def test_every_golden_says_why_its_numbers_last_changed() -> None:
     notes = {x.name: json.loads(x.path.read_text())["history"] for x in GOLDENS}
     assert all(notes.values())
-    assert "63-session" in notes["low_vol_monthly_top30_large_caps_with_costs"][-1]
+    assert "63-session" in notes["low_vol_monthly_top30_large_caps_with_costs"][-2]
+    # the last change of every golden: the demo's real market history (issue 15)
+    assert all("real market history" in history[-1] for history in notes.values())
 
 
 def test_another_demo_dataset_is_drift() -> None:
