@@ -16,12 +16,13 @@ from polars.testing import assert_frame_equal
 from quant.jobs.kinds import result_url
 from quant.models import Job
 from research.models import ModelVersion
+from risk.analytics.optimizer import InfeasibleError, optimize
 from risk.models import Portfolio, RiskModelRun
 from risk.services import artifacts
 from risk.services.jobs import risk_refresh, warehouse_last_date
 from risk.services.loaded import load_model
 from risk.services.model_build import JOB_KIND
-from risk.services.portfolios import BUILTINS
+from risk.services.portfolios import BUILTINS, builtin_problem
 from tests.factories import UserFactory
 from warehouse.models import DatasetReference
 from warehouse.selectors import planted_truth
@@ -127,9 +128,14 @@ def test_builtin_portfolios_satisfy_their_constraints(built: RiskModelRun) -> No
         for s in set(sectors.tolist()):
             active = w[sectors == s].sum() - bench[sectors == s].sum()
             assert abs(active) <= spec.sector_band + 1e-5
-        if spec.momentum_min is not None:
+        relaxed = portfolio.constraints["relaxed"]
+        assert set(relaxed) <= {"factor_bounds"}
+        if spec.momentum_min is not None and not relaxed:
             x = loaded.model.exposures.T @ w
             assert x[loaded.factors.index("momentum")] >= spec.momentum_min - 1e-5
+        elif relaxed:  # relaxed only because the bound is truly infeasible with these caps and bands
+            with pytest.raises(InfeasibleError):
+                optimize(builtin_problem(loaded, spec)[0])
     # a second refresh is a no-op: same row, same holdings
     again = risk_refresh(as_of=warehouse_last_date(), writer="test")
     assert again.pk == built.pk and RiskModelRun.objects.count() == 1
