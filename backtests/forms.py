@@ -228,6 +228,28 @@ class BacktestForm(forms.Form):
         return config
 
 
+def initial_from_run(run: BacktestRun) -> dict[str, object]:
+    """The launch form's initial values from a run's stored config ("launch again with changes"):
+    the form's own units (optimizer percentages), ISO dates, the run's label marked as a copy."""
+    c = run.config
+    fields = ("signal", "source", "universe", "universe_top_n", "start", "end", "rebalance", "construction",
+              "top_n", "commission_bps", "half_spread_bps", "impact_k")  # fmt: skip
+    initial: dict[str, object] = {k: c[k] for k in fields if k in c}
+    initial["label"] = f"{run.label or 'run'} (from #{run.pk})"[:200]
+    initial["priority"] = run.priority
+    if run.strategy_id:
+        initial["strategy"] = run.strategy_id
+    if isinstance(spec := c.get("optimizer"), dict):
+        initial |= {
+            "use_optimizer": True,
+            "optimizer_objective": spec.get("objective"),
+            "optimizer_risk_aversion": Decimal(str(spec.get("risk_aversion"))),
+            "optimizer_max_weight": Decimal(str(spec.get("max_weight"))) * 100,
+            "optimizer_turnover": Decimal(str(spec["turnover"])) * 100 if spec.get("turnover") else None,
+        }
+    return initial
+
+
 def _optimizer_spec(data: dict[str, object]) -> OptimizerSpec:
     """The spec from the form's units (percent of NAV); identical settings give an identical spec."""
     objective, cap, turnover = data["optimizer_objective"], data["optimizer_max_weight"], data.get("optimizer_turnover")

@@ -61,12 +61,15 @@ def test_one_upward_or_impure_import_breaks_the_contracts(tmp_path: Path) -> Non
     (tree / "tax" / "floor_probe.py").write_text("import alerts.models\n")
     probe = "from django.db import models\nfrom warehouse import storage\nfrom risk.services import artifacts\n"
     (tree / "research" / "analytics" / "floor_probe.py").write_text(probe)
+    with (tree / "console" / "api.py").open("a") as api:  # the shell API is a facade: no views
+        api.write("\nfrom backtests.views import runs as _runs_probe\n")
     broken = _lint(tree)
     out = broken.stdout
     assert broken.returncode == 1, out + broken.stderr
     assert f"Contracts: 0 kept, {N_CONTRACTS} broken." in out
     assert "warehouse is not allowed to import console" in out and "warehouse.floor_probe -> console.views.home" in out
     assert "tax is not allowed to import alerts" in out
+    assert "console.api is not allowed to import backtests.views" in out
     for forbidden in ("django", "warehouse", "risk.services"):
         assert f"research.analytics is not allowed to import {forbidden}:" in out, forbidden
         assert f"research.analytics.floor_probe -> {forbidden}" in out, forbidden

@@ -13,6 +13,7 @@ from warehouse import storage
 from warehouse.datasets import DATASETS
 from warehouse.manifest import ValidationReport
 from warehouse.models_sync import SyncRun
+from warehouse.readers import read_dataset
 
 
 @dataclass(frozen=True)
@@ -112,3 +113,58 @@ def last_sync_runs() -> QuerySet[SyncRun]:
     """The newest `SyncRun` of each dataset with its job (one query), by dataset name."""
     newest = SyncRun.objects.filter(dataset=OuterRef("dataset")).order_by("-pk").values("pk")[:1]
     return SyncRun.objects.select_related("job").filter(pk=Subquery(newest)).order_by("dataset")
+
+
+def live_source(dataset: str = "crsp_daily") -> str | None:
+    """The source (``demo``, ``wrds``, …) of ``dataset``'s current version; None when unpublished."""
+    version = storage.current_version(dataset)
+    if version is None:
+        return None
+    try:
+        return storage.load_manifest(dataset, version).source
+    except storage.VersionNotFound:
+        return None
+
+
+# --- permno -> ticker / company name --------------------------------------------------------------
+@dataclass(frozen=True)
+class SecurityName:
+    permno: int
+    ticker: str
+    name: str
+
+
+class SecurityNames:
+    """Every ``crsp_names`` row of the current version, looked up by permno as of a date.
+
+    Built once (one read of the names table) and reused for all rows of a page: the template tag
+    ``{% security permno as_of %}`` (``warehouse/templatetags/securities.py``) keeps one per request.
+    """
+
+    def __init__(self, names: pl.DataFrame | None) -> None:
+        self._rows: dict[int, list[tuple[dt.date, dt.date | None, str, str]]] = {}
+        if names is None or names.is_empty():
+            return
+        frame = names.select("permno", "namedt", "nameendt", "ticker", "comnam").sort("permno", "namedt")
+        for permno, start, end, ticker, name in frame.iter_rows():
+            self._rows.setdefault(int(permno), []).append((start, end, ticker or "", name or ""))
+
+    def get(self, permno: int, as_of: dt.date | None = None) -> SecurityName | None:
+        """The name row valid on ``as_of`` (else the last one starting before it; None: the latest)."""
+        rows = self._rows.get(int(permno))
+        if not rows:
+            return None
+        pick = rows[-1]
+        if as_of is not None:
+            before = [r for r in rows if r[0] <= as_of]
+            valid = [r for r in before if r[1] is None or r[1] >= as_of]
+            pick = (valid or before or rows[:1])[-1]
+        return SecurityName(int(permno), pick[2], pick[3])
+
+
+def security_names() -> SecurityNames:
+    """The permno → ticker/name look-up over the current ``crsp_names`` (empty when unpublished)."""
+    try:
+        return SecurityNames(read_dataset("crsp_names"))
+    except storage.VersionNotFound:
+        return SecurityNames(None)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import polars as pl
+from django.conf import settings
 
 from quant.io import atomic_write, atomic_write_text
 from quant.locks import LockBusy, LockHandle, domain_lock
@@ -21,7 +22,7 @@ from warehouse import storage
 from warehouse.catalog import rebuild_catalog
 from warehouse.datasets import DATASETS, get_spec
 from warehouse.publish import LOCK_DOMAIN, Progress, PublishResult, publish_dataset
-from warehouse.sources.demo import DemoConfig
+from warehouse.sources.demo import DemoConfig, MarketHistory, load_market_history
 from warehouse.sources.demo import generate as generate_demo
 from warehouse.validation import validate_frame
 
@@ -156,20 +157,39 @@ def publish_generated(
     return result
 
 
+def demo_market_history() -> MarketHistory | None:
+    """The Ken French daily factors under ``settings.DEMO_HISTORY_DIR`` (None when absent)."""
+    return _load_history(str(settings.DEMO_HISTORY_DIR))
+
+
+@functools.lru_cache(maxsize=2)
+def _load_history(directory: str) -> MarketHistory | None:
+    return load_market_history(directory)
+
+
+def _recorded_hash(source: str) -> str | None:
+    try:
+        return json.loads(_sync_record_path(source).read_text()).get("config_hash")
+    except FileNotFoundError:
+        return None
+
+
 def warehouse_sync_demo(
     *, stocks: int, years: int, seed: int, force: bool = False, writer: str = "warehouse_sync",
     progress: Progress | None = None,
 ) -> SyncResult:  # fmt: skip
     """Generate the demo warehouse and publish it; skips when the live data came from the same config."""
     config = DemoConfig(stocks=stocks, years=years, seed=seed)
-    if not force and already_synced(DEMO_SOURCE, config):
+    history = demo_market_history()
+    expected = config.hash(None if history is None else history.digest)
+    if not force and already_synced(DEMO_SOURCE, config) and _recorded_hash(DEMO_SOURCE) == expected:
         record = json.loads(_sync_record_path(DEMO_SOURCE).read_text())
         message = (
             f"The warehouse already holds the demo built with stocks={stocks} years={years} seed={seed} "
             f"(config {record['config_hash'][:12]}); nothing to do (use --force to rebuild)."
         )
         return SyncResult(DEMO_SOURCE, record["config_hash"], skipped=True, message=message)
-    out = generate_demo(config, progress=progress)
+    out = generate_demo(config, progress=progress, history=history)
     return publish_generated(out, source=DEMO_SOURCE, config=config, writer=writer, progress=progress)
 
 

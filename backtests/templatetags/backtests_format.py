@@ -7,6 +7,7 @@ import math
 from django import template
 
 from backtests.configs import OPTIMIZER_OBJECTIVE_LABELS
+from quant.templatetags import units
 
 register = template.Library()
 
@@ -21,11 +22,7 @@ def _number(value: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
-@register.filter
-def pct(value: object, digits: int = 1) -> str:
-    """0.1234 -> "12.3%"; missing -> an em dash."""
-    number = _number(value)
-    return "—" if number is None else f"{number * 100:.{int(digits)}f}%"
+pct = register.filter("pct", units.pct)  # the one percentage format (quant/templatetags/units.py)
 
 
 @register.filter
@@ -96,3 +93,72 @@ def _plain(value: object, scale: float = 1.0) -> str:
     """Shortest form of a setting as typed: 0.05 x 100 -> "5", 0.025 x 100 -> "2.5" (not 2.5000000000000004)."""
     number = _number(value)
     return "—" if number is None else f"{round(number * scale, 8):g}"
+
+
+_CONSTRUCTIONS = {
+    "long_short_decile": "Long-short decile",
+    "long_short_rank": "Long-short rank-weighted",
+    "long_only_top_n": "Long-only top {top_n}",
+}
+
+
+@register.filter
+def config_rows(config: object) -> list[tuple[str, str]]:
+    """A stored run config (``BacktestRun.config``) as (setting, value in words and units) rows."""
+    if not isinstance(config, dict):
+        return []
+    if isinstance(config.get("base"), dict):  # a walk-forward: its base config, candidates and folds
+        candidates = "; ".join(", ".join(f"{k}={v}" for k, v in c.items()) for c in config.get("candidates", []))
+        wf = [("Candidates", candidates),
+              ("Folds", f"train {config.get('train_months')} months, test {config.get('test_months')} months"
+                        f"{' (expanding)' if config.get('expanding') else ' (rolling)'}")]  # fmt: skip
+        return config_rows(config["base"]) + wf
+    c = config
+    universe = "All common stocks" if c.get("universe") == "all" else f"Top {c.get('universe_top_n')} by market cap"
+    construction = _CONSTRUCTIONS.get(str(c.get("construction")), str(c.get("construction"))).format(
+        top_n=c.get("top_n")
+    )
+    costs = f"commission {_plain(c.get('commission_bps'))} bps + half spread {_plain(c.get('half_spread_bps'))} bps"
+    costs += (
+        f" of traded value; impact k = {_plain(c.get('impact_k'))}"
+        if _number(c.get("impact_k"))
+        else " of traded value; no impact"
+    )
+    source = "Warehouse (point-in-time CRSP)" if c.get("source") == "warehouse" else "Synthetic test panel"
+    if isinstance(c.get("synthetic"), dict):
+        s = c["synthetic"]
+        source += f" ({s.get('stocks')} stocks × {s.get('days')} days, seed {s.get('seed')})"
+    rows = [
+        ("Signal", str(c.get("signal", "—"))),
+        ("Universe", universe),
+        ("Construction", construction if not c.get("optimizer") else f"{construction}, refined by the optimizer"),
+        ("Rebalance", str(c.get("rebalance", "—")).capitalize()),
+        ("Period", f"{c.get('start', '—')} to {c.get('end', '—')}"),
+        ("Costs", costs),
+        ("Optimizer", optimizer_summary(c["optimizer"]) if c.get("optimizer") else "none"),
+        ("Data", source),
+    ]
+    return rows
+
+
+def _base(config: object) -> dict[str, object]:
+    if not isinstance(config, dict):
+        return {}
+    return config["base"] if isinstance(config.get("base"), dict) else config
+
+
+@register.filter
+def config_signal(config: object) -> str:
+    """The signal of a run config (a walk-forward's base signal and its candidates' signals)."""
+    base = _base(config)
+    names = [str(base.get("signal", "—"))]
+    if isinstance(config, dict):
+        names += [str(c["signal"]) for c in config.get("candidates", []) if isinstance(c, dict) and "signal" in c]
+    return " / ".join(dict.fromkeys(names))
+
+
+@register.filter
+def config_period(config: object) -> str:
+    """``YYYY-MM-DD – YYYY-MM-DD`` of a run config."""
+    base = _base(config)
+    return f"{base.get('start', '—')} – {base.get('end', '—')}"

@@ -50,13 +50,16 @@ def signal_backtest(request: HttpRequest, name: str) -> HttpResponse:
     return redirect("backtests:detail", run_id=result.run.pk)
 
 
-def _attribution_context(run: BacktestRun, model: str) -> dict[str, object]:
+def _attribution_context(run: BacktestRun, model: str | None) -> dict[str, object]:
     try:
         out = backtest_attribution(run=run, model=model)
     except (ValueError, InputError, OSError) as exc:
         return {"problem": str(exc)}
     r = out.result
     context: dict[str, object] = {
+        "model": out.model,
+        "chosen": out.chosen,
+        "candidates": out.candidates,
         "result": r,
         "coefs": [("alpha", r.alpha, r.t_stats["alpha"])] + [(k, v, r.t_stats[k]) for k, v in r.betas.items()],
         "chart": {"dates": [d.isoformat() for d in out.rolling["date"]],
@@ -76,7 +79,7 @@ def _attribution_context(run: BacktestRun, model: str) -> dict[str, object]:
 @log_access("backtests.attribution")
 def attribution(request: HttpRequest, run_id: int) -> HttpResponse:
     run = visible_run(request, run_id)
-    model = request.GET.get("model", "ff3")
+    model = request.GET.get("model") or None  # None: the model with the best adjusted R²
     context: dict[str, object] = {"run": run, "model": model, "models": FACTOR_MODELS}
     if run.job.status != Job.Status.SUCCEEDED:
         context["problem"] = f"Backtest #{run.pk} is {run.job.status}: attribution needs a finished run."

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from backtests.data import DataUnavailable
-from backtests.forms import BacktestForm, RunFilterForm, WalkForwardForm
+from backtests.forms import BacktestForm, RunFilterForm, WalkForwardForm, initial_from_run
 from backtests.models import BacktestRun
 from backtests.selectors import run_list
 from backtests.services import backtest_run_cancel, backtest_run_create
@@ -49,7 +49,10 @@ def runs_index(request: HttpRequest) -> HttpResponse:
 @permission_required("backtests.add_backtestrun", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def run_new(request: HttpRequest) -> HttpResponse:
-    form = BacktestForm(request.POST or None, user=request.user)
+    # ?from=<run id>: "launch again with changes", the form prefilled with that run's config
+    source = request.GET.get("from", "")
+    initial = initial_from_run(get_object_or_404(BacktestRun, pk=int(source))) if source.isdigit() else None
+    form = BacktestForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             created = backtest_run_create(

@@ -19,6 +19,9 @@ ANALYTICS_DIR = DATA_DIR / "analytics"
 BACKTESTS_DIR = DATA_DIR / "backtests"
 MODELS_DIR = DATA_DIR / "models"
 LOCKS_DIR = DATA_DIR / "locks"
+# Ken French daily factor files that give the demo source its real market history
+# (docs/demo-data.md); absent folder -> the demo's planted synthetic paths on every date.
+DEMO_HISTORY_DIR = env_path("QUANTDESK_DEMO_HISTORY_DIR", BASE_DIR.parent / "shared" / "data" / "french")
 
 SECRET_KEY = env_str("SECRET_KEY", "django-insecure-local-only-never-use-in-production")
 DEBUG = env_bool("DEBUG", False)
@@ -193,6 +196,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "quantdesk@localhost")
 
 # --- i18n, static -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
+FORMAT_MODULE_PATH = ["config.formats"]  # ISO dates everywhere (config/formats/en/formats.py)
 TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -18,6 +19,12 @@ ANALYTICS_DIR = DATA_DIR / "analytics"
 BACKTESTS_DIR = DATA_DIR / "backtests"
 MODELS_DIR = DATA_DIR / "models"
 LOCKS_DIR = DATA_DIR / "locks"
+# The shared reference data as tests/support/shared_data.py finds it (env, ../shared, /work/shared):
+# worktrees live one level deeper than the main checkout.
+_shared = [Path(p) for p in (os.environ.get("QUANTDESK_SHARED_DATA"),) if p]
+_shared += [BASE_DIR.parent / "shared" / "data", Path("/work/shared/data")]
+if "QUANTDESK_DEMO_HISTORY_DIR" not in os.environ:
+    DEMO_HISTORY_DIR = next((p / "french" for p in _shared if (p / "french").is_dir()), DEMO_HISTORY_DIR)  # noqa: F405
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 STATIC_ROOT = DATA_DIR / "static"

@@ -19,6 +19,7 @@ from quant.periods import periods_per_year
 from quant.saved.services import chart_indices, file_fingerprint, saved_result_create
 from research import io
 from research.analytics.attribution import (
+    MODELS,
     AttributionResult,
     UpDownResult,
     align_excess_returns,
@@ -132,6 +133,41 @@ def attribution_fit(
         else None,
         rolling=rolling_exposures(aligned, model=model, window=rolling_window) if rolling_window else None,
     )
+
+
+@dataclass(frozen=True)
+class ModelFit:
+    """One candidate model fitted on the sample every candidate can use (same days for all)."""
+
+    model: str
+    adj_r2: float
+    alpha_annualised: float  # decimal a year
+    n_obs: int
+
+
+def attribution_models_compare(
+    *, returns: pl.DataFrame, factors: pl.DataFrame, frequency: Literal["daily", "monthly"],
+    models: tuple[str, ...] = tuple(MODELS),
+) -> list[ModelFit]:  # fmt: skip
+    """Fit every model (that the factor data has columns for) on the common sample — the days on
+    which all their factors exist — so adjusted R² compares like with like. Ordered as ``models``."""
+    usable = [m for m in models if all(c in factors.columns for c in MODELS[m])]
+    if not usable:
+        raise ValueError(f"the factor data has the columns of none of {list(models)}")
+    needed = sorted({c for m in usable for c in MODELS[m]} | {"rf"})
+    common = factors.drop_nulls(needed)
+    ppy = periods_per_year(frequency)
+    fits = []
+    for m in usable:
+        res = factor_regression(align_excess_returns(returns, common, model=m, frequency=frequency), model=m,
+                                periods_per_year=ppy)  # fmt: skip
+        fits.append(ModelFit(m, res.adj_r2, res.alpha_annualised, res.n_obs))
+    return fits
+
+
+def best_model(fits: list[ModelFit]) -> str:
+    """The model with the highest adjusted R² (the first listed on a tie)."""
+    return max(fits, key=lambda f: f.adj_r2).model
 
 
 def _rolling_chart(run: AttributionRun) -> dict[str, Any] | None:

@@ -78,10 +78,13 @@ def builtin_portfolios_build(*, run: RiskModelRun) -> list[tuple[Portfolio, Opti
         if existing is not None and existing.holdings.exists():
             continue
         problem, _ = builtin_problem(loaded, spec)
-        result = optimize(problem)
+        # relax (factor bounds first) rather than fail the whole risk build: on real market history a
+        # mega-cap-led year (2024) leaves no 3 %-capped book with momentum >= +0.5; `relaxed` says so
+        result = optimize(problem, relax=True)
         constraints = {"max_weight": spec.max_weight, "sector_band": spec.sector_band,
                        "momentum_min": spec.momentum_min, "objective": "min_variance", "long_only": True,
-                       "status": result.status, "daily_risk": result.risk}  # fmt: skip
+                       "status": result.status, "daily_risk": result.risk,
+                       "relaxed": list(result.relaxed)}  # fmt: skip
         portfolio = portfolio_save(
             name=spec.name, description=spec.description, kind=Portfolio.Kind.BUILTIN, run=run,
             weights=dict(zip(loaded.permnos.tolist(), result.weights.tolist(), strict=True)),

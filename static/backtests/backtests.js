@@ -24,7 +24,9 @@
       var f = data("backtests-fan-data"); if (!f) return;
       line(c, f.step, [ds("5%", f.q05, 4), ds("25%", f.q25, 1), ds("Median", f.q50, 0), ds("75%", f.q75, 1), ds("95%", f.q95, 2)],
         { scales: { x: { title: { display: true, text: c.dataset.xLabel || "trading days" }, ticks: { maxTicksLimit: 8 } },
-                    y: { title: { display: true, text: "wealth (start = 1)" } } } });
+                    // log scale: equal distances are equal percentage moves, so compounding paths fan out evenly
+                    y: { type: "logarithmic", title: { display: true, text: "wealth (start = 1, log scale)" },
+                         ticks: { callback: function (v) { return Number(v).toPrecision(2); } } } } });
     },
     rolling_alpha_beta: function (c) {
       var d = data("backtests-relative-data"); if (!d) return;

@@ -29,17 +29,20 @@ class FakeConfig:
     years: int = 10
     seed: int = 7
 
+    def hash(self, market_history: str | None = None) -> str:  # what the fake generate stamps
+        return f"hash-{self.stocks}-{self.years}-{self.seed}"
+
 
 @pytest.fixture
 def fake_demo(monkeypatch) -> list[FakeConfig]:
     calls: list[FakeConfig] = []
 
-    def generate(config: FakeConfig, progress=None) -> Demo:
+    def generate(config: FakeConfig, progress=None, history=None) -> Demo:
         calls.append(config)
         if progress:
             progress("generate", 0.5)
         planted = {"factor_returns": pl.DataFrame({"date": [1, 2], "mkt": [0.01, -0.02]})}
-        return Demo(demo_frames(seed=config.seed), planted, f"hash-{config.stocks}-{config.years}-{config.seed}")
+        return Demo(demo_frames(seed=config.seed), planted, config.hash())
 
     monkeypatch.setattr(services, "DemoConfig", FakeConfig)
     monkeypatch.setattr(services, "generate_demo", generate)
@@ -159,8 +162,8 @@ def test_a_sync_that_fails_validation_exits_non_zero_and_status_shows_the_reject
     _run("warehouse_sync", "--source", "demo")
     good_generate = services.generate_demo
 
-    def bad_generate(config, progress=None):
-        out = good_generate(config, progress)
+    def bad_generate(config, progress=None, history=None):
+        out = good_generate(config, progress, history)
         out.datasets["crsp_daily"] = out.datasets["crsp_daily"].with_columns(pl.lit(0.0).alias("prc"))
         # the bad dataset comes last: nothing before it may be published (no half-synced warehouse)
         out.datasets["crsp_daily"] = out.datasets.pop("crsp_daily")

@@ -8,7 +8,8 @@ import pytest
 
 from tests.support import services, wrds_standin
 from tests.support.parquet_sink import ParquetSink
-from warehouse.sources.demo import DemoConfig, DemoOutput, generate
+from tests.support.shared_data import shared_data_dir
+from warehouse.sources.demo import DemoConfig, DemoOutput, MarketHistory, generate, load_market_history
 from warehouse.sources.wrds.client import WrdsClient, WrdsConfig, close_all
 
 
@@ -70,6 +71,13 @@ MID = DemoConfig(stocks=600, years=4, seed=11)
 
 
 @pytest.fixture(scope="session")
-def demo_mid() -> DemoOutput:
-    """One mid-size run shared by the demo tests (about 2 s)."""
-    return generate(MID)
+def market_history() -> MarketHistory | None:
+    """The real Ken French history the warehouse service gives the demo (None when ../shared is absent)."""
+    base = shared_data_dir()
+    return None if base is None else load_market_history(base / "french")
+
+
+@pytest.fixture(scope="session")
+def demo_mid(market_history: MarketHistory | None) -> DemoOutput:
+    """One mid-size run shared by the demo tests (about 2 s), on real market history as published."""
+    return generate(MID, history=market_history)

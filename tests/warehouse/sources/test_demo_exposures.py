@@ -169,8 +169,8 @@ def test_returns_decompose_exactly_into_the_planted_model(demo_mid) -> None:
     assert r2["r2"].mean() == pytest.approx(demo_mid.planted["meta"]["avg_cross_sectional_r2"][0], abs=0.005)
 
 
-def test_cross_sectional_regression_recovers_planted_style_returns() -> None:
-    out = generate(DemoConfig(stocks=1500, years=2, seed=21))
+def test_cross_sectional_regression_recovers_planted_style_returns(market_history) -> None:
+    out = generate(DemoConfig(stocks=1500, years=2, seed=21), history=market_history)
     daily, truth, cols = _panel(out)
     est = {}
     for (date,), frame in daily.group_by("date"):

@@ -71,7 +71,9 @@ def test_average_pairwise_correlation_and_cross_sectional_r2(demo_mid) -> None:
     full = wide.select([c for c in wide.columns if wide[c].null_count() < 10]).fill_null(0.0).to_numpy()
     corr = np.corrcoef(full.T)
     avg = (corr.sum() - len(corr)) / (len(corr) * (len(corr) - 1))
-    assert 0.18 <= avg <= 0.35
+    # 0.358 measured on 2021-24 with real market history (the 2022 rate shock raises co-movement);
+    # 0.31 on synthetic paths alone
+    assert 0.18 <= avg <= 0.38
     r2 = demo_mid.planted["meta"]["avg_cross_sectional_r2"][0]
     assert 0.25 <= r2 <= 0.45
 
@@ -227,7 +229,8 @@ def test_fama_french_frames(demo_mid) -> None:
     ff = demo_mid.datasets["ff_factors"]
     daily = ff.filter(pl.col("frequency") == "daily").sort("date")
     monthly = ff.filter(pl.col("frequency") == "monthly").sort("date")
-    assert (daily["rf"] > 0).all() and 0.0005 < daily["rf"].mean() * TD < 0.055
+    # real Ken French RF (history.py) is 0.0 on the zero-rate days of 2021; synthetic rf stays > 0
+    assert (daily["rf"] >= 0).all() and 0.0005 < daily["rf"].mean() * TD < 0.055
     planted = {s: _planted(demo_mid, s) for s in ("size", "value", "momentum", "quality")}
     assert np.corrcoef(daily["smb"], planted["size"])[0, 1] < -0.5
     assert np.corrcoef(daily["hml"], planted["value"])[0, 1] > 0.5

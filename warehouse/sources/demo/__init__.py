@@ -16,10 +16,11 @@ import polars as pl
 
 from . import frames, model
 from .config import Calibration, DemoConfig, rng_for
+from .history import MarketHistory, load_market_history
 from .names import assign_gvkeys, build_links, build_names, gvkey_text
 from .simulate import Progress, SimResult, simulate
 
-__all__ = ["DATASETS", "PLANTED", "DemoConfig", "DemoOutput", "generate"]
+__all__ = ["DATASETS", "PLANTED", "DemoConfig", "DemoOutput", "MarketHistory", "generate", "load_market_history"]
 
 DATASETS = (
     "crsp_daily",
@@ -42,22 +43,28 @@ class DemoOutput:
     config_hash: str
 
 
-def generate(cfg: DemoConfig, progress: Progress | None = None) -> DemoOutput:
-    """Simulate ``cfg`` and return the WRDS-shaped datasets plus the planted truth."""
+def generate(cfg: DemoConfig, progress: Progress | None = None, *, history: MarketHistory | None = None) -> DemoOutput:
+    """Simulate ``cfg`` and return the WRDS-shaped datasets plus the planted truth.
+
+    ``history`` (``load_market_history``) drives market, size, value, momentum and rf from real Ken
+    French daily factors on the dates it covers; None keeps every path synthetic."""
     if not isinstance(cfg, DemoConfig):
         raise TypeError(f"generate() needs a DemoConfig, got {type(cfg).__name__}.")
-    sim = simulate(cfg, progress)
-    config_hash = cfg.hash()
+    digest = None if history is None else history.digest
+    sim = simulate(cfg, progress, history)
+    config_hash = cfg.hash(digest)
 
     def step(name: str, fraction: float) -> None:
         if progress is not None:
             progress(name, fraction)
 
-    datasets, planted = _build(sim, config_hash, step)
+    datasets, planted = _build(sim, config_hash, step, digest)
     return DemoOutput(datasets=datasets, planted=planted, config_hash=config_hash)
 
 
-def _build(sim: SimResult, config_hash: str, step: Progress) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
+def _build(
+    sim: SimResult, config_hash: str, step: Progress, digest: str | None
+) -> tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]]:
     s, tl, cfg = sim.stocks, sim.timeline, sim.cfg
     rng = rng_for(cfg.seed, "names")
     present = s.end_day >= tl.out_start
@@ -81,7 +88,7 @@ def _build(sim: SimResult, config_hash: str, step: Progress) -> tuple[dict[str, 
         "factor_returns": model.factor_returns(sim),
         "exposures": model.exposures(sim),
         "specific_var": model.specific_var(sim, rows),
-        "meta": model.meta(sim, config_hash, len(rows)),
+        "meta": model.meta(sim, config_hash, len(rows), digest),
     }
     step("frames", 1.0)
     return {k: ds[k] for k in DATASETS}, planted

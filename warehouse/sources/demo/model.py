@@ -68,9 +68,24 @@ def specific_var(sim: SimResult, rows: np.ndarray) -> pl.DataFrame:
     )
 
 
-def meta(sim: SimResult, config_hash: str, n_permnos: int) -> pl.DataFrame:
-    cal, tl, cfg = Calibration(), sim.timeline, sim.cfg
-    crashes = ",".join(str(np.datetime64(int(tl.days[i]), "D")) for i in sim.factors.crash_starts)
+def _span(days: np.ndarray, mask: np.ndarray) -> str:
+    hit = np.flatnonzero(mask)
+    if not len(hit):
+        return "none"
+    return f"{np.datetime64(int(days[hit[0]]), 'D')}..{np.datetime64(int(days[hit[-1]]), 'D')}"
+
+
+def meta(sim: SimResult, config_hash: str, n_permnos: int, history_digest: str | None = None) -> pl.DataFrame:
+    cal, tl, cfg, f = Calibration(), sim.timeline, sim.cfg, sim.factors
+    crashes = ",".join(str(np.datetime64(int(tl.days[i]), "D")) for i in f.crash_starts)
+    out = slice(tl.out_start, None)
+    days = tl.days[out]
+    history = (
+        "synthetic"
+        if history_digest is None
+        else f"ken-french:{history_digest[:12]} market/size/value/rf {_span(days, f.real_market[out])}, "
+        f"momentum {_span(days, f.real_momentum[out])}"
+    )
     return pl.DataFrame(
         {
             "model": [MODEL_DESCRIPTION],
@@ -88,5 +103,7 @@ def meta(sim: SimResult, config_hash: str, n_permnos: int) -> pl.DataFrame:
             "t_dof_factor": [cal.t_dof_factor],
             "t_dof_specific": [cal.t_dof_specific],
             "momentum_crash_starts": [crashes],
+            "market_history": [history],
+            "real_market_share": [float(f.real_market[out].mean())],
         }
     )

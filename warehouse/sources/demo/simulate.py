@@ -16,6 +16,7 @@ from .exposures import LOOKBACK, descriptors, standardize, tercile_legs
 from .factors import simulate_factors, unit_t
 from .french import FACTOR_LEGS, FF10, ff10_index
 from .fundamentals import Quotes, Reports, create_firms, prehistory, public_book, report_quarter
+from .history import MarketHistory
 from .lifecycle import choose_delistings, split_ratios
 from .records import DAILY_COLS, MONTHLY_COLS, Buffers, Month, SimResult, concat
 from .timeline import build_timeline
@@ -28,13 +29,14 @@ FIN_SECTOR = SECTORS.index("40")
 class Simulation:
     """Holds the mutable state of one run; ``run()`` returns an immutable-by-convention result."""
 
-    def __init__(self, cfg: DemoConfig, progress: Progress | None = None) -> None:
+    def __init__(self, cfg: DemoConfig, progress: Progress | None = None, history: MarketHistory | None = None) -> None:
         self.cfg, self.cal, self.progress = cfg, Calibration(), progress
         self.tl = build_timeline(cfg)
         self.rng = rng_for(cfg.seed, "returns")
         self.rng_events = rng_for(cfg.seed, "events")
         self.rng_fund = rng_for(cfg.seed, "fundamentals")
-        self.f = simulate_factors(rng_for(cfg.seed, "factors"), self.tl.n_days, self.tl.out_start, self.cal)
+        real = None if history is None else history.on(self.tl.days)
+        self.f = simulate_factors(rng_for(cfg.seed, "factors"), self.tl.n_days, self.tl.out_start, self.cal, real)
         # specific risk shares part of the market's volatility regime (variance ∝ sqrt(h)), normalised
         # so the mean specific variance over the output sessions is exactly sig_d²
         regime = np.sqrt(self.f.market_var / (self.cal.market_vol**2 / TD))
@@ -326,5 +328,5 @@ class Simulation:
         )
 
 
-def simulate(cfg: DemoConfig, progress: Progress | None = None) -> SimResult:
-    return Simulation(cfg, progress).run()
+def simulate(cfg: DemoConfig, progress: Progress | None = None, history: MarketHistory | None = None) -> SimResult:
+    return Simulation(cfg, progress, history).run()
