@@ -51,7 +51,7 @@ def runs_index(request: HttpRequest) -> HttpResponse:
 def run_new(request: HttpRequest) -> HttpResponse:
     # ?from=<run id>: "launch again with changes", the form prefilled with that run's config
     source = request.GET.get("from", "")
-    initial = initial_from_run(get_object_or_404(BacktestRun, pk=int(source))) if source.isdigit() else None
+    initial = initial_from_run(visible_run(request, int(source))) if source.isdigit() else None
     form = BacktestForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
