@@ -1,0 +1,43 @@
+"""Clean raw TAQ trades/quotes (highfrequency's rules) and print rows kept and dropped per rule."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from research.io import InputError
+from research.services.microstructure import clean_files
+
+
+class Command(BaseCommand):
+    help = "Apply the TAQ cleaning rules to raw CSVs; print the per-rule report; --out-* writes Parquet."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--trades", help="raw trades CSV")
+        parser.add_argument("--quotes", help="raw quotes CSV")
+        parser.add_argument("--exchanges", default="N", help="comma-separated exchange codes, or 'all' (default N)")
+        parser.add_argument("--out-trades", help="write cleaned trades to this Parquet file")
+        parser.add_argument("--out-quotes", help="write cleaned quotes to this Parquet file")
+        parser.add_argument("--format", choices=["json", "table"], default="table")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if not opts["trades"] and not opts["quotes"]:
+            raise CommandError("give --trades and/or --quotes")
+        exchanges = None if opts["exchanges"] == "all" else opts["exchanges"].split(",")
+        try:
+            results = clean_files(trades=opts["trades"], quotes=opts["quotes"], exchanges=exchanges)
+        except (InputError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        reports = {kind: res[1].as_dict() for kind, res in results.items()}  # type: ignore[index]
+        for kind in ("trades", "quotes"):
+            if opts[f"out_{kind}"] and kind in results:
+                results[kind][0].write_parquet(opts[f"out_{kind}"])  # type: ignore[index]
+        if opts["format"] == "json":
+            self.stdout.write(json.dumps(reports))
+            return
+        for kind, rep in reports.items():
+            self.stdout.write(f"{kind}: {rep['initial']} rows in, {rep['final']} kept")
+            for r in rep["rules"]:  # type: ignore[attr-defined]
+                self.stdout.write(f"  {r['rule']:22} kept {r['kept']:>8}  dropped {r['dropped']:>8}")
