@@ -85,7 +85,7 @@ def measures_from_returns(returns: pl.DataFrame, *, alpha: float = 0.01) -> pl.D
         n=pl.len(),
         rv=(pl.col("ret") ** 2).sum(),
         bpv=(math.pi / 2) * (a * pl.col("_a1")).sum(),
-        _med=(med**2).sum(),
+        _med=pl.when(pl.col("_a1").is_not_null() & pl.col("_an").is_not_null()).then(med**2).sum(),
         _tq=((a * pl.col("_a1") * pl.col("_a2")) ** (4 / 3)).sum(),
     )
     n = pl.col("n").cast(pl.Float64)
@@ -126,12 +126,6 @@ def realized_measures(
     """Daily RV, subsampled RV, BPV, medRV, BNS test per symbol-day from cleaned trades."""
     base = measures_from_returns(grid_returns(grid_prices(trades, step=step)), alpha=alpha)
     return base.join(subsampled_rv(trades, step=step, k=subsamples), on=["symbol", "date"], how="left")
-
-
-def bns_from_measures(rv: np.ndarray, bpv: np.ndarray, tq: np.ndarray, n: int) -> np.ndarray:
-    """The BNS ratio z statistic from precomputed daily RV, BPV and TQ (n intraday returns)."""
-    var = ((math.pi / 2) ** 2 + math.pi - 5) / n * np.maximum(1.0, tq / bpv**2)
-    return (rv - bpv) / rv / np.sqrt(var)
 
 
 def intraday_profile(

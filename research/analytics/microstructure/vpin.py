@@ -38,22 +38,38 @@ def vpin(close: np.ndarray, volume: np.ndarray, *, window: int, sigma_window: in
 
 
 def volume_buckets(trades: pl.DataFrame, *, bucket_volume: float) -> pl.DataFrame:
-    """Group trades (ts, symbol, price, size) into consecutive buckets of about ``bucket_volume`` shares.
+    """Equal-volume buckets of exactly ``bucket_volume`` shares per symbol (trades split across buckets).
 
-    A trade is never split; the last, unfilled bucket is dropped. Bucket k holds the trades whose
-    cumulative volume before them lies in [k V, (k+1) V). Output per symbol: bucket, ts (last trade), close, volume.
+    Bucket k closes at the trade whose cumulative volume first reaches (k+1) V; its close is that
+    trade's price and ts its time. The last, unfilled bucket is dropped. Output: symbol, bucket, ts,
+    close, volume.
     """
     if bucket_volume <= 0:
         raise ValueError(f"bucket_volume must be positive, got {bucket_volume}")
-    t = trades.sort("symbol", "ts").with_columns(
-        bucket=((pl.col("size").cum_sum() - pl.col("size")).over("symbol") // bucket_volume).cast(pl.Int64)
-    )
-    out = (
-        t.group_by("symbol", "bucket", maintain_order=True)
-        .agg(ts=pl.col("ts").last(), close=pl.col("price").last(), volume=pl.col("size").sum())
-        .sort("symbol", "bucket")
-    )
-    return out.filter(pl.col("volume") >= bucket_volume)  # the trailing, unfilled bucket is dropped
+    parts = []
+    for (sym,), g in trades.sort("symbol", "ts").group_by("symbol", maintain_order=True):
+        cum = np.cumsum(g["size"].to_numpy().astype(float))
+        k = int(cum[-1] // bucket_volume) if len(cum) else 0
+        ends = np.searchsorted(cum, bucket_volume * np.arange(1, k + 1), side="left")
+        parts.append(
+            pl.DataFrame(
+                {
+                    "symbol": [sym] * k,
+                    "bucket": np.arange(k, dtype=np.int64),
+                    "ts": g["ts"].gather(ends),
+                    "close": g["price"].gather(ends).cast(pl.Float64),
+                    "volume": np.full(k, float(bucket_volume)),
+                }
+            )
+        )
+    schema = {
+        "symbol": pl.Utf8,
+        "bucket": pl.Int64,
+        "ts": trades.schema["ts"],
+        "close": pl.Float64,
+        "volume": pl.Float64,
+    }
+    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
 def bucket_vpin(trades: pl.DataFrame, *, bucket_volume: float, window: int = 50) -> pl.DataFrame:
