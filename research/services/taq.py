@@ -78,7 +78,7 @@ def taq_publish(aggregates: TaqAggregates, *, source: str, writer: str) -> list[
     return results
 
 
-def taq_demo_build(*, days: int = 20) -> list[PublishResult]:
+def taq_demo_build(*, days: int = 60) -> list[PublishResult]:
     """Generate demo trades/quotes and publish their Tier 1 aggregates (source ``demo``)."""
     trades, quotes = demo_intraday(days=days)
     return taq_publish(taq_aggregates(trades, quotes), source="demo", writer="taq_demo")

@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--demo", action="store_true", help="use the demo intraday generator")
-        parser.add_argument("--days", type=int, default=20, help="demo sessions (default 20)")
+        parser.add_argument("--days", type=int, default=60, help="demo sessions (default 60: HAR needs > 30)")
         parser.add_argument("--trades", help="raw trades CSV (highfrequency or WRDS layout)")
         parser.add_argument("--quotes", help="raw quotes CSV")
         parser.add_argument("--exchanges", default="all", help="comma-separated exchange codes or 'all'")
