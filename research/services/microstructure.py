@@ -7,12 +7,13 @@ BID, BIDSIZ, OFR, OFRSIZ) or WRDS's (date, time_m, ex, sym_root, tr_corr, tr_sco
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from research.analytics.microstructure import cleaning
+from research.analytics.microstructure import cleaning, spreads
 from research.io import InputError
 
 TRADE_NAMES = {
@@ -88,15 +89,47 @@ def read_taq_quotes(path: Path | str) -> pl.DataFrame:
 
 
 def clean_files(
-    *, trades: Path | str | None, quotes: Path | str | None, exchanges: list[str] | None
-) -> dict[str, object]:
-    """Run the cleaning rules on raw TAQ files; returns the reports and the cleaned frames."""
-    out: dict[str, object] = {}
+    *,
+    trades: Path | str | None,
+    quotes: Path | str | None,
+    exchanges: list[str] | None,
+    match_quotes: bool = False,
+    lag_seconds: float = 0.0,
+) -> dict[str, tuple[pl.DataFrame, cleaning.CleanReport]]:
+    """Run the cleaning rules on raw TAQ files; returns (cleaned frame, report) per kind.
+
+    ``match_quotes`` (needs both files) then drops trades outside the prevailing spread as
+    ``trades_vs_quotes``, reported separately under ``trades_vs_quotes``.
+    """
+    out: dict[str, tuple[pl.DataFrame, cleaning.CleanReport]] = {}
     if trades is not None:
         out["trades"] = cleaning.trades_clean(read_taq_trades(trades), exchanges=exchanges)
     if quotes is not None:
         out["quotes"] = cleaning.quotes_clean(read_taq_quotes(quotes), exchanges=exchanges)
+    if match_quotes:
+        if "trades" not in out or "quotes" not in out:
+            raise InputError("matching trades against quotes needs both a trades and a quotes file")
+        out["trades_vs_quotes"] = cleaning.trades_vs_quotes(out["trades"][0], out["quotes"][0], lag_seconds=lag_seconds)
     return out
+
+
+def lobster_stats(message: Path | str, book: Path | str, *, day: dt.date, symbol: str) -> dict[str, float | int]:
+    """Time-weighted quoted spread (USD, bps) and top-of-book depth (shares) of a LOBSTER level-1 pair."""
+    try:
+        msg, ob = pl.read_csv(message), pl.read_csv(book)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise InputError(f"LOBSTER files cannot be read ({exc})") from exc
+    missing = {"Time"} - set(msg.columns) | {"BestAsk", "BestAskVolume", "BestBid", "BestBidVolume"} - set(ob.columns)
+    if missing:
+        raise InputError(f"LOBSTER files lack columns {sorted(missing)} (the header row is needed)")
+    q = spreads.quote_stats(spreads.lobster_book(msg, ob, day=day, symbol=symbol))
+    w = q["duration"]
+    return {
+        "events": q.height,
+        "spread_usd": float((q["spread"] * w).sum() / w.sum()),
+        "spread_bps": float(1e4 * (q["rel_spread"] * w).sum() / w.sum()),
+        "depth_shares": float((q["depth"] * w).sum() / w.sum()),
+    }
 
 
 def read_series(path: Path | str, column: str) -> np.ndarray:

@@ -126,28 +126,3 @@ def realized_measures(
     """Daily RV, subsampled RV, BPV, medRV, BNS test per symbol-day from cleaned trades."""
     base = measures_from_returns(grid_returns(grid_prices(trades, step=step)), alpha=alpha)
     return base.join(subsampled_rv(trades, step=step, k=subsamples), on=["symbol", "date"], how="left")
-
-
-def intraday_profile(
-    bars: pl.DataFrame, *, bucket_minutes: int = 30, quotes_stats: pl.DataFrame | None = None
-) -> pl.DataFrame:
-    """The intraday U-shape: per time-of-day bucket, mean share of daily volume, mean |return| and (if given) spread.
-
-    ``bars``: 1-minute bars (ts, symbol, close, volume). Output: bucket (time), volume_share (fraction of
-    the day's volume, averaged over days), abs_ret (mean |log return| per minute, decimal), and
-    rel_spread (mean relative quoted spread, decimal) when ``quotes_stats`` (ts, symbol, rel_spread) is given.
-    """
-    b = bars.sort("symbol", "ts").with_columns(
-        date=pl.col("ts").dt.date(),
-        bucket=pl.col("ts").dt.truncate(f"{bucket_minutes}m").dt.time(),
-    )
-    b = b.with_columns(
-        share=pl.col("volume") / pl.col("volume").sum().over("symbol", "date"),
-        ret=pl.col("close").log().diff().abs().over("symbol", "date"),
-    )
-    per_day = b.group_by("symbol", "date", "bucket").agg(pl.col("share").sum(), pl.col("ret").mean().alias("abs_ret"))
-    out = per_day.group_by("bucket").agg(volume_share=pl.col("share").mean(), abs_ret=pl.col("abs_ret").mean())
-    if quotes_stats is not None:
-        q = quotes_stats.with_columns(bucket=pl.col("ts").dt.truncate(f"{bucket_minutes}m").dt.time())
-        out = out.join(q.group_by("bucket").agg(rel_spread=pl.col("rel_spread").mean()), on="bucket", how="left")
-    return out.sort("bucket")

@@ -20,6 +20,10 @@ class Command(BaseCommand):
         parser.add_argument("--exchanges", default="N", help="comma-separated exchange codes, or 'all' (default N)")
         parser.add_argument("--out-trades", help="write cleaned trades to this Parquet file")
         parser.add_argument("--out-quotes", help="write cleaned quotes to this Parquet file")
+        parser.add_argument(
+            "--match-quotes", action="store_true", help="then drop trades outside the prevailing spread"
+        )
+        parser.add_argument("--lag-seconds", type=float, default=0.0, help="quote lag for --match-quotes (default 0)")
         parser.add_argument("--format", choices=["json", "table"], default="table")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -27,13 +31,20 @@ class Command(BaseCommand):
             raise CommandError("give --trades and/or --quotes")
         exchanges = None if opts["exchanges"] == "all" else opts["exchanges"].split(",")
         try:
-            results = clean_files(trades=opts["trades"], quotes=opts["quotes"], exchanges=exchanges)
+            results = clean_files(
+                trades=opts["trades"],
+                quotes=opts["quotes"],
+                exchanges=exchanges,
+                match_quotes=opts["match_quotes"],
+                lag_seconds=opts["lag_seconds"],
+            )
         except (InputError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
-        reports = {kind: res[1].as_dict() for kind, res in results.items()}  # type: ignore[index]
-        for kind in ("trades", "quotes"):
-            if opts[f"out_{kind}"] and kind in results:
-                results[kind][0].write_parquet(opts[f"out_{kind}"])  # type: ignore[index]
+        reports = {kind: res[1].as_dict() for kind, res in results.items()}
+        final = {"trades": results.get("trades_vs_quotes", results.get("trades")), "quotes": results.get("quotes")}
+        for kind, res in final.items():
+            if opts[f"out_{kind}"] and res is not None:
+                res[0].write_parquet(opts[f"out_{kind}"])
         if opts["format"] == "json":
             self.stdout.write(json.dumps(reports))
             return

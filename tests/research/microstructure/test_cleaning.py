@@ -129,3 +129,33 @@ def test_odd_outlier_window_is_rejected() -> None:
     q = pl.DataFrame({"ts": [_t(10, 0)], "symbol": ["A"], "bid": [1.0], "ofr": [1.1], "bidsiz": [1], "ofrsiz": [1]})
     with pytest.raises(ValueError, match="even"):
         cleaning.quotes_clean(q, outlier_window=5)
+
+
+def test_taq_clean_command_reports_the_parity_counts_and_matches_quotes(tmp_path) -> None:
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    t = require_shared_file("intraday", "highfrequency_sampleTDataRaw.csv")
+    q = require_shared_file("intraday", "highfrequency_sampleQDataRaw.csv")
+    out = StringIO()
+    target = tmp_path / "trades.parquet"
+    call_command(
+        "taq_clean", "--trades", str(t), "--quotes", str(q), "--match-quotes", "--out-trades", str(target),
+        "--format", "json", stdout=out,
+    )  # fmt: skip
+    rep = json.loads(out.getvalue())
+    assert (rep["trades"]["final"], rep["quotes"]["final"]) == (7168, 46564)
+    matched = rep["trades_vs_quotes"]
+    assert matched["initial"] == 7168 and matched["final"] == pl.read_parquet(target).height
+    assert matched["final"] + matched["rules"][0]["dropped"] == 7168
+
+
+def test_lobster_stats_command(capsys) -> None:
+    from django.core.management import call_command
+
+    m = require_shared_file("intraday", "LOBSTER_AMZN_2012-06-21_34200000_57600000_message_1.csv")
+    b = require_shared_file("intraday", "LOBSTER_AMZN_2012-06-21_34200000_57600000_orderbook_1.csv")
+    call_command("lobster_stats", str(m), str(b), "--date", "2012-06-21", "--symbol", "AMZN")
+    assert "57515 events" in capsys.readouterr().out
