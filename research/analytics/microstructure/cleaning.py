@@ -76,6 +76,37 @@ def _hours(open_: dt.time, close: dt.time) -> pl.Expr:
     return (t >= open_) & (t <= close)
 
 
+def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` sorted by symbol then ts (stable), without a sort when it already is (an O(n) check)."""
+    sym, ts = pl.col("symbol"), pl.col("ts")
+    ok = (sym > sym.shift(1)) | ((sym == sym.shift(1)) & (ts >= ts.shift(1)))
+    if frame.height < 2 or bool(frame.select(ok.fill_null(True).all()).item()):
+        return frame
+    return frame.sort("symbol", "ts", maintain_order=True)
+
+
+def _merge_same_timestamp(frame: pl.DataFrame) -> pl.DataFrame:
+    """Median price and summed size per (symbol, ts) of a frame sorted by symbol, ts.
+
+    Only the rows that share a stamp are grouped; their results are scattered into the first row of
+    each run, so there is no join and no second sort."""
+    f = frame.select("symbol", "ts", "price", "size")
+    same = (pl.col("ts") == pl.col("ts").shift(1)) & (pl.col("symbol") == pl.col("symbol").shift(1))
+    flags = f.select(prev=same.fill_null(False), next=same.shift(-1).fill_null(False))
+    dup = flags["prev"] | flags["next"]
+    if not dup.any():
+        return f
+    merged = (
+        f.filter(dup).group_by("symbol", "ts", maintain_order=True).agg(pl.col("price").median(), pl.col("size").sum())
+    )
+    first = f.filter(~flags["prev"])
+    idx = flags["next"].filter(~flags["prev"]).arg_true()
+    return first.with_columns(
+        first["price"].clone().scatter(idx, merged["price"].cast(f.schema["price"])),
+        first["size"].clone().scatter(idx, merged["size"].cast(f.schema["size"])),
+    )
+
+
 def trades_clean(
     trades: pl.DataFrame,
     *,
@@ -85,7 +116,7 @@ def trades_clean(
     market_close: dt.time = MARKET_CLOSE,
 ) -> tuple[pl.DataFrame, CleanReport]:
     """Clean raw trades; ``exchanges=None`` keeps all exchanges. Output: ts, symbol, price, size."""
-    s = _Steps(trades.sort("symbol", "ts", maintain_order=True))
+    s = _Steps(_sorted(trades))
     s.apply("zero_price", s.frame.filter(pl.col("price") != 0))
     s.apply("exchange_hours", s.frame.filter(_hours(market_open, market_close)))
     if exchanges is not None and "ex" in s.frame.columns:
@@ -95,12 +126,7 @@ def trades_clean(
     if "cond" in s.frame.columns:
         cond = pl.col("cond").cast(pl.Utf8).fill_null("").str.replace_all(r"\s", "")
         s.apply("sale_condition", s.frame.filter(cond.is_in(list(valid_conds))))
-    merged = (
-        s.frame.group_by("symbol", "ts", maintain_order=True)
-        .agg(pl.col("price").median(), pl.col("size").sum())
-        .sort("symbol", "ts")
-    )
-    s.apply("merge_same_timestamp", merged)
+    s.apply("merge_same_timestamp", _merge_same_timestamp(s.frame))
     return s.frame, s.report()
 
 
@@ -138,7 +164,7 @@ def quotes_clean(
     """Clean raw quotes. Output: ts, symbol, bid, ofr, bidsiz, ofrsiz, mid."""
     if outlier_window % 2:
         raise ValueError(f"outlier_window must be even, got {outlier_window}")
-    s = _Steps(quotes.sort("symbol", "ts", maintain_order=True))
+    s = _Steps(_sorted(quotes))
     s.apply("zero_quote", s.frame.filter((pl.col("bid") != 0) & (pl.col("ofr") != 0)))
     s.apply("exchange_hours", s.frame.filter(_hours(market_open, market_close)))
     if exchanges is not None and "ex" in s.frame.columns:

@@ -35,7 +35,8 @@ def grid_prices(
     market_open: dt.time = dt.time(9, 30),
     market_close: dt.time = dt.time(16, 0),
 ) -> pl.DataFrame:
-    """Previous-tick prices on the grid open+offset, open+offset+step, ..., <= close: symbol, date, ts, price."""
+    """Previous-tick prices on the grid open+offset, open+offset+step, ..., <= close: symbol, date, k (grid
+    index), ts, price."""
     t = trades.select("symbol", "ts", "price").with_columns(date=pl.col("ts").dt.date()).sort("symbol", "ts")
     days = t.select("symbol", "date").unique().sort("symbol", "date")
     span = dt.datetime.combine(dt.date(2000, 1, 1), market_close) - dt.datetime.combine(
@@ -49,7 +50,6 @@ def grid_prices(
         days.with_columns(k=pl.int_ranges(0, n))
         .explode("k")
         .with_columns(ts=(start + pl.col("k") * pl.duration(microseconds=int(step / dt.timedelta(microseconds=1)))))
-        .drop("k")
         .with_columns(pl.col("ts").cast(t.schema["ts"]))
         .sort("symbol", "ts")
     )
@@ -113,9 +113,14 @@ def subsampled_rv(trades: pl.DataFrame, *, step: dt.timedelta = dt.timedelta(min
     """Average of RV over ``k`` grids offset by step/k: symbol, date, rv_sub."""
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
+    return _subsampled(grid_prices(trades, step=step / k), k)
+
+
+def _subsampled(fine: pl.DataFrame, k: int) -> pl.DataFrame:
+    """Subsampled RV from previous-tick prices on the fine grid (step/k): grid j is every k-th point from j."""
     parts = []
     for j in range(k):
-        ret = grid_returns(grid_prices(trades, step=step, offset=step * j / k))
+        ret = grid_returns(fine.filter(pl.col("k") % k == j))
         parts.append(ret.group_by("symbol", "date").agg(rv=(pl.col("ret") ** 2).sum()))
     return pl.concat(parts).group_by("symbol", "date").agg(rv_sub=pl.col("rv").mean()).sort("symbol", "date")
 
@@ -123,6 +128,13 @@ def subsampled_rv(trades: pl.DataFrame, *, step: dt.timedelta = dt.timedelta(min
 def realized_measures(
     trades: pl.DataFrame, *, step: dt.timedelta = dt.timedelta(minutes=5), subsamples: int = 5, alpha: float = 0.01
 ) -> pl.DataFrame:
-    """Daily RV, subsampled RV, BPV, medRV, BNS test per symbol-day from cleaned trades."""
-    base = measures_from_returns(grid_returns(grid_prices(trades, step=step)), alpha=alpha)
-    return base.join(subsampled_rv(trades, step=step, k=subsamples), on=["symbol", "date"], how="left")
+    """Daily RV, subsampled RV, BPV, medRV, BNS test per symbol-day from cleaned trades.
+
+    One previous-tick grid at step/subsamples serves both: the main grid is its every
+    ``subsamples``-th point from the open, the subsampled grids the other offsets.
+    """
+    if subsamples < 1:
+        raise ValueError(f"subsamples must be >= 1, got {subsamples}")
+    fine = grid_prices(trades, step=step / subsamples)
+    base = measures_from_returns(grid_returns(fine.filter(pl.col("k") % subsamples == 0)), alpha=alpha)
+    return base.join(_subsampled(fine, subsamples), on=["symbol", "date"], how="left")
