@@ -97,3 +97,40 @@ def test_taq_build_command_on_the_highfrequency_sample(wh) -> None:
     daily = taq_rows("taq_daily")
     assert daily["date"].to_list() == [dt.date(2018, 1, 2), dt.date(2018, 1, 3)]
     assert daily["trades"].sum() == 7168
+
+
+@pytest.mark.django_db
+def test_pages_full_fragment_empty_and_404(wh, demo, client) -> None:
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(role="viewer"))
+    empty = client.get(reverse("research:microstructure"))
+    assert empty.status_code == 200 and "python manage.py taq_build --demo" in empty.content.decode()
+    assert client.get(reverse("research:microstructure_symbol", args=["AAA"])).status_code == 404
+    taq_publish(taq_aggregates(*demo), source="demo", writer="test")
+    page = client.get(reverse("research:microstructure_symbol", args=["AAA"]))
+    assert page.status_code == 200 and 'id="ms-chart-data"' in page.content.decode()
+    url = reverse("research:taq") + "?symbols=AAA,ZZZ&start=2024-06-24&end=2024-06-28"
+    full = client.get(url).content.decode()
+    frag = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" in full and "<html" not in frag and 'id="research-taq-estimate"' in frag
+    rates = taq_rows("taq_daily").group_by("symbol").agg(pl.col("trades").mean()).sort("symbol")["trades"]
+    want = 5 * (rates[0] + rates.median())  # AAA's mean rate, ZZZ (no history) at the median symbol's
+    assert f'<td class="num">{round(want)}</td>' in frag
+
+
+@pytest.mark.django_db
+def test_taq_query_prints_the_estimate_and_refuses_a_large_query_without_yes(wh, demo, tmp_path) -> None:
+    from django.core.management.base import CommandError
+
+    taq_publish(taq_aggregates(*demo), source="demo", writer="test")
+    out = StringIO()
+    args = ["--symbols", "AAA", "--start", "2024-06-24", "--end", "2024-06-28", "--out", str(tmp_path)]
+    call_command("taq_query", *args, "--estimate-only", stdout=out)
+    assert "1 symbols x 5 sessions" in out.getvalue()
+    many = ",".join(f"S{i}" for i in range(400))
+    big = ["--symbols", f"AAA,{many}", "--start", "2020-01-01", "--end", "2024-06-28", "--out", str(tmp_path)]
+    with pytest.raises(CommandError, match="--yes"):
+        call_command("taq_query", *big, stdout=StringIO())
