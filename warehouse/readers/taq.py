@@ -14,14 +14,15 @@ def taq_rows(dataset: str, *, symbol: str | None = None, version: Version = None
     spec = storage.get_spec(dataset)
     if storage.current_version(dataset) is None and version is None:
         return pl.DataFrame(schema=spec.columns)
-    where, params = ("symbol = ?", [symbol]) if symbol is not None else ("TRUE", [])
+    params: list[object] = [symbol] if symbol is not None else []
+    where = "symbol = ?" if symbol is not None else "TRUE"
     frame = _query(dataset, version, "*", where=where, params=params)
     return frame.select(spec.column_names).sort(list(spec.key))
 
 
 def taq_coverage() -> pl.DataFrame:
     """Per TAQ dataset: current version, symbols, first and last date, rows (zeros when unpublished)."""
-    rows = []
+    rows: list[dict[str, object]] = []
     for name in TAQ_DATASETS:
         version = storage.current_version(name)
         if version is None:

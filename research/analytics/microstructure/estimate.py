@@ -38,9 +38,8 @@ def estimate_query(daily_counts: pl.DataFrame, *, symbols: list[str], sessions: 
         raise ValueError(f"sessions must be >= 0, got {sessions}")
     rates = daily_counts.group_by("symbol").agg(pl.col("trades").mean(), pl.col("n_quotes").mean())
     known = {r["symbol"]: (r["trades"] or 0.0, r["n_quotes"] or 0.0) for r in rates.iter_rows(named=True)}
-    fallback = (
-        (float(rates["trades"].median() or 0.0), float(rates["n_quotes"].median() or 0.0)) if known else (0.0, 0.0)
-    )
+    med_t, med_q = rates.select(pl.col("trades").median(), pl.col("n_quotes").median()).row(0)
+    fallback = (float(med_t or 0.0), float(med_q or 0.0)) if known else (0.0, 0.0)
     trades = quotes = 0.0
     for sym in symbols:
         t, q = known.get(sym, fallback)

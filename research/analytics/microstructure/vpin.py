@@ -62,12 +62,12 @@ def volume_buckets(trades: pl.DataFrame, *, bucket_volume: float) -> pl.DataFram
                 }
             )
         )
-    schema = {
-        "symbol": pl.Utf8,
-        "bucket": pl.Int64,
+    schema: dict[str, pl.DataType] = {
+        "symbol": pl.Utf8(),
+        "bucket": pl.Int64(),
         "ts": trades.schema["ts"],
-        "close": pl.Float64,
-        "volume": pl.Float64,
+        "close": pl.Float64(),
+        "volume": pl.Float64(),
     }
     return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
