@@ -99,8 +99,16 @@ def microstructure_page(symbol: str) -> dict[str, object] | None:
 
 
 def taq_page() -> dict[str, object]:
+    from django.conf import settings
+
+    from research.services.taq_sync import taq_sync_status
+
     coverage = taq_coverage()
-    return {"coverage": coverage.to_dicts(), "symbols": taq_symbols()["symbol"].to_list()}
+    return {
+        "coverage": coverage.to_dicts(),
+        "symbols": taq_symbols()["symbol"].to_list(),
+        "syncs": taq_sync_status(settings.DATA_DIR / "taq" / "sync"),
+    }
 
 
 def taq_estimate(*, symbols: list[str], start: dt.date, end: dt.date) -> QueryEstimate:

@@ -99,3 +99,17 @@ def taq_query_run(
             _write(out_dir / f"{kind}_{day:%Y%m%d}.parquet", rows)
         counts[day.isoformat()] = rows.height
     return counts
+
+
+def taq_sync_status(root: Path) -> list[dict[str, object]]:
+    """Per sync state folder under ``root`` (one per symbols/exchanges key): days done, days with data, last day."""
+    rows: list[dict[str, object]] = []
+    if not root.is_dir():
+        return rows
+    for key in sorted(p for p in root.iterdir() if p.is_dir()):
+        done = sorted(d.name for d in key.iterdir() if (d / "done").exists())
+        with_data = [d for d in done if (key / d / "taq_daily.parquet").exists()]
+        rows.append(
+            {"key": key.name, "days": len(done), "with_data": len(with_data), "last": done[-1] if done else None}
+        )
+    return rows

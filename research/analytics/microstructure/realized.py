@@ -109,14 +109,7 @@ def measures_from_returns(returns: pl.DataFrame, *, alpha: float = 0.01) -> pl.D
     ).sort("symbol", "date")
 
 
-def subsampled_rv(trades: pl.DataFrame, *, step: dt.timedelta = dt.timedelta(minutes=5), k: int = 5) -> pl.DataFrame:
-    """Average of RV over ``k`` grids offset by step/k: symbol, date, rv_sub."""
-    if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
-    return _subsampled(grid_prices(trades, step=step / k), k)
-
-
-def _subsampled(fine: pl.DataFrame, k: int) -> pl.DataFrame:
+def _subsampled(fine: pl.DataFrame, k: int) -> pl.DataFrame:  # rv_sub per symbol-day
     """Subsampled RV from previous-tick prices on the fine grid (step/k): grid j is every k-th point from j."""
     parts = []
     for j in range(k):

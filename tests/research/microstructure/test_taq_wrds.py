@@ -135,3 +135,11 @@ def test_query_writes_tier3_parquet_per_day(client, tmp_path) -> None:
     raw = read_taq_quotes(require_shared_file("intraday", "highfrequency_sampleQDataRaw.csv"))
     assert sum(counts.values()) == raw.height
     assert pl.read_parquet(tmp_path / "quotes_20180102.parquet").height == counts["2018-01-02"]
+
+
+def test_sync_status_counts_the_resumable_days(client, wh, tmp_path) -> None:
+    from research.services.taq_sync import taq_sync_status
+
+    taq_sync_run(client=client, symbols=["XXX"], start=DAYS[0], end=dt.date(2018, 1, 4),
+                 state_dir=tmp_path / "sync" / "XXX_N", exchanges=["N"])  # fmt: skip
+    assert taq_sync_status(tmp_path / "sync") == [{"key": "XXX_N", "days": 3, "with_data": 2, "last": "2018-01-04"}]
