@@ -19,6 +19,7 @@ Each function returns the cleaned frame and a :class:`CleanReport` (rows kept an
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -76,7 +77,7 @@ def _hours(open_: dt.time, close: dt.time) -> pl.Expr:
     return (t >= open_) & (t <= close)
 
 
-def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
+def sorted_by_symbol_ts(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` sorted by symbol then ts (stable), without a sort when it already is (an O(n) check)."""
     sym, ts = pl.col("symbol"), pl.col("ts")
     ok = (sym > sym.shift(1)) | ((sym == sym.shift(1)) & (ts >= ts.shift(1)))
@@ -115,19 +116,38 @@ def trades_clean(
     market_open: dt.time = MARKET_OPEN,
     market_close: dt.time = MARKET_CLOSE,
 ) -> tuple[pl.DataFrame, CleanReport]:
-    """Clean raw trades; ``exchanges=None`` keeps all exchanges. Output: ts, symbol, price, size."""
-    s = _Steps(_sorted(trades))
-    s.apply("zero_price", s.frame.filter(pl.col("price") != 0))
-    s.apply("exchange_hours", s.frame.filter(_hours(market_open, market_close)))
-    if exchanges is not None and "ex" in s.frame.columns:
-        s.apply("exchange", s.frame.filter(pl.col("ex").is_in(list(exchanges))))
-    if "corr" in s.frame.columns:
-        s.apply("correction", s.frame.filter(pl.col("corr").fill_null(0) == 0))
-    if "cond" in s.frame.columns:
-        cond = pl.col("cond").cast(pl.Utf8).fill_null("").str.replace_all(r"\s", "")
-        s.apply("sale_condition", s.frame.filter(cond.is_in(list(valid_conds))))
-    s.apply("merge_same_timestamp", _merge_same_timestamp(s.frame))
-    return s.frame, s.report()
+    """Clean raw trades; ``exchanges=None`` keeps all exchanges. Output: ts, symbol, price, size.
+
+    The row rules are evaluated as masks on the input and applied in one filter (the per-rule
+    counts are those of applying them in order); the sale-condition rule is decided once per
+    distinct condition code."""
+    frame = sorted_by_symbol_ts(trades)
+    rules: list[tuple[str, pl.Expr]] = [
+        ("zero_price", pl.col("price") != 0),
+        ("exchange_hours", _hours(market_open, market_close)),
+    ]
+    if exchanges is not None and "ex" in frame.columns:
+        rules.append(("exchange", pl.col("ex").is_in(list(exchanges))))
+    if "corr" in frame.columns:
+        rules.append(("correction", pl.col("corr").fill_null(0) == 0))
+    if "cond" in frame.columns:
+        codes = frame.select(pl.col("cond").cast(pl.Utf8).unique()).to_series().to_list()
+        ok = [c for c in codes if re.sub(r"\s", "", c or "") in set(valid_conds)]
+        rule = pl.col("cond").cast(pl.Utf8).is_in([c for c in ok if c is not None])
+        rules.append(("sale_condition", rule | pl.col("cond").is_null() if None in ok else rule))
+    masks = frame.select([expr.fill_null(False).alias(name) for name, expr in rules])
+    keep = pl.Series(np.ones(frame.height, dtype=bool))
+    counts: list[RuleCount] = []
+    before = frame.height
+    for name, _ in rules:
+        keep = keep & masks[name]
+        kept = int(keep.sum())
+        counts.append(RuleCount(name, kept, before - kept))
+        before = kept
+    kept_rows = frame.filter(keep)
+    merged = _merge_same_timestamp(kept_rows)
+    counts.append(RuleCount("merge_same_timestamp", merged.height, kept_rows.height - merged.height))
+    return merged, CleanReport(trades.height, tuple(counts))
 
 
 def _neighbour_median(x: np.ndarray, window: int) -> np.ndarray:
@@ -164,7 +184,7 @@ def quotes_clean(
     """Clean raw quotes. Output: ts, symbol, bid, ofr, bidsiz, ofrsiz, mid."""
     if outlier_window % 2:
         raise ValueError(f"outlier_window must be even, got {outlier_window}")
-    s = _Steps(_sorted(quotes))
+    s = _Steps(sorted_by_symbol_ts(quotes))
     s.apply("zero_quote", s.frame.filter((pl.col("bid") != 0) & (pl.col("ofr") != 0)))
     s.apply("exchange_hours", s.frame.filter(_hours(market_open, market_close)))
     if exchanges is not None and "ex" in s.frame.columns:

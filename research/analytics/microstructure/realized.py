@@ -22,6 +22,8 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
+from research.analytics.microstructure.cleaning import sorted_by_symbol_ts
+
 MU1 = math.sqrt(2 / math.pi)
 MU43 = 2 ** (2 / 3) * math.gamma(7 / 6) / math.gamma(1 / 2)
 MEDRV_C = math.pi / (6 - 4 * math.sqrt(3) + math.pi)
@@ -37,7 +39,7 @@ def grid_prices(
 ) -> pl.DataFrame:
     """Previous-tick prices on the grid open+offset, open+offset+step, ..., <= close: symbol, date, k (grid
     index), ts, price."""
-    t = trades.select("symbol", "ts", "price").with_columns(date=pl.col("ts").dt.date()).sort("symbol", "ts")
+    t = sorted_by_symbol_ts(trades.select("symbol", "ts", "price")).with_columns(date=pl.col("ts").dt.date())
     days = t.select("symbol", "date").unique().sort("symbol", "date")
     span = dt.datetime.combine(dt.date(2000, 1, 1), market_close) - dt.datetime.combine(
         dt.date(2000, 1, 1), market_open
