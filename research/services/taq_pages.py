@@ -90,7 +90,7 @@ def microstructure_page(symbol: str) -> dict[str, object] | None:
         "vpin": [None if x is None else round(float(x), 4) for x in vb["vpin"]],
     }
     last = daily.row(-1, named=True)
-    for key in ("quoted_spread", "effective_spread", "realized_spread"):
+    for key in ("quoted_spread", "effective_spread", "realized_spread", "roll_spread", "cs_spread"):
         value = last[key]
         last[f"{key}_bps"] = None if value is None else 1e4 * value
     return {"symbol": symbol, "charts": charts, "har": fit, "last": last, "jumps": int(daily["jump"].sum()),
