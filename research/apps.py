@@ -24,6 +24,8 @@ class ResearchConfig(AppConfig):
 
         register(NavItem(area="Research", label="Alpha explorer", url_name="research:explorer", order=10))
         register(NavItem(area="Research", label="Model registry", url_name="research:models", order=20))
+        register(NavItem(area="Research", label="Microstructure", url_name="research:microstructure", order=30))
+        register(NavItem(area="Research", label="TAQ data", url_name="research:taq", order=40))
         register_steps("research", STEPS)
         register_page("attribution", "research:saved_attribution")
         register_page("alpha_report", "research:saved_alpha_report")

@@ -21,3 +21,15 @@ def _build_reports(opts: Options) -> None:
 
 
 STEPS = [Step(name="Compute the alpha signal reports", order=35, run=_build_reports)]
+
+
+def _build_taq_demo(opts: Options) -> None:
+    from research.services.taq import taq_demo_build
+
+    started = time.perf_counter()
+    results = taq_demo_build()
+    rows = ", ".join(f"{r.dataset} v{r.version} ({r.rows} rows)" for r in results)
+    opts.stdout.write(f"TAQ demo Tier 1: {rows} in {time.perf_counter() - started:.1f} s\n")
+
+
+STEPS.append(Step(name="Build the demo intraday (TAQ Tier 1) aggregates", order=36, run=_build_taq_demo))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from research.views import alpha, models, saved
+from research.views import alpha, models, saved, taq
 
 app_name = "research"
 
@@ -11,6 +11,9 @@ urlpatterns = [
     path("alpha/<slug:name>/recompute/", alpha.signal_recompute, name="signal_recompute"),
     path("models/", models.registry, name="models"),
     path("models/<int:pk>/promote/", models.promote, name="promote"),
+    path("microstructure/", taq.microstructure_index, name="microstructure"),
+    path("microstructure/<str:symbol>/", taq.microstructure, name="microstructure_symbol"),
+    path("taq/", taq.taq, name="taq"),
     path("saved/attribution/<int:pk>/", saved.saved_attribution, name="saved_attribution"),
     path("saved/alpha/<int:pk>/", saved.saved_alpha_report, name="saved_alpha_report"),
 ]

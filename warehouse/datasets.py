@@ -150,12 +150,85 @@ RETURN_COLUMNS = ("ret", "retx", "dlret")
 PRICE_COLUMNS = ("prc",)
 
 
+_T = pl.Datetime("us")
+_B = pl.Boolean()
+# TAQ Tier 1 local aggregates (docs/microstructure.md). Kept apart from DATASETS: they are built by
+# `taq_build`/the quickstart from trades and quotes, not by the daily warehouse syncs.
+TAQ_DATASETS: dict[str, DatasetSpec] = {
+    spec.name: spec
+    for spec in (
+        DatasetSpec(
+            "taq_bars_1m",
+            "date",
+            ("symbol", "ts"),
+            {
+                "symbol": _S,
+                "date": _D,
+                "ts": _T,
+                "open": _F,
+                "high": _F,
+                "low": _F,
+                "close": _F,
+                "volume": _F,
+                "vwap": _F,
+                "count": _I,
+            },
+        ),  # fmt: skip
+        DatasetSpec(
+            "taq_daily",
+            "date",
+            ("symbol", "date"),
+            {
+                "symbol": _S,
+                "date": _D,
+                "n": _I,
+                "rv": _F,
+                "rv_sub": _F,
+                "bpv": _F,
+                "medrv": _F,
+                "tq": _F,
+                "bns_z": _F,
+                "bns_p": _F,
+                "jump": _B,
+                "jump_var": _F,
+                "volume": _F,
+                "trades": _I,
+                "quoted_spread": _F,
+                "quoted_spread_usd": _F,
+                "depth": _F,
+                "n_quotes": _I,
+                "effective_spread": _F,
+                "realized_spread": _F,
+                "buy_fraction": _F,
+                "roll_spread": _F,
+                "cs_spread": _F,
+            },
+        ),  # fmt: skip
+        DatasetSpec(
+            "taq_intraday",
+            "date",
+            ("symbol", "date", "bucket"),
+            {
+                "symbol": _S,
+                "date": _D,
+                "bucket": _S,
+                "volume": _F,
+                "volume_share": _F,
+                "abs_ret": _F,
+                "rel_spread": _F,
+                "depth": _F,
+            },
+        ),  # fmt: skip
+    )
+}
+
+
 class UnknownDataset(ValueError):
     """The name is not a dataset of the contract."""
 
 
 def get_spec(dataset: str) -> DatasetSpec:
     try:
-        return DATASETS[dataset]
+        return DATASETS[dataset] if dataset in DATASETS else TAQ_DATASETS[dataset]
     except KeyError:
         raise UnknownDataset(f"Unknown dataset {dataset!r}; known: {', '.join(sorted(DATASETS))}.") from None
