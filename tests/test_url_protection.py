@@ -179,6 +179,9 @@ ROLE_MATRIX: dict[str, tuple[int, int, int, int, int]] = {
     "research:correlation": (403, 200, 200, 200, 200),
     "research:explorer": (403, 200, 200, 200, 200),
     "research:models": (403, 200, 200, 200, 200),
+    "research:microstructure": (403, 200, 200, 200, 200),
+    "research:microstructure_symbol": (403, 404, 404, 404, 404),  # the sample symbol has no TAQ data
+    "research:taq": (403, 200, 200, 200, 200),
     "research:promote": (403, 403, 403, 405, 405),
     "research:saved_alpha_report": (403, 404, 404, 404, 404),
     "research:saved_attribution": (403, 404, 404, 404, 404),
