@@ -49,11 +49,16 @@ def _confirmation(request: HttpRequest, action_name: str, form: StepUpForm, stat
     return render(request, "quant/account_step_up.html", context, status=status)
 
 
-def step_up_required(action_name: str, *, object_type: str = "") -> Callable[[ViewFunc], ViewFunc]:
+def step_up_required(
+    action_name: str, *, object_type: str = "", when: Callable[[HttpRequest], bool] | None = None
+) -> Callable[[ViewFunc], ViewFunc]:
+    """``when``: ask only if it returns True for the request (e.g. only an enrolled user can give a
+    code before replacing the authenticator); otherwise the view runs as if undecorated."""
+
     def decorator(view: ViewFunc) -> ViewFunc:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method != "POST":
+            if request.method != "POST" or (when is not None and not when(request)):
                 return view(request, *args, **kwargs)
             if "step_up_token" not in request.POST:
                 return _confirmation(request, action_name, StepUpForm())
@@ -77,6 +82,8 @@ def step_up_required(action_name: str, *, object_type: str = "") -> Callable[[Vi
             response = view(request, *args, **kwargs)
             if response.status_code < 400:
                 object_id = str(kwargs.get("pk", kwargs.get("id", "")))
+                if not object_id and object_type == "auth.user":  # an action on one's own account
+                    object_id = str(request.user.pk)
                 access_log_create(
                     request=request,
                     action="control",
