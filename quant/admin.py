@@ -4,7 +4,10 @@ from django.contrib import admin
 from django.http import HttpRequest
 from guardian.admin import GuardedModelAdmin
 
+from quant.accounts import user_admin
 from quant.models import AccessLog, SavedResult, Strategy
+
+user_admin.install()
 
 
 @admin.register(Strategy)

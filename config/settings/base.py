@@ -164,6 +164,8 @@ ACCOUNT_LOGOUT_ON_GET = False
 # Users are created by admins, never by self sign-up.
 ACCOUNT_ADAPTER = "quant.accounts.adapter.NoSignupAccountAdapter"
 OTP_TOTP_ISSUER = "Quantdesk"
+# Never show TOTP keys, their QR codes or backup codes in the admin (quant/accounts/user_admin.py).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 GUARDIAN_RAISE_403 = True
 ANONYMOUS_USER_NAME = None
 
