@@ -7,7 +7,7 @@ import os
 import socket
 
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import beat_init, worker_ready
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -77,3 +77,15 @@ def _reap_on_worker_start(**_: object) -> None:
         jobs_reap()
     except Exception:  # never stop a worker from starting because of the reaper
         logger.exception("reaping stale jobs at worker start failed")
+
+
+@beat_init.connect
+def _reaper_on_beat(**_: object) -> None:
+    """Beat always schedules the reaper, even where nobody ran ``manage.py schedules``: without it a
+    job whose worker died stays "running" until someone opens the health page."""
+    from quant.schedules import SCHEDULES, schedules_sync
+
+    try:
+        schedules_sync(names=[s.name for s in SCHEDULES], enable=[s.name for s in SCHEDULES])
+    except Exception:  # beat still runs the other schedules
+        logger.exception("could not register the job reaper with beat")

@@ -108,9 +108,10 @@ def _finish_fields(job: Job, status: str, *, message: str, error: str = "") -> N
 def job_claim(*, job_id: int, task_id: str = "") -> Claim | None:
     """Take the job for this task, or return None when there is nothing to do.
 
-    Claims a queued job, or a running one whose heartbeat is stale (its worker died and the broker
-    redelivered the message). A finished job, or one running with a fresh heartbeat elsewhere, is
-    left alone: running a task twice does nothing the second time. ``task_id`` defaults to a local
+    Claims a queued job, a running one whose heartbeat is stale, or a running one whose own message
+    (same ``task_id``) is delivered again, which the broker does only after the worker process that
+    ran it died. A finished job, or one running with a fresh heartbeat under another task, is left
+    alone: running a task twice does nothing the second time. ``task_id`` defaults to a local
     id for work run outside Celery (a management command).
     """
     now = timezone.now()
@@ -120,7 +121,13 @@ def job_claim(*, job_id: int, task_id: str = "") -> Claim | None:
         if job is None or job.status in Job.FINISHED:
             return None
         if job.status == Status.RUNNING and not _is_stale(job, now):
-            return None
+            if job.celery_task_id != task_id:
+                return None  # another live task owns it; if that one dies, its redelivery or the reaper takes over
+            # The broker delivers the owner's own message again only after the process running it
+            # was lost (reject_on_worker_lost after a SIGKILL or an OOM kill, or the visibility
+            # timeout past the hard time limit): the owner is dead even though its heartbeat is
+            # younger than JOBS_STALE_SECONDS. Take the job over now instead of dropping the message.
+            logger.warning("job %s: message %s redelivered after its worker died; taking over", job_id, task_id)
         if job.cancel_requested:
             _finish_fields(job, Status.CANCELLED, message="cancelled")
             job.save()
