@@ -67,7 +67,8 @@ def enforce_job_cancel(job_id: int) -> list[int]:
 def reap_jobs() -> dict[str, list[int]]:
     """Re-queue or fail jobs whose worker stopped heart-beating; terminate overdue cancels (beat: every minute)."""
     report = jobs_reap()
-    return {"requeued": report.requeued, "failed": report.failed, "terminated": report.terminated}
+    return {"requeued": report.requeued, "failed": report.failed, "terminated": report.terminated,
+            "resent": report.resent}  # fmt: skip
 
 
 @worker_ready.connect

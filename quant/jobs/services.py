@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from quant.jobs import conf
 from quant.jobs.kinds import get_kind
-from quant.jobs.queue import broker_configured, enqueue_on_commit
+from quant.jobs.queue import JobSubmissionError, broker_configured, enqueue, enqueue_on_commit
 from quant.models import Job
 
 logger = logging.getLogger("quantdesk.jobs")
@@ -305,6 +305,7 @@ class ReapReport:
     requeued: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     terminated: list[int] = field(default_factory=list)
+    resent: list[int] = field(default_factory=list)
 
 
 def jobs_reap(*, now: dt.datetime | None = None, kinds: list[str] | None = None) -> ReapReport:
@@ -332,9 +333,34 @@ def jobs_reap(*, now: dt.datetime | None = None, kinds: list[str] | None = None)
                 _finish_fields(job, Status.FAILED, message="failed", error=_lost_reason(job))
                 report.failed.append(job.pk)
             job.save()
-    if report.requeued or report.failed:
-        logger.warning("reaped jobs: requeued=%s failed=%s", report.requeued, report.failed)
+    report.resent.extend(_resend_unsent(now=now, kinds=kinds))
+    if report.requeued or report.failed or report.resent:
+        logger.warning("reaped jobs: requeued=%s failed=%s resent=%s", report.requeued, report.failed, report.resent)
     return report
+
+
+def _resend_unsent(*, now: dt.datetime, kinds: list[str] | None) -> list[int]:
+    """Queued jobs older than ``JOBS_QUEUED_RESEND_SECONDS`` that were never re-sent: send each once
+    more under a new task id (``heartbeat_at`` marks the re-send). If the broker is still down, the
+    submission fails them with the reason (:func:`job_submission_failed`)."""
+    cutoff = now - dt.timedelta(seconds=conf.queued_resend_seconds())
+    resent = []
+    with transaction.atomic():
+        waiting = Job.objects.select_for_update(skip_locked=True).filter(
+            status=Status.QUEUED, created_at__lt=cutoff, heartbeat_at__isnull=True, cancel_requested_at__isnull=True
+        )
+        if kinds is not None:
+            waiting = waiting.filter(kind__in=kinds)
+        for job in waiting:
+            kind = get_kind(job.kind)
+            if kind is None or kind.requeue is None:
+                continue
+            job.celery_task_id, job.heartbeat_at = "", now
+            job.message = "queued (sent again: not started after a while)"
+            job.save(update_fields=["celery_task_id", "heartbeat_at", "message"])
+            kind.requeue(job)
+            resent.append(job.pk)
+    return resent
 
 
 def job_queue(
@@ -346,7 +372,31 @@ def job_queue(
     if not task_id:  # re-queued by the reaper or a retry
         task_id = job.celery_task_id = str(uuid.uuid4())
         Job.objects.filter(pk=job.pk).update(celery_task_id=task_id)
-    enqueue_on_commit(task, args=args, kwargs=kwargs, queue=job.queue, priority=priority, task_id=task_id)
+    job_id, queue = job.pk, job.queue
+
+    def submit() -> None:
+        try:
+            enqueue(task, args=args, kwargs=kwargs, queue=queue, priority=priority, task_id=task_id)
+        except JobSubmissionError as exc:
+            job_submission_failed(job_id=job_id, task_id=task_id, reason=str(exc))
+
+    transaction.on_commit(submit, robust=False)
+
+
+def job_submission_failed(*, job_id: int, task_id: str, reason: str) -> bool:
+    """The broker refused or did not answer: the queued job (still under ``task_id``) is failed with
+    a message that says so, instead of staying "queued" forever and blocking the same inputs by
+    idempotency. Returns whether the row changed (a worker may already have claimed it)."""
+    logger.error("job %s could not be queued: %s", job_id, reason)
+    error = f"The job queue (Redis) could not be reached, so the job never started: {reason}. Submit it again."
+    return bool(
+        Job.objects.filter(pk=job_id, status=Status.QUEUED, celery_task_id=task_id).update(
+            status=Status.FAILED,
+            message="could not be queued: job queue unreachable",
+            error=error,
+            finished_at=timezone.now(),
+        )  # fmt: skip
+    )
 
 
 def job_set_state(

@@ -256,4 +256,9 @@ def test_the_generic_reaper_task_runs_on_the_worker(worker_factory) -> None:
     from quant.tasks import reap_jobs
 
     worker_factory()
-    assert enqueue(reap_jobs, queue="backtests").result(timeout=60) == {"requeued": [], "failed": [], "terminated": []}
+    assert enqueue(reap_jobs, queue="backtests").result(timeout=60) == {
+        "requeued": [],
+        "failed": [],
+        "terminated": [],
+        "resent": [],
+    }

@@ -149,3 +149,18 @@ def test_retry_requeues_a_failed_job_and_refuses_a_running_one() -> None:
     retried = job_retry(job=job)
     assert (retried.status, retried.attempts, retried.error) == ("queued", 0, "")
     assert [job.pk] == REQUEUED
+
+
+def test_the_reaper_sends_a_long_queued_job_once_more_under_a_new_task_id() -> None:
+    """Finding 3 of issue 12: a job committed but never sent (the process died, or the broker was
+    down) must not stay queued for ever."""
+    job = job_create(kind="test.kind")
+    fresh = job_create(kind="test.kind")
+    old_task = job.celery_task_id
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(hours=1))
+    report = jobs_reap()
+    assert report.resent == [job.pk] and REQUEUED == [job.pk]
+    job.refresh_from_db()
+    assert job.status == "queued" and job.celery_task_id != old_task and job.heartbeat_at is not None
+    assert jobs_reap().resent == []  # once: a queue that is just busy is not flooded with copies
+    assert Job.objects.get(pk=fresh.pk).heartbeat_at is None
