@@ -159,7 +159,8 @@ def test_the_reaper_sends_a_long_queued_job_once_more_under_a_new_task_id() -> N
     old_task = job.celery_task_id
     Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(hours=1))
     report = jobs_reap()
-    assert report.resent == [job.pk] and REQUEUED == [job.pk]
+    assert report.resent == [job.pk]
+    assert REQUEUED == [job.pk]  # noqa: SIM300
     job.refresh_from_db()
     assert job.status == "queued" and job.celery_task_id != old_task and job.heartbeat_at is not None
     assert jobs_reap().resent == []  # once: a queue that is just busy is not flooded with copies

@@ -57,8 +57,9 @@ except Exception as exc:
     out["again_created"] = f"raised {type(exc).__name__}"
 client = Client(raise_request_exception=False)
 out["login_page"] = client.get("/accounts/login/").status_code
-wrong = [client.post("/accounts/login/", {"login": "outage", "password": "wrong-" + str(i)}).status_code for i in range(3)]
-out["wrong_logins"] = wrong
+out["wrong_logins"] = [
+    client.post("/accounts/login/", {"login": "outage", "password": f"wrong-{i}"}).status_code for i in range(3)
+]
 good = client.post("/accounts/login/", {"login": "outage", "password": TEST_PASSWORD})
 out["good_login"] = [good.status_code, good.get("Location", "")]
 try:
