@@ -50,15 +50,15 @@ def _confirmation(request: HttpRequest, action_name: str, form: StepUpForm, stat
 
 
 def step_up_required(
-    action_name: str, *, object_type: str = "", when: Callable[[HttpRequest], bool] | None = None
+    action_name: str, *, object_type: str = "", when: Callable[..., bool] | None = None
 ) -> Callable[[ViewFunc], ViewFunc]:
-    """``when``: ask only if it returns True for the request (e.g. only an enrolled user can give a
-    code before replacing the authenticator); otherwise the view runs as if undecorated."""
+    """``when(request, *args, **kwargs)``: ask only if it returns True (e.g. only for someone else's
+    job, or only once the user has an authenticator); otherwise the view runs as if undecorated."""
 
     def decorator(view: ViewFunc) -> ViewFunc:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method != "POST" or (when is not None and not when(request)):
+            if request.method != "POST" or (when is not None and not when(request, *args, **kwargs)):
                 return view(request, *args, **kwargs)
             if "step_up_token" not in request.POST:
                 return _confirmation(request, action_name, StepUpForm())

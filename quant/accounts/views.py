@@ -54,7 +54,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     return _profile(request)
 
 
-def _enrolled(request: HttpRequest) -> bool:
+def _enrolled(request: HttpRequest, *args: object, **kwargs: object) -> bool:
     return devices.is_enrolled(request.user)
 
 

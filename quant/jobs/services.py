@@ -208,24 +208,26 @@ def job_finish(*, claim: Claim, status: str, message: str, error: str = "", log:
         return bool(owned(claim).update(**values))
 
 
-def job_cancel(*, job: Job) -> Job:
+def job_cancel(*, job: Job, by: Any = None) -> Job:
     """Stop a job. A queued job is cancelled at once (and its message revoked); a running one gets
     the cooperative flag, and after ``JOBS_CANCEL_GRACE_SECONDS`` :func:`job_enforce_cancel`
     revokes its task with terminate, which stops even a task stuck in a long kernel. Finished jobs
-    are left unchanged."""
+    are left unchanged. ``by`` (a user) is named in the job's message."""
     from quant.tasks import enforce_job_cancel
+
+    who = f" by {by.get_username()}" if by is not None else ""
 
     with transaction.atomic():
         locked = Job.objects.select_for_update().get(pk=job.pk)
         if locked.status == Status.QUEUED:
-            _finish_fields(locked, Status.CANCELLED, message="cancelled before it started")
+            _finish_fields(locked, Status.CANCELLED, message=f"cancelled{who} before it started")
             locked.cancel_requested_at = locked.finished_at
             locked.save()
             if locked.celery_task_id:
                 transaction.on_commit(lambda: _revoke(locked.celery_task_id, terminate=False))
         elif locked.status == Status.RUNNING and not locked.cancel_requested:
             locked.cancel_requested_at = timezone.now()
-            locked.message = "cancel requested"
+            locked.message = f"cancel requested{who}"
             locked.save(update_fields=["cancel_requested_at", "message"])
             if broker_configured() and locked.celery_task_id:
                 enqueue_on_commit(

@@ -213,7 +213,7 @@ def test_sigkilled_pool_child_run_is_taken_over_by_its_redelivery_without_a_page
     for pid in children:  # the busy child and the idle one: SIGKILL, no warning
         os.kill(pid, signal.SIGKILL)
     wait_for(lambda: not children & _live_children(worker), 10, "the children to die")
-    wait_for(lambda: status_of(run.pk).status in Job.FINISHED, 180, "the killed run to finish by itself")
+    wait_for(lambda: status_of(run.pk).status in Job.FINISHED, 300, "the killed run to finish by itself")
     done = run_of(run.pk)
     assert done.job.status == "succeeded", done.job.error
     assert done.job.attempts == 2 and done.sharpe is not None
