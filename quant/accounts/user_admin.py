@@ -145,7 +145,7 @@ class NoSecretsTOTPDeviceAdmin(TOTPDeviceAdmin):
 class NoSecretsStaticDeviceAdmin(StaticDeviceAdmin):
     """Backup-code devices without their codes: delete to revoke them all."""
 
-    inlines = []
+    inlines: list[Any] = []
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
