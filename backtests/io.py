@@ -117,7 +117,9 @@ def read_return_file(path: str | Path) -> ReturnFile:
     problem = return_problem(frame["return"])
     if problem is not None:
         row, why = problem
-        raise ReturnFileError(f"{path}: the return at line {row + 2} ({frame['return'][row]!r}) {why}")
+        mean_abs = frame["return"].filter(frame["return"].is_finite()).abs().mean()
+        hint = "; the file looks like percentages: divide by 100" if mean_abs and float(mean_abs) > 1.0 else ""  # type: ignore[arg-type]
+        raise ReturnFileError(f"{path}: the return at line {row + 2} ({frame['return'][row]!r}) {why}{hint}")
     dups = frame.filter(pl.col("date").is_duplicated())["date"].unique().sort()
     if dups.len():
         raise ReturnFileError(f"{path}: duplicated dates {_listed([d.isoformat() for d in dups.to_list()])}")

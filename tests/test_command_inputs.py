@@ -76,7 +76,7 @@ def _french() -> str:
 BAD_INPUTS = [
     ("perf_report", "--returns {good} --risk-free -1.5", "--risk-free must be > -1"),
     ("perf_report", "--returns {good} --risk-free nan", "--risk-free must be a finite number"),
-    ("perf_report", "--returns {good} --confidence 1.5", "--confidence must be > 0 and < 1"),
+    ("perf_report", "--returns {good} --confidence 1.5", "--confidence in (0, 1)"),
     ("perf_report", "--returns {good} --periods-per-year -12", "--periods-per-year must be > 0"),
     ("perf_report", "--returns {inf} --format json", "is not finite"),
     ("perf_report", "--returns {huge}", "is larger than 100"),

@@ -13,6 +13,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from celery import Task, current_app
@@ -374,15 +375,17 @@ def job_queue(
     if not task_id:  # re-queued by the reaper or a retry
         task_id = job.celery_task_id = str(uuid.uuid4())
         Job.objects.filter(pk=job.pk).update(celery_task_id=task_id)
-    job_id, queue = job.pk, job.queue
-
-    def submit() -> None:
-        try:
-            enqueue(task, args=args, kwargs=kwargs, queue=queue, priority=priority, task_id=task_id)
-        except JobSubmissionError as exc:
-            job_submission_failed(job_id=job_id, task_id=task_id, reason=str(exc))
-
+    submit = partial(_submit, task, job_id=job.pk, args=args, kwargs=kwargs, queue=job.queue, priority=priority,
+                     task_id=task_id)  # fmt: skip
     transaction.on_commit(submit, robust=False)
+
+
+def _submit(task: Task, *, job_id: int, task_id: str, **options: Any) -> None:
+    """After commit: hand the job's task to the broker; a refusal fails the job instead of raising."""
+    try:
+        enqueue(task, task_id=task_id, **options)
+    except JobSubmissionError as exc:
+        job_submission_failed(job_id=job_id, task_id=task_id, reason=str(exc))
 
 
 def job_submission_failed(*, job_id: int, task_id: str, reason: str) -> bool:

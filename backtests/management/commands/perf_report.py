@@ -36,7 +36,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         owner = save_owner(opts)
         require_range("--risk-free", opts["risk_free"], low=-1.0, low_open=True, unit=" (an annual rate as a fraction)")
-        require_range("--confidence", opts["confidence"], low=0.0, high=1.0, low_open=True, high_open=True)
         require_range("--periods-per-year", opts["periods_per_year"], low=0.0, low_open=True)
         try:
             report = perf_report_run(
