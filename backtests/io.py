@@ -14,6 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
+from quant.returns_check import return_problem
+
 DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
 RETURN_ALIASES = ("return", "returns", "ret")
 MISSING_TOKENS = ("", "na", "nan", "null", "none", "n/a", "#n/a")
@@ -112,6 +114,12 @@ def read_return_file(path: str | Path) -> ReturnFile:
     if frame["date"].null_count():
         lines = [f"line {i + 2}" for i in frame["date"].is_null().arg_true().to_list()]
         raise ReturnFileError(f"{path}: empty dates at {_listed(lines)}")
+    problem = return_problem(frame["return"])
+    if problem is not None:
+        row, why = problem
+        mean_abs = frame["return"].filter(frame["return"].is_finite()).abs().mean()
+        hint = "; the file looks like percentages: divide by 100" if mean_abs and float(mean_abs) > 1.0 else ""  # type: ignore[arg-type]
+        raise ReturnFileError(f"{path}: the return at line {row + 2} ({frame['return'][row]!r}) {why}{hint}")
     dups = frame.filter(pl.col("date").is_duplicated())["date"].unique().sort()
     if dups.len():
         raise ReturnFileError(f"{path}: duplicated dates {_listed([d.isoformat() for d in dups.to_list()])}")

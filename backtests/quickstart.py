@@ -16,8 +16,9 @@ from django.contrib.auth import get_user_model
 from backtests.configs import BacktestConfig
 from backtests.data import data_range
 from backtests.models import BacktestRun
-from backtests.services import backtest_run_create
+from backtests.services import backtest_run_create, backtest_run_execute
 from quant.accounts.bootstrap import DEMO_ADMIN_USERNAME
+from quant.jobs.queue import broker_configured
 from quant.models import Job
 from quant.quickstart import Options, Step
 
@@ -45,11 +46,31 @@ def wait_for_run(run_id: int, *, timeout: float, poll: float = 1.0) -> BacktestR
         time.sleep(poll)
 
 
+def worker_consumes(queue: str, *, timeout: float = 2.0) -> bool:
+    """Whether some Celery worker answering within ``timeout`` consumes ``queue`` (False without a broker)."""
+    if not broker_configured():
+        return False
+    from config.celery import app
+
+    try:
+        replies = app.control.inspect(timeout=timeout).active_queues() or {}
+    except Exception:  # no broker answer: nobody will run it
+        return False
+    return any(q.get("name") == queue for queues in replies.values() for q in queues)
+
+
 def queue_example_backtest(opts: Options) -> None:
     owner = get_user_model().objects.get(username=DEMO_ADMIN_USERNAME)
     created = backtest_run_create(config=example_config(), owner=owner, label="Example: momentum 12-1 monthly L/S")
     verb = "queued" if created.created else "already exists:"
     opts.stdout.write(f"backtest #{created.run.pk} {verb} {created.run.label}; waiting for it to finish...\n")
+    job = created.run.job
+    if broker_configured() and job.status == Job.Status.QUEUED and not worker_consumes(job.queue):
+        # With REDIS_URL but no worker yet (QUICKSTART_SERVE=0 starts none) the run would wait for
+        # WAIT_SECONDS. Run it here under a local task id: if a worker starts later, the queued
+        # message finds the job running or finished and does nothing.
+        opts.stdout.write(f"no Celery worker consumes {job.queue!r}: running the example backtest in this process\n")
+        backtest_run_execute(run_id=created.run.pk, task_id="")
     run = wait_for_run(created.run.pk, timeout=WAIT_SECONDS)
     if run.job.status != Job.Status.SUCCEEDED:
         raise RuntimeError(f"example backtest #{run.pk} {run.job.status}: {run.job.error}")

@@ -83,3 +83,19 @@ def env_url(name: str, default: str | object = _MISSING, *, schemes: tuple[str, 
             f"Environment variable {name}={value!r} must be a URL with scheme {' or '.join(schemes)}."
         )
     return value
+
+
+def settings_or_exit() -> None:
+    """Import the settings module now; a bad or missing variable ends the process with one line
+    on stderr and exit code 2 instead of a traceback (manage.py, WSGI/ASGI and Celery call this)."""
+    import importlib
+    import sys
+
+    module = os.environ.get("DJANGO_SETTINGS_MODULE", "")
+    if not module:
+        return
+    try:
+        importlib.import_module(module)
+    except ImproperlyConfigured as exc:
+        sys.stderr.write(f"error: configuration ({module}): {exc}\n")
+        raise SystemExit(2) from None

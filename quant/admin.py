@@ -4,8 +4,11 @@ from django.contrib import admin
 from django.http import HttpRequest
 from guardian.admin import GuardedModelAdmin
 
+from quant.accounts import user_admin
 from quant.models import AccessLog, SavedResult, Strategy
 from quant.trading.models import BrokerState, CashEntry, Fill, Order, PnLSnapshot, Position
+
+user_admin.install()
 
 
 @admin.register(Strategy)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -58,3 +60,51 @@ def print_saved(command: BaseCommand, saved: SavedResult, *, json_output: bool) 
         command.stderr.write(saved_line(saved), style_func=lambda text: text)
     else:
         command.stdout.write(saved_line(saved))
+
+
+# --- bad input: one line, exit code 2; JSON that any parser accepts -------------------------------
+INPUT_ERROR_EXIT = 2
+
+
+def input_error(message: str) -> CommandError:
+    """A user-input problem: ``manage.py`` prints ``CommandError: <message>`` and exits 2."""
+    return CommandError(message, returncode=INPUT_ERROR_EXIT)
+
+
+def require_range(
+    name: str, value: float | None, *, low: float | None = None, high: float | None = None,
+    low_open: bool = False, high_open: bool = False, unit: str = "",
+) -> None:  # fmt: skip
+    """Refuse a non-finite ``value`` or one outside [low, high] (``*_open``: bound excluded)."""
+    if value is None:
+        return
+    if not math.isfinite(value):
+        raise input_error(f"{name} must be a finite number, got {value}")
+    below = low is not None and (value <= low if low_open else value < low)
+    above = high is not None and (value >= high if high_open else value > high)
+    if below or above:
+        lo = "" if low is None else f"{'>' if low_open else '>='} {low:g}"
+        hi = "" if high is None else f"{'<' if high_open else '<='} {high:g}"
+        bounds = " and ".join(b for b in (lo, hi) if b)
+        raise input_error(f"{name} must be {bounds}{unit}, got {value:g}")
+
+
+def finite_json(payload: Any, **dumps: Any) -> str:
+    """``json.dumps`` of ``payload`` where every NaN/inf float becomes ``null`` and is explained
+    under ``"null_reasons"`` (``{"betas.mktrf": "inf"}``), so the output is strict JSON."""
+    reasons: dict[str, str] = {}
+
+    def clean(value: Any, where: str) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            reasons[where] = "not a number (NaN)" if value != value else f"not finite ({value})"
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v, f"{where}.{k}" if where else str(k)) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return value
+
+    cleaned = clean(payload, "")
+    if reasons and isinstance(cleaned, dict):
+        cleaned["null_reasons"] = reasons
+    return json.dumps(cleaned, allow_nan=False, **dumps)

@@ -7,11 +7,15 @@ any point leaves the old file intact (at worst a `.tmp-*` sibling is left for cl
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
+import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
+
+import polars as pl
 
 CHUNK = 1 << 20
 TMP_MARKER = ".tmp-"
@@ -126,3 +130,46 @@ def atomic_write_bytes(path: Path | str, data: bytes, *, validate: Callable[[Pat
 
 def atomic_write_text(path: Path | str, text: str, *, validate: Callable[[Path], None] | None = None) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"), validate=validate)
+
+
+# --- CSV exports -------------------------------------------------------------------------------
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection"); tab
+# and CR are there because some spreadsheets strip them and then see the next character.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def csv_safe(value: object) -> object:
+    """``value`` as it may go into a CSV cell: a string that a spreadsheet would run as a formula
+    gets a leading ``'`` (shown as text, never evaluated). Numbers, and strings that are a plain
+    number such as ``-1.5``, are left alone, so negative values stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def csv_safe_frame(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with :func:`csv_safe` applied to every string column (before ``write_csv``)."""
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    if not text:
+        return frame
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(r"^[=+\-@\t\r]") & ~pl.col(name).str.contains(rf"^{_PLAIN_NUMBER.pattern}$"))
+        .then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name in text
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(rows: Iterable[Sequence[object]]) -> Iterator[str]:
+    """Each row as one CSV line with every cell through :func:`csv_safe` (for a streaming
+    response: ``StreamingHttpResponse(csv_lines(rows), content_type="text/csv")``)."""
+    writer = csv.writer(_Echo())
+    for row in rows:
+        yield writer.writerow([csv_safe(cell) for cell in row])

@@ -7,7 +7,7 @@ import os
 import socket
 
 from celery import Task, shared_task
-from celery.signals import worker_ready
+from celery.signals import beat_init, worker_ready
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -67,7 +67,8 @@ def enforce_job_cancel(job_id: int) -> list[int]:
 def reap_jobs() -> dict[str, list[int]]:
     """Re-queue or fail jobs whose worker stopped heart-beating; terminate overdue cancels (beat: every minute)."""
     report = jobs_reap()
-    return {"requeued": report.requeued, "failed": report.failed, "terminated": report.terminated}
+    return {"requeued": report.requeued, "failed": report.failed, "terminated": report.terminated,
+            "resent": report.resent}  # fmt: skip
 
 
 @worker_ready.connect
@@ -97,3 +98,15 @@ def health_refresh() -> str:
     if snapshot is None:
         return "another refresh is running"
     return f"{len(snapshot.outcomes)} checks refreshed"
+
+
+@beat_init.connect
+def _reaper_on_beat(**_: object) -> None:
+    """Beat always schedules the reaper, even where nobody ran ``manage.py schedules``: without it a
+    job whose worker died stays "running" until someone opens the health page."""
+    from quant.schedules import SCHEDULES, schedules_sync
+
+    try:
+        schedules_sync(names=[s.name for s in SCHEDULES], enable=[s.name for s in SCHEDULES])
+    except Exception:  # beat still runs the other schedules
+        logger.exception("could not register the job reaper with beat")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
+from quant.returns_check import return_problem
 from warehouse import readers, storage
 
 WAREHOUSE_HINT = "run `python manage.py warehouse_sync --source demo` (or french_import / a WRDS sync) first"
@@ -58,14 +59,23 @@ def _cast_date(frame: pl.DataFrame, path: Path) -> pl.DataFrame:
 def _cast_float(frame: pl.DataFrame, column: str, path: Path) -> pl.DataFrame:
     col = frame[column]
     if col.dtype.is_numeric():
-        return frame.with_columns(pl.col(column).cast(pl.Float64))
+        parsed = col.cast(pl.Float64)
+        _refuse_infinite(parsed, column, path)
+        return frame.with_columns(parsed.alias(column))
     text = col.cast(pl.Utf8).str.strip_chars()
     empty = text.is_null() | (text == "") | text.str.to_lowercase().is_in(["na", "nan", "null"])
     parsed = text.cast(pl.Float64, strict=False)
     bad = text.filter(parsed.is_null() & ~empty)
     if bad.len():
         raise InputError(f"{path}: column {column!r} has non-numeric values, e.g. {bad[0]!r}")
+    _refuse_infinite(parsed, column, path)
     return frame.with_columns(parsed.alias(column))
+
+
+def _refuse_infinite(values: pl.Series, column: str, path: Path) -> None:
+    infinite = values.filter(values.is_infinite())
+    if infinite.len():
+        raise InputError(f"{path}: column {column!r} has non-finite values, e.g. {infinite[0]!r}")
 
 
 def _check_columns(frame: pl.DataFrame, required: Sequence[str], path: Path) -> pl.DataFrame:
@@ -115,6 +125,10 @@ def read_returns(path: Path | str) -> pl.DataFrame:
     if frame.is_empty():
         raise InputError(f"{path}: no rows")
     frame = _cast_float(_cast_date(frame, path), "return", path)
+    problem = return_problem(frame["return"])
+    if problem is not None:
+        row, why = problem
+        raise InputError(f"{path}: the return on {frame['date'][row]} ({frame['return'][row]!r}) {why}")
     _check_unique(frame, ["date"], path)
     return frame.sort("date")
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from quant.accounts.decorators import control_required
 from quant.audit import log_access
 from quant.models import Job
+from quant.services import access_log_create
 from quant.web.htmx import render_htmx, wants_fragment
 from risk import selectors
 from risk.models import Portfolio
@@ -156,6 +157,9 @@ def rebuild(request: HttpRequest) -> HttpResponse:
     except (FileNotFoundError, ValueError) as exc:
         messages.error(request, str(exc))
         return redirect("risk:dashboard")
+    # Who asked, when and why, whatever the outcome (the run row keeps only its first requester).
+    reason = request.POST.get("reason", "").strip()[:500]
+    access_log_create(request=request, action="control", name="risk.rebuild", obj=run, reason=reason)
     if run.job.status == Job.Status.SUCCEEDED:
         messages.info(request, f"The risk model as of {run.as_of} is already up to date (inputs unchanged).")
     elif run.job.status == Job.Status.RUNNING:

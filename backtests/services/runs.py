@@ -92,12 +92,12 @@ def backtest_run_queue(run: BacktestRun) -> None:
     job_queue(job=run.job, task=run_backtest, args=(run.pk,), priority=conf.PRIORITY_LEVELS[run.priority])
 
 
-def backtest_run_cancel(*, run: BacktestRun) -> BacktestRun:
+def backtest_run_cancel(*, run: BacktestRun, by: Any = None) -> BacktestRun:
     """Stop a run through its job (``quant.jobs.services.job_cancel``): a queued run is cancelled
     at once; a running one is flagged (its progress callback stops it within a second or so) and,
     if it is stuck in a kernel, its task is terminated after ``JOBS_CANCEL_GRACE_SECONDS``. A
     walk-forward cancels its candidate runs too. Finished runs are left unchanged."""
-    run.job = job_cancel(job=run.job)
+    run.job = job_cancel(job=run.job, by=by)
     return run
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import csv
+from itertools import chain
 from typing import Any
 
 from django.contrib.auth.decorators import permission_required
@@ -18,6 +18,7 @@ from backtests.selectors import (
     walkforward_view,
 )
 from quant.audit import log_access
+from quant.io import csv_lines
 from quant.models import Job
 from quant.web.htmx import render_htmx
 
@@ -65,13 +66,7 @@ def run_results(request: HttpRequest, run_id: int) -> HttpResponse:
 def trades_csv(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
     run = _succeeded(request, run_id, single=True)
     trades = run_trades(run)
-
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
-    rows = (writer.writerow(row) for row in [trades.columns, *trades.iter_rows()])
+    rows = csv_lines(chain([trades.columns], trades.iter_rows()))
     response = StreamingHttpResponse(rows, content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="backtest-{run.pk}-trades.csv"'
     return response

@@ -19,6 +19,7 @@ from backtests.selectors import run_list
 from backtests.services import backtest_run_cancel, backtest_run_create
 from backtests.services.walkforward import walkforward_create
 from backtests.views.results import results_context, visible_run
+from quant.accounts.stepup import step_up_required
 from quant.audit import log_access
 from quant.models import Job
 from quant.selectors import job_may_cancel
@@ -86,8 +87,17 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     return render_htmx(request, "backtests/run_detail.html", "status", context)
 
 
+def _someone_elses_active_run(request: HttpRequest, *args: object, run_id: int = 0, **kwargs: object) -> bool:
+    job = Job.objects.filter(backtest_run__pk=run_id).first()
+    return (
+        job is not None and job.is_active and job.requested_by_id != request.user.pk
+        and job_may_cancel(request.user, job)  # others get their 403 from the view, not a code prompt
+    )  # fmt: skip
+
+
 @require_POST
 @permission_required("backtests.view_backtestrun", raise_exception=True)
+@step_up_required("job.cancel_other", object_type="backtests.backtestrun", when=_someone_elses_active_run)
 def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
     """Cancel a run through its job (the same as ``quant:job_cancel``, kept for links to a run)."""
     run = visible_run(request, run_id)
@@ -96,8 +106,9 @@ def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
     elif not job_may_cancel(request.user, run.job):
         raise PermissionDenied("Only the owner or an operator may cancel this run.")
     else:
-        run = backtest_run_cancel(run=run)
-        access_log_create(request=request, action="control", name="job.cancel", obj=run.job)
+        run = backtest_run_cancel(run=run, by=request.user)
+        if run.job.requested_by_id == request.user.pk:  # someone else's: the step-up records it with the reason
+            access_log_create(request=request, action="control", name="job.cancel", obj=run.job)
     if wants_fragment(request):
         return render(request, "components/job_progress.html", {"job": run.job, "refresh": True})
     return redirect("backtests:detail", run_id=run.pk)

@@ -117,7 +117,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- cache, queue -----------------------------------------------------------------------------
 REDIS_URL = env_url("REDIS_URL", "", schemes=("redis", "rediss"))
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Falls back to the database table quant_cache while Redis is down (login keeps its throttling).
+    CACHES = {"default": {"BACKEND": "quant.cache.RedisWithDatabaseFallback", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "quantdesk"}}
 
@@ -141,7 +142,22 @@ CELERY_TASK_ROUTES = {
     "research.tasks.*": {"queue": "analytics"},
     "alerts.tasks.*": {"queue": "alerts"},
 }
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+# A broker that does not answer fails a submission within seconds (the job row is then marked
+# failed with the reason) instead of holding the web request for ~20 s of retries.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 600,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "max_retries": 1,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True  # a worker started before Redis waits for it
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "America/New_York"
 # Off by default; the test settings may switch it on. Never eager in production.
@@ -179,6 +195,8 @@ ACCOUNT_LOGOUT_ON_GET = False
 # Users are created by admins, never by self sign-up.
 ACCOUNT_ADAPTER = "quant.accounts.adapter.NoSignupAccountAdapter"
 OTP_TOTP_ISSUER = "Quantdesk"
+# Never show TOTP keys, their QR codes or backup codes in the admin (quant/accounts/user_admin.py).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 GUARDIAN_RAISE_403 = True
 ANONYMOUS_USER_NAME = None
 

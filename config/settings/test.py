@@ -33,3 +33,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tests reap explicitly; a background reaper thread would race with them (tests that need it turn it on).
+JOBS_EMBEDDED_REAPER_SECONDS = 0

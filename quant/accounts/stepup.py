@@ -49,11 +49,16 @@ def _confirmation(request: HttpRequest, action_name: str, form: StepUpForm, stat
     return render(request, "quant/account_step_up.html", context, status=status)
 
 
-def step_up_required(action_name: str, *, object_type: str = "") -> Callable[[ViewFunc], ViewFunc]:
+def step_up_required(
+    action_name: str, *, object_type: str = "", when: Callable[..., bool] | None = None
+) -> Callable[[ViewFunc], ViewFunc]:
+    """``when(request, *args, **kwargs)``: ask only if it returns True (e.g. only for someone else's
+    job, or only once the user has an authenticator); otherwise the view runs as if undecorated."""
+
     def decorator(view: ViewFunc) -> ViewFunc:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method != "POST":
+            if request.method != "POST" or (when is not None and not when(request, *args, **kwargs)):
                 return view(request, *args, **kwargs)
             if "step_up_token" not in request.POST:
                 return _confirmation(request, action_name, StepUpForm())
@@ -79,6 +84,8 @@ def step_up_required(action_name: str, *, object_type: str = "") -> Callable[[Vi
                 # ``response.control_refused`` to why: audited as a refusal, not as a control.
                 refused = str(getattr(response, "control_refused", "") or "")
                 reason = form.cleaned_data["step_up_reason"]
+                if not object_id and object_type == "auth.user":  # an action on one's own account
+                    object_id = str(request.user.pk)
                 access_log_create(
                     request=request,
                     action="refused" if refused else "control",

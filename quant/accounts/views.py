@@ -55,6 +55,13 @@ def profile(request: HttpRequest) -> HttpResponse:
     return _profile(request)
 
 
+def _enrolled(request: HttpRequest, *args: object, **kwargs: object) -> bool:
+    return devices.is_enrolled(request.user)
+
+
+# Replacing the authenticator or minting backup codes hands the account's second factor to
+# whoever holds the session: an enrolled user proves it with a current code from the device.
+@step_up_required("account.2fa_replace", object_type="auth.user", when=_enrolled)
 @require_POST
 def totp_start(request: HttpRequest) -> HttpResponse:
     devices.totp_enrolment_start(user=request.user)
@@ -79,6 +86,7 @@ def totp_confirm(request: HttpRequest) -> HttpResponse:
     return _profile(request, form=form)
 
 
+@step_up_required("account.backup_codes", object_type="auth.user", when=_enrolled)
 @require_POST
 def backup_codes(request: HttpRequest) -> HttpResponse:
     if not devices.is_enrolled(request.user):

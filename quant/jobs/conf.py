@@ -44,3 +44,16 @@ def progress_interval_ms() -> int:
 def log_tail_chars() -> int:
     """How much of a job's log the row keeps (the newest characters)."""
     return _int("JOBS_LOG_TAIL_CHARS", 20_000, 1_000)
+
+
+def embedded_reaper_seconds() -> int:
+    """Embedded mode (no broker, so no beat): the web process reaps lost jobs this often, starting
+    when its job executor starts (0: never; the test settings turn it off)."""
+    return _int("JOBS_EMBEDDED_REAPER_SECONDS", 60, 0)
+
+
+def queued_resend_seconds() -> int:
+    """A job still queued this long after it was created may never have reached the broker (the web
+    process died between commit and send): the reaper sends it once more under a new task id (a
+    duplicate delivery does nothing, see ``job_claim``)."""
+    return _int("JOBS_QUEUED_RESEND_SECONDS", 900, 1)

@@ -103,6 +103,8 @@ class _InProcessRunner:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
+        self._reaper: threading.Thread | None = None
+        self._reaper_stop = threading.Event()
         self._workers = 0
         self._submitted = self._running = self._succeeded = self._failed = 0
 
@@ -111,7 +113,22 @@ class _InProcessRunner:
             if self._executor is None:
                 self._workers = env_int(INPROCESS_WORKERS_ENV, 1, minimum=1)
                 self._executor = ThreadPoolExecutor(max_workers=self._workers, thread_name_prefix="qd-job")
+                self._start_reaper()
             return self._executor
+
+    def _start_reaper(self) -> None:
+        """Without a broker there is no beat: this process re-queues (or fails) jobs whose thread
+        died with an earlier web process, at once and then every ``JOBS_EMBEDDED_REAPER_SECONDS``."""
+        from quant.jobs import conf
+
+        every = conf.embedded_reaper_seconds()
+        if every <= 0 or (self._reaper is not None and self._reaper.is_alive()):
+            return
+        self._reaper_stop = threading.Event()
+        self._reaper = threading.Thread(
+            target=_reap_every, args=(every, self._reaper_stop), name="qd-job-reaper", daemon=True
+        )
+        self._reaper.start()
 
     def submit(self, task: Task, args: tuple[Any, ...], kwargs: dict[str, Any], task_id: str) -> Future[EagerResult]:
         future = self.executor().submit(self._run, task, args, kwargs, task_id)
@@ -151,10 +168,25 @@ class _InProcessRunner:
             return InProcessStats(workers, self._submitted, self._running, self._succeeded, self._failed)
 
     def shutdown(self, *, wait: bool = True) -> None:
+        self._reaper_stop.set()
         with self._lock:
             executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=wait)
+
+
+def _reap_every(seconds: int, stop: threading.Event) -> None:
+    from quant.jobs.services import jobs_reap
+
+    while True:
+        try:
+            jobs_reap()
+        except Exception:  # a database hiccup must not end the reaper for good
+            logger.exception("embedded job reaper failed")
+        finally:
+            connections.close_all()
+        if stop.wait(seconds):
+            return
 
 
 _runner = _InProcessRunner()

@@ -13,6 +13,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from celery import Task, current_app
@@ -23,7 +24,7 @@ from django.utils import timezone
 
 from quant.jobs import conf
 from quant.jobs.kinds import get_kind
-from quant.jobs.queue import broker_configured, enqueue_on_commit
+from quant.jobs.queue import JobSubmissionError, broker_configured, enqueue, enqueue_on_commit
 from quant.models import Job
 
 logger = logging.getLogger("quantdesk.jobs")
@@ -108,9 +109,10 @@ def _finish_fields(job: Job, status: str, *, message: str, error: str = "") -> N
 def job_claim(*, job_id: int, task_id: str = "") -> Claim | None:
     """Take the job for this task, or return None when there is nothing to do.
 
-    Claims a queued job, or a running one whose heartbeat is stale (its worker died and the broker
-    redelivered the message). A finished job, or one running with a fresh heartbeat elsewhere, is
-    left alone: running a task twice does nothing the second time. ``task_id`` defaults to a local
+    Claims a queued job, a running one whose heartbeat is stale, or a running one whose own message
+    (same ``task_id``) is delivered again, which the broker does only after the worker process that
+    ran it died. A finished job, or one running with a fresh heartbeat under another task, is left
+    alone: running a task twice does nothing the second time. ``task_id`` defaults to a local
     id for work run outside Celery (a management command).
     """
     now = timezone.now()
@@ -120,7 +122,13 @@ def job_claim(*, job_id: int, task_id: str = "") -> Claim | None:
         if job is None or job.status in Job.FINISHED:
             return None
         if job.status == Status.RUNNING and not _is_stale(job, now):
-            return None
+            if job.celery_task_id != task_id:
+                return None  # another live task owns it; if that one dies, its redelivery or the reaper takes over
+            # The broker delivers the owner's own message again only after the process running it
+            # was lost (reject_on_worker_lost after a SIGKILL or an OOM kill, or the visibility
+            # timeout past the hard time limit): the owner is dead even though its heartbeat is
+            # younger than JOBS_STALE_SECONDS. Take the job over now instead of dropping the message.
+            logger.warning("job %s: message %s redelivered after its worker died; taking over", job_id, task_id)
         if job.cancel_requested:
             _finish_fields(job, Status.CANCELLED, message="cancelled")
             job.save()
@@ -201,24 +209,26 @@ def job_finish(*, claim: Claim, status: str, message: str, error: str = "", log:
         return bool(owned(claim).update(**values))
 
 
-def job_cancel(*, job: Job) -> Job:
+def job_cancel(*, job: Job, by: Any = None) -> Job:
     """Stop a job. A queued job is cancelled at once (and its message revoked); a running one gets
     the cooperative flag, and after ``JOBS_CANCEL_GRACE_SECONDS`` :func:`job_enforce_cancel`
     revokes its task with terminate, which stops even a task stuck in a long kernel. Finished jobs
-    are left unchanged."""
+    are left unchanged. ``by`` (a user) is named in the job's message."""
     from quant.tasks import enforce_job_cancel
+
+    who = f" by {by.get_username()}" if by is not None else ""
 
     with transaction.atomic():
         locked = Job.objects.select_for_update().get(pk=job.pk)
         if locked.status == Status.QUEUED:
-            _finish_fields(locked, Status.CANCELLED, message="cancelled before it started")
+            _finish_fields(locked, Status.CANCELLED, message=f"cancelled{who} before it started")
             locked.cancel_requested_at = locked.finished_at
             locked.save()
             if locked.celery_task_id:
                 transaction.on_commit(lambda: _revoke(locked.celery_task_id, terminate=False))
         elif locked.status == Status.RUNNING and not locked.cancel_requested:
             locked.cancel_requested_at = timezone.now()
-            locked.message = "cancel requested"
+            locked.message = f"cancel requested{who}"
             locked.save(update_fields=["cancel_requested_at", "message"])
             if broker_configured() and locked.celery_task_id:
                 enqueue_on_commit(
@@ -298,6 +308,7 @@ class ReapReport:
     requeued: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     terminated: list[int] = field(default_factory=list)
+    resent: list[int] = field(default_factory=list)
 
 
 def jobs_reap(*, now: dt.datetime | None = None, kinds: list[str] | None = None) -> ReapReport:
@@ -325,9 +336,34 @@ def jobs_reap(*, now: dt.datetime | None = None, kinds: list[str] | None = None)
                 _finish_fields(job, Status.FAILED, message="failed", error=_lost_reason(job))
                 report.failed.append(job.pk)
             job.save()
-    if report.requeued or report.failed:
-        logger.warning("reaped jobs: requeued=%s failed=%s", report.requeued, report.failed)
+    report.resent.extend(_resend_unsent(now=now, kinds=kinds))
+    if report.requeued or report.failed or report.resent:
+        logger.warning("reaped jobs: requeued=%s failed=%s resent=%s", report.requeued, report.failed, report.resent)
     return report
+
+
+def _resend_unsent(*, now: dt.datetime, kinds: list[str] | None) -> list[int]:
+    """Queued jobs older than ``JOBS_QUEUED_RESEND_SECONDS`` that were never re-sent: send each once
+    more under a new task id (``heartbeat_at`` marks the re-send). If the broker is still down, the
+    submission fails them with the reason (:func:`job_submission_failed`)."""
+    cutoff = now - dt.timedelta(seconds=conf.queued_resend_seconds())
+    resent = []
+    with transaction.atomic():
+        waiting = Job.objects.select_for_update(skip_locked=True).filter(
+            status=Status.QUEUED, created_at__lt=cutoff, heartbeat_at__isnull=True, cancel_requested_at__isnull=True
+        )
+        if kinds is not None:
+            waiting = waiting.filter(kind__in=kinds)
+        for job in waiting:
+            kind = get_kind(job.kind)
+            if kind is None or kind.requeue is None:
+                continue
+            job.celery_task_id, job.heartbeat_at = "", now
+            job.message = "queued (sent again: not started after a while)"
+            job.save(update_fields=["celery_task_id", "heartbeat_at", "message"])
+            kind.requeue(job)
+            resent.append(job.pk)
+    return resent
 
 
 def job_queue(
@@ -339,7 +375,33 @@ def job_queue(
     if not task_id:  # re-queued by the reaper or a retry
         task_id = job.celery_task_id = str(uuid.uuid4())
         Job.objects.filter(pk=job.pk).update(celery_task_id=task_id)
-    enqueue_on_commit(task, args=args, kwargs=kwargs, queue=job.queue, priority=priority, task_id=task_id)
+    submit = partial(_submit, task, job_id=job.pk, args=args, kwargs=kwargs, queue=job.queue, priority=priority,
+                     task_id=task_id)  # fmt: skip
+    transaction.on_commit(submit, robust=False)
+
+
+def _submit(task: Task, *, job_id: int, task_id: str, **options: Any) -> None:
+    """After commit: hand the job's task to the broker; a refusal fails the job instead of raising."""
+    try:
+        enqueue(task, task_id=task_id, **options)
+    except JobSubmissionError as exc:
+        job_submission_failed(job_id=job_id, task_id=task_id, reason=str(exc))
+
+
+def job_submission_failed(*, job_id: int, task_id: str, reason: str) -> bool:
+    """The broker refused or did not answer: the queued job (still under ``task_id``) is failed with
+    a message that says so, instead of staying "queued" forever and blocking the same inputs by
+    idempotency. Returns whether the row changed (a worker may already have claimed it)."""
+    logger.error("job %s could not be queued: %s", job_id, reason)
+    error = f"The job queue (Redis) could not be reached, so the job never started: {reason}. Submit it again."
+    return bool(
+        Job.objects.filter(pk=job_id, status=Status.QUEUED, celery_task_id=task_id).update(
+            status=Status.FAILED,
+            message="could not be queued: job queue unreachable",
+            error=error,
+            finished_at=timezone.now(),
+        )  # fmt: skip
+    )
 
 
 def job_set_state(

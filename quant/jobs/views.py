@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
+from quant.accounts.stepup import step_up_required
 from quant.jobs.services import JobConflict, job_cancel, job_retry
 from quant.models import Job
 from quant.selectors import job_may_cancel, jobs_visible_to
@@ -48,15 +49,26 @@ def job_status(request: HttpRequest, pk: int) -> HttpResponse:
     return _respond(request, _visible_job(request, pk), refresh=request.GET.get("refresh") == "1")
 
 
+def someone_elses_active_job(request: HttpRequest, *args: object, pk: int = 0, **kwargs: object) -> bool:
+    """Cancelling another user's job is a control: the operator gives a current code and a reason."""
+    job = jobs_visible_to(request.user).filter(pk=pk).first()
+    return (
+        job is not None and job.is_active and job.requested_by_id != request.user.pk
+        and job_may_cancel(request.user, job)  # others get their 403 from the view, not a code prompt
+    )  # fmt: skip
+
+
 @require_POST
 @login_required
+@step_up_required("job.cancel_other", object_type="quant.job", when=someone_elses_active_job)
 def job_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     job = _visible_job(request, pk)
     if not job_may_cancel(request.user, job):
         raise PermissionDenied("Only the requester or an operator may cancel this job.")
     if job.is_active:
-        job = job_cancel(job=job)
-        access_log_create(request=request, action="control", name="job.cancel", obj=job)
+        job = job_cancel(job=job, by=request.user)
+        if job.requested_by_id == request.user.pk:  # someone else's: the step-up records it with the reason
+            access_log_create(request=request, action="control", name="job.cancel", obj=job)
     else:
         messages.info(request, f"Job #{job.pk} has already finished ({job.status}).")
     if _fragment(request):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
+from itertools import chain
 
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from quant.accounts.forms import AccessLogFilterForm
 from quant.audit import log_access
+from quant.io import csv_lines
 from quant.selectors import access_logs
 from quant.services import access_log_create
 from quant.web.htmx import render_htmx
@@ -45,16 +46,11 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render_htmx(request, "quant/audit_log.html", "audit-table", context)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_rows(form: AccessLogFilterForm) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS)
-    for row in access_logs(form.to_filter()).iterator(chunk_size=2000):
-        yield writer.writerow([row.timestamp.isoformat(), *(getattr(row, c) or "" for c in CSV_COLUMNS[1:])])
+    rows = access_logs(form.to_filter()).iterator(chunk_size=2000)
+    yield from csv_lines(
+        chain([CSV_COLUMNS], ([r.timestamp.isoformat(), *(getattr(r, c) or "" for c in CSV_COLUMNS[1:])] for r in rows))
+    )
 
 
 @require_GET

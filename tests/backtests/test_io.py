@@ -65,8 +65,14 @@ def test_rejects_bad_dates_and_missing_columns(tmp_path: Path) -> None:
 
 
 def test_warns_on_percent_looking_returns(tmp_path: Path) -> None:
-    got = read_return_file(write(tmp_path, "date,return\n2024-01-02,1.5\n2024-01-03,-2.0\n"))
+    got = read_return_file(write(tmp_path, "date,return\n2024-01-02,2.5\n2024-01-03,-0.5\n"))
     assert any("look like percentages" in n for n in got.notes)
+
+
+def test_refuses_a_loss_of_100_percent_or_more_with_the_percent_hint(tmp_path: Path) -> None:
+    """Issue 12, finding 11: -2.0 is a 200 % loss as a fraction; metrics of it were nonsense."""
+    with pytest.raises(ReturnFileError, match=r"line 3 \(-2.0\) is a loss of 100% or more .*divide by 100"):
+        read_return_file(write(tmp_path, "date,return\n2024-01-02,1.5\n2024-01-03,-2.0\n"))
 
 
 def test_reads_csv_with_byte_order_mark(tmp_path: Path) -> None:

@@ -53,3 +53,25 @@ def test_step_runs_the_example_and_a_second_run_reuses_it(demo_like_warehouse: N
     again = io.StringIO()
     quickstart.queue_example_backtest(Options(stdout=again))
     assert BacktestRun.objects.count() == 1 and "already exists" in again.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_but_no_worker_the_step_runs_the_backtest_here(
+    demo_like_warehouse: None, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding 13 of issue 12: `./scripts/quickstart` with REDIS_URL and QUICKSTART_SERVE=0 starts
+    no worker and waited up to 15 minutes for the example backtest."""
+    import time
+
+    from django.conf import settings
+
+    assert settings.CELERY_BROKER_URL  # the real broker, and no worker consumes "backtests" on it
+    monkeypatch.setattr(quickstart, "WAIT_SECONDS", 20)
+    UserFactory(username=DEMO_ADMIN_USERNAME)
+    out = io.StringIO()
+    started = time.monotonic()
+    quickstart.queue_example_backtest(Options(stdout=out))
+    run = BacktestRun.objects.select_related("job").get()
+    assert run.job.status == "succeeded" and run.sharpe is not None
+    assert "no Celery worker consumes 'backtests'" in out.getvalue()
+    assert time.monotonic() - started < 120

@@ -200,6 +200,28 @@ def test_sigkilled_worker_run_is_requeued_and_finished_once(worker_factory) -> N
     assert siblings == [str(run.pk)]  # one result set, no staging left from the killed attempt
 
 
+def test_sigkilled_pool_child_run_is_taken_over_by_its_redelivery_without_a_page_view(worker_factory) -> None:
+    """Finding 2 of issue 12: after SIGKILL of the pool child, reject_on_worker_lost redelivers the
+    message at once; the redelivery saw a heartbeat younger than JOBS_STALE_SECONDS, returned
+    "nothing to do", was acked, and the run stayed "running" until someone opened the health page.
+    The stale limit is set far beyond the test here, so neither the reaper nor a page view can be
+    what finishes the run: only the redelivered message can."""
+    worker = worker_factory(pool="prefork", concurrency=2, env={"JOBS_STALE_SECONDS": "900"})
+    run = backtest_run_create(config=long_config(seed=8), owner=UserFactory()).run
+    wait_for(lambda: status_of(run.pk).progress >= 0.15, 180, "the simulation to be under way")
+    children = _live_children(worker)
+    for pid in children:  # the busy child and the idle one: SIGKILL, no warning
+        os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: not children & _live_children(worker), 10, "the children to die")
+    wait_for(lambda: status_of(run.pk).status in Job.FINISHED, 300, "the killed run to finish by itself")
+    done = run_of(run.pk)
+    assert done.job.status == "succeeded", done.job.error
+    assert done.job.attempts == 2 and done.sharpe is not None
+    assert worker.process.poll() is None  # the worker itself never died
+    siblings = [p.name for p in Path(done.result_path).parent.iterdir() if p.name.split(".")[0] == str(run.pk)]
+    assert siblings == [str(run.pk)]
+
+
 def test_high_priority_runs_before_low_on_a_busy_worker(worker_factory) -> None:
     worker_factory()
     owner = UserFactory()
@@ -234,4 +256,9 @@ def test_the_generic_reaper_task_runs_on_the_worker(worker_factory) -> None:
     from quant.tasks import reap_jobs
 
     worker_factory()
-    assert enqueue(reap_jobs, queue="backtests").result(timeout=60) == {"requeued": [], "failed": [], "terminated": []}
+    assert enqueue(reap_jobs, queue="backtests").result(timeout=60) == {
+        "requeued": [],
+        "failed": [],
+        "terminated": [],
+        "resent": [],
+    }

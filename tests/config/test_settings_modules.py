@@ -74,3 +74,33 @@ def test_sqlite_transactions_take_the_write_lock_up_front(tmp_path: Path) -> Non
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=clean, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["IMMEDIATE", "20"]
+
+
+def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
+    clean.update(env, PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_without_secret_key_is_a_one_line_error_not_a_traceback() -> None:
+    services = {"DATABASE_URL": "postgres://u@db/x", "REDIS_URL": "redis://r:6379/0"}
+    result = _manage("check", DJANGO_SETTINGS_MODULE="config.settings.production", **services)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "error: configuration (config.settings.production): Environment variable SECRET_KEY is required but not set."
+    ]
+
+
+def test_wsgi_and_celery_entry_points_also_fail_in_one_line() -> None:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
+    clean.update(DJANGO_SETTINGS_MODULE="config.settings.production", PYTHONPATH=str(ROOT))
+    for module in ("config.wsgi", "config.asgi", "config.celery"):
+        result = subprocess.run(
+            [sys.executable, "-c", f"import {module}"], cwd=ROOT, env=clean, capture_output=True, text=True
+        )
+        assert result.returncode == 2, (module, result.stderr)
+        assert "Traceback" not in result.stderr, module
+        assert "SECRET_KEY is required but not set" in result.stderr, module

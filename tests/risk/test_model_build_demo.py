@@ -305,9 +305,15 @@ def test_rebuild_control_queues_nothing_when_inputs_are_unchanged(built: RiskMod
     login_verified(client, TOTPDeviceFactory(user=UserFactory(role="operator")))
     page = client.get("/risk/")
     assert b"Rebuild risk model" in page.content
-    response = client.post("/risk/rebuild/", follow=True)
+    response = client.post("/risk/rebuild/", {"reason": "new prices"}, follow=True)
     assert "already up to date" in response.content.decode()
     assert RiskModelRun.objects.count() == 1
+    # finding 6 of issue 12: a rebuild records who asked, when and why, even when nothing was queued
+    from quant.models import AccessLog
+
+    log = AccessLog.objects.get(action="control", name="risk.rebuild")
+    assert (log.username, log.reason, log.object_id) == (response.wsgi_request.user.username, "new prices",
+                                                         str(RiskModelRun.objects.get().pk))  # fmt: skip
 
 
 @pytest.mark.slow

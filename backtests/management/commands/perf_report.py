@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from backtests.analytics.metrics import PerformanceSummary
 from backtests.services.perf_report import PERCENT, perf_report_run, perf_report_save
-from quant.cli import add_save_arguments, print_saved, save_owner
+from quant.cli import add_save_arguments, finite_json, input_error, print_saved, require_range, save_owner
 
 
 class Command(BaseCommand):
@@ -36,6 +35,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         owner = save_owner(opts)
+        require_range("--risk-free", opts["risk_free"], low=-1.0, low_open=True, unit=" (an annual rate as a fraction)")
+        require_range("--periods-per-year", opts["periods_per_year"], low=0.0, low_open=True)
         try:
             report = perf_report_run(
                 returns=opts["returns"],
@@ -45,9 +46,9 @@ class Command(BaseCommand):
                 confidence=opts["confidence"],
             )
         except ValueError as exc:
-            raise CommandError(str(exc)) from exc
+            raise input_error(str(exc)) from exc
         if opts["format"] == "json":
-            self.stdout.write(json.dumps(report.as_dict(), indent=2))
+            self.stdout.write(finite_json(report.as_dict(), indent=2))
         else:
             for note in report.notes:
                 self.stdout.write(f"note: {note}")

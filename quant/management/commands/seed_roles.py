@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from quant.accounts.roles import ROLE_DESCRIPTIONS, roles_seed
+from quant.accounts.roles import ROLE_DESCRIPTIONS, role_table_markdown, roles_seed
 
 
 class Command(BaseCommand):
@@ -12,8 +12,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--prune", action="store_true", help="also remove permissions not in a role")
+        parser.add_argument("--table", action="store_true", help="print the role table of docs/security.md and stop")
 
     def handle(self, *args: object, **opts: object) -> None:
+        if opts["table"]:
+            self.stdout.write(role_table_markdown())
+            return
         try:
             report = roles_seed(prune=bool(opts["prune"]))
         except LookupError as exc:

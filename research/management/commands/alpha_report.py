@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from quant.cli import add_save_arguments, print_saved, save_owner
+from quant.cli import add_save_arguments, finite_json, input_error, print_saved, require_range, save_owner
 from research import io
 from research.analytics.report import AlphaReport
 from research.services.alpha_report import alpha_report_run, alpha_report_save
@@ -17,9 +16,9 @@ def _int_list(text: str) -> list[int]:
     try:
         values = [int(x) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise CommandError(f"--horizons must be comma-separated integers, got {text!r}") from None
+        raise input_error(f"--horizons must be comma-separated integers, got {text!r}") from None
     if not values or any(v < 1 for v in values):
-        raise CommandError("--horizons must be positive integers")
+        raise input_error("--horizons must be positive integers")
     return values
 
 
@@ -95,6 +94,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         owner = save_owner(opts)
         horizons = _int_list(opts["horizons"])
+        require_range("--quantiles", opts["quantiles"], low=2)
         try:
             run = alpha_report_run(
                 signal=opts["signal"],
@@ -106,10 +106,12 @@ class Command(BaseCommand):
                 frequency=opts["frequency"],
                 backend=opts["backend"],
             )
-        except (io.InputError, ValueError, RuntimeError) as exc:
+        except (io.InputError, ValueError) as exc:
+            raise input_error(str(exc)) from exc
+        except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
         if opts["format"] == "json":
-            self.stdout.write(json.dumps(run.report.as_dict(), indent=2, default=str))
+            self.stdout.write(finite_json(run.report.as_dict(), indent=2, default=str))
         else:
             self.stdout.write(render_table(run.report))
         if owner is not None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from quant.cli import add_save_arguments, print_saved, save_owner
+from quant.cli import add_save_arguments, finite_json, input_error, print_saved, require_range, save_owner
 from research import io
 from research.analytics.attribution import AttributionResult
 from research.services.attribution import AttributionRun, attribution_run, attribution_save
@@ -39,6 +38,9 @@ def render_table(run: AttributionRun) -> str:
     return "\n".join(lines)
 
 
+MIN_ROLLING_WINDOW = 10  # fewer periods than this cannot fit up to 6 factors and a constant
+
+
 class Command(BaseCommand):
     help = "Regress a return series on Fama-French factors (ff3/ff5/ff6) with Newey-West t-stats."
 
@@ -55,6 +57,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         owner = save_owner(opts)
+        require_range("--hac-lags", opts["hac_lags"], low=0, unit=" (lags, in periods)")
+        require_range("--rolling-window", opts["rolling_window"], low=MIN_ROLLING_WINDOW, unit=" (periods)")
         try:
             run = attribution_run(
                 returns=opts["returns"],
@@ -66,9 +70,9 @@ class Command(BaseCommand):
                 conditional=opts["conditional"],
             )
         except (io.InputError, ValueError) as exc:
-            raise CommandError(str(exc)) from exc
+            raise input_error(str(exc)) from exc
         if opts["format"] == "json":
-            self.stdout.write(json.dumps(run.as_dict(), indent=2))
+            self.stdout.write(finite_json(run.as_dict(), indent=2))
         else:
             self.stdout.write(render_table(run))
         if owner is not None:

@@ -115,6 +115,26 @@ def test_trades_csv_has_every_trade() -> None:
     assert len(rows) - 1 == run.summary["n_trades"] > 0
 
 
+def test_trades_csv_neutralises_formula_text_and_keeps_negative_trades_numbers(monkeypatch) -> None:
+    import polars as pl
+
+    from backtests.selectors import run_trades
+    from backtests.views import results
+
+    client, user = client_for("viewer")
+    run = finished_run(user)
+    real = run_trades(run)
+    evil = real.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(pl.lit("=cmd|' /C calc'!A0"))
+                             .otherwise(pl.col("reason")).alias("reason"))  # fmt: skip
+    monkeypatch.setattr(results, "run_trades", lambda _run: evil)
+    response = client.get(reverse("backtests:trades_csv", args=[run.pk]))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[1][4] == "'=cmd|' /C calc'!A0"
+    sells = [row for row in rows[1:] if float(row[2]) < 0]
+    assert sells and all(row[2].startswith("-") and not row[2].startswith("'") for row in sells)
+    assert [float(row[2]) for row in rows[1:]] == pytest.approx(real["trade"].to_list())
+
+
 def test_monte_carlo_fragment_brackets_the_backtest_sharpe() -> None:
     client, user = client_for("viewer")
     run = finished_run(user)
@@ -143,9 +163,9 @@ def test_cancel_permissions_owner_and_operator() -> None:
     response = owner_client.post(reverse("backtests:cancel", args=[run.pk]), headers=HX)
     assert response.status_code == 200 and 'data-status="cancelled"' in response.content.decode()
     second = queued_run(owner, signal="low_vol")
-    operator_client.post(reverse("backtests:cancel", args=[second.pk]))
+    operator_client.post(reverse("backtests:cancel", args=[second.pk]))  # someone else's: asks for a code
     second.refresh_from_db()
-    assert second.job.status == "cancelled"
+    assert second.job.status == "queued"
     third = queued_run(owner, signal="reversal_1m")  # the partial's own cancel: the generic endpoint
     assert other_client.post(reverse("quant:job_cancel", args=[third.job_id])).status_code == 403
     assert owner_client.post(reverse("quant:job_cancel", args=[third.job_id])).status_code == 302

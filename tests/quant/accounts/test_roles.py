@@ -66,3 +66,22 @@ def test_roles_are_nested():
     order = ["viewer", "researcher", "operator", "admin"]
     for lower, higher in zip(order, order[1:], strict=False):
         assert set(ROLE_PERMISSIONS[lower]) < set(ROLE_PERMISSIONS[higher])
+
+
+def test_security_doc_role_table_lists_every_permission_of_every_role():
+    """Finding 14 of issue 12: docs/security.md omitted backtests.* and research.promote_modelversion.
+    The table is generated from ROLE_PERMISSIONS (`seed_roles --table`) and must stay in sync."""
+    from pathlib import Path
+
+    from quant.accounts.roles import ROLE_PERMISSIONS, role_table_markdown
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "security.md").read_text()
+    table = role_table_markdown()
+    assert table in doc, "docs/security.md is out of date: paste `python manage.py seed_roles --table` into it"
+    for labels in ROLE_PERMISSIONS.values():
+        for label in labels:
+            assert f"`{label}`" in table
+    assert "`backtests.change_backtestrun`" in table and "`research.promote_modelversion`" in table
+    out = io.StringIO()
+    call_command("seed_roles", "--table", stdout=out)
+    assert out.getvalue().strip() == table.strip()

@@ -9,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from quant.cli import parse_date
-from quant.io import atomic_write
+from quant.io import atomic_write, csv_safe_frame
 from warehouse.providers.base import ProviderError, normalise_symbols
 from warehouse.providers.factory import CHOICES, get_provider
 from warehouse.sources.yahoo import DEV_WARNING
@@ -51,7 +51,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self._summarise(frame, symbols)
         if output is not None:
-            writer = frame.write_parquet if output.suffix.lower() == ".parquet" else frame.write_csv
+            writer = frame.write_parquet if output.suffix.lower() == ".parquet" else csv_safe_frame(frame).write_csv
             atomic_write(output, writer)
             self.stdout.write(self.style.SUCCESS(f"Wrote {frame.height} rows to {output}"))
         else:
