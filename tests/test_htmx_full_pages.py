@@ -8,6 +8,7 @@ a sample below fails the test until it gets one.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +20,8 @@ from django.urls import reverse
 
 from tests.backtests.conftest import risk_models  # noqa: F401 (fixture)
 from tests.backtests.factories import finished_run
-from tests.factories import UserFactory
+from tests.factories import StrategyFactory, UserFactory
+from tests.support.trading_history import fill
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -39,10 +41,13 @@ def test_discovery_finds_the_fragments_of_every_app():
     assert {"risk:exposure_drill", "backtests:montecarlo", "research:correlation", "console:jobs"} <= names
 
 
-def _samples(run, portfolio, day) -> dict[str, Callable[[], str]]:
+def _samples(run, portfolio, day, trip=(0, 0)) -> dict[str, Callable[[], str]]:
     """How to build a concrete URL for each htmx target (name -> URL)."""
     drill = f"?portfolio={portfolio.pk}&factor=size&date={day.isoformat()}"
     return {
+        "backtests:journal": lambda: reverse("backtests:journal"),
+        "backtests:trade_note": lambda: reverse("backtests:trade_note", args=list(trip)) + "?edit=1",
+        "research:taq": lambda: reverse("research:taq"),
         "backtests:compare": lambda: reverse("backtests:compare") + f"?ids={run.pk}",
         "backtests:list": lambda: reverse("backtests:list"),
         "backtests:montecarlo": lambda: reverse("backtests:montecarlo", args=[run.pk]),
@@ -78,7 +83,10 @@ def test_every_htmx_url_opens_as_a_full_page(risk_models, settings):  # noqa: F8
     client = Client(raise_request_exception=False)
     client.force_login(admin)
     run = finished_run(admin)
-    samples = _samples(run, portfolio, runs[-1].as_of)
+    strategy = StrategyFactory(owner=admin, name="Journal")  # the owner may view and change it
+    entry = fill(strategy, "AAA", "buy", 10, 10.0, dt.date(2024, 1, 2))
+    exit_ = fill(strategy, "AAA", "sell", 10, 11.0, dt.date(2024, 1, 5))
+    samples = _samples(run, portfolio, runs[-1].as_of, (entry.pk, exit_.pk))
     names = discovered_htmx_url_names()
     assert names - samples.keys() == set(), "add a sample URL for these new htmx targets"
     problems = []

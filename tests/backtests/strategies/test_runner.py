@@ -70,7 +70,9 @@ def test_daily_job_is_one_per_strategy_and_date_and_halted_strategies_send_nothi
 def test_config_page_shows_what_runs_and_going_live_needs_an_admin(client, django_user_model) -> None:  # noqa: ANN001
     from guardian.shortcuts import assign_perm
 
-    user = django_user_model.objects.create_user(username="viewer", password="pw-123456")
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="viewer", role="viewer")  # deny by default: the page needs a role
     strategy = configured("shown", user)
     assign_perm("quant.view_strategy", user, strategy)
     client.force_login(user)

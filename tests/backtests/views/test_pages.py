@@ -52,8 +52,9 @@ def test_list_query_count_does_not_grow_with_runs() -> None:
         response = client.get(reverse("backtests:list"), headers=HX)
     assert response.content.decode().count("data-run=") == 5
     # Constant in the number of runs (owner and job via select_related); the rest is session, user,
-    # permissions, 2FA device and access-log middleware.
-    assert len(more) == len(few) <= 12
+    # permissions, 2FA device and access-log middleware. The first fragment of a session also writes
+    # the session once (the "logged this fragment" mark), hence <= rather than ==.
+    assert len(more) <= len(few) <= 12
 
 
 def test_list_filters_by_status_and_paginates_with_push_url() -> None:

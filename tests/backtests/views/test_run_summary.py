@@ -67,5 +67,5 @@ def test_runs_list_and_compare_show_signal_period_and_kind() -> None:
     assert "<th>Signal</th><th>Period</th><th>Kind</th>" in listing
     assert "<td>size</td>" in listing and "2006-03-01 – 2008-02-29" in listing and "<td>Single</td>" in listing
     compare = client.get(reverse("backtests:compare"), {"ids": [a.pk, b.pk]}).content.decode()
-    assert '<td>Signal</td><td class="num">momentum</td><td class="num">size</td>' in compare
-    assert "<td>Period</td>" in compare and "<td>Kind</td>" in compare and "1.0 bps + 5.0 bps" in compare
+    assert '<td>Signal · kind</td><td class="num">momentum · Single</td><td class="num">size · Single</td>' in compare
+    assert "<td>Period</td>" in compare and "1.0 + 5.0" in compare
