@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from console import latency
+from tests.factories import role_group
 from tests.support.browser import log_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -12,7 +13,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(trans
 
 def test_cards_refresh_in_place_and_latency_sparkline_draws(browser_page, live_server, django_user_model) -> None:
     page = browser_page
-    django_user_model.objects.create_user(username="ops", password="browser-test-password")
+    ops = django_user_model.objects.create_user(username="ops", password="browser-test-password")
+    ops.groups.add(role_group("researcher"))  # deny by default: System health needs an operations role
     latency.reset()
     log_in(page, live_server.url, "ops", "browser-test-password")
     page.wait_for_url(f"{live_server.url}/")
