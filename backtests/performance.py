@@ -331,7 +331,9 @@ def today_pnl(rows: list[PositionRow], equity: float | None) -> dict[str, Any]:
     """The live day P&L of the held book from the latest two closes (dollars and % of equity)."""
     marked = [r.day_pnl for r in rows if r.day_pnl is not None]
     pnl = float(sum(marked)) if marked else None
+    # priced, but filled at the newest close: no later session has moved the price yet
+    at_fill = sum(1 for r in rows if r.day_pnl is None and r.price is not None)
     return {
         "pnl": pnl, "pct": pnl / equity if pnl is not None and equity else None,
-        "marked": len(marked), "held": len(rows),
+        "marked": len(marked), "held": len(rows), "at_fill": at_fill,
     }  # fmt: skip

@@ -66,5 +66,6 @@ def performance_today(request: HttpRequest, strategy_id: int | None = None) -> H
     strategy, books = _books(request, strategy_id)
     if not request.htmx:
         return render_htmx(request, TEMPLATE, "performance", _context(strategy, books, all_positions=False))
-    context = {"strategy": strategy, **_today(books, perf.book_state(books))}
+    state = perf.book_state(books)
+    context = {"strategy": strategy, "board": state.board, **_today(books, state)}
     return render_htmx(request, TEMPLATE, "today", context)
