@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from django import template
 
 from backtests.configs import OPTIMIZER_OBJECTIVE_LABELS
@@ -12,16 +10,7 @@ from quant.templatetags import units
 register = template.Library()
 
 
-def _number(value: object) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
+_number = units.finite_number  # one parser of template numbers (quant/templatetags/units.py)
 pct = register.filter("pct", units.pct)  # the one percentage format (quant/templatetags/units.py)
 
 

@@ -10,7 +10,8 @@ from django import template
 register = template.Library()
 
 
-def _number(value: object) -> float | None:
+def finite_number(value: object) -> float | None:
+    """A finite float from a template value; None for missing, booleans, text and NaN/inf."""
     if value is None or isinstance(value, bool):
         return None
     try:
@@ -23,12 +24,12 @@ def _number(value: object) -> float | None:
 @register.filter
 def pct(value: object, digits: int = 1) -> str:
     """0.1234 -> "12.3%"; missing -> an em dash."""
-    number = _number(value)
+    number = finite_number(value)
     return "—" if number is None else f"{number * 100:.{int(digits)}f}%"
 
 
 @register.filter
 def bps(value: object, digits: int = 1) -> str:
     """0.00125 -> "12.5 bps"; missing -> an em dash."""
-    number = _number(value)
+    number = finite_number(value)
     return "—" if number is None else f"{number * 1e4:.{int(digits)}f} bps"

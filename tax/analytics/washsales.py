@@ -40,8 +40,26 @@ WINDOW = dt.timedelta(days=WINDOW_DAYS)
 WASH_CODE = "W"
 
 
+class _Held:
+    """Derived values shared by :class:`Lot` and its mutable working copy."""
+
+    __slots__ = ()
+    basis: Decimal
+    adjusted_basis: Decimal | None
+    buy_date: dt.date
+    adjusted_buy_date: dt.date | None
+
+    @property
+    def cost(self) -> Decimal:
+        return self.basis if self.adjusted_basis is None else self.adjusted_basis
+
+    @property
+    def held_from(self) -> dt.date:
+        return self.buy_date if self.adjusted_buy_date is None else self.adjusted_buy_date
+
+
 @dataclass(frozen=True, slots=True)
-class Lot:
+class Lot(_Held):
     """One block of shares; ``adjusted_*`` are ``None`` while unchanged."""
 
     shares: Decimal
@@ -62,14 +80,6 @@ class Lot:
     loss_processed: bool = False
     order: tuple[int, ...] = field(default=(0,), compare=False)
     """Input position (and split position) — the tie-breaker that keeps results reproducible."""
-
-    @property
-    def cost(self) -> Decimal:
-        return self.basis if self.adjusted_basis is None else self.adjusted_basis
-
-    @property
-    def held_from(self) -> dt.date:
-        return self.buy_date if self.adjusted_buy_date is None else self.adjusted_buy_date
 
     @property
     def is_sold(self) -> bool:
@@ -97,7 +107,7 @@ def _part(amount: Decimal | None, shares: Decimal, total: Decimal, quantum: Deci
 _FIELDS = tuple(Lot.__dataclass_fields__)
 
 
-class _W:
+class _W(_Held):
     """A mutable working copy of a :class:`Lot` (the pass changes lots in place; copying frozen
     dataclasses with ``dataclasses.replace`` dominated its run time)."""
 
@@ -128,14 +138,6 @@ class _W:
 
     def frozen(self) -> Lot:
         return Lot(**{name: getattr(self, name) for name in _FIELDS})
-
-    @property
-    def cost(self) -> Decimal:
-        return self.basis if self.adjusted_basis is None else self.adjusted_basis
-
-    @property
-    def held_from(self) -> dt.date:
-        return self.buy_date if self.adjusted_buy_date is None else self.adjusted_buy_date
 
     @property
     def is_loss(self) -> bool:
