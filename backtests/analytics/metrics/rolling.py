@@ -13,7 +13,6 @@ import numpy as np
 import polars as pl
 
 from ._core import DEFAULT_PERIODS_PER_YEAR, ReturnsLike, as_array, broadcast
-from .ratios import sharpe_ratio
 from .relative import AlphaBeta, alpha_beta
 from .risk import max_drawdown
 
@@ -29,8 +28,24 @@ def rolling_apply(returns: ReturnsLike, window: int, func: Callable[[np.ndarray]
 def rolling_sharpe(
     returns: ReturnsLike, window: int, *, periods_per_year: float = DEFAULT_PERIODS_PER_YEAR
 ) -> np.ndarray:
-    """Annualised Sharpe ratio (rf = 0) of each window."""
-    return rolling_apply(returns, window, lambda w: sharpe_ratio(w, periods_per_year=periods_per_year))
+    """Annualised Sharpe ratio (rf = 0) of each window: :func:`sharpe_ratio` of every window,
+    vectorised over a strided view (missing values inside a window are dropped, as there)."""
+    r = as_array(returns)
+    if window < 1 or window > r.size:
+        return np.array([], dtype=float)
+    windows = np.lib.stride_tricks.sliding_window_view(r, window)
+    present = ~np.isnan(windows)
+    count = present.sum(axis=1)
+    values = np.where(present, windows, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = values.sum(axis=1) / count
+        dev = np.where(present, windows - mean[:, None], 0.0)
+        std = np.sqrt((dev * dev).sum(axis=1) / (count - 1))
+        ratio = mean / std
+        # safe_ratio's IEEE semantics: 0/0 -> NaN, x/0 -> +-inf; fewer than two values -> NaN
+        ratio = np.where(std == 0.0, np.where(mean == 0.0, np.nan, np.sign(mean) * np.inf), ratio)
+    ratio = np.where(count < 2, np.nan, ratio)
+    return ratio * float(np.sqrt(periods_per_year))
 
 
 def rolling_max_drawdown(returns: ReturnsLike, window: int) -> np.ndarray:
