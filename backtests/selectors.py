@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from backtests.analytics.metrics import aggregate_returns, cumulative_returns, drawdown_series, rolling_sharpe
@@ -115,6 +116,30 @@ def run_charts(run: BacktestRun) -> RunCharts:
         net_exposure=rounded(daily["net_exposure"].to_numpy()[keep], 4),
         heatmap=monthly_heatmap(daily),
     )
+
+
+RESULTS_CACHE_SECONDS = 24 * 3600
+
+
+def run_result_data(run: BacktestRun, *, trades_shown: int) -> dict[str, Any]:
+    """Charts and the newest ``trades_shown`` trades of a succeeded single run, with the trade count.
+
+    A finished run's files never change, so the result is cached under the run and its job's
+    finish time and attempt (a retried run gets a new key): the run page costs one cache read
+    instead of two Parquet reads and the chart arithmetic on every view."""
+    job = run.job
+    finished = job.finished_at.timestamp() if job.finished_at else 0.0
+    key = f"backtests:results:v1:{run.pk}:{finished}:{job.attempts}:{trades_shown}"
+    found = cache.get(key)
+    if found is None:
+        trades = run_trades(run)
+        found = {
+            "charts": run_charts(run).as_json(),
+            "trades": trades.head(trades_shown).to_dicts(),
+            "trades_total": trades.height,
+        }
+        cache.set(key, found, RESULTS_CACHE_SECONDS)
+    return found
 
 
 def monthly_heatmap(daily: pl.DataFrame) -> list[dict[str, Any]]:

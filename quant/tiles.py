@@ -11,7 +11,7 @@ from django.utils import timezone
 from quant.models import Job
 from quant.selectors import jobs_visible_to, strategies_for
 from quant.trading.models import PnLSnapshot
-from quant.web.tiles import Tile, register_tile
+from quant.web.tiles import TILE_CACHE_SECONDS, Tile, register_tile
 
 PNL_ROWS = 8
 
@@ -56,6 +56,8 @@ def jobs_tile(user: Any) -> dict[str, Any]:
 
 def register_tiles() -> None:
     register_tile(Tile(key="pnl", title="Strategies: P&L today", template="quant/tiles/pnl.html",
-                       context=pnl_tile, url_name="quant:strategy_list", order=10))  # fmt: skip
+                       context=pnl_tile, url_name="quant:strategy_list", order=10,
+                       cache_seconds=TILE_CACHE_SECONDS))  # fmt: skip
     register_tile(Tile(key="jobs", title="Job queue", template="quant/tiles/jobs.html",
-                       context=jobs_tile, url_name="console:jobs", order=50))  # fmt: skip
+                       context=jobs_tile, url_name="console:jobs", order=50,
+                       cache_seconds=TILE_CACHE_SECONDS))  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quant.web.tiles import Tile, register_tile
+from quant.web.tiles import TILE_CACHE_SECONDS, Tile, register_tile
 from risk.selectors import recent_runs, succeeded_runs
 
 
@@ -17,4 +17,5 @@ def risk_model_tile(user: Any) -> dict[str, Any]:
 
 def register_tiles() -> None:
     register_tile(Tile(key="risk", title="Risk model", template="risk/tiles/status.html",
-                       context=risk_model_tile, url_name="risk:dashboard", order=40))  # fmt: skip
+                       context=risk_model_tile, url_name="risk:dashboard", order=40,
+                       cache_seconds=TILE_CACHE_SECONDS))  # fmt: skip

@@ -162,9 +162,29 @@ class SecurityNames:
         return SecurityName(int(permno), pick[2], pick[3])
 
 
+_NAMES_MEMO: dict[tuple[str, int], SecurityNames] = {}
+
+
 def security_names() -> SecurityNames:
-    """The permno → ticker/name look-up over the current ``crsp_names`` (empty when unpublished)."""
-    try:
-        return SecurityNames(read_dataset("crsp_names"))
-    except storage.VersionNotFound:
+    """The permno → ticker/name look-up over the current ``crsp_names`` (empty when unpublished).
+
+    Kept in memory per process for the live version (a published version never changes; the key
+    is its manifest's path and modification time), so a page listing hundreds of permnos costs a
+    ``release.json`` read, not a Parquet read and a 100k-row table build per request."""
+    version = storage.current_version("crsp_names")
+    if version is None:
         return SecurityNames(None)
+    manifest = storage.manifest_path("crsp_names", version)
+    try:
+        key = (str(manifest), manifest.stat().st_mtime_ns)
+    except FileNotFoundError:
+        return SecurityNames(None)
+    found = _NAMES_MEMO.get(key)
+    if found is None:
+        try:
+            found = SecurityNames(read_dataset("crsp_names", version=version))
+        except storage.VersionNotFound:
+            return SecurityNames(None)
+        _NAMES_MEMO.clear()  # one live version per process
+        _NAMES_MEMO[key] = found
+    return found

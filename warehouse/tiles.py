@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from quant.web.tiles import Tile, register_tile
+from quant.web.tiles import TILE_CACHE_SECONDS, Tile, register_tile
 from warehouse import storage
 from warehouse.datasets import DATASETS
 
@@ -29,4 +29,5 @@ def freshness_tile(user: Any) -> dict[str, Any]:
 
 def register_tiles() -> None:
     register_tile(Tile(key="freshness", title="Data freshness", template="warehouse/tiles/freshness.html",
-                       context=freshness_tile, url_name="warehouse:status", order=30))  # fmt: skip
+                       context=freshness_tile, url_name="warehouse:status", order=30,
+                       cache_seconds=TILE_CACHE_SECONDS))  # fmt: skip

@@ -12,8 +12,8 @@ from backtests.diagnostics import run_monte_carlo, run_relative
 from backtests.forms import MonteCarloForm
 from backtests.models import BacktestRun
 from backtests.selectors import (
-    run_charts,
     run_for,
+    run_result_data,
     run_trades,
     walkforward_view,
 )
@@ -28,13 +28,7 @@ TRADES_SHOWN = 50
 def results_context(run: BacktestRun) -> dict[str, Any]:
     if run.kind == BacktestRun.Kind.WALK_FORWARD:
         return {"wf": walkforward_view(run), "summary": run.summary}
-    trades = run_trades(run)
-    return {
-        "charts": run_charts(run).as_json(),
-        "trades": trades.head(TRADES_SHOWN).to_dicts(),
-        "trades_total": trades.height,
-        "summary": run.summary,
-    }
+    return {**run_result_data(run, trades_shown=TRADES_SHOWN), "summary": run.summary}
 
 
 def visible_run(request: HttpRequest, run_id: int) -> BacktestRun:

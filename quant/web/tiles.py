@@ -12,8 +12,10 @@ imports ``console``, and an app that is not installed simply has no tile)::
                        context=jobs_tile, url_name="console:jobs", order=40))
 
 A tile's ``context`` runs in the home page's request, in order, so it must be cheap: one or two
-aggregate queries or a manifest read, never a computation (no fan-out per request). A tile that
-raises is shown as unavailable with the error, never as a 500 of the home page.
+aggregate queries or a manifest read, never a computation (no fan-out per request). A tile with
+``cache_seconds`` keeps its context in the cache for that long per user (the overview may lag by
+that much; a tile that must be exact leaves it at 0). A tile that raises is shown as unavailable
+with the error, never as a 500 of the home page.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
 
 logger = logging.getLogger("quantdesk.web")
@@ -38,6 +41,7 @@ class Tile:
     url_name: str  # where the tile links to (the page with the details)
     permission: str | None = None  # "app_label.codename"; None = any logged-in user
     order: int = 100
+    cache_seconds: int = 0  # >0: the context is cached per user for that long
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,10 @@ class RenderedTile:
     context: Mapping[str, Any]
     error: str = ""
 
+
+#: How long the overview tiles of the shared apps may lag (the home page is an overview, not a
+#: monitor: the pages they link to are exact).
+TILE_CACHE_SECONDS = 15
 
 _REGISTRY: dict[str, Tile] = {}
 
@@ -77,8 +85,20 @@ def visible_tiles(user: AbstractBaseUser | AnonymousUser) -> list[RenderedTile]:
         except NoReverseMatch:
             continue  # the page it links to does not exist (an app without URLs): no tile
         try:
-            out.append(RenderedTile(tile, url, dict(tile.context(user))))
+            out.append(RenderedTile(tile, url, _context(tile, user)))
         except Exception as exc:  # one broken tile never takes the home page down
             logger.warning("Home tile %r raised", tile.key, exc_info=True)
             out.append(RenderedTile(tile, url, {}, error=f"{type(exc).__name__}: {exc}"))
     return out
+
+
+def _context(tile: Tile, user: AbstractBaseUser) -> dict[str, Any]:
+    if tile.cache_seconds <= 0:
+        return dict(tile.context(user))
+    joined = getattr(user, "date_joined", None)  # a re-created database reuses primary keys
+    key = f"tiles:v1:{tile.key}:{user.pk}:{joined.timestamp() if joined else 0}"
+    found = cache.get(key)
+    if found is None:
+        found = dict(tile.context(user))
+        cache.set(key, found, tile.cache_seconds)
+    return dict(found)

@@ -34,10 +34,11 @@ def test_lookup_is_as_of_the_date_and_latest_without_one(names) -> None:  # noqa
     assert table.get(99999) is None
 
 
-def test_the_tag_reads_the_names_table_once_per_request(names, monkeypatch) -> None:  # noqa: ANN001
+def test_the_tag_reads_the_names_table_once_per_published_version(names, monkeypatch) -> None:  # noqa: ANN001
     calls = []
     real = selectors.read_dataset
-    monkeypatch.setattr(selectors, "read_dataset", lambda name: calls.append(name) or real(name))
+    monkeypatch.setattr(selectors, "read_dataset", lambda name, **kw: calls.append(name) or real(name, **kw))
+    monkeypatch.setattr(selectors, "_NAMES_MEMO", {})
     template = Template("{% load securities %}{% for p, d in rows %}{% security p d %}|{% endfor %}")
     request = RequestFactory().get("/")
     rows = [(10001, D(2018, 5, 1)), (10001, "2020-05-01"), (10002, D(2021, 1, 4)), (42, None)]
@@ -47,7 +48,13 @@ def test_the_tag_reads_the_names_table_once_per_request(names, monkeypatch) -> N
     assert "<strong>ABCD</strong>" in parts[1] and "CO ABCD" in parts[1]
     assert "<code>10002</code>" in parts[2] and parts[3] == '<span class="sec"><code>42</code></span>'
     template.render(Context({"rows": rows, "request": request}))  # same request: no second read
+    template.render(Context({"rows": rows, "request": RequestFactory().get("/")}))  # nor another request
     assert calls == ["crsp_names"]
+    renamed = [*ROWS[:2], (10002, D(2020, 1, 2), D(2030, 1, 1), "XYZ", 11, 3)]
+    publish_dataset("crsp_names", make_names(renamed), source="demo", query_hash="h2", writer="test")
+    html = template.render(Context({"rows": rows, "request": RequestFactory().get("/")}))
+    assert calls == ["crsp_names", "crsp_names"]  # a new version is read once
+    assert "<strong>XYZ</strong>" in html.split("|")[2]
 
 
 def test_live_source_names_the_publisher(names) -> None:  # noqa: ANN001

@@ -44,6 +44,11 @@ def test_a_viewer_denied_the_strategy_gets_404_on_every_page_of_its_backtests(st
     assert reverse("backtests:detail", args=[strategy_run.pk]) not in listing
     compare = outsider.get(reverse("backtests:compare"), {"ids": [strategy_run.pk]}).content.decode()
     assert reverse("backtests:detail", args=[strategy_run.pk]) not in compare
+    home = outsider.get(reverse("console:home")).content.decode()  # the "Latest backtests" tile
+    assert 'id="home-backtests"' in home
+    assert reverse("backtests:detail", args=[strategy_run.pk]) not in home
+    insider = _viewer(strategy_run.strategy).get(reverse("console:home")).content.decode()
+    assert reverse("backtests:detail", args=[strategy_run.pk]) in insider
 
 
 def test_a_viewer_granted_the_strategy_opens_its_backtests(strategy_run):
