@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 
@@ -331,3 +332,28 @@ class MonteCarloForm(forms.Form):
         """Bound to the query string, the defaults filling what it leaves out."""
         initial = {name: field.initial for name, field in cls.base_fields.items()}
         return cls({**initial, **getattr(query, "dict", dict)()})
+
+
+class AttributionPeriodForm(forms.Form):
+    """The window of a run's attribution: any sub-period of the run (both ends included)."""
+
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
+
+    def __init__(self, *args: Any, first: dt.date | None = None, last: dt.date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.first, self.last = first, last
+        if first and last:
+            for name in ("start", "end"):
+                self.fields[name].widget.attrs.update(min=first.isoformat(), max=last.isoformat())
+            self.fields["start"].help_text = f"the run has daily returns from {first} to {last}"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            raise forms.ValidationError(f"The start {start} is after the end {end}.")
+        outside = (start and self.last and start > self.last) or (end and self.first and end < self.first)
+        if outside:
+            raise forms.ValidationError(f"The run has daily returns from {self.first} to {self.last} only.")
+        return data

@@ -3,15 +3,18 @@ launch, and the Fama-French attribution of a finished run."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from backtests.forms import AttributionPeriodForm
 from backtests.models import BacktestRun
 from backtests.selectors import run_list
-from backtests.services.attribution import backtest_attribution
+from backtests.services.attribution import backtest_attribution, run_return_range
 from backtests.services.launch import signal_backtest_create
 from backtests.views.results import visible_run
 from quant.audit import log_access
@@ -50,9 +53,11 @@ def signal_backtest(request: HttpRequest, name: str) -> HttpResponse:
     return redirect("backtests:detail", run_id=result.run.pk)
 
 
-def _attribution_context(run: BacktestRun, model: str | None) -> dict[str, object]:
+def _attribution_context(
+    run: BacktestRun, model: str | None, start: dt.date | None = None, end: dt.date | None = None
+) -> dict[str, object]:
     try:
-        out = backtest_attribution(run=run, model=model)
+        out = backtest_attribution(run=run, model=model, start=start, end=end)
     except (ValueError, InputError, OSError) as exc:
         return {"problem": str(exc)}
     r = out.result
@@ -65,6 +70,7 @@ def _attribution_context(run: BacktestRun, model: str | None) -> dict[str, objec
         "chart": {"dates": [d.isoformat() for d in out.rolling["date"]],
                   "series": {c: out.rolling[c].to_list() for c in r.betas}},
         "window": out.window,
+        "period": out.period,
     }  # fmt: skip
     if (cond := out.conditional) is not None:
         context["conditional"] = cond
@@ -84,5 +90,13 @@ def attribution(request: HttpRequest, run_id: int) -> HttpResponse:
     if run.job.status != Job.Status.SUCCEEDED:
         context["problem"] = f"Backtest #{run.pk} is {run.job.status}: attribution needs a finished run."
     else:
-        context |= _attribution_context(run, model)
+        span = run_return_range(run)
+        first, last = span if span else (None, None)
+        defaults = {"start": first.isoformat(), "end": last.isoformat()} if first and last else {}
+        form = AttributionPeriodForm({**defaults, **request.GET.dict()}, first=first, last=last)
+        context["form"] = form
+        if form.is_valid():
+            context |= _attribution_context(run, model, form.cleaned_data["start"], form.cleaned_data["end"])
+        else:
+            context["problem"] = " ".join(str(e) for e in form.errors.get("__all__", [])) or "Check the dates."
     return render(request, "backtests/attribution.html", context)

@@ -63,3 +63,34 @@ def test_attribution_page_and_one_click_backtest_view(momentum_run: BacktestRun,
 def test_viewer_cannot_launch_a_backtest(demo_reports, client) -> None:
     client.force_login(UserFactory(role="viewer"))
     assert client.post(reverse("backtests:signal_backtest", args=["momentum"])).status_code == 403
+
+
+def test_attribution_of_a_sub_period_fits_only_those_days(momentum_run: BacktestRun, client) -> None:
+    whole = backtest_attribution(run=momentum_run, model="ff3")
+    first, last = whole.period  # type: ignore[misc]
+    cut = first + (last - first) / 2
+    half = backtest_attribution(run=momentum_run, model="ff3", start=cut)
+    assert half.period[0] >= cut and half.period[1] == last  # type: ignore[index]
+    assert 0 < half.result.n_obs < whole.result.n_obs
+    # the same regression on the same days through the research service
+    from backtests.services.results import read_series
+    from research import io
+    from research.services.attribution import attribution_fit
+
+    days = read_series(momentum_run, "daily").select("date", "net_return").drop_nulls()
+    days = days.filter(days["date"] >= cut).rename({"net_return": "return"})
+    factors = io.warehouse_factors("daily", days["date"].min(), days["date"].max())
+    direct = attribution_fit(returns=days, factors=factors, model="ff3", frequency="daily").result
+    assert half.result.alpha == pytest.approx(direct.alpha, rel=1e-12)
+    assert half.result.betas == pytest.approx(direct.betas, rel=1e-12)
+
+    client.force_login(momentum_run.owner)
+    url = reverse("backtests:attribution", args=[momentum_run.pk])
+    page = client.get(url).content.decode()  # defaults: the run's whole period, shown in the form
+    assert f'name="start" value="{first.isoformat()}"' in page and f'max="{last.isoformat()}"' in page
+    page = client.get(url, {"model": "ff3", "start": cut.isoformat()}).content.decode()
+    assert f"{half.result.n_obs} days" in page and 'name="model" value="ff3"' in page
+    bad = client.get(url, {"start": last.isoformat(), "end": first.isoformat()}).content.decode()
+    assert f"The start {last.isoformat()} is after the end {first.isoformat()}." in bad
+    short = client.get(url, {"start": last.isoformat()}).content.decode()
+    assert "the chosen period has fewer than 30 daily returns" in short

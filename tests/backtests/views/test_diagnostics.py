@@ -41,6 +41,9 @@ def test_trade_resampling_fragment_shows_its_own_bands(viewer_run) -> None:
     url = reverse("backtests:montecarlo", args=[run.pk])
     html = client.get(url, {"method": "trades", "paths": 200}, headers=HX).content.decode()
     assert html.lstrip().startswith('<section id="backtests-montecarlo"') and "<html" not in html
+    assert 'hx-push-url="true"' in html  # the address bar keeps the settings: the view can be shared
+    shared = client.get(url, {"method": "trades", "paths": 200}).content.decode()  # opened in a new tab
+    assert "<html" in shared and '<option value="trades" selected>' in shared
     view = run_monte_carlo(run, method="trades", n_sims=200)
     rebalances = read_series(run, "trades")["date"].n_unique()
     assert view.n_steps == rebalances > 20  # one holding period per (monthly) rebalance
