@@ -35,6 +35,9 @@ def _world(settings, tmp_path: Path) -> dict[str, str]:
     permnos = load_model(run.version).permnos.tolist()[:20]
     portfolio = portfolio_save(name="Twenty", weights={p: 0.05 for p in permnos}, run=run)
     alpha_build(names=["momentum", "value"])
+    from research.services.combination import signal_definitions_register
+
+    signal_definitions_register()  # registry rows (the signals' definitions, staging)
     user = UserFactory(username="phone", role="admin")
     backtest = finished_run(user)
     return {
@@ -43,6 +46,7 @@ def _world(settings, tmp_path: Path) -> dict[str, str]:
         "exposures": reverse("risk:exposures") + f"?portfolio={portfolio.pk}",
         "alpha": reverse("research:explorer"),
         "signal": reverse("research:signal", args=["momentum"]),
+        "registry": reverse("research:models"),
     }
 
 
@@ -68,6 +72,13 @@ def test_pages_fit_a_phone_and_the_menu_collapses(browser_page, live_server, set
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > PHONE["width"]:
             too_wide[path] = width
+        if key == "run":  # all twelve months and the year fit without scrolling the heatmap
+            heat = page.evaluate("(() => { const t = document.querySelector('table.bt-heatmap');"
+                                 " return [t.scrollWidth, t.clientWidth]; })()")
+            assert heat[0] <= heat[1], heat
+        if key == "registry":  # each model is a stacked card: the promotion gate is on screen
+            gate = page.locator('td[data-label="Promotion gate"]').first.bounding_box()
+            assert gate is not None and gate["x"] + gate["width"] <= PHONE["width"], gate
     assert too_wide == {}
     page.set_viewport_size({"width": 1280, "height": 900})
     for key, path in pages.items():
