@@ -73,8 +73,10 @@ def test_pages_fit_a_phone_and_the_menu_collapses(browser_page, live_server, set
         if width > PHONE["width"]:
             too_wide[path] = width
         if key == "run":  # all twelve months and the year fit without scrolling the heatmap
-            heat = page.evaluate("(() => { const t = document.querySelector('table.bt-heatmap');"
-                                 " return [t.scrollWidth, t.clientWidth]; })()")
+            heat = page.evaluate(
+                "(() => { const t = document.querySelector('table.bt-heatmap');"
+                " return [t.scrollWidth, t.clientWidth]; })()"
+            )
             assert heat[0] <= heat[1], heat
         if key == "registry":  # each model is a stacked card: the promotion gate is on screen
             gate = page.locator('td[data-label="Promotion gate"]').first.bounding_box()
