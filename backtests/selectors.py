@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
+from django.utils.html import json_script
 from django.db.models import Q, QuerySet
 
 from backtests.analytics.metrics import aggregate_returns, cumulative_returns, drawdown_series, rolling_sharpe
@@ -129,12 +130,14 @@ def run_result_data(run: BacktestRun, *, trades_shown: int) -> dict[str, Any]:
     instead of two Parquet reads and the chart arithmetic on every view."""
     job = run.job
     finished = job.finished_at.timestamp() if job.finished_at else 0.0
-    key = f"backtests:results:v1:{run.pk}:{finished}:{job.attempts}:{trades_shown}"
+    key = f"backtests:results:v2:{run.pk}:{finished}:{job.attempts}:{trades_shown}"
     found = cache.get(key)
     if found is None:
         trades = run_trades(run)
+        charts = run_charts(run).as_json()
         found = {
-            "charts": run_charts(run).as_json(),
+            "charts": charts,
+            "charts_script": json_script(charts, "backtests-chart-data"),  # encoded once, not per view
             "trades": trades.head(trades_shown).to_dicts(),
             "trades_total": trades.height,
         }
