@@ -186,6 +186,8 @@ TAQ_DATASETS: dict[str, DatasetSpec] = {
                 "rv_sub": _F,
                 "bpv": _F,
                 "medrv": _F,
+                "rk": _F,
+                "rk_bandwidth": _I,
                 "tq": _F,
                 "bns_z": _F,
                 "bns_p": _F,

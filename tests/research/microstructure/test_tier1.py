@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from django.core.management import call_command
 
-from research.analytics.microstructure import realized
+from research.analytics.microstructure import kernel, realized
 from research.services.taq import taq_aggregates, taq_publish
 from research.services.taq_demo import demo_intraday
 from warehouse import readers, storage
@@ -61,6 +61,13 @@ def test_aggregates_agree_with_the_analytics(demo) -> None:
     shares = agg.intraday.group_by("symbol", "date").agg(pl.col("volume_share").sum())["volume_share"]
     np.testing.assert_allclose(shares.to_numpy(), 1.0)
     assert daily["quoted_spread"].drop_nulls().len() == daily.height
+    # the realized kernel of each day from its tick returns, bandwidth from the day's 5-minute RV
+    row = daily.row(0, named=True)
+    day = trades.filter((pl.col("symbol") == row["symbol"]) & (pl.col("ts").dt.date() == row["date"])).sort("ts")
+    r = day["price"].log().diff().drop_nulls().to_numpy()
+    assert row["rk_bandwidth"] == kernel.kernel_bandwidth(len(r), float(r @ r), row["rv"])
+    assert row["rk"] == pytest.approx(kernel.realized_kernel_of(r, row["rk_bandwidth"]), rel=1e-12)
+    assert 0.5 < daily["rk"].mean() / daily["rv"].mean() < 1.5
 
 
 def test_publish_versions_and_reads_back(wh, demo) -> None:
