@@ -143,3 +143,54 @@ def test_sync_status_counts_the_resumable_days(client, wh, tmp_path) -> None:
     taq_sync_run(client=client, symbols=["XXX"], start=DAYS[0], end=dt.date(2018, 1, 4),
                  state_dir=tmp_path / "sync" / "XXX_N", exchanges=["N"])  # fmt: skip
     assert taq_sync_status(tmp_path / "sync") == [{"key": "XXX_N", "days": 3, "with_data": 2, "last": "2018-01-04"}]
+
+
+@pytest.mark.django_db
+def test_taq_sync_runs_as_a_job_with_progress_log_and_resume(client, wh, tmp_path, settings, monkeypatch) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from quant.jobs.kinds import get_kind
+    from quant.models import Job
+    from research.services import taq_sync_job
+
+    settings.DATA_DIR = tmp_path / "data"
+    monkeypatch.setattr(taq_sync_job, "get_client", lambda: client)
+    args = ["--symbols", "XXX", "--start", "2018-01-02", "--end", "2018-01-04", "--exchanges", "N"]
+    out = StringIO()
+    call_command("taq_sync", *args, stdout=out)
+    job = Job.objects.get(kind="taq_sync")
+    assert get_kind("taq_sync").queue == "sync" and job.status == "succeeded" and job.progress == 1.0
+    assert job.params == {"symbols": ["XXX"], "start": "2018-01-02", "end": "2018-01-04", "exchanges": ["N"]}
+    assert "2018-01-02 fetched" in job.log and "2018-01-04 no data" in job.log
+    assert "[##############################] 3/3 2018-01-04 no data" in out.getvalue()
+    assert "taq_daily v1 (2 rows)" in job.message and taq_rows("taq_daily")["trades"].sum() == 7168
+    again = StringIO()
+    call_command("taq_sync", *args, stdout=again)
+    assert f"job #{job.pk} already synced this" in again.getvalue() and Job.objects.filter(kind="taq_sync").count() == 1
+    forced = StringIO()
+    call_command("taq_sync", *args, "--force", stdout=forced)
+    assert "3/3 2018-01-04 cached" in forced.getvalue()  # resumed from the per-day state: nothing fetched again
+    assert Job.objects.filter(kind="taq_sync", status="succeeded").count() == 2
+
+
+@pytest.mark.django_db
+def test_the_nightly_schedule_continues_each_sync_to_the_last_session(django_capture_on_commit_callbacks) -> None:
+    import datetime as dt
+
+    from quant.models import Job
+    from quant.schedules import get_schedule
+    from research.services.taq_sync_job import taq_sync_incremental, taq_sync_request
+
+    assert get_schedule("taq-nightly").task == "research.tasks.taq_sync_incremental"
+    done, _ = taq_sync_request(symbols=["XXX"], start=dt.date(2018, 1, 2), end=dt.date(2018, 1, 3), exchanges=["N"])
+    Job.objects.filter(pk=done.pk).update(status="succeeded")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        queued = taq_sync_incremental(today=dt.date(2018, 1, 9))  # last completed session: Monday 2018-01-08
+    assert [j.params for j in queued] == [
+        {"symbols": ["XXX"], "start": "2018-01-04", "end": "2018-01-08", "exchanges": ["N"]}
+    ]
+    assert len(callbacks) == 1
+    Job.objects.filter(pk=queued[0].pk).update(status="succeeded")
+    assert taq_sync_incremental(today=dt.date(2018, 1, 9)) == []  # already at the last session
