@@ -122,6 +122,7 @@ def microstructure_page(symbol: str) -> dict[str, object] | None:
 def taq_page() -> dict[str, object]:
     from django.conf import settings
 
+    from research.selectors import taq_sync_jobs
     from research.services.taq_sync import taq_sync_status
 
     coverage = taq_coverage()
@@ -129,6 +130,7 @@ def taq_page() -> dict[str, object]:
         "coverage": coverage.to_dicts(),
         "symbols": taq_symbols()["symbol"].to_list(),
         "syncs": taq_sync_status(settings.DATA_DIR / "taq" / "sync"),
+        "sync_jobs": list(taq_sync_jobs()),
     }
 
 

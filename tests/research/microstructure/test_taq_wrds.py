@@ -173,6 +173,15 @@ def test_taq_sync_runs_as_a_job_with_progress_log_and_resume(client, wh, tmp_pat
     call_command("taq_sync", *args, "--force", stdout=forced)
     assert "3/3 2018-01-04 cached" in forced.getvalue()  # resumed from the per-day state: nothing fetched again
     assert Job.objects.filter(kind="taq_sync", status="succeeded").count() == 2
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    browser = Client()
+    browser.force_login(UserFactory(role="viewer"))
+    html = browser.get(reverse("research:taq")).content.decode()
+    assert f'href="{reverse("quant:job_status", args=[job.pk])}"' in html and "100%" in html and "TAQ sync XXX 2018-01-02..2018-01-04" in html
 
 
 @pytest.mark.django_db
