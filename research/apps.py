@@ -23,7 +23,8 @@ class ResearchConfig(AppConfig):
         from research.quickstart import STEPS
         from research.schedules import SCHEDULES
         from research.services.reports import KIND, signal_report_requeue
-        from research.services.taq_sync_job import KIND as TAQ_SYNC, taq_sync_requeue
+        from research.services.taq_sync_job import KIND as TAQ_SYNC
+        from research.services.taq_sync_job import taq_sync_requeue
 
         register(NavItem(area="Research", label="Alpha explorer", url_name="research:explorer", order=10))
         register(NavItem(area="Research", label="Model registry", url_name="research:models", order=20))

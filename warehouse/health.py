@@ -116,5 +116,7 @@ def taq_check(today: dt.date | None = None) -> CheckResult:
     if all(s.source == "demo" for s in summaries):
         return CheckResult("ok", f"{summary}; demo data, freshness not judged", details)
     if behind > TAQ_STALE_SESSIONS:
-        return CheckResult("warn", f"{summary}: stale (over {TAQ_STALE_SESSIONS}); run python manage.py taq_sync", details)
+        return CheckResult(
+            "warn", f"{summary}: stale (over {TAQ_STALE_SESSIONS}); run python manage.py taq_sync", details
+        )
     return CheckResult("ok", summary, details)

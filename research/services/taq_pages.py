@@ -115,8 +115,8 @@ def microstructure_page(symbol: str) -> dict[str, object] | None:
         value = last[key]
         last[f"{key}_bps"] = None if value is None else 1e4 * value
     return {"symbol": symbol, "charts": charts, "har": fit, "last": last, "jumps": int(daily["jump"].sum()),
-            "sessions": daily.height, "har_models": models, "har_min_train": HAR_MIN_TRAIN, "vpin_window": VPIN_WINDOW, "vpin_days": VPIN_DAYS,
-            "vpin_buckets": VPIN_BUCKETS_PER_DAY}  # fmt: skip
+            "sessions": daily.height, "har_models": models, "har_min_train": HAR_MIN_TRAIN,
+            "vpin_window": VPIN_WINDOW, "vpin_days": VPIN_DAYS, "vpin_buckets": VPIN_BUCKETS_PER_DAY}  # fmt: skip
 
 
 def taq_page() -> dict[str, object]:

@@ -37,7 +37,7 @@ def parzen(x: np.ndarray) -> np.ndarray:
 def kernel_bandwidth(n: int, rv_tick: float, iv: float) -> int:
     """H = ceil(c* xi^(4/5) n^(3/5)) with xi² = (RV_tick / 2n) / IV; at least 1."""
     xi2 = rv_tick / (2 * n) / iv
-    return max(1, math.ceil(C_STAR * xi2 ** 0.4 * n**0.6))
+    return max(1, math.ceil(C_STAR * xi2**0.4 * n**0.6))
 
 
 def realized_kernel_of(r: np.ndarray, bandwidth: int) -> float:
@@ -58,8 +58,10 @@ def realized_kernel(trades: pl.DataFrame, iv: pl.DataFrame) -> pl.DataFrame:
         .with_columns(r=pl.col("price").log().diff().over("symbol", "date"))
         .drop_nulls("r")
     )
-    days = ret.group_by("symbol", "date", maintain_order=True).agg(n=pl.len()).join(
-        iv.select("symbol", "date", "rv"), on=["symbol", "date"], how="left"
+    days = (
+        ret.group_by("symbol", "date", maintain_order=True)
+        .agg(n=pl.len())
+        .join(iv.select("symbol", "date", "rv"), on=["symbol", "date"], how="left")
     )
     values = ret["r"].to_numpy()
     ends = np.cumsum(days["n"].to_numpy())

@@ -32,7 +32,15 @@ def _pandas_resample(b: pl.DataFrame, rule: str) -> pd.DataFrame:
     for symbol, part in b.to_pandas().groupby("symbol"):
         p = part.set_index("ts").assign(pv=lambda x: x["vwap"] * x["volume"])
         r = p.resample(rule, label="left", closed="left").agg(
-            {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum", "pv": "sum", "count": "sum"}
+            {
+                "open": "first",
+                "high": "max",
+                "low": "min",
+                "close": "last",
+                "volume": "sum",
+                "pv": "sum",
+                "count": "sum",
+            }
         )
         r = r[r["count"] > 0].assign(symbol=symbol, vwap=lambda x: x["pv"] / x["volume"])
         out.append(r.reset_index())

@@ -28,11 +28,13 @@ def _reference_rk(r: list[float], big_h: int) -> float:
 def _trades(prices: np.ndarray, day: dt.date, symbol: str = "AAA") -> pl.DataFrame:
     start = dt.datetime.combine(day, dt.time(9, 30))
     ts = [start + dt.timedelta(seconds=i) for i in range(len(prices))]
-    return pl.DataFrame({"ts": ts, "symbol": symbol, "price": prices}).with_columns(pl.col("ts").cast(pl.Datetime("us")))
+    return pl.DataFrame({"ts": ts, "symbol": symbol, "price": prices}).with_columns(
+        pl.col("ts").cast(pl.Datetime("us"))
+    )
 
 
 def test_parzen_weights_and_the_optimal_constant() -> None:
-    assert kernel.C_STAR == pytest.approx(3.5134, abs=1e-4)  # BNHLS (2009) Table 1, Parzen
+    assert pytest.approx(3.5134, abs=1e-4) == kernel.C_STAR  # BNHLS (2009) Table 1, Parzen
     np.testing.assert_allclose(kernel.parzen(np.array([0, 0.25, 0.5, 0.75, 1, 1.5])),
                                [1, 1 - 6 / 16 + 6 / 64, 0.25, 2 / 64, 0, 0])  # fmt: skip
 

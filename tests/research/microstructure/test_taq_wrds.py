@@ -181,7 +181,11 @@ def test_taq_sync_runs_as_a_job_with_progress_log_and_resume(client, wh, tmp_pat
     browser = Client()
     browser.force_login(UserFactory(role="viewer"))
     html = browser.get(reverse("research:taq")).content.decode()
-    assert f'href="{reverse("quant:job_status", args=[job.pk])}"' in html and "100%" in html and "TAQ sync XXX 2018-01-02..2018-01-04" in html
+    assert (
+        f'href="{reverse("quant:job_status", args=[job.pk])}"' in html
+        and "100%" in html
+        and "TAQ sync XXX 2018-01-02..2018-01-04" in html
+    )
 
 
 @pytest.mark.django_db
