@@ -18,6 +18,7 @@ from quant import calendars
 from quant.io import atomic_write_bytes, atomic_write_text
 from research.analytics.microstructure.cleaning import quotes_clean, trades_clean
 from research.services.taq import TaqAggregates, taq_aggregates, taq_publish
+from research.services.taq_tiers import taq_read
 from warehouse.publish import PublishResult
 from warehouse.readers.taq import taq_rows
 from warehouse.sources.wrds.client import WrdsClient
@@ -91,14 +92,9 @@ def taq_sync_run(
 def taq_query_run(
     *, client: WrdsClient, kind: Kind, symbols: list[str], start: dt.date, end: dt.date, out_dir: Path
 ) -> dict[str, int]:
-    """Tier 2/3: fetch raw ``kind`` rows for each session into ``out_dir/<kind>_<YYYYMMDD>.parquet``."""
-    counts = {}
-    for day in calendars.sessions(start, end):
-        rows = taq_fetch(client, kind, symbols=symbols, day=day)
-        if rows.height:
-            _write(out_dir / f"{kind}_{day:%Y%m%d}.parquet", rows)
-        counts[day.isoformat()] = rows.height
-    return counts
+    """Tier 2/3: raw ``kind`` rows for each session kept in ``out_dir/<kind>_<YYYYMMDD>.parquet``
+    (`research.services.taq_tiers.taq_read`: days already there are not fetched again)."""
+    return taq_read(kind, symbols=symbols, start=start, end=end, local_dir=out_dir, client=client).rows
 
 
 def taq_sync_status(root: Path) -> list[dict[str, object]]:

@@ -207,3 +207,32 @@ def test_the_nightly_schedule_continues_each_sync_to_the_last_session(django_cap
     assert len(callbacks) == 1
     Job.objects.filter(pk=queued[0].pk).update(status="succeeded")
     assert taq_sync_incremental(today=dt.date(2018, 1, 9)) == []  # already at the last session
+
+
+@pytest.mark.django_db
+def test_one_read_interface_over_the_three_tiers(client, wh, tmp_path) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from research.services.taq_tiers import taq_read
+
+    raw = read_taq_trades(require_shared_file("intraday", "highfrequency_sampleTDataRaw.csv"))
+    first = taq_read("trades", symbols=["XXX"], start=DAYS[0], end=DAYS[1], local_dir=tmp_path, client=client)
+    assert first.tiers == {"2018-01-02": "tier 2", "2018-01-03": "tier 2"} and first.frame.height == raw.height
+    local = taq_read("trades", symbols=["XXX"], start=DAYS[0], end=dt.date(2018, 1, 4), local_dir=tmp_path)
+    assert local.tiers == {"2018-01-02": "tier 3", "2018-01-03": "tier 3", "2018-01-04": "missing"}
+    assert (
+        local.frame.sort("ts", "price", "size")["price"].to_list() == raw.sort("ts", "price", "size")["price"].to_list()
+    )
+    other = taq_read("trades", symbols=["XXX", "YYY"], start=DAYS[0], end=DAYS[0], local_dir=tmp_path, client=client)
+    assert other.tiers == {"2018-01-02": "tier 2"}  # the local day was fetched for XXX only
+    taq_sync_run(client=client, symbols=["XXX"], start=DAYS[0], end=DAYS[1], state_dir=tmp_path / "state",
+                 exchanges=["N"])  # fmt: skip
+    daily = taq_read("daily", symbols=["XXX"], start=DAYS[0], end=DAYS[1])
+    assert daily.tiers == {"2018-01-02": "tier 1", "2018-01-03": "tier 1"} and daily.frame["trades"].sum() == 7168
+    out = StringIO()
+    args = ["--symbols", "XXX", "--start", "2018-01-02", "--end", "2018-01-03", "--out", str(tmp_path / "q")]
+    call_command("taq_query", *args, "--kind", "daily", stdout=out)
+    assert "2 rows from Tier 1 (2 sessions)" in out.getvalue()
+    assert pl.read_parquet(tmp_path / "q" / "daily_20180102_20180103.parquet")["trades"].sum() == 7168
