@@ -12,7 +12,8 @@ import psycopg2.extras
 import pytest
 
 from research.services.microstructure import read_taq_quotes, read_taq_trades
-from research.services.taq_sync import taq_query_run, taq_sync_run
+from research.services.taq_sync import taq_sync_run
+from research.services.taq_tiers import taq_read
 from tests.support import services, wrds_standin
 from tests.support.shared_data import require_shared_file
 from warehouse import readers
@@ -131,7 +132,7 @@ def test_sync_builds_tier1_equal_to_the_file_path_and_resumes(client, wh, tmp_pa
 
 
 def test_query_writes_tier3_parquet_per_day(client, tmp_path) -> None:
-    counts = taq_query_run(client=client, kind="quotes", symbols=["XXX"], start=DAYS[0], end=DAYS[1], out_dir=tmp_path)
+    counts = taq_read("quotes", symbols=["XXX"], start=DAYS[0], end=DAYS[1], local_dir=tmp_path, client=client).rows
     raw = read_taq_quotes(require_shared_file("intraday", "highfrequency_sampleQDataRaw.csv"))
     assert sum(counts.values()) == raw.height
     assert pl.read_parquet(tmp_path / "quotes_20180102.parquet").height == counts["2018-01-02"]
@@ -214,8 +215,6 @@ def test_one_read_interface_over_the_three_tiers(client, wh, tmp_path) -> None:
     from io import StringIO
 
     from django.core.management import call_command
-
-    from research.services.taq_tiers import taq_read
 
     raw = read_taq_trades(require_shared_file("intraday", "highfrequency_sampleTDataRaw.csv"))
     first = taq_read("trades", symbols=["XXX"], start=DAYS[0], end=DAYS[1], local_dir=tmp_path, client=client)
