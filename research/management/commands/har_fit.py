@@ -6,8 +6,9 @@ import json
 from typing import Any
 
 import numpy as np
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
+from quant.cli import input_error
 from research.analytics.microstructure.har import har_evaluate, har_fit
 from research.io import InputError
 from research.services.microstructure import read_series
@@ -33,7 +34,7 @@ class Command(BaseCommand):
             jumps = np.maximum(rv - read_series(opts["file"], opts["bpv"]), 0.0) if opts["bpv"] else None
             fit = har_fit(rv, log=opts["log"], jumps=jumps)
         except (InputError, ValueError) as exc:
-            raise CommandError(str(exc)) from exc
+            raise input_error(str(exc)) from exc
         accuracy = None
         if len(rv) > opts["min_train"] + 2:
             accuracy = har_evaluate(rv, min_train=opts["min_train"], log=opts["log"], jumps=jumps)[1].as_dict()

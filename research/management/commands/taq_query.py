@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
+from quant.cli import input_error
 from research.services.taq_pages import taq_estimate
 from research.services.taq_tiers import TIER1, taq_read
 from warehouse.sources.wrds.client import get_client
@@ -43,7 +44,7 @@ class Command(BaseCommand):
                 return
             est = taq_estimate(symbols=symbols, start=start, end=end)
         except ValueError as exc:
-            raise CommandError(str(exc)) from exc
+            raise input_error(str(exc)) from exc
         rows = est.trades if opts["kind"] == "trades" else est.quotes
         self.stdout.write(
             f"estimate: {est.symbols} symbols x {est.sessions} sessions = ~{rows:,} {opts['kind']} rows "
@@ -54,14 +55,14 @@ class Command(BaseCommand):
             return
         if rows > LARGE_ROWS and not opts["yes"]:
             if not sys.stdin.isatty():
-                raise CommandError(f"~{rows:,} rows is over {LARGE_ROWS:,}: rerun with --yes to confirm")
+                raise input_error(f"~{rows:,} rows is over {LARGE_ROWS:,}: rerun with --yes to confirm")
             if input("Run this query? [y/N] ").strip().lower() != "y":
-                raise CommandError("cancelled")
+                raise input_error("cancelled")
         try:
             got = taq_read(opts["kind"], symbols=symbols, start=start, end=end, local_dir=Path(opts["out"]),
                            client=get_client())  # fmt: skip
         except TaqLimitExceeded as exc:
-            raise CommandError(str(exc)) from exc
+            raise input_error(str(exc)) from exc
         for day, n in got.rows.items():
             self.stdout.write(f"{day}: {n} rows ({got.tiers[day]})")
 

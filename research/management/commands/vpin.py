@@ -6,8 +6,9 @@ import json
 import math
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
+from quant.cli import input_error
 from research.analytics.microstructure.vpin import bucket_vpin, vpin
 from research.io import InputError
 from research.services.microstructure import read_bars, read_taq_trades
@@ -27,14 +28,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["window"] < 1:
-            raise CommandError(f"--window must be >= 1, got {opts['window']}")
+            raise input_error(f"--window must be >= 1, got {opts['window']}")
         if opts["bucket_volume"] is not None:
             self._buckets(opts)
             return
         try:
             bars = read_bars(opts["file"])
         except InputError as exc:
-            raise CommandError(str(exc)) from exc
+            raise input_error(str(exc)) from exc
         values = vpin(bars["close"].to_numpy(), bars["volume"].to_numpy(), window=opts["window"])
         out = [None if not math.isfinite(v) else float(v) for v in values]
         if opts["format"] == "json":
@@ -47,7 +48,7 @@ class Command(BaseCommand):
         try:
             out = bucket_vpin(read_taq_trades(opts["file"]), bucket_volume=opts["bucket_volume"], window=opts["window"])
         except (InputError, ValueError) as exc:
-            raise CommandError(str(exc)) from exc
+            raise input_error(str(exc)) from exc
         if opts["format"] == "json":
             payload = {"vpin": out["vpin"].to_list(), "symbol": out["symbol"].to_list(),
                        "bucket_end": [t.isoformat() for t in out["ts"]]}  # fmt: skip

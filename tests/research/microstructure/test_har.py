@@ -128,5 +128,6 @@ def test_har_j_refuses_log_and_the_command_exits_with_a_message(tmp_path: Path) 
         har.har_fit(np.ones(40), log=True, jumps=np.zeros(40))
     from django.core.management.base import CommandError
 
-    with pytest.raises(CommandError, match="at least 22"):
+    with pytest.raises(CommandError, match="at least 22") as refused:
         call_command("har_fit", str(path), "--column", "RV")
+    assert refused.value.returncode == 2  # quant.cli.input_error: exit 2 with a one-line message
