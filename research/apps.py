@@ -15,12 +15,16 @@ class ResearchConfig(AppConfig):
     verbose_name = "Research"
 
     def ready(self) -> None:
+        from quant import schedules
         from quant.jobs.kinds import JobKind, register_kind
         from quant.quickstart import register_steps
         from quant.saved.pages import register_page
         from quant.web.nav import NavItem, register
         from research.quickstart import STEPS
+        from research.schedules import SCHEDULES
         from research.services.reports import KIND, signal_report_requeue
+        from research.services.taq_sync_job import KIND as TAQ_SYNC
+        from research.services.taq_sync_job import taq_sync_requeue
 
         register(NavItem(area="Research", label="Alpha explorer", url_name="research:explorer", order=10))
         register(NavItem(area="Research", label="Model registry", url_name="research:models", order=20))
@@ -33,8 +37,16 @@ class ResearchConfig(AppConfig):
             JobKind(name=KIND, label="Signal report", queue="analytics", requeue=signal_report_requeue,
                     result_url=_signal_page)
         )  # fmt: skip
+        register_kind(
+            JobKind(name=TAQ_SYNC, label="TAQ sync", queue="sync", requeue=taq_sync_requeue, result_url=_taq_page)
+        )
+        schedules.register(*SCHEDULES)
 
 
 def _signal_page(job: Job) -> str | None:
     signal = job.params.get("signal")
     return reverse("research:signal", kwargs={"name": signal}) if signal else None
+
+
+def _taq_page(job: Job) -> str | None:
+    return reverse("research:taq")

@@ -56,3 +56,8 @@ def _pairs(corr: pl.DataFrame) -> list[tuple[str, str, float | None]]:
 
 def model_versions() -> QuerySet[ModelVersion]:
     return ModelVersion.objects.select_related("author", "promoted_by").order_by("name", "-version")
+
+
+def taq_sync_jobs(limit: int = 10) -> QuerySet[Job]:
+    """The latest ``taq_sync`` jobs, newest first (the TAQ page's sync status)."""
+    return Job.objects.filter(kind="taq_sync").order_by("-created_at", "-id")[:limit]

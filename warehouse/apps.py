@@ -20,7 +20,7 @@ class WarehouseConfig(AppConfig):
         from quant.quickstart import register_steps
         from quant.web.health import register_check
         from quant.web.nav import NavItem, register
-        from warehouse.health import providers_check, warehouse_check
+        from warehouse.health import providers_check, taq_check, warehouse_check
         from warehouse.quickstart import STEPS
         from warehouse.schedules import SCHEDULES
         from warehouse.syncs.records import KIND
@@ -30,6 +30,7 @@ class WarehouseConfig(AppConfig):
         register(NavItem(area="Data", label="Syncs", url_name="warehouse:syncs", order=11))
         register_check("Warehouse", warehouse_check, order=60, inline=True)
         register_check("Data providers", providers_check, order=61, inline=True)
+        register_check("TAQ Tier 1", taq_check, order=62)
         schedules.register(*SCHEDULES)
         from warehouse.tiles import register_tiles
 

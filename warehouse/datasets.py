@@ -186,6 +186,8 @@ TAQ_DATASETS: dict[str, DatasetSpec] = {
                 "rv_sub": _F,
                 "bpv": _F,
                 "medrv": _F,
+                "rk": _F,
+                "rk_bandwidth": _I,
                 "tq": _F,
                 "bns_z": _F,
                 "bns_p": _F,
@@ -223,12 +225,17 @@ TAQ_DATASETS: dict[str, DatasetSpec] = {
 }
 
 
+# Every published dataset the warehouse keeps (catalog views, verification, snapshots, the dataset
+# list): the contract's DATASETS, which the syncs and the health check require, then the TAQ Tier 1.
+ALL_DATASETS: dict[str, DatasetSpec] = {**DATASETS, **TAQ_DATASETS}
+
+
 class UnknownDataset(ValueError):
     """The name is not a dataset of the contract."""
 
 
 def get_spec(dataset: str) -> DatasetSpec:
     try:
-        return DATASETS[dataset] if dataset in DATASETS else TAQ_DATASETS[dataset]
+        return ALL_DATASETS[dataset]
     except KeyError:
-        raise UnknownDataset(f"Unknown dataset {dataset!r}; known: {', '.join(sorted(DATASETS))}.") from None
+        raise UnknownDataset(f"Unknown dataset {dataset!r}; known: {', '.join(sorted(ALL_DATASETS))}.") from None

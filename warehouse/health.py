@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+from quant import calendars
 from quant.locks import holder_alive, is_stale, read_lock
 from quant.web.health import CheckResult, DetailValue
 from warehouse import storage
-from warehouse.datasets import DATASETS
+from warehouse.datasets import DATASETS, TAQ_DATASETS
 from warehouse.models_sync import SyncRun
 from warehouse.providers.metrics import usage_summary
 from warehouse.publish import LOCK_DOMAIN
 from warehouse.selectors import dataset_summaries, last_sync_runs
 
 SYNC_PROBLEMS = ("failed", "refused", "interrupted", "cancelled")
+TAQ_STALE_SESSIONS = 5  # Tier 1 built by taq_sync from WRDS more than this many sessions behind: warn
 
 
 def warehouse_check() -> CheckResult:
@@ -83,3 +87,36 @@ def providers_check() -> CheckResult:
     if problems:
         return CheckResult("warn", f"{summary}; last sync not succeeded: {', '.join(problems)}", details)
     return CheckResult("warn" if failing else "ok", summary, details)
+
+
+def taq_check(today: dt.date | None = None) -> CheckResult:
+    """TAQ Tier 1 (taq_bars_1m, taq_daily, taq_intraday): published, validated and fresh.
+
+    unknown: never built (optional data; the summary names the commands); bad: a live version failed
+    validation; warn: one of the three missing, or WRDS-built data more than TAQ_STALE_SESSIONS NYSE
+    sessions behind the last completed session. Demo data is not judged on freshness.
+    """
+    summaries = [s for s in dataset_summaries() if s.dataset in TAQ_DATASETS]
+    if not summaries:
+        return CheckResult("unknown", "No TAQ Tier 1: python manage.py taq_build --demo, or taq_sync from WRDS")
+    details: dict[str, DetailValue] = {
+        s.dataset: f"v{s.version} ({s.rows:,} rows, {s.source}, {s.date_min} to {s.date_max})" for s in summaries
+    }
+    failed = [s.dataset for s in summaries if not s.validated]
+    if failed:
+        return CheckResult("bad", f"Live TAQ versions failed validation: {', '.join(failed)}", details)
+    newest = max((s.date_max for s in summaries if s.date_max), default=None)
+    missing = [d for d in TAQ_DATASETS if d not in {s.dataset for s in summaries}]
+    last_session = calendars.previous_session((today or dt.datetime.now(dt.UTC).date()) - dt.timedelta(days=1))
+    behind = calendars.sessions(newest + dt.timedelta(days=1), last_session).len() if newest else 0
+    details["sessions behind"] = behind
+    summary = f"TAQ Tier 1 to {newest} ({behind} sessions behind {last_session})"
+    if missing:
+        return CheckResult("warn", f"{summary}; not published: {', '.join(missing)}", details)
+    if all(s.source == "demo" for s in summaries):
+        return CheckResult("ok", f"{summary}; demo data, freshness not judged", details)
+    if behind > TAQ_STALE_SESSIONS:
+        return CheckResult(
+            "warn", f"{summary}: stale (over {TAQ_STALE_SESSIONS}); run python manage.py taq_sync", details
+        )
+    return CheckResult("ok", summary, details)

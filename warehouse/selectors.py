@@ -10,7 +10,7 @@ import polars as pl
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from warehouse import storage
-from warehouse.datasets import DATASETS
+from warehouse.datasets import ALL_DATASETS
 from warehouse.manifest import ValidationReport
 from warehouse.models_sync import SyncRun
 from warehouse.readers import read_dataset
@@ -53,7 +53,7 @@ def _date(value: str | None) -> dt.date | None:
 def dataset_summaries() -> list[DatasetSummary]:
     """One row per published dataset (current version), in contract order. Empty before any sync."""
     rows = []
-    for name in DATASETS:
+    for name in ALL_DATASETS:
         version = storage.current_version(name)
         if version is None:
             continue

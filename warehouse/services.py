@@ -20,7 +20,7 @@ from quant.io import atomic_write, atomic_write_text
 from quant.locks import LockBusy, LockHandle, domain_lock
 from warehouse import storage
 from warehouse.catalog import rebuild_catalog
-from warehouse.datasets import DATASETS, get_spec
+from warehouse.datasets import ALL_DATASETS, DATASETS, get_spec
 from warehouse.publish import LOCK_DOMAIN, Progress, PublishResult, publish_dataset
 from warehouse.sources.demo import DemoConfig, MarketHistory, load_market_history
 from warehouse.sources.demo import generate as generate_demo
@@ -208,7 +208,7 @@ class VerifyReport:
 def warehouse_verify(progress: Callable[[str], None] | None = None) -> VerifyReport:
     """Re-hash every file of every version of every dataset (no cache); list orphans."""
     report = VerifyReport()
-    for dataset in DATASETS:
+    for dataset in ALL_DATASETS:
         base = storage.dataset_dir(dataset)
         for version in storage.list_versions(dataset):
             report.versions_checked += 1

@@ -29,7 +29,7 @@ from pathlib import Path
 from django.conf import settings
 
 from quant import io
-from warehouse.datasets import DATASETS, get_spec
+from warehouse.datasets import ALL_DATASETS, DATASETS, get_spec
 from warehouse.manifest import Manifest
 
 STAGING_PREFIX = ".staging-"
@@ -179,7 +179,7 @@ def resolve_version(dataset: str, version: int | str | None = None) -> int:
 
 def published_datasets() -> list[str]:
     released = read_release()
-    return [name for name in DATASETS if name in released or current_path(name).exists()]
+    return [name for name in ALL_DATASETS if name in released or current_path(name).exists()]
 
 
 # --- checksums on read (the shared, per-process cached check of quant.io) ------------------------

@@ -1,7 +1,7 @@
 """TAQ Tier 1: local aggregates built from cleaned trades and quotes, published through the warehouse.
 
 ``taq_aggregates`` computes three frames (pure, from research.analytics.microstructure):
-``taq_bars_1m`` (1-minute OHLCV/VWAP/count), ``taq_daily`` (realized measures, BNS test, spreads,
+``taq_bars_1m`` (1-minute OHLCV/VWAP/count), ``taq_daily`` (realized measures, realized kernel, BNS test, spreads,
 depth, Roll and Corwin-Schultz) and ``taq_intraday`` (30-minute volume, |return|, spread, depth per
 symbol-day). ``taq_publish`` writes them with ``warehouse.publish.publish_dataset`` (validated,
 versioned, checksummed); ``taq_demo_build`` does both for the demo generator (quickstart step 36).
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from research.analytics.microstructure import bars, realized, spreads
+from research.analytics.microstructure import bars, kernel, realized, spreads
 from research.services.taq_demo import demo_intraday
 from warehouse.datasets import get_spec
 from warehouse.publish import PublishResult, publish_dataset
@@ -59,6 +59,7 @@ def taq_aggregates(trades: pl.DataFrame, quotes: pl.DataFrame) -> TaqAggregates:
     activity = b.group_by("symbol", "date").agg(pl.col("volume").sum(), trades=pl.col("count").sum())
     daily = (
         rm.join(activity, on=["symbol", "date"], how="left")
+        .join(kernel.realized_kernel(trades, rm.select("symbol", "date", "rv")), on=["symbol", "date"], how="left")
         .join(spreads.daily_spread_stats(trades, quotes), on=["symbol", "date"], how="left")
         .join(spreads.bar_spreads(b), on=["symbol", "date"], how="left")
     )

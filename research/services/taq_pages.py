@@ -10,7 +10,7 @@ import polars as pl
 
 from quant import calendars
 from research.analytics.microstructure.estimate import QueryEstimate, estimate_query
-from research.analytics.microstructure.har import har_fit, har_rolling_forecasts
+from research.analytics.microstructure.har import VARIANTS, har_evaluate, har_fit
 from research.analytics.microstructure.vpin import bucket_vpin
 from warehouse.readers.taq import taq_coverage, taq_rows
 
@@ -43,16 +43,36 @@ def taq_symbols() -> pl.DataFrame:
     )
 
 
+def har_models(rv: np.ndarray, bpv: np.ndarray) -> tuple[np.ndarray, list[dict[str, object]]]:
+    """HAR, log HAR and HAR-J (J = max(RV - BPV, 0)): in-sample fit and out-of-sample accuracy from
+    HAR_MIN_TRAIN sessions (RMSE also in (%/day)², daily variance x 1e4); with the HAR forecasts."""
+    jumps = np.maximum(rv - bpv, 0.0)
+    log_ok = bool(np.all(rv > 0))
+    specs = {"har": ("HAR", False, None), "log_har": ("log HAR", True, None), "har_j": ("HAR-J", False, jumps)}
+    rows: list[dict[str, object]] = []
+    forecasts = np.full(len(rv), np.nan)
+    for variant in VARIANTS:
+        label, log, j = specs[variant]
+        if log and not log_ok:
+            continue
+        fit = har_fit(rv, log=log, jumps=j)
+        path, acc = har_evaluate(rv, min_train=HAR_MIN_TRAIN, log=log, jumps=j)
+        if variant == "har":
+            forecasts = path
+        rows.append({"variant": variant, "label": label, "r2": fit.r2, "n_fit": fit.n,
+                     "rmse_pct2": 1e4 * acc.rmse, "mz_alpha_pct2": 1e4 * acc.mz_alpha, **acc.as_dict()})  # fmt: skip
+    return forecasts, rows
+
+
 def microstructure_page(symbol: str) -> dict[str, object] | None:
     """Charts and tables of one symbol; None when Tier 1 has no rows for it."""
     daily = taq_rows("taq_daily", symbol=symbol)
     if daily.is_empty():
         return None
     rv = daily["rv"].to_numpy()
-    forecast = (
-        har_rolling_forecasts(rv, min_train=HAR_MIN_TRAIN) if len(rv) > HAR_MIN_TRAIN else np.full(len(rv), np.nan)
-    )
-    fit = har_fit(rv).as_dict() if len(rv) > HAR_MIN_TRAIN else None
+    enough = len(rv) > HAR_MIN_TRAIN + 2
+    forecast, models = har_models(rv, daily["bpv"].to_numpy()) if enough else (np.full(len(rv), np.nan), [])
+    fit = har_fit(rv).as_dict() if models else None
     intraday = (
         taq_rows("taq_intraday", symbol=symbol)
         .group_by("bucket")
@@ -73,6 +93,7 @@ def microstructure_page(symbol: str) -> dict[str, object] | None:
         "rv": _vol_pct(daily["rv"]),
         "bpv": _vol_pct(daily["bpv"]),
         "medrv": _vol_pct(daily["medrv"]),
+        "rk": _vol_pct(daily["rk"]),
         "jump": _vol_pct(daily["jump_var"].map_elements(lambda x: x if x > 0 else None, return_dtype=pl.Float64)),
         "har": _vol_pct(pl.Series(forecast).fill_nan(None)),
         "buckets": intraday["bucket"].to_list(),
@@ -94,13 +115,14 @@ def microstructure_page(symbol: str) -> dict[str, object] | None:
         value = last[key]
         last[f"{key}_bps"] = None if value is None else 1e4 * value
     return {"symbol": symbol, "charts": charts, "har": fit, "last": last, "jumps": int(daily["jump"].sum()),
-            "sessions": daily.height, "vpin_window": VPIN_WINDOW, "vpin_days": VPIN_DAYS,
-            "vpin_buckets": VPIN_BUCKETS_PER_DAY}  # fmt: skip
+            "sessions": daily.height, "har_models": models, "har_min_train": HAR_MIN_TRAIN,
+            "vpin_window": VPIN_WINDOW, "vpin_days": VPIN_DAYS, "vpin_buckets": VPIN_BUCKETS_PER_DAY}  # fmt: skip
 
 
 def taq_page() -> dict[str, object]:
     from django.conf import settings
 
+    from research.selectors import taq_sync_jobs
     from research.services.taq_sync import taq_sync_status
 
     coverage = taq_coverage()
@@ -108,6 +130,7 @@ def taq_page() -> dict[str, object]:
         "coverage": coverage.to_dicts(),
         "symbols": taq_symbols()["symbol"].to_list(),
         "syncs": taq_sync_status(settings.DATA_DIR / "taq" / "sync"),
+        "sync_jobs": list(taq_sync_jobs()),
     }
 
 

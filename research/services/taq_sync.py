@@ -1,4 +1,4 @@
-"""TAQ from WRDS: ``taq_sync_run`` builds Tier 1 day by day (resumable), ``taq_query_run`` fetches Tier 2 rows.
+"""TAQ from WRDS: ``taq_sync_run`` builds Tier 1 day by day (resumable; Tier 2 reads: `research.services.taq_tiers`).
 
 Resume: each finished day's aggregates are kept under ``state_dir/<YYYY-MM-DD>/`` (written atomically,
 a ``done`` marker last); a rerun skips those days. The publish at the end merges the new
@@ -21,7 +21,7 @@ from research.services.taq import TaqAggregates, taq_aggregates, taq_publish
 from warehouse.publish import PublishResult
 from warehouse.readers.taq import taq_rows
 from warehouse.sources.wrds.client import WrdsClient
-from warehouse.sources.wrds.taq import Kind, taq_fetch
+from warehouse.sources.wrds.taq import taq_fetch
 
 Progress = Callable[[int, int, dt.date, str], None]
 NAMES = ("taq_bars_1m", "taq_daily", "taq_intraday")
@@ -86,19 +86,6 @@ def taq_sync_run(
         frames[name] = _merge(name, pl.concat(parts))
     merged = TaqAggregates(frames["taq_bars_1m"], frames["taq_daily"], frames["taq_intraday"])
     return taq_publish(merged, source="wrds_taq", writer="taq_sync")
-
-
-def taq_query_run(
-    *, client: WrdsClient, kind: Kind, symbols: list[str], start: dt.date, end: dt.date, out_dir: Path
-) -> dict[str, int]:
-    """Tier 2/3: fetch raw ``kind`` rows for each session into ``out_dir/<kind>_<YYYYMMDD>.parquet``."""
-    counts = {}
-    for day in calendars.sessions(start, end):
-        rows = taq_fetch(client, kind, symbols=symbols, day=day)
-        if rows.height:
-            _write(out_dir / f"{kind}_{day:%Y%m%d}.parquet", rows)
-        counts[day.isoformat()] = rows.height
-    return counts
 
 
 def taq_sync_status(root: Path) -> list[dict[str, object]]:

@@ -6,7 +6,7 @@
   var draw = {
     vol: function (c, d) {
       new Chart(c, { type: "line", data: { labels: d.dates, datasets: [
-        line("√RV", d.rv, "#1f4fb5"), line("√BPV", d.bpv, "#15803d"), line("√medRV", d.medrv, "#7c3aed"),
+        line("√RV", d.rv, "#1f4fb5"), line("√BPV", d.bpv, "#15803d"), line("√medRV", d.medrv, "#7c3aed"), line("√RK", d.rk, "#0e7490"),
         line("HAR forecast", d.har, "#c2410c", { borderDash: [4, 3] }),
         line("jump √(RV−BPV)", d.jump, "#b91c1c", { showLine: false, pointRadius: 4 })] },
         options: Object.assign({}, opts, { scales: axes("% per day") }) });

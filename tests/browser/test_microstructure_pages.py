@@ -36,6 +36,12 @@ def test_microstructure_and_taq_pages_render_on_desktop_and_phone(live_server, b
         page.wait_for_function("document.querySelectorAll('canvas[data-ms-chart][data-drawn]').length === 6")
         drawn = page.evaluate("[...document.querySelectorAll('canvas[data-ms-chart]')].map(c => !!Chart.getChart(c))")
         assert drawn == [True] * 6
+        vol = page.evaluate(
+            "Chart.getChart(document.querySelector('canvas[data-ms-chart=vol]')).data.datasets.map(d => d.label)"
+        )
+        assert "√RK" in vol and "HAR forecast" in vol
+        models = page.locator("#research-har-models tbody tr").all_inner_texts()
+        assert [m.split("\t")[0] for m in models] == ["HAR", "log HAR", "HAR-J"]
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=str(SHOTS / f"microstructure-{tag}.png"), full_page=True)
         page.goto(taq_url)

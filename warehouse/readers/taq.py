@@ -17,7 +17,9 @@ def taq_rows(dataset: str, *, symbol: str | None = None, version: Version = None
     params: list[object] = [symbol] if symbol is not None else []
     where = "symbol = ?" if symbol is not None else "TRUE"
     frame = _query(dataset, version, "*", where=where, params=params)
-    return frame.select(spec.column_names).sort(list(spec.key))
+    # a version published before a column was added to the contract reads it as null
+    missing = [pl.lit(None, dtype=t).alias(c) for c, t in spec.columns.items() if c not in frame.columns]
+    return frame.with_columns(missing).select(spec.column_names).sort(list(spec.key))
 
 
 def taq_coverage() -> pl.DataFrame:

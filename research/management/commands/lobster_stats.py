@@ -6,8 +6,9 @@ import datetime as dt
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
+from quant.cli import input_error
 from research.io import InputError
 from research.services.microstructure import lobster_stats
 
@@ -27,7 +28,7 @@ class Command(BaseCommand):
             day = dt.date.fromisoformat(opts["date"])
             stats = lobster_stats(opts["message"], opts["orderbook"], day=day, symbol=opts["symbol"])
         except (InputError, ValueError) as exc:
-            raise CommandError(str(exc)) from exc
+            raise input_error(str(exc)) from exc
         if opts["format"] == "json":
             self.stdout.write(json.dumps(stats))
             return

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
+from quant.cli import input_error
 from quant.locks import LockBusy
 from research.analytics.microstructure.cleaning import quotes_clean, trades_clean
 from research.io import InputError
@@ -37,8 +38,8 @@ class Command(BaseCommand):
                 )
                 results = taq_publish(taq_aggregates(trades, quotes), source="taq_files", writer="taq_build")
             else:
-                raise CommandError("give --demo, or both --trades and --quotes")
+                raise input_error("give --demo, or both --trades and --quotes")
         except (InputError, ValueError, ValidationFailed, LockBusy) as exc:
-            raise CommandError(str(exc)) from exc
+            raise input_error(str(exc)) from exc
         for r in results:
             self.stdout.write(f"{r.dataset}: v{r.version}, {r.rows} rows")

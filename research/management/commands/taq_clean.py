@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
+from quant.cli import input_error
 from research.io import InputError
 from research.services.microstructure import clean_files
 
@@ -28,7 +29,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if not opts["trades"] and not opts["quotes"]:
-            raise CommandError("give --trades and/or --quotes")
+            raise input_error("give --trades and/or --quotes")
         exchanges = None if opts["exchanges"] == "all" else opts["exchanges"].split(",")
         try:
             results = clean_files(
@@ -39,7 +40,7 @@ class Command(BaseCommand):
                 lag_seconds=opts["lag_seconds"],
             )
         except (InputError, ValueError) as exc:
-            raise CommandError(str(exc)) from exc
+            raise input_error(str(exc)) from exc
         reports = {kind: res[1].as_dict() for kind, res in results.items()}
         final = {"trades": results.get("trades_vs_quotes", results.get("trades")), "quotes": results.get("quotes")}
         for kind, res in final.items():

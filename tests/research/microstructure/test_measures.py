@@ -204,3 +204,21 @@ def test_one_minute_bars_by_hand() -> None:
     )
     assert row["vwap"] == pytest.approx((1000 + 3120 + 1020) / 500)
     assert b.height == 2
+
+
+def test_vpin_command_buckets_real_trades_like_a_pandas_reference(tmp_path: Path) -> None:
+    path = require_shared_file("intraday", "highfrequency_sampleTData.csv")
+    out = StringIO()
+    call_command("vpin", str(path), "--bucket-volume", "20000", "--window", "10", "--format", "json", stdout=out)
+    got = json.loads(out.getvalue())
+    t = pd.read_csv(path)
+    t = t.assign(ts=pd.to_datetime(t["DT_NewYork"])).sort_values("ts", kind="stable")
+    cum = t["SIZE"].astype(float).cumsum().to_numpy()
+    ends = np.searchsorted(cum, 20000.0 * np.arange(1, int(cum[-1] // 20000) + 1), side="left")
+    close = pd.Series(t["PRICE"].to_numpy()[ends], dtype=float)
+    want = _mlfinlab_vpin(close, pd.Series(20000.0, index=close.index), 10)
+    assert len(got["vpin"]) == len(close) > 30 and set(got["symbol"]) == {"XXX"}
+    np.testing.assert_allclose(
+        [np.nan if v is None else v for v in got["vpin"]], want.to_numpy(), rtol=1e-12, equal_nan=True
+    )
+    assert got["bucket_end"][0] == t["ts"].iloc[ends[0]].isoformat()

@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from django.core.management import call_command
 
-from research.analytics.microstructure import realized
+from research.analytics.microstructure import kernel, realized
 from research.services.taq import taq_aggregates, taq_publish
 from research.services.taq_demo import demo_intraday
 from warehouse import readers, storage
@@ -61,6 +61,13 @@ def test_aggregates_agree_with_the_analytics(demo) -> None:
     shares = agg.intraday.group_by("symbol", "date").agg(pl.col("volume_share").sum())["volume_share"]
     np.testing.assert_allclose(shares.to_numpy(), 1.0)
     assert daily["quoted_spread"].drop_nulls().len() == daily.height
+    # the realized kernel of each day from its tick returns, bandwidth from the day's 5-minute RV
+    row = daily.row(0, named=True)
+    day = trades.filter((pl.col("symbol") == row["symbol"]) & (pl.col("ts").dt.date() == row["date"])).sort("ts")
+    r = day["price"].log().diff().drop_nulls().to_numpy()
+    assert row["rk_bandwidth"] == kernel.kernel_bandwidth(len(r), float(r @ r), row["rv"])
+    assert row["rk"] == pytest.approx(kernel.realized_kernel_of(r, row["rk_bandwidth"]), rel=1e-12)
+    assert 0.5 < daily["rk"].mean() / daily["rv"].mean() < 1.5
 
 
 def test_publish_versions_and_reads_back(wh, demo) -> None:
@@ -134,3 +141,34 @@ def test_taq_query_prints_the_estimate_and_refuses_a_large_query_without_yes(wh,
     big = ["--symbols", f"AAA,{many}", "--start", "2020-01-01", "--end", "2024-06-28", "--out", str(tmp_path)]
     with pytest.raises(CommandError, match="--yes"):
         call_command("taq_query", *big, stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_tier1_is_in_the_catalog_the_dataset_list_and_the_taq_health_card(wh, demo) -> None:
+    import duckdb
+
+    from warehouse.health import taq_check
+    from warehouse.selectors import dataset_summaries
+
+    assert taq_check().status == "unknown" and "taq_build --demo" in taq_check().summary
+    agg = taq_aggregates(*demo)
+    taq_publish(agg, source="demo", writer="test")
+    assert {"taq_bars_1m", "taq_daily", "taq_intraday"} <= set(storage.published_datasets())
+    con = duckdb.connect(str(storage.catalog_path()), read_only=True)
+    try:
+        n, rv = con.execute("SELECT count(*), sum(rv) FROM taq_daily").fetchone()
+        versions = dict(con.execute("SELECT dataset, version FROM _versions").fetchall())
+    finally:
+        con.close()
+    assert n == agg.daily.height and rv == pytest.approx(agg.daily["rv"].sum(), rel=1e-12)
+    assert versions["taq_intraday"] == 1
+    summaries = {s.dataset: s for s in dataset_summaries()}
+    assert summaries["taq_daily"].rows == agg.daily.height and summaries["taq_daily"].date_max == dt.date(2024, 6, 28)
+    demo_card = taq_check(today=dt.date(2025, 1, 10))
+    assert demo_card.status == "ok" and "demo data, freshness not judged" in demo_card.summary
+    taq_publish(agg, source="wrds", writer="test")
+    # 2024-06-28 is a Friday; 2024-07-01, 07-02 and 07-03 are sessions (07-04 a holiday), 07-05 too
+    fresh = taq_check(today=dt.date(2024, 7, 4))
+    assert fresh.status == "ok" and fresh.details["sessions behind"] == 3
+    stale = taq_check(today=dt.date(2024, 7, 10))
+    assert stale.status == "warn" and stale.details["sessions behind"] == 6 and "taq_sync" in stale.summary

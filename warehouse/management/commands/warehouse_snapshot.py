@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from quant.locks import LockBusy
 from warehouse import storage, versions
-from warehouse.datasets import DATASETS, UnknownDataset
+from warehouse.datasets import ALL_DATASETS, UnknownDataset
 
 WRITER = "warehouse_snapshot"
 
@@ -67,7 +67,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"{opts['dataset']} v{version} tagged {opts['name']!r}."))
 
     def _list(self, opts: dict) -> None:
-        names = [opts["dataset"]] if opts["dataset"] else list(DATASETS)
+        names = [opts["dataset"]] if opts["dataset"] else list(ALL_DATASETS)
         for dataset in names:
             found = storage.list_versions(dataset)
             if not found:
