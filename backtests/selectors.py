@@ -9,8 +9,8 @@ import numpy as np
 import polars as pl
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache
-from django.utils.html import json_script
 from django.db.models import Q, QuerySet
+from django.utils.html import json_script
 
 from backtests.analytics.metrics import aggregate_returns, cumulative_returns, drawdown_series, rolling_sharpe
 from backtests.models import BacktestRun
