@@ -71,7 +71,10 @@ def trades_csv(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
 def run_montecarlo(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _succeeded(request, run_id, single=True)
     form = MonteCarloForm.from_query(request.GET)
-    context: dict[str, Any] = {"run": run, "form": form}
+    # On its own page the settings go to the address bar (the view can be shared); as the run
+    # page's tile the form swaps in place and the run page's address stays.
+    standalone = not request.htmx or (request.htmx.current_url_abs_path or "").startswith(request.path)
+    context: dict[str, Any] = {"run": run, "form": form, "push_url": standalone}
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -41,7 +41,10 @@ def test_trade_resampling_fragment_shows_its_own_bands(viewer_run) -> None:
     url = reverse("backtests:montecarlo", args=[run.pk])
     html = client.get(url, {"method": "trades", "paths": 200}, headers=HX).content.decode()
     assert html.lstrip().startswith('<section id="backtests-montecarlo"') and "<html" not in html
-    assert 'hx-push-url="true"' in html  # the address bar keeps the settings: the view can be shared
+    assert 'hx-push-url="false"' in html  # the run page's tile swaps in place
+    own_page = {**HX, "HX-Current-URL": f"http://testserver{url}?method=shuffle"}
+    resampled = client.get(url, {"method": "trades", "paths": 200}, headers=own_page).content.decode()
+    assert 'hx-push-url="true"' in resampled  # on its own page the address bar keeps the settings
     shared = client.get(url, {"method": "trades", "paths": 200}).content.decode()  # opened in a new tab
     assert "<html" in shared and '<option value="trades" selected>' in shared
     view = run_monte_carlo(run, method="trades", n_sims=200)
