@@ -132,6 +132,13 @@ ROLE_MATRIX: dict[str, tuple[int, int, int, int, int]] = {
     # the admin: non-staff users are sent to its login page (which refuses a signed-in non-staff user)
     "admin:*": (302, 302, 302, 302, 200),
     "admin:login": (403, 403, 403, 403, 302),
+    # the JSON API takes keys, never sessions: a signed-in browser without a key is refused (401)
+    "api:backtest": (401, 401, 401, 401, 401),
+    "api:backtests": (401, 401, 401, 401, 401),
+    "api:jobs": (401, 401, 401, 401, 401),
+    "api:pnl": (401, 401, 401, 401, 401),
+    "api:positions": (401, 401, 401, 401, 401),
+    "api:strategies": (401, 401, 401, 401, 401),
     "backtests:attribution": (403, 404, 404, 404, 404),
     "backtests:cancel": (403, 405, 405, 405, 405),
     "backtests:compare": (403, 200, 200, 200, 200),
