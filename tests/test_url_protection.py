@@ -172,6 +172,14 @@ ROLE_MATRIX: dict[str, tuple[int, int, int, int, int]] = {
     "backtests:signal_runs": (403, 404, 404, 404, 404),
     "backtests:trades_csv": (403, 404, 404, 404, 404),
     "backtests:walkforward_new": (403, 403, 200, 200, 200),
+    "console:api_key_create": (403, 403, 403, 403, 405),  # Admin → Users and API keys: admins only
+    "console:api_key_revoke": (403, 403, 403, 403, 405),
+    "console:api_keys": (403, 403, 403, 403, 200),
+    "console:user_access": (403, 403, 403, 403, 405),
+    "console:user_action": (403, 403, 403, 403, 405),
+    "console:user_create": (403, 403, 403, 403, 405),
+    "console:user_detail": (403, 403, 403, 403, 404),  # no user is named "a"
+    "console:users": (403, 403, 403, 403, 200),
     "console:health": (403, 403, 200, 200, 200),
     "console:jobs": (403, 403, 200, 200, 200),
     "quant:audit_export": (403, 403, 403, 403, 200),
