@@ -14,15 +14,23 @@ from rest_framework_api_key.permissions import KeyParser
 
 from console.models import ApiKey
 from console.services import api_key_touch
+from quant import ratelimit
 from quant.services import access_log_create
 
 logger = logging.getLogger("quantdesk.security")
 KEYWORD = "Api-Key"
+# Requests without a usable key, per IP and minute, before they get 429 and are no longer written
+# to the access log: nobody fills the audit trail by hammering the API without a key.
+ANONYMOUS_REFUSALS_PER_MINUTE = 120
 
 
 def _refuse(request: HttpRequest, why: str, key: ApiKey | None = None) -> None:
-    """Log a refused API request (security log and the access log)."""
+    """Log a refused API request (security log and the access log); 429 past the anonymous limit."""
     ip = request.META.get("REMOTE_ADDR")
+    if key is None:
+        state = ratelimit.hit(f"api:refused:{ip}", limit=ANONYMOUS_REFUSALS_PER_MINUTE, period_seconds=60)
+        if not state.allowed:
+            raise exceptions.Throttled(wait=state.retry_after)
     logger.warning("api refused (%s): %s %s key=%s ip=%s", why, request.method, request.path,
                    key.prefix if key else "-", ip)  # fmt: skip
     if key is not None:

@@ -167,3 +167,14 @@ def test_backtests_and_jobs_with_a_read_research_key():
     jobs = get(reverse("api:jobs"), secret).json()["jobs"]
     assert [(j["id"], j["status"], j["progress"]) for j in jobs] == [(run.job_id, "succeeded", 1.0)]
     assert get(reverse("api:backtest", args=[run.pk + 999]), secret).status_code == 404
+
+
+def test_requests_without_a_usable_key_are_throttled_per_ip(book, monkeypatch):
+    from console.restapi import auth
+
+    monkeypatch.setattr(auth, "ANONYMOUS_REFUSALS_PER_MINUTE", 2)
+    statuses = [get(reverse("api:strategies"), secret).status_code for secret in (None, "zz.bad", None)]
+    assert statuses == [401, 401, 429]
+    assert AccessLog.objects.filter(name="api.request").count() == 2  # the throttled one writes no row
+    user, _ = book
+    assert get(reverse("api:strategies"), issue(user, ["read_pnl"])).status_code == 200  # a good key still works

@@ -193,3 +193,15 @@ def test_pages_are_admin_only(client):
         assert client.get(reverse("console:api_keys")).status_code == 403
         assert client.post(reverse("console:user_create"), {"username": "x", "reason": "y"}).status_code == 403
     assert not User.objects.filter(username="x").exists()
+
+
+def test_disabling_ends_the_users_open_session(admin):
+    client, device = admin
+    vera = UserFactory(username="vera", role="viewer")
+    theirs = Client()
+    theirs.force_login(vera)
+    assert theirs.get(reverse("quant:strategy_list")).status_code == 200
+    client.post(reverse("console:user_action", args=[vera.username, "disable"]),
+                {"step_up_token": totp_code(device), "step_up_reason": "left"})  # fmt: skip
+    response = theirs.get(reverse("quant:strategy_list"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
