@@ -205,3 +205,24 @@ def test_disabling_ends_the_users_open_session(admin):
                 {"step_up_token": totp_code(device), "step_up_reason": "left"})  # fmt: skip
     response = theirs.get(reverse("quant:strategy_list"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+
+
+def test_a_superuser_grants_superuser_with_a_code_and_it_is_logged():
+    device = TOTPDeviceFactory(user=UserFactory(username="root", role="admin", is_superuser=True))
+    client = login_verified(Client(), device)
+    vera = UserFactory(username="vera", role="operator")
+    url = reverse("console:user_access", args=[vera.username])
+    assert 'name="is_superuser"' in client.get(reverse("console:user_detail", args=[vera.username])).content.decode()
+    assert b"step_up_token" in client.post(url, {"role": "operator", "is_superuser": "on", "reason": "x"}).content
+    vera.refresh_from_db()
+    assert not vera.is_superuser
+    client.post(url, {"role": "operator", "is_superuser": "on", "step_up_token": totp_code(device),
+                      "step_up_reason": "break-glass"})  # fmt: skip
+    vera.refresh_from_db()
+    assert vera.is_superuser
+    assert controls("auth.grant_superuser").get().reason == "break-glass | superuser False -> True"
+    # removing it needs no code (it takes power away) but is logged too
+    client.post(url, {"role": "operator", "reason": "over"})
+    vera.refresh_from_db()
+    assert not vera.is_superuser
+    assert controls("auth.change_access").get().reason == "over | superuser True -> False"
