@@ -57,9 +57,9 @@ class PasswordChangeRequiredMiddleware:
         if not getattr(view_func, "login_required", True):
             return None  # the login page, the JSON API (keys, not sessions), the liveness probe
         pending = password_change_pending(user)
-        if pending is None:
+        if not pending:
             return None
-        if pending.password_hash != user.password:
+        if pending != user.password:
             password_change_done(user=user)
             return None
         messages.warning(request, "An administrator asked you to choose a new password before continuing.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.models import UserObjectPermission
@@ -27,11 +28,6 @@ def users_admin_list(*, search: str = "") -> QuerySet:
     if search:
         rows = rows.filter(username__icontains=search)
     return rows.order_by("username")
-
-
-def user_admin_detail(pk: int) -> AbstractBaseUser:
-    """One user of :func:`users_admin_list` (DoesNotExist when absent)."""
-    return users_admin_list().get(pk=pk)
 
 
 def user_role(user: AbstractBaseUser) -> str:
@@ -63,5 +59,22 @@ def api_keys_list(*, user: AbstractBaseUser | None = None) -> QuerySet[ApiKey]:
     return rows.order_by("-created")
 
 
-def password_change_pending(user: AbstractBaseUser) -> PasswordChangeRequired | None:
-    return PasswordChangeRequired.objects.filter(user=user).first()
+PASSWORD_FLAG_CACHE_SECONDS = 300
+
+
+def password_flag_key(user_pk: object) -> str:
+    return f"console:password-change:{user_pk}"
+
+
+def password_change_pending(user: AbstractBaseUser) -> str:
+    """The password hash the user had when an admin asked for a new password ("" when nobody did).
+
+    Asked on every request by the middleware, so it is cached (the services that set and clear
+    the flag update the cache): no database query per page view."""
+    key = password_flag_key(user.pk)
+    cached = cache.get(key)
+    if cached is None:
+        row = PasswordChangeRequired.objects.filter(user=user).first()
+        cached = row.password_hash if row else ""
+        cache.set(key, cached, PASSWORD_FLAG_CACHE_SECONDS)
+    return str(cached)

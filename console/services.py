@@ -12,13 +12,14 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from console.models import ApiKey, PasswordChangeRequired
-from console.selectors import GRANT_PERMS, user_role, user_strategy_grants
+from console.selectors import GRANT_PERMS, password_flag_key, user_role, user_strategy_grants
 from quant.accounts import devices
 from quant.accounts.roles import ROLE_PERMISSIONS
 from quant.models import Strategy
@@ -54,6 +55,7 @@ def user_create(*, request: HttpRequest, username: str, email: str, role: str, r
     if role:
         user.groups.add(Group.objects.get(name=role))
     PasswordChangeRequired.objects.create(user=user, password_hash=user.password, requested_by=request.user)
+    cache.delete(password_flag_key(user.pk))
     _audit(request, "auth.user_create", user, reason, f"created with role {role or 'none'}")
     return CreatedUser(user, password)
 
@@ -90,12 +92,14 @@ def user_require_password_change(*, request: HttpRequest, user: AbstractBaseUser
     PasswordChangeRequired.objects.update_or_create(
         user=user, defaults={"password_hash": user.password, "requested_by": request.user}
     )
+    cache.delete(password_flag_key(user.pk))
     _audit(request, "auth.password_reset_forced", user, reason, "password change required at next sign-in")
 
 
 def password_change_done(*, user: AbstractBaseUser) -> None:
     """The user chose a new password: lift the requirement."""
     PasswordChangeRequired.objects.filter(user=user).delete()
+    cache.delete(password_flag_key(user.pk))
 
 
 def grants_admin(user: AbstractBaseUser, *, role: str, superuser: bool) -> bool:
