@@ -12,4 +12,5 @@ urlpatterns = [
     path("backtests/", include("backtests.urls")),
     path("tax/", include("tax.urls")),
     path("alerts/", include("alerts.urls")),
+    path("api/v1/", include("console.restapi.urls")),  # read-only JSON API (API keys)
 ]

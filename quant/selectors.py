@@ -30,6 +30,9 @@ class AccessLogFilter:
     action: str = ""
     date_from: date | None = None
     date_to: date | None = None  # inclusive
+    name: str = ""  # part of the page or control name, e.g. "halt" or "auth.grant"
+    object_type: str = ""  # e.g. "auth.user" (exact, case-insensitive)
+    object_id: str = ""
 
 
 def _day_start(day: date) -> datetime:
@@ -43,6 +46,12 @@ def access_logs(flt: AccessLogFilter) -> QuerySet[AccessLog]:
         rows = rows.filter(username__iexact=flt.username)
     if flt.action:
         rows = rows.filter(action=flt.action)
+    if flt.name:
+        rows = rows.filter(name__icontains=flt.name)
+    if flt.object_type:
+        rows = rows.filter(object_type__iexact=flt.object_type)
+    if flt.object_id:
+        rows = rows.filter(object_id=flt.object_id)
     if flt.date_from:
         rows = rows.filter(timestamp__gte=_day_start(flt.date_from))
     if flt.date_to:

@@ -56,6 +56,7 @@ def _samples(run, portfolio, day, trip=(0, 0)) -> dict[str, Callable[[], str]]:
         "backtests:signal_runs": lambda: reverse("backtests:signal_runs", args=["momentum"]),
         "console:health": lambda: reverse("console:health"),
         "console:jobs": lambda: reverse("console:jobs"),
+        "console:users": lambda: reverse("console:users") + "?q=a",
         "quant:audit_log": lambda: reverse("quant:audit_log") + "?user=nobody",
         "quant:job_status": lambda: reverse("quant:job_status", args=[run.job_id]),
         "quant:saved_results": lambda: reverse("quant:saved_results"),

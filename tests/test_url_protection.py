@@ -132,6 +132,13 @@ ROLE_MATRIX: dict[str, tuple[int, int, int, int, int]] = {
     # the admin: non-staff users are sent to its login page (which refuses a signed-in non-staff user)
     "admin:*": (302, 302, 302, 302, 200),
     "admin:login": (403, 403, 403, 403, 302),
+    # the JSON API takes keys, never sessions: a signed-in browser without a key is refused (401)
+    "api:backtest": (401, 401, 401, 401, 401),
+    "api:backtests": (401, 401, 401, 401, 401),
+    "api:jobs": (401, 401, 401, 401, 401),
+    "api:pnl": (401, 401, 401, 401, 401),
+    "api:positions": (401, 401, 401, 401, 401),
+    "api:strategies": (401, 401, 401, 401, 401),
     "backtests:attribution": (403, 404, 404, 404, 404),
     "backtests:cancel": (403, 405, 405, 405, 405),
     "backtests:compare": (403, 200, 200, 200, 200),
@@ -165,6 +172,14 @@ ROLE_MATRIX: dict[str, tuple[int, int, int, int, int]] = {
     "backtests:signal_runs": (403, 404, 404, 404, 404),
     "backtests:trades_csv": (403, 404, 404, 404, 404),
     "backtests:walkforward_new": (403, 403, 200, 200, 200),
+    "console:api_key_create": (403, 403, 403, 403, 405),  # Admin → Users and API keys: admins only
+    "console:api_key_revoke": (403, 403, 403, 403, 405),
+    "console:api_keys": (403, 403, 403, 403, 200),
+    "console:user_access": (403, 403, 403, 403, 405),
+    "console:user_action": (403, 403, 403, 403, 405),
+    "console:user_create": (403, 403, 403, 403, 405),
+    "console:user_detail": (403, 403, 403, 403, 404),  # no user is named "a"
+    "console:users": (403, 403, 403, 403, 200),
     "console:health": (403, 403, 200, 200, 200),
     "console:jobs": (403, 403, 200, 200, 200),
     "quant:audit_export": (403, 403, 403, 403, 200),

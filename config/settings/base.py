@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "template_partials",
+    "rest_framework",  # the read-only JSON API (console/restapi/)
+    "rest_framework_api_key",  # its hashed keys (console.ApiKey extends AbstractAPIKey)
     # Quantdesk
     "quant",
     "warehouse",
@@ -70,6 +72,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "quant.accounts.middleware.OTPVerificationRequiredMiddleware",
     "quant.accounts.middleware.PagePermissionMiddleware",
+    "console.middleware.PasswordChangeRequiredMiddleware",  # an admin asked for a new password
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",

@@ -42,6 +42,7 @@ _ADMIN = [
     "quant.view_all_savedresults",  # open every user's saved attribution / perf / alpha reports
     "research.override_promotion_gate",  # promote a model that fails its gates, with a written reason
     "auth.view_user",
+    "auth.add_user",  # Admin → Users: create a user (console/views/users.py)
     "auth.change_user",
     "auth.view_group",
     "auditlog.view_logentry",
@@ -67,6 +68,14 @@ PAGE_PERMISSIONS: dict[str, str] = {
     "quant:job_cancel": "quant.view_operations",
     "quant:job_retry": "quant.view_operations",
     "quant:saved_results": "quant.view_research",
+    "console:users": "auth.view_user",  # Admin → Users and API keys (console/views/users.py, apikeys.py)
+    "console:user_detail": "auth.view_user",
+    "console:user_create": "auth.add_user",
+    "console:user_access": "auth.change_user",
+    "console:user_action": "auth.change_user",
+    "console:api_keys": "auth.view_user",
+    "console:api_key_create": "auth.change_user",
+    "console:api_key_revoke": "auth.change_user",
     "quant:audit_log": "quant.view_audit",
     "quant:audit_export": "quant.export_audit",
     "warehouse": "quant.view_warehouse",

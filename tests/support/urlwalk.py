@@ -95,12 +95,16 @@ def login_paths() -> tuple[str, ...]:
     return (resolve_url(settings.LOGIN_URL), reverse("admin:login"))
 
 
+# The JSON API (/api/v1/) takes keys, not sessions: its refusal is 401 (no or a bad key), never a login page.
+KEY_AUTH_NAMESPACES = ("api:",)
+
+
 def anonymous_problem(client: Client, endpoint: Endpoint) -> str | None:
-    """None when anonymous GET and POST are sent to a login page or get 404/405."""
+    """None when anonymous GET and POST are sent to a login page or get 404/405 (401 for the key-only API)."""
     for method in ("get", "post"):
         response = getattr(client, method)(endpoint.url)
         status = response.status_code
-        if status in (404, 405):
+        if status in (404, 405) or (status == 401 and endpoint.name.startswith(KEY_AUTH_NAMESPACES)):
             continue
         if status in (301, 302) and response["Location"].split("?")[0] in login_paths():
             continue
