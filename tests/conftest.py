@@ -58,3 +58,15 @@ def _close_stray_postgres_sessions(django_db_setup):  # noqa: ANN001
             )
     except psycopg.OperationalError:
         pass  # the server went away: nothing left to clean
+
+
+@pytest.fixture(autouse=True)
+def _circuit_breaker_armed():  # noqa: ANN202
+    """The breaker's Redis copy outlives a test's rolled-back rows: start and end every test armed."""
+    from django.core.cache import cache
+
+    from quant.trading.breaker import CACHE_KEY
+
+    cache.delete(CACHE_KEY)
+    yield
+    cache.delete(CACHE_KEY)

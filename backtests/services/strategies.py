@@ -187,6 +187,14 @@ def paper_broker_for_strategy(strategy: Strategy) -> PaperBroker:
                              commission_per_share=run_config.commission_per_share)  # fmt: skip
 
 
+def warehouse_last_date() -> dt.date | None:
+    """The last session of market data the strategies trade on (None before the first sync)."""
+    try:
+        return data_range("warehouse").last
+    except DataUnavailable:
+        return None
+
+
 def client_order_id(strategy: Strategy, date: dt.date, symbol: str, suffix: str = "") -> str:
     return f"s{strategy.pk}-{date:%Y%m%d}-{symbol}{suffix}"
 

@@ -16,6 +16,7 @@ from quant.schedules import Crontab, Every, Schedule, get_schedule, registered, 
 APP_SCHEDULES = {
     "quant: reap lost jobs": "quant.reap_jobs",
     "quant: refresh health checks": "quant.health_refresh",
+    "quant: evaluate circuit breaker": "quant.breaker_evaluate",
     "wrds-incremental-nightly": "warehouse.tasks.wrds_sync",
     "french-weekly": "warehouse.tasks.french_sync",
     "risk: nightly risk model build": "risk.tasks.build_model",

@@ -1,0 +1,32 @@
+"""Wiring of the operations controls (called once from ``QuantConfig.ready``): the order gates,
+the fill hook of the breaker rules, the console's menu entries, and the header's breaker card."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from quant.trading.breaker import breaker_gate, breaker_status
+from quant.trading.breaker_rules import breaker_on_fill
+from quant.trading.limits import limits_gate
+from quant.trading.services import fill_hook_register, order_gate_register
+from quant.web.nav import NavItem, register
+
+
+def install() -> None:
+    order_gate_register(breaker_gate)
+    order_gate_register(limits_gate)
+    fill_hook_register(breaker_on_fill)
+    register(NavItem(area="Operations", label="Trade controls", url_name="quant:trade_controls",
+                     permission="quant.view_strategy", order=30))  # fmt: skip
+    register(NavItem(area="Operations", label="Circuit breaker", url_name="quant:breaker",
+                     permission="quant.view_strategy", order=31))  # fmt: skip
+    register(NavItem(area="Admin", label="Trading config", url_name="quant:trading_config",
+                     permission="quant.view_strategy", order=40))  # fmt: skip
+
+
+def breaker_context(request: HttpRequest) -> dict[str, object]:
+    """The breaker status card in every page header (signed-in users only; one cache read)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"breaker": breaker_status()}
