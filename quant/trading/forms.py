@@ -62,7 +62,7 @@ class TradingConfigForm(forms.Form):
 
     def settings(self) -> TradingSettings:
         """The validated configuration (call after ``is_valid``)."""
-        return self.cleaned_data["_settings"]  # type: ignore[no-any-return]
+        return self.cleaned_data["_settings"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -71,11 +71,11 @@ def breaker_reset_view(request: HttpRequest) -> HttpResponse:
     except TradingError as exc:
         messages.error(request, str(exc))
         response = _back(request, "quant:breaker")
-        response.control_refused = str(exc)  # type: ignore[attr-defined]
+        response.control_refused = str(exc)
         return response
     messages.success(request, "Circuit breaker reset: orders may leave the platform again.")
     response = _back(request, "quant:breaker")
-    response.control_detail = "before: tripped | after: armed"  # type: ignore[attr-defined]
+    response.control_detail = "before: tripped | after: armed"
     return response
 
 
@@ -118,9 +118,9 @@ def trading_config_save(request: HttpRequest) -> HttpResponse:
     except (TradingError, ValueError) as exc:
         messages.error(request, str(exc))
         response = _back(request, "quant:trading_config")
-        response.control_refused = str(exc)  # type: ignore[attr-defined]
+        response.control_refused = str(exc)
         return response
     messages.success(request, f"Trading configuration v{row.version} is in force ({len(changes)} changes).")
     response = _back(request, "quant:trading_config")
-    response.control_detail = f"v{row.version}: {json.dumps(changes, sort_keys=True)}"  # type: ignore[attr-defined]
+    response.control_detail = f"v{row.version}: {json.dumps(changes, sort_keys=True)}"
     return response

@@ -71,10 +71,10 @@ def _finish(request: HttpRequest, *, result: Outcome | TradingError, strategy_id
     url = _page(strategy_id)
     response = HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     if isinstance(result, TradingError):
-        response.control_refused = str(result)  # type: ignore[attr-defined]
+        response.control_refused = str(result)
     else:
         action = result.action
-        response.control_detail = (  # type: ignore[attr-defined]
+        response.control_detail = (
             f"{action.action} {action.target}: before: {describe(action.before)} | after: {describe(action.after)}"
         )
     return response
