@@ -180,3 +180,19 @@ def test_stale_data_rule_only_in_trading_hours() -> None:
         assert rules_check(now=dt.datetime(2026, 12, 5, 12, 0, tzinfo=dt.UTC)) == []  # Saturday
     finally:
         breaker_rules._MARKET_DATA.pop(0)
+
+
+def test_command_trips_shows_and_refuses_an_empty_reason() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    call_command("trading_breaker", "trip", "--reason", "broker outage", stdout=out)
+    text = out.getvalue()
+    assert text.startswith("circuit breaker: tripped since ") and "broker outage (by shell)" in text
+    assert "rules (trading config v0): none firing" in text and " trip  shell: broker outage" in text
+    with pytest.raises(CommandError, match="write why the breaker is tripped") as err:
+        call_command("trading_breaker", "trip", "--reason", " ")
+    assert err.value.returncode == 2
