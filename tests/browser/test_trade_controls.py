@@ -73,6 +73,10 @@ def test_operator_flattens_viewer_is_read_only_and_a_second_reset_is_refused(liv
         page.wait_for_selector("#flatten-orders")
         assert page.locator("#flatten-total").inner_text().startswith("2 orders, estimated value $1,236.00")
         _shot(page, "flatten-preview")
+        page.set_viewport_size(PHONE)
+        _fits_phone(page)
+        _shot(page, "flatten-preview-phone")
+        page.set_viewport_size({"width": 1280, "height": 900})
         page.click("#flatten-submit")
         page.wait_for_selector("#step-up-confirm")
         assert Order.objects.filter(source="manual").count() == 0
@@ -118,7 +122,6 @@ def test_operator_flattens_viewer_is_read_only_and_a_second_reset_is_refused(liv
         page.set_viewport_size(PHONE)
         for name, url in (("breaker", reverse("quant:breaker")),
                           ("controls", f"{reverse('quant:trade_controls')}?strategy={strategy.pk}"),
-                          ("flatten", reverse("quant:flatten_preview", args=[strategy.pk])),
                           ("config", reverse("quant:trading_config"))):  # fmt: skip
             page.goto(f"{base}{url}")
             _fits_phone(page)
