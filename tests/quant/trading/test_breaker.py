@@ -196,3 +196,13 @@ def test_command_trips_shows_and_refuses_an_empty_reason() -> None:
     with pytest.raises(CommandError, match="write why the breaker is tripped") as err:
         call_command("trading_breaker", "trip", "--reason", " ")
     assert err.value.returncode == 2
+
+
+def test_health_card_is_bad_while_tripped() -> None:
+    from quant.trading.ops import breaker_check
+
+    assert breaker_check().status == "ok"
+    breaker_trip(reason="broker outage", by="ops")
+    result = breaker_check()
+    assert (result.status, result.summary) == ("bad", "Tripped: no new order leaves the platform (broker outage)")
+    assert result.details["by"] == "ops"
