@@ -67,7 +67,8 @@ def _uses_redis() -> bool:
     return bool(getattr(settings, "REDIS_URL", ""))
 
 
-def _publish(status: BreakerStatus) -> None:
+def publish(status: BreakerStatus) -> None:
+    """Mirror ``status`` into Redis (nothing to do in embedded mode)."""
     if _uses_redis():
         data = asdict(status)
         data["at"] = status.at.isoformat() if status.at else None
@@ -84,7 +85,7 @@ def breaker_status() -> BreakerStatus:
             return BreakerStatus(bool(data["tripped"]), data["reason"], data["by"], data["rule"], at)
     row = CircuitBreaker.objects.filter(pk=1).first()
     status = _status_of(row) if row is not None else BreakerStatus(False)
-    _publish(status)
+    publish(status)
     return status
 
 
@@ -107,7 +108,7 @@ def breaker_trip(*, reason: str, by: str, rule: str = "manual", user: Any = None
         row.save()
         BreakerEvent.objects.create(kind=BreakerEvent.Kind.TRIP, rule=rule, reason=reason, by=by, user=user, at=now)
     status = _status_of(row)
-    _publish(status)  # at once (not on commit): a trip is never delayed by the caller's transaction
+    publish(status)  # at once (not on commit): a trip is never delayed by the caller's transaction
     logger.warning("circuit breaker tripped by %s (%s): %s", by, rule, reason)
     events.breaker_tripped.send(sender=BreakerEvent, reason=reason, by=by, at=now, rule=rule)
     return status
@@ -133,7 +134,7 @@ def breaker_reset(*, reason: str, user: Any) -> BreakerStatus:
         row.save()
         BreakerEvent.objects.create(kind=BreakerEvent.Kind.RESET, reason=reason, by=by, user=user, at=now)
     status = _status_of(row)
-    _publish(status)
+    publish(status)
     logger.warning("circuit breaker reset by %s: %s", by, reason)
     events.breaker_reset.send(sender=BreakerEvent, reason=reason, by=by, at=now)
     return status

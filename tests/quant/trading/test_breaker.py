@@ -75,6 +75,7 @@ def test_a_flushed_redis_is_refilled_from_the_database() -> None:
 
 @override_settings(REDIS_URL="")
 def test_embedded_mode_keeps_the_state_in_the_database_only() -> None:
+    cache.delete(CACHE_KEY)
     breaker_trip(reason="embedded", by="ops")
     assert cache.get(CACHE_KEY) is None
     assert breaker_status().tripped is True and breaker_status().reason == "embedded"
