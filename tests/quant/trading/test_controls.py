@@ -88,3 +88,58 @@ def test_close_cancel_and_adjust(book, django_user_model) -> None:  # noqa: ANN0
         control_adjust(strategy=book, symbol="AAA", quantity=D(5), cost_basis=D(-1), user=ops, reason="x", key="c5")
     with pytest.raises(TradingError, match="write why"):
         control_close_position(strategy=book, symbol="AAA", user=ops, reason=" ", key="c6")
+
+
+def test_flatten_all_covers_only_the_strategies_the_operator_may_trade(django_user_model) -> None:
+    from guardian.shortcuts import assign_perm
+
+    from quant.models import Strategy
+    from quant.trading.ops_selectors import strategies_tradable
+
+    ops = django_user_model.objects.create_user("ops")
+    with paper_prices():
+        mine, other = (Strategy.objects.create(name=n, owner=ops, status="active") for n in ("mine", "other"))
+        seed_book(mine)
+        seed_book(other)
+        for perm in ("quant.view_strategy", "quant.trade_strategy"):
+            assign_perm(perm, ops, mine)
+        assign_perm("quant.view_strategy", ops, other)  # may see it, not trade it
+        scope = list(strategies_tradable(ops))
+        assert scope == [mine]
+        plan = flatten_plan(scope)
+        assert [(o.strategy.name, o.symbol) for o in plan.orders] == [("mine", "AAA"), ("mine", "BBB")]
+        outcome = control_flatten(strategies=scope, user=ops, reason="all of mine", key="all-1")
+    assert outcome.action.target == "mine" and outcome.action.message == "mine: 2 closing orders sent, 2 filled"
+    assert _positions(mine) == {"AAA": (D(0), D(30)), "BBB": (D(0), D(6))}
+    assert _positions(other) == {"AAA": (D(10), D(0)), "BBB": (D(-4), D(0))}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_submits_of_one_form_act_once(django_user_model) -> None:
+    import threading
+
+    from django.db import connection
+
+    from quant.models import Strategy
+
+    ops = django_user_model.objects.create_user("ops")
+    with paper_prices():
+        strategy = Strategy.objects.create(name="race", owner=ops, status="active")
+        seed_book(strategy)
+        barrier, outcomes = threading.Barrier(2), []
+
+        def submit() -> None:
+            try:
+                barrier.wait()
+                outcomes.append(control_flatten(strategies=[strategy], user=ops, reason="two clicks", key="race-1"))
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=submit) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert sorted(o.repeated for o in outcomes) == [False, True]
+    assert Order.objects.filter(strategy=strategy, source="manual").count() == 2
+    assert ControlAction.objects.filter(key="race-1").count() == 1
