@@ -218,7 +218,7 @@ def flatten_plan(strategies: Sequence[Strategy]) -> FlattenPlan:
         plan.cancels += Order.objects.filter(strategy=strategy, status__in=Order.OPEN).count()
         broker = broker_for(strategy) if positions else None
         for p in positions:
-            price = _estimate(broker, p)
+            price = _estimate(broker, strategy, p)
             value = None if price is None else round8(EXACT.multiply(abs(p.quantity), price))
             cost = None if value is None else round8(EXACT.multiply(value, rate))
             side = "sell" if p.quantity > 0 else "buy"
@@ -231,12 +231,12 @@ def flatten_plan(strategies: Sequence[Strategy]) -> FlattenPlan:
     return plan
 
 
-def _estimate(broker: Broker | None, position: Position) -> Decimal | None:
+def _estimate(broker: Broker | None, strategy: Strategy, position: Position) -> Decimal | None:
     if isinstance(broker, PaperBroker) and broker.today is not None:
         bar = broker.prices.bar(position.symbol, broker.today)
         if bar is not None:
             return bar.close
-    return reference_price(OrderRequest("estimate", position.symbol, "sell", abs(position.quantity)))
+    return reference_price(strategy, OrderRequest("estimate", position.symbol, "sell", abs(position.quantity)))
 
 
 def control_flatten(*, strategies: Sequence[Strategy], user: Any, reason: str, key: str) -> Outcome:

@@ -1,7 +1,7 @@
 """Order size limits from the trading configuration, checked by the order gate on every order.
 
 ``max_order_shares`` applies to every order; ``max_order_value`` (dollars) to orders whose price is
-known before they trade: the limit price, else the last fill price of the symbol on the platform.
+known before they trade: the limit price, else the strategy's last fill price in the symbol.
 Risk-reducing controls (flatten, close: ``breaker.closing_orders``) are not limited — a position
 larger than the limit must still be closable.
 """
@@ -18,12 +18,12 @@ from quant.trading.errors import TradingError
 from quant.trading.models import Fill
 
 
-def reference_price(request: OrderRequest) -> Decimal | None:
+def reference_price(strategy: Strategy, request: OrderRequest) -> Decimal | None:
+    """The limit price, else the strategy's last fill price in the symbol (dollars per share)."""
     if request.limit_price is not None:
         return Decimal(str(request.limit_price))
-    return (
-        Fill.objects.filter(symbol=request.symbol).order_by("-filled_at", "-id").values_list("price", flat=True).first()
-    )
+    fills = Fill.objects.filter(strategy=strategy, symbol=request.symbol)  # index fill_strategy_symbol_time
+    return fills.order_by("-filled_at", "-id").values_list("price", flat=True).first()
 
 
 def limits_gate(strategy: Strategy, request: OrderRequest) -> None:
@@ -37,7 +37,7 @@ def limits_gate(strategy: Strategy, request: OrderRequest) -> None:
             f"order {request.client_order_id}: {quantity.normalize():f} shares of {request.symbol} is above the "
             f"limit of {config.max_order_shares.normalize():f} shares per order (trading config v{config.version})"
         )
-    price = reference_price(request)
+    price = reference_price(strategy, request)
     if price is not None and quantity * price > config.max_order_value:
         raise TradingError(
             f"order {request.client_order_id}: about ${quantity * price:,.0f} of {request.symbol} is above the "
