@@ -103,6 +103,7 @@ def breaker_trip(*, reason: str, by: str, rule: str = "manual", user: Any = None
     with transaction.atomic():
         row = _locked()
         if row.tripped:
+            publish(_status_of(row))  # heal a Redis copy that missed a transition (rolled back elsewhere)
             return _status_of(row)
         row.tripped, row.reason, row.by, row.rule, row.changed_at = True, reason, by, rule, now
         row.save()
@@ -128,6 +129,9 @@ def breaker_reset(*, reason: str, user: Any) -> BreakerStatus:
                 f"The breaker was reset less than a minute ago (at most one reset per minute): try again in {wait} s."
             )
         if not row.tripped:
+            # A trip inside a transaction that rolled back (a strategy day) may have left the Redis
+            # copy tripped: the database row is the record, so the copy is repaired here.
+            publish(_status_of(row))
             raise BreakerResetRefused("The breaker is already armed: there is nothing to reset.")
         by = user.get_username() if user is not None else "system"
         row.tripped, row.reason, row.by, row.rule, row.changed_at, row.last_reset_at = False, reason, by, "", now, now

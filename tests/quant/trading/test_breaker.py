@@ -207,3 +207,16 @@ def test_health_card_is_bad_while_tripped() -> None:
     result = breaker_check()
     assert (result.status, result.summary) == ("bad", "Tripped: no new order leaves the platform (broker outage)")
     assert result.details["by"] == "ops"
+
+
+def test_a_trip_rolled_back_with_its_transaction_is_repaired_by_a_reset(django_user_model) -> None:
+    from django.db import transaction
+
+    ops = django_user_model.objects.create_user("ops")
+    with pytest.raises(RuntimeError), transaction.atomic():  # e.g. a strategy day that failed after a fill
+        breaker_trip(reason="rule fired in a failed day", by="rule:drawdown", rule="drawdown")
+        raise RuntimeError("the day failed")
+    assert breaker_status().tripped is True  # the Redis copy errs on the safe side
+    with pytest.raises(BreakerResetRefused, match="already armed"):
+        breaker_reset(reason="stale copy", user=ops)
+    assert breaker_status().tripped is False and not BreakerEvent.objects.exists()
