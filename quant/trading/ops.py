@@ -38,8 +38,8 @@ def breaker_check() -> CheckResult:
 
 
 def breaker_context(request: HttpRequest) -> dict[str, object]:
-    """The breaker status card in every page header (signed-in users only; one cache read)."""
+    """The breaker status card in every page header (users with a role; one cache read)."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {}
+    if user is None or not user.is_authenticated or not user.has_perm("quant.view_strategy"):
+        return {}  # no role, no trading pages: the card would link to a refusal
     return {"breaker": breaker_status()}
