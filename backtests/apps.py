@@ -74,10 +74,12 @@ def register_job_kinds() -> None:
 def register_paper_broker() -> None:
     """The shared core's "paper" broker knows no prices; a configured strategy's paper broker
     trades at the warehouse's (``backtests.prices``), with its configured slippage and commission."""
-    from backtests.services.strategies import paper_broker_for_strategy
+    from backtests.services.strategies import paper_broker_for_strategy, warehouse_last_date
+    from quant.trading.breaker_rules import market_data_register
     from quant.trading.brokers import broker_register
 
     broker_register("paper", paper_broker_for_strategy, replace=True)
+    market_data_register(warehouse_last_date)  # the circuit breaker's stale-data rule
 
 
 def register_trade_note_audit() -> None:

@@ -28,3 +28,6 @@ class QuantConfig(AppConfig):
 
         register_tiles()
         register_kind(JobKind(name=RECONCILE, label="Trading reconciliation", requeue=reconcile_requeue))
+        from quant.trading.ops import install
+
+        install()

@@ -240,11 +240,15 @@ class SavedResult(models.Model):
 
 # Trading state lives in quant.trading; its models belong to this app.
 from quant.trading.models import BrokerState, CashEntry, Fill, Order, PnLSnapshot, Position  # noqa: E402
+from quant.trading.ops_models import BreakerEvent, CircuitBreaker, ControlAction, TradingConfig  # noqa: E402
 
 __all__ = [
     "AccessLog",
+    "BreakerEvent",
     "BrokerState",
     "CashEntry",
+    "CircuitBreaker",
+    "ControlAction",
     "Fill",
     "Job",
     "Order",
@@ -252,4 +256,5 @@ __all__ = [
     "Position",
     "SavedResult",
     "Strategy",
+    "TradingConfig",
 ]

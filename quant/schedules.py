@@ -158,4 +158,6 @@ SCHEDULES = (
     # The System health page serves this snapshot (quant.web.health): no check runs per page view.
     Schedule("quant: refresh health checks", "quant.health_refresh", Every(15), "default",
              "Run the System health checks in the background and cache the result the page shows."),
+    Schedule("quant: evaluate circuit breaker", "quant.breaker_evaluate", Every(60), "default",
+             "Trip the circuit breaker on a daily loss, drawdown, reject storm or stale data beyond the limits."),
 )  # fmt: skip

@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from quant.jobs.services import job_enforce_cancel, jobs_reap
+from quant.trading.breaker_rules import breaker_evaluate as breaker_rules_evaluate
 
 logger = logging.getLogger("quantdesk.jobs")
 PING_CACHE_PREFIX = "quant:ping:"
@@ -110,3 +111,9 @@ def _reaper_on_beat(**_: object) -> None:
         schedules_sync(names=[s.name for s in SCHEDULES], enable=[s.name for s in SCHEDULES])
     except Exception:  # beat still runs the other schedules
         logger.exception("could not register the job reaper with beat")
+
+
+@shared_task(name="quant.breaker_evaluate", acks_late=True, time_limit=60, soft_time_limit=50, ignore_result=True)
+def breaker_evaluate() -> str:
+    """The circuit breaker's automatic rules over every active strategy (the beat job)."""
+    return breaker_rules_evaluate().label

@@ -59,6 +59,8 @@ def _samples(run, portfolio, day, trip=(0, 0)) -> dict[str, Callable[[], str]]:
         "console:users": lambda: reverse("console:users") + "?q=a",
         "quant:audit_log": lambda: reverse("quant:audit_log") + "?user=nobody",
         "quant:job_status": lambda: reverse("quant:job_status", args=[run.job_id]),
+        "quant:breaker": lambda: reverse("quant:breaker"),
+        "quant:trade_controls": lambda: reverse("quant:trade_controls"),
         "quant:saved_results": lambda: reverse("quant:saved_results"),
         "research:correlation": lambda: reverse("research:correlation"),
         "risk:dashboard": lambda: reverse("risk:dashboard") + f"?portfolio={portfolio.pk}",

@@ -43,6 +43,7 @@ from quant.calendars import sessions
 from quant.models import Strategy
 from quant.trading.broker import OrderRequest
 from quant.trading.brokers import paper_broker_load, paper_broker_save
+from quant.trading.config import trading_settings
 from quant.trading.errors import TradingError
 from quant.trading.ledger import EXACT, round8
 from quant.trading.models import CashEntry, Order, PnLSnapshot
@@ -171,7 +172,8 @@ def paper_broker(run_config: StrategyConfig, plan: Plan) -> PaperBroker:
 
 def paper_broker_for_strategy(strategy: Strategy) -> PaperBroker:
     """The "paper" broker factory (``quant.trading.brokers``): the strategy's saved book with prices
-    from its last session back ~3 weeks (manual orders, reconciliation)."""
+    from its last session back ~3 weeks (manual orders, reconciliation); costs from its run
+    configuration, else the default costs of the trading configuration (as slippage)."""
     from quant.trading.brokers import NoPrices
 
     run_config = StrategyConfig.objects.filter(strategy=strategy).first()
@@ -179,12 +181,21 @@ def paper_broker_for_strategy(strategy: Strategy) -> PaperBroker:
         prices: WarehousePrices | NoPrices = warehouse_prices(data_range("warehouse").last)
     except DataUnavailable:
         prices = NoPrices()  # an empty warehouse: the saved book still reconciles
-    if run_config is None:
-        return paper_broker_load(strategy, prices)
+    if run_config is None:  # no run configuration: the system's default costs (trading configuration)
+        defaults = trading_settings()
+        return paper_broker_load(strategy, prices, slippage_bps=defaults.commission_bps + defaults.slippage_bps)
     config = run_config.config
     bps = Decimal(str(config.get("commission_bps", 0))) + Decimal(str(config.get("half_spread_bps", 0)))
     return paper_broker_load(strategy, prices, slippage_bps=bps, fill_model="close",
                              commission_per_share=run_config.commission_per_share)  # fmt: skip
+
+
+def warehouse_last_date() -> dt.date | None:
+    """The last session of market data the strategies trade on (None before the first sync)."""
+    try:
+        return data_range("warehouse").last
+    except DataUnavailable:
+        return None
 
 
 def client_order_id(strategy: Strategy, date: dt.date, symbol: str, suffix: str = "") -> str:

@@ -66,6 +66,8 @@ def _body(run: JobRun) -> str:
     orders = sum(d.orders for d in days)
     for day in days:
         run.log(f"{day.date}: {day.orders} orders ({day.reason or 'no trade'}), equity {day.equity}")
+        for note in day.notes[:3]:  # why orders were refused (halted strategy, circuit breaker, size limits)
+            run.log(f"{day.date}: {note}")
     return f"{len(days)} sessions, {orders} orders" if days else f"already ran up to {as_of}"
 
 

@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "console.context_processors.console",
+                "quant.trading.ops.breaker_context",  # the circuit breaker card in every header
             ],
         },
     },

@@ -36,6 +36,7 @@ _OPERATOR = [
 _ADMIN = [
     *_OPERATOR,
     "quant.manage_strategies",
+    "quant.change_tradingconfig",  # the system's trading configuration (hours, risk and size limits, costs)
     "quant.view_audit",
     "quant.export_audit",
     "quant.view_accesslog",

@@ -84,6 +84,9 @@ def step_up_required(
                 # ``response.control_refused`` to why: audited as a refusal, not as a control.
                 refused = str(getattr(response, "control_refused", "") or "")
                 reason = form.cleaned_data["step_up_reason"]
+                # A view may add what the action changed (``response.control_detail``: before/after).
+                detail = str(getattr(response, "control_detail", "") or "")
+                reason = f"{reason} | {detail}" if detail else reason
                 if not object_id and object_type == "auth.user":  # an action on one's own account
                     object_id = str(request.user.pk)
                 access_log_create(

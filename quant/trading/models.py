@@ -104,6 +104,7 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["strategy", "status"], name="order_strategy_status"),
             models.Index(fields=["strategy", "symbol", "-trade_date"], name="order_strategy_symbol"),
+            models.Index(fields=["status", "updated_at"], name="order_status_updated"),  # the reject-storm rule
         ]
 
     def __str__(self) -> str:

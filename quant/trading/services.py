@@ -32,6 +32,9 @@ logger = logging.getLogger("quantdesk.trading")
 Gate = Callable[[Strategy, OrderRequest], None]
 """A gate raises :class:`TradingError` to refuse an order (it must not write anything)."""
 _GATES: list[Gate] = []
+FillHook = Callable[[Fill], None]
+"""Called after each applied fill commits its rows (the circuit breaker's rules); must not raise."""
+_FILL_HOOKS: list[FillHook] = []
 # Plain str values of the choices (the typed core has no Django stubs: members look like tuples to mypy)
 HALTED = (str(Strategy.Status.HALTED), str(Strategy.Status.RETIRED))
 SIDES, TYPES, TIFS = set(Order.Side.values), set(Order.Type.values), set(Order.TimeInForce.values)
@@ -51,6 +54,7 @@ __all__ = [
     "capital_contribute",
     "capital_withdraw",
     "fill_apply",
+    "fill_hook_register",
     "order_cancel",
     "order_gate",
     "order_gate_register",
@@ -110,6 +114,13 @@ def order_gate_register(gate: Gate) -> Gate:
     if gate not in _GATES:
         _GATES.append(gate)
     return gate
+
+
+def fill_hook_register(hook: FillHook) -> FillHook:
+    """Call ``hook(fill)`` after every applied fill (idempotent); returns it."""
+    if hook not in _FILL_HOOKS:
+        _FILL_HOOKS.append(hook)
+    return hook
 
 
 def order_gate(strategy: Strategy, request: OrderRequest) -> None:
@@ -279,6 +290,8 @@ def fill_apply(order: Order, fill: BrokerFill, trade_date: dt.date) -> Fill | No
                                      trade_date=trade_date, note=f"fees on {row.client_order_id}"))  # fmt: skip
         CashEntry.objects.bulk_create(entries)
     order.status, order.filled_quantity, order.avg_fill_price = row.status, row.filled_quantity, row.avg_fill_price
+    for hook in _FILL_HOOKS:
+        hook(stored)
     return stored
 
 

@@ -16,6 +16,7 @@ from quant.schedules import Crontab, Every, Schedule, get_schedule, registered, 
 APP_SCHEDULES = {
     "quant: reap lost jobs": "quant.reap_jobs",
     "quant: refresh health checks": "quant.health_refresh",
+    "quant: evaluate circuit breaker": "quant.breaker_evaluate",
     "wrds-incremental-nightly": "warehouse.tasks.wrds_sync",
     "french-weekly": "warehouse.tasks.french_sync",
     "risk: nightly risk model build": "risk.tasks.build_model",
@@ -63,7 +64,7 @@ def test_the_command_syncs_idempotently_and_lists_name_task_when_state_and_last_
     first = _run()
     ids = dict(PeriodicTask.objects.values_list("name", "pk"))
     assert set(ids) == set(APP_SCHEDULES)
-    assert "enabled (new)" in first and "8 schedule(s)" in first
+    assert "enabled (new)" in first and f"{len(APP_SCHEDULES)} schedule(s)" in first
     ran = dt.datetime(2026, 1, 4, 4, tzinfo=dt.UTC)
     PeriodicTask.objects.filter(name="risk: nightly risk model build").update(last_run_at=ran)
     changed = PeriodicTasks.last_change()
@@ -96,6 +97,7 @@ def test_enable_and_disable_are_idempotent_and_survive_a_resync(settings) -> Non
     enabled = dict(PeriodicTask.objects.values_list("name", "enabled"))
     assert enabled == {"wrds-incremental-nightly": False, "french-weekly": True, "quant: reap lost jobs": False,
                        "quant: refresh health checks": True, "risk: nightly risk model build": True,
+                       "quant: evaluate circuit breaker": True,
                        "warehouse-verify": True, "backtests: run strategies": True, "taq-nightly": False}  # fmt: skip
     _run("--enable", "--all")
     assert PeriodicTask.objects.filter(enabled=True).count() == len(APP_SCHEDULES)
