@@ -22,6 +22,8 @@ APP_SCHEDULES = {
     "warehouse-verify": "warehouse.tasks.verify_live",
     "backtests: run strategies": "backtests.run_strategies",
     "taq-nightly": "research.tasks.taq_sync_incremental",
+    "alerts: evaluate rules": "alerts.evaluate_rules",
+    "alerts: retry deliveries": "alerts.retry_deliveries",
 }
 
 
@@ -63,7 +65,7 @@ def test_the_command_syncs_idempotently_and_lists_name_task_when_state_and_last_
     first = _run()
     ids = dict(PeriodicTask.objects.values_list("name", "pk"))
     assert set(ids) == set(APP_SCHEDULES)
-    assert "enabled (new)" in first and "8 schedule(s)" in first
+    assert "enabled (new)" in first and "10 schedule(s)" in first
     ran = dt.datetime(2026, 1, 4, 4, tzinfo=dt.UTC)
     PeriodicTask.objects.filter(name="risk: nightly risk model build").update(last_run_at=ran)
     changed = PeriodicTasks.last_change()
@@ -96,7 +98,8 @@ def test_enable_and_disable_are_idempotent_and_survive_a_resync(settings) -> Non
     enabled = dict(PeriodicTask.objects.values_list("name", "enabled"))
     assert enabled == {"wrds-incremental-nightly": False, "french-weekly": True, "quant: reap lost jobs": False,
                        "quant: refresh health checks": True, "risk: nightly risk model build": True,
-                       "warehouse-verify": True, "backtests: run strategies": True, "taq-nightly": False}  # fmt: skip
+                       "warehouse-verify": True, "backtests: run strategies": True, "taq-nightly": False,
+                       "alerts: evaluate rules": True, "alerts: retry deliveries": True}  # fmt: skip
     _run("--enable", "--all")
     assert PeriodicTask.objects.filter(enabled=True).count() == len(APP_SCHEDULES)
     _run("--disable", "--all")

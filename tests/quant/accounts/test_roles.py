@@ -24,8 +24,8 @@ def test_seed_roles_creates_groups_then_is_idempotent():
     text = out.getvalue()
     for role in ("viewer", "researcher", "operator", "admin"):
         assert f"created group {role}" in text
-    assert len(ROLE_PERMISSIONS["admin"]) == 27
-    assert "admin: added 27 permission(s)" in text
+    assert len(ROLE_PERMISSIONS["admin"]) == 32
+    assert "admin: added 32 permission(s)" in text
     assert "research.override_promotion_gate" in _perms("admin")
     assert "research.override_promotion_gate" not in _perms("operator")
     areas = {"quant.view_research", "quant.view_risk", "quant.view_warehouse"}
