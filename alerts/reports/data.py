@@ -65,8 +65,8 @@ def daily_performance(start: dt.date, end: dt.date) -> dict[str, Any]:
 
 
 def weekly_risk(start: dt.date, end: dt.date) -> dict[str, Any]:
-    rows, _ = _strategy_rows(start, end)
-    context: dict[str, Any] = {"strategies": rows, "portfolios": [], "model": None}
+    rows, charts = _strategy_rows(start, end)
+    context: dict[str, Any] = {"strategies": rows, "charts": charts, "portfolios": [], "model": None}
     run = latest_run()
     if run is None:
         return context
