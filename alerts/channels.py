@@ -21,6 +21,7 @@ from twilio.rest import Client as TwilioClient
 
 from alerts.models import Channel
 from alerts.secrets import decrypt
+from config.env import env_int
 
 TWILIO_API = "https://api.twilio.com"
 
@@ -30,9 +31,9 @@ class SendFailed(RuntimeError):
 
 
 def timeout_seconds() -> float:
-    return float(
-        getattr(settings, "ALERTS_SEND_TIMEOUT_SECONDS", None) or os.environ.get("ALERTS_SEND_TIMEOUT_SECONDS", 10)
-    )
+    """Seconds one provider call may take (connect and read): a setting of that name, else the environment."""
+    value = getattr(settings, "ALERTS_SEND_TIMEOUT_SECONDS", None)
+    return float(value) if value is not None else float(env_int("ALERTS_SEND_TIMEOUT_SECONDS", 10, minimum=1))
 
 
 def channel_secret(channel: Channel) -> str:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 
+from config.env import env_str
+
 
 def _fernet() -> Fernet:
-    seed = getattr(settings, "ALERTS_SECRET_KEY", "") or os.environ.get("ALERTS_SECRET_KEY", "") or settings.SECRET_KEY
+    seed = getattr(settings, "ALERTS_SECRET_KEY", "") or env_str("ALERTS_SECRET_KEY", "") or settings.SECRET_KEY
     return Fernet(base64.urlsafe_b64encode(hashlib.sha256(f"alerts:{seed}".encode()).digest()))
 
 
