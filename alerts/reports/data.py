@@ -21,12 +21,14 @@ from quant.trading.selectors import snapshots_for
 from research.models import ModelVersion, SignalReport
 from risk.models import Portfolio
 from risk.selectors import latest_run, report_for
+from risk.services.reports import factor_label
 from warehouse.models_sync import SyncRun
 from warehouse.selectors import dataset_summaries
 
 PERIOD_DAYS = {"daily_performance": 1, "weekly_risk": 7, "monthly_research": 30, "data_quality": 7}
 CHART_POINTS = 120
 MAX_PORTFOLIOS = 5
+EXPOSURES_TITLE = "active exposures (styles in σ, sectors as weight)"
 
 
 def period(template: str, end: dt.date) -> tuple[dt.date, dt.date]:
@@ -77,14 +79,17 @@ def weekly_risk(start: dt.date, end: dt.date) -> dict[str, Any]:
         except Exception as exc:  # a portfolio the model cannot cover is reported, not fatal
             context["portfolios"].append({"name": portfolio.name, "error": f"{type(exc).__name__}: {exc}"[:200]})
             continue
-        active = sorted(((e["factor"], 100.0 * float(e["active"])) for e in r.exposures), key=lambda kv: -abs(kv[1]))
+        # styles are z-scores and sectors are weights: both shown as they are, never as percentages
+        active = sorted(
+            ((factor_label(e["factor"]), float(e["active"])) for e in r.exposures), key=lambda kv: -abs(kv[1])
+        )
         context["portfolios"].append({
             "name": portfolio.name, "vol": 100 * r.total_vol_annual, "te": 100 * r.te_annual,
             "var": [{"method": v["method"], "var": 100 * float(v["var"]), "cvar": 100 * float(v["cvar"])}
                     for v in r.var],
             "stress": [{"name": x["name"], "pnl": 100 * float(x["pnl"])} for x in r.stress if x.get("pnl") is not None],
             "confidence": 100 * r.confidence, "horizon": r.horizon,
-            "chart": bar_chart(active[:12], title=f"{portfolio.name}: active exposures", unit=" %"),
+            "chart": bar_chart(active[:12], title=f"{portfolio.name}: {EXPOSURES_TITLE}"),
         })  # fmt: skip
     return context
 
