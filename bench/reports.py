@@ -4,7 +4,9 @@
 
 The context is what ``alerts.reports.data.monthly_research`` returns (signal IC rows, the IC bar
 chart as server-side SVG, model-registry rows), built in memory with a fixed seed so the timing
-measures rendering (template + weasyprint layout + PDF), not the database. Target: < 3 s.
+measures rendering (template + weasyprint layout + PDF), not the database. Target: < 3 s of wall
+time; the CPU time is printed too, because on the shared 2-core machine the wall time mostly
+measures how busy the other processes are.
 """
 
 from __future__ import annotations
@@ -58,19 +60,22 @@ def main() -> None:
     base = {"title": "Monthly research, 2024-02-15 to 2024-03-15", "start": start, "end": end,
             "generated": dt.datetime(2024, 3, 16, 7, tzinfo=dt.UTC), **context(args.signals, args.models)}  # fmt: skip
     load = os.getloadavg()[0]
-    times, pages = [], 0
+    times, cpu, pages = [], [], 0
     for _ in range(args.repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         html = render_to_string("alerts/reports/monthly_research.html", base)
         pdf, pages = render_pdf(html)
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     best, worst = min(times), max(times)
     print(f"monthly research report: {pages} pages, {len(pdf) / 1024:.0f} KiB PDF")
     print(f"  render (template + weasyprint)  best {best:.2f} s  worst {worst:.2f} s  of {args.repeat}  (target < 3 s)")
+    print(f"  CPU time of this process          best {min(cpu):.2f} s (what the render costs when a core is free)")
     print(f"  load average at start {load:.2f} on {os.cpu_count()} CPUs (shared machine)")
     if args.write:
         record = {"name": f"monthly research report, {pages} pages", "best_seconds": round(best, 3),
-                  "worst_seconds": round(worst, 3), "runs": args.repeat, "target_seconds": 3.0,
+                  "worst_seconds": round(worst, 3), "best_cpu_seconds": round(min(cpu), 3), "runs": args.repeat,
+                  "target_seconds": 3.0,
                   "load_average": round(load, 2), "cpus": os.cpu_count(),
                   "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}  # fmt: skip
         out = REPO / "bench" / "results" / "reports.json"
