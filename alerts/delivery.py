@@ -18,6 +18,7 @@ from alerts.channels import SendFailed, send
 from alerts.models import Alert, Channel, Delivery
 from quant.jobs.runner import JobRun, RunOutcome, job_run
 from quant.jobs.services import job_create, job_queue
+from quant.models import Job
 
 KIND = "alert_delivery"
 BACKOFF_BASE_SECONDS = 30.0
@@ -66,6 +67,9 @@ def delivery_send(*, delivery_id: int, task_id: str = "") -> RunOutcome | None:
         except SendFailed as exc:
             _failed(delivery, str(exc))
             raise
+        except Exception as exc:  # a broken channel (an undecryptable secret, a missing file) is a failed attempt too
+            _failed(delivery, f"{type(exc).__name__}: {exc}")
+            raise SendFailed(f"{type(exc).__name__}: {exc}"[:500]) from exc
         Delivery.objects.filter(pk=delivery.pk).update(
             status=Delivery.Status.SENT, sent_at=timezone.now(), response=answer[:2000], error="",
             attempts=delivery.attempts + 1,
@@ -93,6 +97,14 @@ def deliveries_retry(*, now: dt.datetime | None = None) -> list[int]:
     now = now or timezone.now()
     queued = []
     with transaction.atomic():
+        # an attempt whose job ended without the delivery hearing of it (its worker was lost and reaped)
+        lost = (
+            Delivery.objects.select_for_update(skip_locked=True)
+            .select_related("job")
+            .filter(status=Delivery.Status.QUEUED, job__status__in=(Job.Status.FAILED, Job.Status.CANCELLED))
+        )
+        for delivery in lost:
+            _failed(delivery, f"attempt lost: {delivery.job.error or delivery.job.message}"[:500], now=now)
         due = (
             Delivery.objects.select_for_update(skip_locked=True)
             .select_related("channel")

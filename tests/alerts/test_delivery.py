@@ -12,8 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alerts.delivery import BACKOFF_BASE_SECONDS, backoff_seconds, deliveries_retry, delivery_create
-from alerts.models import Channel, Delivery
+from alerts.models import AlertRule, Channel, Delivery
 from alerts.secrets import decrypt, mask
+from alerts.services import alerts_evaluate
+from quant.jobs.services import job_claim, jobs_reap
 from tests.alerts.conftest import email_channel, run_worker, slack_channel
 from tests.factories import UserFactory
 
@@ -83,8 +85,6 @@ def test_secrets_are_encrypted_at_rest_and_only_masked_on_the_pages(http, client
 
 
 def test_send_test_from_the_rules_page_reaches_the_channel(http, client) -> None:  # noqa: ANN001
-    from alerts.models import AlertRule
-
     rule = AlertRule.objects.create(name="Sync failed", kind="sync_failed")
     rule.channels.set([slack_channel(http)])
     client.force_login(UserFactory(role="operator", username="ops"))
@@ -96,3 +96,40 @@ def test_send_test_from_the_rules_page_reaches_the_channel(http, client) -> None
     )
     page = client.get(reverse("alerts:rules")).content.decode()
     assert "HTTP 200: ok" in page
+
+
+def test_a_lost_attempt_counts_as_failed_and_is_retried(http) -> None:  # noqa: ANN001
+    delivery = delivery_create(channel=slack_channel(http), title="t", body="b")
+    job_claim(job_id=delivery.job_id)  # a worker took it, then died without a word
+    jobs_reap(now=_later(3600))
+    assert deliveries_retry(now=_later(3600)) == []  # marked failed first, due after its backoff
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and delivery.response.startswith("attempt lost: worker lost")
+    assert deliveries_retry(now=_later(7200)) == [delivery.pk]
+    run_worker()
+    delivery.refresh_from_db()
+    assert delivery.status == "sent" and delivery.attempts == 2
+
+
+def test_an_undecryptable_secret_fails_the_attempt_with_a_clear_reason(http) -> None:  # noqa: ANN001
+    channel = slack_channel(http)
+    Channel.objects.filter(pk=channel.pk).update(secret="not-a-fernet-token")
+    delivery = delivery_create(channel=channel, title="t", body="b")
+    run_worker()
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and "cannot be decrypted" in delivery.response
+
+
+def test_the_history_and_rules_pages_use_a_fixed_number_of_queries(
+    paper_strategy, smtp, client, django_assert_max_num_queries
+) -> None:  # noqa: ANN001
+    channel = email_channel(smtp)
+    for n in range(5):
+        rule = AlertRule.objects.create(name=f"dd {n}", kind="drawdown", threshold=1 + n)
+        rule.channels.set([channel])
+    alerts_evaluate()
+    client.force_login(UserFactory(role="operator"))
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("alerts:history")).status_code == 200
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("alerts:rules")).status_code == 200
