@@ -36,9 +36,16 @@ def reports_dir() -> Path:
 
 
 def report_run_create(
-    *, template: str, end: dt.date, schedule: ReportSchedule | None = None, user: Any = None, recipients: str = ""
+    *,
+    template: str,
+    end: dt.date,
+    schedule: ReportSchedule | None = None,
+    user: Any = None,
+    recipients: str = "",
+    queue: bool = True,
 ) -> ReportRun:
-    """An archive row and its queued render job (queued after commit on the ``reports`` queue)."""
+    """An archive row and its render job, queued after commit on the ``reports`` queue (``queue=False``:
+    the caller runs :func:`report_run_execute` itself, as ``manage.py report_run`` does)."""
     from alerts.tasks import render_report
 
     start, end = period(template, end)
@@ -49,7 +56,8 @@ def report_run_create(
         run.job = job_create(kind=REPORT_KIND, label=run.title, requested_by=user, params={"report_run_id": run.pk},
                              queue="reports")  # fmt: skip
         run.save(update_fields=["job"])
-        job_queue(job=run.job, task=render_report, args=(run.pk,))
+        if queue:
+            job_queue(job=run.job, task=render_report, args=(run.pk,))
     return run
 
 

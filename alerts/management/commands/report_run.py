@@ -26,7 +26,7 @@ class Command(BaseCommand):
             )
         except ValueError as exc:
             raise CommandError(f"--end must be YYYY-MM-DD: {exc}") from exc
-        run = report_run_create(template=options["template"], end=end)
+        run = report_run_create(template=options["template"], end=end, queue=False)
         outcome = report_run_execute(run_id=run.pk)
         run = ReportRun.objects.get(pk=run.pk)
         if outcome is None or outcome.status != "succeeded":
