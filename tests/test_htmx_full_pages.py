@@ -45,6 +45,7 @@ def _samples(run, portfolio, day, trip=(0, 0)) -> dict[str, Callable[[], str]]:
     """How to build a concrete URL for each htmx target (name -> URL)."""
     drill = f"?portfolio={portfolio.pk}&factor=size&date={day.isoformat()}"
     return {
+        "alerts:history": lambda: reverse("alerts:history") + "?status=open",
         "backtests:journal": lambda: reverse("backtests:journal"),
         "backtests:trade_note": lambda: reverse("backtests:trade_note", args=list(trip)) + "?edit=1",
         "research:taq": lambda: reverse("research:taq"),

@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "console.context_processors.console",
                 "quant.trading.ops.breaker_context",  # the circuit breaker card in every header
+                "alerts.context_processors.bell",  # the open-alerts count in the header
             ],
         },
     },

@@ -32,6 +32,11 @@ _OPERATOR = [
     "research.promote_modelversion",  # model registry promotion (a control)
     "django_celery_beat.view_periodictask",
     "django_celery_beat.change_periodictask",
+    "alerts.view_alert",  # alert history, rules and channels (read)
+    "alerts.acknowledge_alert",
+    "alerts.change_alertrule",  # rules, channels, "send test"
+    "alerts.view_reportrun",  # the report archive
+    "alerts.change_reportschedule",  # report schedules, run now
 ]
 _ADMIN = [
     *_OPERATOR,
@@ -83,6 +88,7 @@ PAGE_PERMISSIONS: dict[str, str] = {
     "research": "quant.view_research",
     "risk": "quant.view_risk",
     "backtests": "backtests.view_backtestrun",  # runs tied to a strategy follow its grants on top
+    "alerts": "alerts.view_alert",  # reports and changes check their own permission on top
     "tax": SIGNED_IN,  # tax accounts are granted per object (view/change_taxaccount); no grant = 404
 }
 

@@ -22,6 +22,7 @@ from django.db.models import QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from quant import events
 from quant.jobs import conf
 from quant.jobs.kinds import get_kind
 from quant.jobs.queue import JobSubmissionError, broker_configured, enqueue, enqueue_on_commit
@@ -190,8 +191,26 @@ def _tail(text: str) -> str:
     return cut[cut.find("\n") + 1 :] if "\n" in cut else cut
 
 
+def _announce_failed(job_id: int) -> None:
+    """Send ``quant.events.job_failed`` once the failure is committed (receivers raise alerts)."""
+
+    def send() -> None:
+        job = Job.objects.filter(pk=job_id, status=Status.FAILED).first()
+        if job is not None:
+            events.job_failed.send(sender=Job, job=job)
+
+    transaction.on_commit(send)
+
+
 def job_finish(*, claim: Claim, status: str, message: str, error: str = "", log: str = "") -> bool:
     """Move an owned job to a final status; False if it was not ours any more."""
+    finished = _job_finish(claim=claim, status=status, message=message, error=error, log=log)
+    if finished and status == Status.FAILED:
+        _announce_failed(claim.job_id)
+    return finished
+
+
+def _job_finish(*, claim: Claim, status: str, message: str, error: str, log: str) -> bool:
     if status not in Job.FINISHED:
         raise ValueError(f"{status!r} is not a final status")
     values: dict[str, Any] = {
@@ -335,6 +354,7 @@ def jobs_reap(*, now: dt.datetime | None = None, kinds: list[str] | None = None)
             else:
                 _finish_fields(job, Status.FAILED, message="failed", error=_lost_reason(job))
                 report.failed.append(job.pk)
+                _announce_failed(job.pk)
             job.save()
     report.resent.extend(_resend_unsent(now=now, kinds=kinds))
     if report.requeued or report.failed or report.resent:

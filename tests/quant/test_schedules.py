@@ -23,6 +23,8 @@ APP_SCHEDULES = {
     "warehouse-verify": "warehouse.tasks.verify_live",
     "backtests: run strategies": "backtests.run_strategies",
     "taq-nightly": "research.tasks.taq_sync_incremental",
+    "alerts: evaluate rules": "alerts.evaluate_rules",
+    "alerts: retry deliveries": "alerts.retry_deliveries",
 }
 
 
@@ -98,7 +100,8 @@ def test_enable_and_disable_are_idempotent_and_survive_a_resync(settings) -> Non
     assert enabled == {"wrds-incremental-nightly": False, "french-weekly": True, "quant: reap lost jobs": False,
                        "quant: refresh health checks": True, "risk: nightly risk model build": True,
                        "quant: evaluate circuit breaker": True,
-                       "warehouse-verify": True, "backtests: run strategies": True, "taq-nightly": False}  # fmt: skip
+                       "warehouse-verify": True, "backtests: run strategies": True, "taq-nightly": False,
+                       "alerts: evaluate rules": True, "alerts: retry deliveries": True}  # fmt: skip
     _run("--enable", "--all")
     assert PeriodicTask.objects.filter(enabled=True).count() == len(APP_SCHEDULES)
     _run("--disable", "--all")

@@ -19,6 +19,7 @@ from typing import Any, Protocol, TypedDict, Unpack
 from django.db import transaction
 from django.utils import timezone
 
+from quant import events
 from quant.jobs.runner import JobCancelled, JobRun
 from quant.jobs.services import Claim, job_claim, job_create, job_finish
 from quant.models import Job
@@ -120,7 +121,9 @@ class OrmRecorder:
                 self.run.log(log)
                 self.message = log
             return
-        sync_job_finish(claim=claim, run=self.run, status=status, error=error, log=log)
+        finished = sync_job_finish(claim=claim, run=self.run, status=status, error=error, log=log)
+        if finished and status not in (Job.Status.CANCELLED, "refused"):
+            _announce_sync_failed(run_id, error or status)
 
     def close_abandoned(self, *, dataset: str, source: str, current: int | None) -> int:
         """Mark the other running sync jobs of ``dataset`` as interrupted; returns how many.
@@ -138,6 +141,19 @@ class OrmRecorder:
             status=Job.Status.FAILED, message=f"interrupted: {ABANDONED}"[:200], error=ABANDONED,
             finished_at=timezone.now(),
         )  # fmt: skip
+
+
+def _announce_sync_failed(run_id: int, error: str) -> None:
+    """``quant.events.sync_failed`` once committed (alerts raise at once instead of on the next beat)."""
+
+    def send() -> None:
+        sync = SyncRun.objects.select_related("job").filter(pk=run_id, job__status=Job.Status.FAILED).first()
+        if sync is not None:
+            events.sync_failed.send(
+                sender=SyncRun, sync_run=sync, dataset=sync.dataset, error=error.splitlines()[0][:200]
+            )
+
+    transaction.on_commit(send)
 
 
 def sync_job_finish(*, claim: Claim, run: JobRun | None, status: str, error: str = "", log: str = "") -> bool:
