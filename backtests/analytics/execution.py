@@ -22,6 +22,7 @@ Market-adjusted shortfall (bps) = total (bps) − β · market return over the h
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -173,7 +174,7 @@ class Benchmarks:
         return {k: getattr(self, k) for k in ("arrival", "vwap", "twap", "previous_close", "open", "close")}
 
 
-def interval_benchmarks(bars: pl.DataFrame, *, start: object, end: object) -> tuple[float | None, ...]:
+def interval_benchmarks(bars: pl.DataFrame, *, start: dt.datetime, end: dt.datetime) -> tuple[float | None, ...]:
     """``(arrival, vwap, twap)`` over ``bars`` (``ts, close, volume``; ``vwap`` used when present)
     with ``start <= ts <= end``: arrival = the close of the last bar at or before ``start`` (else
     the first in the interval), VWAP = Σ v·p / Σ v, TWAP = mean of the bar closes. Nones when empty."""
