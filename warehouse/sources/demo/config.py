@@ -17,7 +17,7 @@ import numpy as np
 from quant.calendars import CALENDAR_END
 from quant.periods import MONTHS_PER_YEAR, TRADING_DAYS_PER_YEAR
 
-GENERATOR_VERSION: Final = "demo-2"  # demo-2: real Ken French market history (history.py)
+GENERATOR_VERSION: Final = "demo-3"  # demo-2: real Ken French market history; demo-3: earnings events
 STYLES: Final = ("size", "value", "momentum", "quality", "lowvol")
 # GICS sector codes (gsector) and the factor names of the planted industry factors.
 SECTORS: Final = ("10", "15", "20", "25", "30", "35", "40", "45", "50", "55", "60")
@@ -75,6 +75,10 @@ class Calibration:
     log_cap_mean: float = float(np.log(1.5e9))
     log_cap_sd: float = 1.6
     mega_cap_range: tuple[float, float] = (3e11, 1.5e12)
+    # planted per SUE decile d (earnings.py): announcement return over sessions 0,+1 and drift over
+    # [+2, +60], each scale * (d - 5.5): 10-1 spreads of 5.4 % and 4.5 % (Bernard & Thomas 1989: ~4 %)
+    earnings_announcement: float = 0.006
+    earnings_drift: float = 0.005
 
 
 @dataclass(frozen=True)

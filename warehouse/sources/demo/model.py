@@ -107,3 +107,28 @@ def meta(sim: SimResult, config_hash: str, n_permnos: int, history_digest: str |
             "real_market_share": [float(f.real_market[out].mean())],
         }
     )
+
+
+def earnings_events(sim: SimResult) -> pl.DataFrame:
+    """Planted earnings announcements in the output window: ``permno, rdq, event_date`` (day 0
+    session), ``sue``, ``decile`` and the planted ``announcement`` (sessions 0, +1) and ``drift``
+    ([+2, +60]) returns, decimals (earnings.py)."""
+    from .earnings import decile_effect
+
+    ev, tl, cal = sim.earnings, sim.timeline, Calibration()
+    keep = ev["day0"] >= tl.out_start if ev else np.zeros(0, dtype=bool)
+    sidx = ev["sidx"][keep] if ev else np.zeros(0, dtype=np.int64)
+    decile = ev["decile"][keep] if ev else np.zeros(0, dtype=np.int64)
+    return pl.DataFrame(
+        {
+            "permno": sim.stocks.permno[sidx].astype(np.int64),
+            "rdq": pl.Series((ev["rdq"][keep] if ev else np.zeros(0)).astype("datetime64[D]"), dtype=pl.Date),
+            "event_date": pl.Series(tl.days[ev["day0"][keep]].astype("datetime64[D]") if ev else [], dtype=pl.Date),
+            "sue": ev["sue"][keep] if ev else np.zeros(0),
+            "decile": decile.astype(np.int64),
+            "announcement": decile_effect(decile, cal.earnings_announcement),
+            "drift": decile_effect(decile, cal.earnings_drift),
+        },
+        schema={"permno": pl.Int64, "rdq": pl.Date, "event_date": pl.Date, "sue": pl.Float64, "decile": pl.Int64,
+                "announcement": pl.Float64, "drift": pl.Float64},
+    ).sort("event_date", "permno")

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .config import MPY, SECTORS, STYLES, TD, Calibration, DemoConfig, rng_for
+from .earnings import Earnings
 from .exposures import LOOKBACK, descriptors, standardize, tercile_legs
 from .factors import simulate_factors, unit_t
 from .french import FACTOR_LEGS, FF10, ff10_index
@@ -54,6 +55,7 @@ class Simulation:
             initial=True,
         )
         self.s = s
+        self.earn = Earnings.empty(s.n)
         self.firms = create_firms(self.rng_fund, z_cap(s.log_cap0, self.cal), s.sector == FIN_SECTOR)
         self.cap_last = np.exp(s.log_cap0)
         self.ff10 = ff10_index(s.siccd)
@@ -65,7 +67,17 @@ class Simulation:
 
     # ----------------------------------------------------------------- state helpers
     def _prehistory(self, idx: np.ndarray, month: int) -> None:
+        before = len(self.reports.quarterly)
         prehistory(self.firms, idx, month, self._quotes(idx), rng=self.rng_fund, out=self.reports)
+        for part in self.reports.quarterly[before:]:  # ibq history only: these were announced in the past
+            self.earn.record(part["idx"], part["ibq"])
+
+    def _book_quarter(self, idx: np.ndarray, month: int, now: int) -> None:
+        """Book a quarter's reports and plant their announcement effects (sessions from ``now`` on)."""
+        report_quarter(self.firms, idx, month, self._quotes(idx), rng=self.rng_fund, out=self.reports)
+        part = self.reports.quarterly[-1]
+        sue = self.earn.record(part["idx"], part["ibq"])
+        self.earn.plant(part["idx"], sue, part["rdq"], self.tl.days, now=now)
 
     def _quotes(self, idx: np.ndarray) -> Quotes:
         cap = self.cap_last[idx]
@@ -142,6 +154,8 @@ class Simulation:
             + f.styles[t0:t1] @ self.x[act].T
         )
         eps = unit_t(self.rng, cal.t_dof_specific, (d, a)) * s.sig_d[act] * self.spec_scale[t0:t1, None]
+        # planted earnings-announcement returns and drift are specific returns (part of eps)
+        eps = eps + self.earn.block(act, t0, t1, announcement=cal.earnings_announcement, drift=cal.earnings_drift)
         ret = np.where(traded, np.clip(systematic + eps, -0.9, 3.0), 0.0)
         eps = np.where(traded, ret - systematic, 0.0)
         divq = np.zeros((d, a))
@@ -245,7 +259,7 @@ class Simulation:
         if month % MPY + 1 in (3, 6, 9, 12):
             idx = self._alive_at(e)
             idx = idx[s.kind[idx] == PRIMARY]
-            report_quarter(self.firms, idx, month, self._quotes(idx), rng=self.rng_fund, out=self.reports)
+            self._book_quarter(idx, month, now=e + 1)
         has_next = b + 1 < tl.n_blocks
         last_out = int(tl.block_end[b + 1]) - 1 if has_next else e
         # record formations that apply to output sessions, plus the final complete month end
@@ -283,6 +297,7 @@ class Simulation:
         offset = s.n
         new.parent += offset
         s.extend(new)
+        self.earn.extend(k)
         z = z_cap(new.log_cap0, self.cal)
         self.firms.extend(create_firms(self.rng_fund, z, new.sector == FIN_SECTOR))
         self.cap_last = np.concatenate([self.cap_last, np.exp(new.log_cap0)])
@@ -325,6 +340,7 @@ class Simulation:
             ind_vw=np.vstack(bf["vw"]),
             ind_ew=np.vstack(bf["ew"]),
             r2=concat(bf["r2"]),
+            earnings=self.earn.events(),
         )
 
 
