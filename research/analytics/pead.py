@@ -29,9 +29,9 @@ def sue_deciles(sue: pl.DataFrame, *, n: int = DECILES) -> pl.DataFrame:
     return out.drop("_n")
 
 
-def drift_paths(ars: AbnormalReturns, deciles: pl.DataFrame, *, drift_start: int = 2) -> pl.DataFrame:
-    """``decile, offset, caar, n``: mean AR cumulated from ``drift_start`` to each later day, per
-    decile (days before ``drift_start`` show the announcement itself: cumulated from the window start)."""
+def drift_paths(ars: AbnormalReturns, deciles: pl.DataFrame) -> pl.DataFrame:
+    """``decile, offset, caar, n``: per decile, the mean AR cumulated from the window start to each
+    day (the announcement return, then the drift on top of it)."""
     frame = ars.events.select("event_id").join(deciles.select("event_id", "decile"), on="event_id", how="left")
     dec = frame["decile"].to_numpy()
     rows = []
@@ -40,8 +40,7 @@ def drift_paths(ars: AbnormalReturns, deciles: pl.DataFrame, *, drift_start: int
         if not sel.any():
             continue
         aar = ars.ar[sel].mean(axis=0)
-        before = ars.offsets < drift_start
-        caar = np.concatenate([np.cumsum(aar[before]), np.cumsum(aar[~before])])
+        caar = np.cumsum(aar)
         size = len(aar)
         rows.append(pl.DataFrame({
             "decile": np.full(size, d, dtype=np.int64), "offset": ars.offsets.astype(np.int64),

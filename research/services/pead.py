@@ -41,7 +41,7 @@ MODEL = "market_adj"
 WINDOWS = Windows(-120, -10, -1, 60)
 MIN_ESTIMATION = 40
 DRIFT = (2, 60)
-CODE_VERSION = "pead-1"
+CODE_VERSION = "pead-2"  # pead-2: paths cumulated from day -1
 
 
 def pead_versions() -> dict[str, int]:
@@ -101,7 +101,7 @@ def pead_compute(versions: dict[str, int]) -> PeadResult:
                            min_estimation=MIN_ESTIMATION)  # fmt: skip
     deciles = sue_deciles(events)
     table = drift_by_decile(ars, deciles, drift_start=DRIFT[0], drift_end=DRIFT[1])
-    paths = drift_paths(ars, deciles, drift_start=DRIFT[0])
+    paths = drift_paths(ars, deciles)
     spread = float(table["drift"][-1] - table["drift"][0]) if table.height == 10 else None
     summary = {"events": int(ars.ar.shape[0]), "dropped": ars.dropped, "first": str(first), "last": str(last),
                "drift_spread": spread, "model": MODEL, "window": [WINDOWS.start, WINDOWS.end],
@@ -161,7 +161,7 @@ def pead_job_run(*, job_id: int, task_id: str = "") -> RunOutcome:
         result = pead_compute(versions)
         run.progress(0.9, "publishing", force=True)
         path = pead_publish(result, params["key"], versions)
-        Job.objects.filter(pk=job_id).update(result_path=str(path))
+        run.log(f"published {path}")
         spread = result.summary["drift_spread"]
         return f"{result.summary['events']} events; 10-1 drift {spread * 100:.2f} %" if spread is not None else "done"
 

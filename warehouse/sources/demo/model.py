@@ -129,6 +129,13 @@ def earnings_events(sim: SimResult) -> pl.DataFrame:
             "announcement": decile_effect(decile, cal.earnings_announcement),
             "drift": decile_effect(decile, cal.earnings_drift),
         },
-        schema={"permno": pl.Int64, "rdq": pl.Date, "event_date": pl.Date, "sue": pl.Float64, "decile": pl.Int64,
-                "announcement": pl.Float64, "drift": pl.Float64},
+        schema={
+            "permno": pl.Int64,
+            "rdq": pl.Date,
+            "event_date": pl.Date,
+            "sue": pl.Float64,
+            "decile": pl.Int64,
+            "announcement": pl.Float64,
+            "drift": pl.Float64,
+        },
     ).sort("event_date", "permno")
