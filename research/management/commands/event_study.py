@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -25,6 +26,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
+        # windows are written "-250,-30": let argparse take a value that starts with "-<digit>" as a
+        # value, not as an unknown option (no option of this command looks like a number)
+        parser._negative_number_matcher = re.compile(r"^-\d[\d,.-]*$")
         parser.add_argument("events", help="CSV/Parquet with permno,date (optional id)")
         parser.add_argument("--model", choices=MODELS, default="market")
         parser.add_argument("--estimation", default="-250,-30", help="estimation window in sessions (low,high)")
@@ -35,6 +39,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         model = opts["model"]
+        if bool(opts["returns"]) != bool(opts["market"]):
+            raise input_error("give both --returns and --market, or neither (the warehouse)")
         try:
             est = parse_window(opts["estimation"], "--estimation")
             win = parse_window(opts["window"], "--window")
