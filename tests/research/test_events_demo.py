@@ -123,8 +123,8 @@ def test_event_study_page_runs_a_sue_decile(demo):
     assert "SUE decile 10 announcements" in fragment
     bad = client.get(url.replace("-250,-30", "-250,5"), headers=HX).content.decode()
     assert "the estimation window must end before the event window starts" in bad
-    typed = client.get(reverse("research:event_study") + "?source=list&events=x&model=market&estimation=-250,-30&window=-1,1",
-                       headers=HX).content.decode()  # fmt: skip
+    query = "?source=list&events=x&model=market&estimation=-250,-30&window=-1,1"
+    typed = client.get(reverse("research:event_study") + query, headers=HX).content.decode()
     assert "line 1: expected permno,YYYY-MM-DD" in typed
 
 
