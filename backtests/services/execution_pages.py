@@ -15,6 +15,8 @@ from backtests.services.strategies import warehouse_prices
 from quant.models import Order, Strategy
 from warehouse.readers.taq import taq_rows
 
+LABELS = {"arrival": "Arrival", "vwap": "Interval VWAP", "twap": "Interval TWAP", "previous_close": "Previous close",
+          "open": "Open", "close": "Close"}  # fmt: skip
 DEFAULT_SIZE = 0.01  # an order of 1 % of the day's volume
 TAQ_HINT = "python manage.py taq_build --demo"
 
@@ -95,5 +97,6 @@ def order_context(order: Order) -> dict[str, Any]:
         chart |= {"kind": "daily"}
     chart["marks"] = {k: v for k, v in marks.as_dict().items() if v is not None}
     slip = slippages(avg, marks, order.side) if avg is not None else {}
-    ctx |= {"quality": quality, "marks": marks.as_dict(), "slippage": slip, "chart": chart}
+    rows = [(LABELS[k], v, slip.get(k)) for k, v in marks.as_dict().items()]
+    ctx |= {"quality": quality, "benchmarks": rows, "chart": chart}
     return ctx

@@ -121,3 +121,23 @@ def test_timing_table_from_taq_intraday(priced, monkeypatch):
     strategy = StrategyFactory(name="Timing")
     body = _client(strategy).get(reverse("backtests:execution", args=[strategy.pk]) + "?symbol=AAA&size=1").content
     assert b"Cheapest half hours for AAA at 1.00 % of daily volume: <strong>15:30, 09:30</strong>" in body
+
+
+def test_the_drill_down_uses_the_sessions_taq_bars_when_they_exist(priced, monkeypatch):
+    from backtests.services import execution_pages
+
+    ts = [dt.datetime(2024, 3, 5, 15, m) for m in range(0, 4)]  # naive UTC, as the TAQ datasets store them
+    bars = pl.DataFrame({
+        "symbol": ["10001"] * 4, "date": [DAY] * 4, "ts": ts, "open": [101.0, 101.2, 101.4, 101.6],
+        "high": [101.3, 101.5, 101.7, 101.9], "low": [100.9, 101.1, 101.3, 101.5],
+        "close": [101.2, 101.4, 101.6, 101.8],
+        "volume": [100.0, 300.0, 100.0, 100.0], "vwap": [None, None, None, None], "count": [1, 1, 1, 1],
+    })  # fmt: skip
+    monkeypatch.setattr(execution_pages, "taq_rows", lambda dataset, symbol=None: bars)
+    strategy = StrategyFactory(name="Intraday")
+    order = _order(strategy)
+    body = _client(strategy).get(reverse("backtests:execution_order", args=[strategy.pk, order.pk])).content.decode()
+    assert "on the session&#x27;s 1-minute TAQ bars" in body or "on the session's 1-minute TAQ bars" in body
+    # the only fill is at 15:00: arrival = that bar's close $101.20, VWAP = TWAP = $101.20 (one bar);
+    # slippage of $101.50 against $101.20 = 0.30 / 101.20 = 29.64 bps
+    assert "Interval VWAP" in body and "$101.2000" in body and "29.64" in body
