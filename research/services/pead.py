@@ -92,7 +92,6 @@ def pead_compute(versions: dict[str, int]) -> PeadResult:
     events = pead_events(versions)
     if events.height < 10 * 10:
         raise io.InputError(f"only {events.height} earnings announcements with a SUE; {io.WAREHOUSE_HINT}")
-    first, last = events["event_date"].min(), events["event_date"].max()
     factors = io.warehouse_factors("daily")
     returns = readers.total_returns(factors["date"].min(), factors["date"].max()).select(  # type: ignore[arg-type]
         "permno", "date", pl.col("total_ret").alias("ret")
@@ -102,6 +101,7 @@ def pead_compute(versions: dict[str, int]) -> PeadResult:
     deciles = sue_deciles(events)
     table = drift_by_decile(ars, deciles, drift_start=DRIFT[0], drift_end=DRIFT[1])
     paths = drift_paths(ars, deciles)
+    first, last = ars.events["event_date"].min(), ars.events["event_date"].max()
     spread = float(table["drift"][-1] - table["drift"][0]) if table.height == 10 else None
     summary = {"events": int(ars.ar.shape[0]), "dropped": ars.dropped, "first": str(first), "last": str(last),
                "drift_spread": spread, "model": MODEL, "window": [WINDOWS.start, WINDOWS.end],
