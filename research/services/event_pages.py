@@ -44,12 +44,31 @@ def sue_decile_events(decile: int) -> pl.DataFrame:
                          label=pl.format("SUE {}", pl.col("sue").round(2)))  # fmt: skip
 
 
+def index_change_events(action: str) -> pl.DataFrame:
+    """Announcements of additions (``add``) or deletions (``delete``) of the demo source's index
+    membership table (``warehouse.selectors.planted_truth("index_events")``)."""
+    from warehouse.selectors import planted_truth
+
+    try:
+        frame = planted_truth("index_events")
+    except FileNotFoundError as exc:
+        raise io.InputError(f"no index membership table; {io.WAREHOUSE_HINT}") from exc
+    events = frame.filter(pl.col("action") == action).sort("announce_date", "permno")
+    return events.with_row_index("event_id").select(
+        pl.col("event_id").cast(pl.Int64), "permno", pl.col("announce_date").alias("event_date"),
+        label=pl.format("{} (effective {})", pl.col("action"), pl.col("effective_date")),
+    )  # fmt: skip
+
+
 def event_study_context(data: dict[str, Any]) -> dict[str, Any]:
     est = parse_window(data["estimation"], "estimation window")
     win = parse_window(data["window"], "event window")
     windows = Windows(est[0], est[1], win[0], win[1])
     if data["source"] == "sue":
         events, what = sue_decile_events(int(data["decile"])), f"SUE decile {data['decile']} announcements"
+    elif data["source"] in ("add", "delete"):
+        label = "additions to" if data["source"] == "add" else "deletions from"
+        events, what = index_change_events(data["source"]), f"Announced {label} the DEMO index"
     else:
         events, what = typed_events(data["events"]), "your events"
     report = event_study_run(events=events, model=data["model"], windows=windows)

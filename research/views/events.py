@@ -27,6 +27,8 @@ MODEL_LABELS = {"market": "Market model (OLS α + β·Rm)", "mean": "Mean-adjust
 
 class EventStudyForm(forms.Form):
     source = forms.ChoiceField(choices=[("sue", "Earnings announcements of one SUE decile (warehouse)"),
+                                        ("add", "Index additions (demo membership table)"),
+                                        ("delete", "Index deletions (demo membership table)"),
                                         ("list", "My events (permno,date per line)")], initial="sue")  # fmt: skip
     decile = forms.IntegerField(min_value=1, max_value=10, initial=10, required=False)
     events = forms.CharField(widget=forms.Textarea(attrs={"rows": 4, "placeholder": "10001,2023-05-02"}),

@@ -154,3 +154,26 @@ def test_event_study_command_over_the_warehouse_and_over_files(demo, tmp_path):
     with pytest.raises(CommandError, match="give both --returns and --market") as info:
         call_command("event_study", str(events), "--returns", str(events))
     assert info.value.returncode == 2
+
+
+def test_index_additions_and_deletions_recover_the_planted_announcement_effect(demo):
+    # the demo plants +2 % (additions) / -2 % (deletions) over the announcement day and the next. The
+    # mean CAR[0, 1] must be within 3.5 of its measured cross-sectional standard errors of the plant
+    # (~50 additions and ~28 deletions here: s.e. ~0.3-0.5 %; deletions are recent losers, some near a
+    # performance delisting, which widens their spread), and the BMP test must see it.
+    from research.analytics.events import Windows
+    from research.services.event_pages import index_change_events
+    from research.services.events import event_study_run
+    from warehouse.selectors import planted_truth
+
+    membership = planted_truth("index_membership")
+    assert membership.filter(pl.col("end").is_null()).height == pytest.approx(0.2 * 270, rel=0.25)
+    for action, sign in (("add", 1), ("delete", -1)):
+        report = event_study_run(events=index_change_events(action), model="market", windows=Windows(-250, -30, 0, 1))
+        assert report.n_events >= 15
+        car = report.as_dict()["car"]
+        se = car["std"] / report.n_events**0.5
+        assert se < 0.007
+        assert abs(car["mean"] - sign * 0.02) < 3.5 * se, (action, car, se)
+        bmp = next(t for t in report.tests if t.name == "BMP t")
+        assert sign * bmp.statistic > 2.5

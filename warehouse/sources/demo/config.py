@@ -17,7 +17,7 @@ import numpy as np
 from quant.calendars import CALENDAR_END
 from quant.periods import MONTHS_PER_YEAR, TRADING_DAYS_PER_YEAR
 
-GENERATOR_VERSION: Final = "demo-3"  # demo-2: real Ken French market history; demo-3: earnings events
+GENERATOR_VERSION: Final = "demo-3"  # demo-2: real Ken French market history; demo-3: earnings and index events
 STYLES: Final = ("size", "value", "momentum", "quality", "lowvol")
 # GICS sector codes (gsector) and the factor names of the planted industry factors.
 SECTORS: Final = ("10", "15", "20", "25", "30", "35", "40", "45", "50", "55", "60")
@@ -79,6 +79,10 @@ class Calibration:
     # [+2, +60], each scale * (d - 5.5): 10-1 spreads of 5.4 % and 4.5 % (Bernard & Thomas 1989: ~4 %)
     earnings_announcement: float = 0.006
     earnings_drift: float = 0.005
+    # the planted "DEMO index" (index.py): the largest 20 % of the universe's primary common stocks;
+    # an addition earns +2 % (a deletion -2 %) over the announcement day and the next
+    index_share: float = 0.2
+    index_announcement: float = 0.02
 
 
 @dataclass(frozen=True)
