@@ -118,7 +118,8 @@ def _planted_event_returns(data: ResearchData) -> pl.DataFrame:
 
     def at(col: str) -> pl.DataFrame:
         left = grid.select("date", "permno", pl.col(col).alias("s")).sort("s")
-        joined = left.join_asof(cum.sort("s"), on="s", by="permno", strategy="backward")
+        # both sides sorted by s; polars cannot verify it per "by" group, hence no check
+        joined = left.join_asof(cum.sort("s"), on="s", by="permno", strategy="backward", check_sortedness=False)
         return joined.with_columns(pl.col("C").fill_null(0.0))
 
     start, end = at("idx"), at("end")
