@@ -141,3 +141,28 @@ def test_the_drill_down_uses_the_sessions_taq_bars_when_they_exist(priced, monke
     # the only fill is at 15:00: arrival = that bar's close $101.20, VWAP = TWAP = $101.20 (one bar);
     # slippage of $101.50 against $101.20 = 0.30 / 101.20 = 29.64 bps
     assert "Interval VWAP" in body and "$101.2000" in body and "29.64" in body
+
+
+def test_execution_report_prints_the_same_numbers_for_a_strategy(priced, monkeypatch):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from backtests.management.commands import execution_report
+
+    monkeypatch.setattr(execution_report, "warehouse_prices", lambda end: Prices())
+    monkeypatch.setattr(execution_report, "data_range", lambda source: type("R", (), {"last": DAY})())
+    strategy = StrategyFactory(name="Paper exec")
+    _order(strategy)
+    out = StringIO()
+    call_command("execution_report", "--strategy", "Paper exec", "--format", "json", stdout=out)
+    (row,) = json.loads(out.getvalue())["orders"]
+    assert row["id"] == "o-1" and row["paper_value"] == pytest.approx(10_000)
+    assert row["total"] == pytest.approx({"usd": 171.0, "bps": 171.0})
+    assert row["opportunity"] == pytest.approx({"usd": 80.0, "bps": 80.0})
+    with pytest.raises(CommandError, match="no strategy with that name"):
+        call_command("execution_report", "--strategy", "nope")
+    with pytest.raises(CommandError, match="either ORDERS.json or --strategy"):
+        call_command("execution_report")
