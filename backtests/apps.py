@@ -31,6 +31,7 @@ class BacktestsConfig(AppConfig):
         register_strategy_link(StrategyLink(label="Trade journal", url_name="backtests:journal", query="strategy",
                                             order=20))  # fmt: skip
         register_strategy_link(StrategyLink(label="Compare", url_name="backtests:compare", query="s", order=30))
+        register_strategy_link(StrategyLink(label="Execution quality", url_name="backtests:execution", order=35))
         register_page("perf_report", "backtests:saved_perf_report")
         register_trade_note_audit()
         register_backtest_checks()

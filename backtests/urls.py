@@ -1,6 +1,6 @@
 from django.urls import path
 
-from backtests.views import compare, journal, performance, research, results, runs, saved, strategies
+from backtests.views import compare, execution, journal, performance, research, results, runs, saved, strategies
 
 app_name = "backtests"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("performance/today/", performance.performance_today, name="performance_total_today"),
     path("performance/<int:strategy_id>/", performance.performance, name="performance"),
     path("performance/<int:strategy_id>/today/", performance.performance_today, name="performance_today"),
+    path("execution/<int:strategy_id>/", execution.execution, name="execution"),
+    path("execution/<int:strategy_id>/order/<int:order_id>/", execution.execution_order, name="execution_order"),
     path("journal/", journal.journal, name="journal"),
     path("journal/export.<str:fmt>", journal.journal_export, name="journal_export"),
     path("journal/note/<int:entry_id>/<int:exit_id>/", journal.trade_note, name="trade_note"),

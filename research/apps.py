@@ -22,6 +22,8 @@ class ResearchConfig(AppConfig):
         from quant.web.nav import NavItem, register
         from research.quickstart import STEPS
         from research.schedules import SCHEDULES
+        from research.services.pead import KIND as PEAD
+        from research.services.pead import pead_requeue
         from research.services.reports import KIND, signal_report_requeue
         from research.services.taq_sync_job import KIND as TAQ_SYNC
         from research.services.taq_sync_job import taq_sync_requeue
@@ -40,6 +42,12 @@ class ResearchConfig(AppConfig):
         register_kind(
             JobKind(name=TAQ_SYNC, label="TAQ sync", queue="sync", requeue=taq_sync_requeue, result_url=_taq_page)
         )
+        register_kind(
+            JobKind(name=PEAD, label="PEAD", queue="analytics", requeue=pead_requeue,
+                    result_url=lambda job: reverse("research:pead"))
+        )  # fmt: skip
+        register(NavItem(area="Research", label="Event studies", url_name="research:event_study", order=50))
+        register(NavItem(area="Research", label="PEAD", url_name="research:pead", order=55))
         schedules.register(*SCHEDULES)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from research.views import alpha, models, saved, taq
+from research.views import alpha, events, models, saved, taq
 
 app_name = "research"
 
@@ -14,6 +14,9 @@ urlpatterns = [
     path("microstructure/", taq.microstructure_index, name="microstructure"),
     path("microstructure/<str:symbol>/", taq.microstructure, name="microstructure_symbol"),
     path("taq/", taq.taq, name="taq"),
+    path("events/", events.event_study, name="event_study"),
+    path("events/pead/", events.pead, name="pead"),
+    path("events/pead/refresh/", events.pead_refresh, name="pead_refresh"),
     path("saved/attribution/<int:pk>/", saved.saved_attribution, name="saved_attribution"),
     path("saved/alpha/<int:pk>/", saved.saved_alpha_report, name="saved_alpha_report"),
 ]

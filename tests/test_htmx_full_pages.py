@@ -41,6 +41,13 @@ def test_discovery_finds_the_fragments_of_every_app():
     assert {"risk:exposure_drill", "backtests:montecarlo", "research:correlation", "console:jobs"} <= names
 
 
+def _order_of(fill_id: int) -> tuple[int, int]:
+    from quant.models import Fill
+
+    f = Fill.objects.get(pk=fill_id)
+    return f.strategy_id, f.order_id
+
+
 def _samples(run, portfolio, day, trip=(0, 0)) -> dict[str, Callable[[], str]]:
     """How to build a concrete URL for each htmx target (name -> URL)."""
     drill = f"?portfolio={portfolio.pk}&factor=size&date={day.isoformat()}"
@@ -50,6 +57,9 @@ def _samples(run, portfolio, day, trip=(0, 0)) -> dict[str, Callable[[], str]]:
         "backtests:trade_note": lambda: reverse("backtests:trade_note", args=list(trip)) + "?edit=1",
         "research:taq": lambda: reverse("research:taq"),
         "backtests:compare": lambda: reverse("backtests:compare") + f"?ids={run.pk}",
+        "backtests:execution": lambda: reverse("backtests:execution", args=[_order_of(trip[0])[0]]),
+        "backtests:execution_order": lambda: reverse("backtests:execution_order", args=list(_order_of(trip[0]))),
+        "research:event_study": lambda: reverse("research:event_study"),
         "backtests:list": lambda: reverse("backtests:list"),
         "backtests:montecarlo": lambda: reverse("backtests:montecarlo", args=[run.pk]),
         "backtests:relative": lambda: reverse("backtests:relative", args=[run.pk]),

@@ -180,6 +180,8 @@ ROLE_MATRIX: dict[str, tuple[int, int, int, int, int]] = {
     "tax:sell": (405, 405, 405, 405, 405),
     "tax:summary_pdf": (404, 404, 404, 404, 404),
     "backtests:detail": (403, 404, 404, 404, 404),
+    "backtests:execution": (403, 404, 404, 404, 404),  # the sample strategy id is not visible
+    "backtests:execution_order": (403, 404, 404, 404, 404),
     "backtests:list": (403, 200, 200, 200, 200),
     "backtests:montecarlo": (403, 404, 404, 404, 404),
     "backtests:new": (403, 403, 200, 200, 200),
@@ -225,7 +227,10 @@ ROLE_MATRIX: dict[str, tuple[int, int, int, int, int]] = {
     "quant:strategy_halt": (403, 403, 403, 405, 405),
     "quant:strategy_list": (403, 200, 200, 200, 200),
     "research:correlation": (403, 200, 200, 200, 200),
+    "research:event_study": (403, 200, 200, 200, 200),
     "research:explorer": (403, 200, 200, 200, 200),
+    "research:pead": (403, 200, 200, 200, 200),
+    "research:pead_refresh": (403, 403, 405, 405, 405),
     "research:models": (403, 200, 200, 200, 200),
     "research:microstructure": (403, 200, 200, 200, 200),
     "research:microstructure_symbol": (403, 404, 404, 404, 404),  # the sample symbol has no TAQ data

@@ -86,6 +86,48 @@ def _compounded_factor_returns(data: ResearchData) -> pl.DataFrame:
     return f.select("date", "factor", (log_sum.exp() - 1).alias("F")).drop_nulls()
 
 
+def _planted_event_returns(data: ResearchData) -> pl.DataFrame:
+    """``date, asset, E``: the planted earnings and index event returns (docs/demo-data.md) summed over
+    the MAIN_HORIZON sessions after each date — part of the known return, beside the factors."""
+    from warehouse.selectors import planted_truth
+
+    cal = (
+        data.prices.select("date")
+        .unique()
+        .sort("date")
+        .with_row_index("idx")
+        .with_columns(pl.col("idx").cast(pl.Int64))
+    )
+    earn = planted_truth("earnings_events").join(cal.rename({"date": "event_date"}), on="event_date")
+    index = planted_truth("index_events").join(cal.rename({"date": "announce_date"}), on="announce_date")
+    offsets = pl.DataFrame({"off": list(range(61))})
+    rows = [
+        earn.join(offsets, how="cross").select(
+            "permno", (pl.col("idx") + pl.col("off")).alias("s"),
+            pl.when(pl.col("off") <= 1).then(pl.col("announcement") / 2).otherwise(pl.col("drift") / 59).alias("amt"),
+        ),
+        index.join(offsets.filter(pl.col("off") <= 1), how="cross").select(
+            "permno", (pl.col("idx") + pl.col("off")).alias("s"), (pl.col("effect") / 2).alias("amt"),
+        ),
+    ]  # fmt: skip
+    daily = pl.concat(rows).group_by("permno", "s").agg(pl.col("amt").sum()).sort("permno", "s")
+    cum = daily.with_columns(pl.col("amt").cum_sum().over("permno").alias("C")).select("permno", "s", "C")
+    dates = cal.with_columns(end=pl.col("idx") + MAIN_HORIZON)
+    assets = cum.select("permno").unique()
+    grid = dates.join(assets, how="cross").sort("idx")
+
+    def at(col: str) -> pl.DataFrame:
+        left = grid.select("date", "permno", pl.col(col).alias("s")).sort("s")
+        # both sides sorted by s; polars cannot verify it per "by" group, hence no check
+        joined = left.join_asof(cum.sort("s"), on="s", by="permno", strategy="backward", check_sortedness=False)
+        return joined.with_columns(pl.col("C").fill_null(0.0))
+
+    start, end = at("idx"), at("end")
+    return end.join(start, on=["date", "permno"], suffix="_0").select(
+        "date", pl.col("permno").alias("asset"), (pl.col("C") - pl.col("C_0")).alias("E")
+    )
+
+
 def _expected_ics(data: ResearchData, values: dict[str, pl.DataFrame]) -> pl.DataFrame:
     """``signal, date, ic_single, expected, exposure_corr`` per formation date (see the module docstring)."""
     from warehouse.selectors import planted_truth
@@ -97,6 +139,12 @@ def _expected_ics(data: ResearchData, values: dict[str, pl.DataFrame]) -> pl.Dat
         exposures.join(factor_returns, on=["date", "factor"])
         .group_by("date", "asset")
         .agg((pl.col("value") * pl.col("F")).sum().alias("S"))
+    )
+    # the demo's planted event returns are known too (issue 20): PEAD correlates with quality through
+    # ROE mean reversion, index changes with size, so they belong in the expectation
+    events = _planted_event_returns(data)
+    systematic = systematic.join(events, on=["date", "asset"], how="left").select(
+        "date", "asset", (pl.col("S") + pl.col("E").fill_null(0.0)).alias("S")
     )
     frames = []
     for signal, (style, _, _) in PLANTED.items():

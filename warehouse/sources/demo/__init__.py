@@ -33,7 +33,7 @@ DATASETS = (
     "ff_factors",
     "ff_industries",
 )
-PLANTED = ("factor_returns", "exposures", "specific_var", "meta")
+PLANTED = ("factor_returns", "exposures", "specific_var", "meta", "earnings_events", "index_membership", "index_events")
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,8 @@ def _build(
         "exposures": model.exposures(sim),
         "specific_var": model.specific_var(sim, rows),
         "meta": model.meta(sim, config_hash, len(rows), digest),
+        "earnings_events": model.earnings_events(sim),
     }
+    planted["index_membership"], planted["index_events"] = model.index_frames(sim)
     step("frames", 1.0)
     return {k: ds[k] for k in DATASETS}, planted

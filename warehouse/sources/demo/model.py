@@ -107,3 +107,75 @@ def meta(sim: SimResult, config_hash: str, n_permnos: int, history_digest: str |
             "real_market_share": [float(f.real_market[out].mean())],
         }
     )
+
+
+def earnings_events(sim: SimResult) -> pl.DataFrame:
+    """Planted earnings announcements in the output window: ``permno, rdq, event_date`` (day 0
+    session), ``sue``, ``decile`` and the planted ``announcement`` (sessions 0, +1) and ``drift``
+    ([+2, +60]) returns, decimals (earnings.py)."""
+    from .earnings import decile_effect
+
+    ev, tl, cal = sim.earnings, sim.timeline, Calibration()
+    keep = ev["day0"] >= tl.out_start if ev else np.zeros(0, dtype=bool)
+    sidx = ev["sidx"][keep] if ev else np.zeros(0, dtype=np.int64)
+    decile = ev["decile"][keep] if ev else np.zeros(0, dtype=np.int64)
+    return pl.DataFrame(
+        {
+            "permno": sim.stocks.permno[sidx].astype(np.int64),
+            "rdq": pl.Series((ev["rdq"][keep] if ev else np.zeros(0)).astype("datetime64[D]"), dtype=pl.Date),
+            "event_date": pl.Series(tl.days[ev["day0"][keep]].astype("datetime64[D]") if ev else [], dtype=pl.Date),
+            "sue": ev["sue"][keep] if ev else np.zeros(0),
+            "decile": decile.astype(np.int64),
+            "announcement": decile_effect(decile, cal.earnings_announcement),
+            "drift": decile_effect(decile, cal.earnings_drift),
+        },
+        schema={
+            "permno": pl.Int64,
+            "rdq": pl.Date,
+            "event_date": pl.Date,
+            "sue": pl.Float64,
+            "decile": pl.Int64,
+            "announcement": pl.Float64,
+            "drift": pl.Float64,
+        },
+    ).sort("event_date", "permno")
+
+
+def index_frames(sim: SimResult) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(``index_membership``: permno, start, end — null while a member at the end —, ``index_events``:
+    permno, announce_date, effective_date, action, effect) of the planted DEMO index in the output
+    window (index.py)."""
+    from .index import EFFECTIVE_LAG
+
+    ix, tl, cal = sim.index, sim.timeline, Calibration()
+    days = tl.days.astype("datetime64[D]")
+    out_start, last = tl.out_start, tl.n_days - 1
+    keep = (ix["spell_end"] == -1) | (ix["spell_end"] >= out_start)
+    start = np.maximum(ix["spell_start"][keep], out_start)
+    end = ix["spell_end"][keep]
+    membership = pl.DataFrame(
+        {
+            "permno": sim.stocks.permno[ix["spell_sidx"][keep]].astype(np.int64),
+            "start": pl.Series(days[start], dtype=pl.Date),
+            "end": pl.Series(days[np.where(end < 0, last, end)], dtype=pl.Date),
+        }
+    ).with_columns(pl.when(pl.Series(end < 0)).then(None).otherwise(pl.col("end")).alias("end"))
+    ev = ix["day0"] >= out_start
+    day0, sign = ix["day0"][ev], ix["sign"][ev]
+    events = pl.DataFrame(
+        {
+            "permno": sim.stocks.permno[ix["sidx"][ev]].astype(np.int64),
+            "announce_date": pl.Series(days[day0], dtype=pl.Date),
+            "effective_date": pl.Series(days[np.minimum(day0 + EFFECTIVE_LAG, last)], dtype=pl.Date),
+            "action": np.where(sign > 0, "add", "delete"),
+            "effect": sign * cal.index_announcement,
+        },
+        schema={
+            "permno": pl.Int64,
+            "announce_date": pl.Date,
+            "effective_date": pl.Date,
+            "action": pl.Utf8,
+            "effect": pl.Float64,
+        },
+    )
+    return membership.sort("permno", "start"), events.sort("announce_date", "permno")

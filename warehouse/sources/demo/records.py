@@ -33,6 +33,8 @@ class SimResult:
     ind_vw: np.ndarray  # (days, len(FF10))
     ind_ew: np.ndarray
     r2: np.ndarray  # planted cross-sectional R² per output session
+    earnings: dict[str, np.ndarray] = field(default_factory=dict)  # planted events (earnings.py)
+    index: dict[str, np.ndarray] = field(default_factory=dict)  # planted index changes (index.py)
 
 
 @dataclass

@@ -12,11 +12,13 @@ from collections.abc import Callable
 import numpy as np
 
 from .config import MPY, SECTORS, STYLES, TD, Calibration, DemoConfig, rng_for
+from .earnings import Earnings
 from .exposures import LOOKBACK, descriptors, standardize, tercile_legs
 from .factors import simulate_factors, unit_t
 from .french import FACTOR_LEGS, FF10, ff10_index
 from .fundamentals import Quotes, Reports, create_firms, prehistory, public_book, report_quarter
 from .history import MarketHistory
+from .index import REBALANCE_MONTHS, IndexBook
 from .lifecycle import choose_delistings, split_ratios
 from .records import DAILY_COLS, MONTHLY_COLS, Buffers, Month, SimResult, concat
 from .timeline import build_timeline
@@ -54,6 +56,8 @@ class Simulation:
             initial=True,
         )
         self.s = s
+        self.earn = Earnings.empty(s.n)
+        self.index = IndexBook.empty(s.n)
         self.firms = create_firms(self.rng_fund, z_cap(s.log_cap0, self.cal), s.sector == FIN_SECTOR)
         self.cap_last = np.exp(s.log_cap0)
         self.ff10 = ff10_index(s.siccd)
@@ -62,14 +66,35 @@ class Simulation:
         prim = np.flatnonzero(s.kind == PRIMARY)
         self._prehistory(prim, int(self.tl.block_month[0]))
         self._form(-1, int(self.tl.block_month[0]) - 1, record=False)
+        self._reconstitute(-1)
 
     # ----------------------------------------------------------------- state helpers
     def _prehistory(self, idx: np.ndarray, month: int) -> None:
+        before = len(self.reports.quarterly)
         prehistory(self.firms, idx, month, self._quotes(idx), rng=self.rng_fund, out=self.reports)
+        for part in self.reports.quarterly[before:]:  # ibq history only: these were announced in the past
+            self.earn.record(part["idx"], part["ibq"])
+
+    def _book_quarter(self, idx: np.ndarray, month: int, now: int) -> None:
+        """Book a quarter's reports and plant their announcement effects (sessions from ``now`` on)."""
+        report_quarter(self.firms, idx, month, self._quotes(idx), rng=self.rng_fund, out=self.reports)
+        part = self.reports.quarterly[-1]
+        sue = self.earn.record(part["idx"], part["ibq"])
+        self.earn.plant(part["idx"], sue, part["rdq"], self.tl.days, now=now)
 
     def _quotes(self, idx: np.ndarray) -> Quotes:
         cap = self.cap_last[idx]
         return Quotes(me=cap, price=self.s.price[idx], shrout=self.s.shrout[idx], z=z_cap(np.log(cap), self.cal))
+
+    def _reconstitute(self, e: int) -> None:
+        """Rank the planted index at session ``e`` (changes announced on session e + 1; index.py)."""
+        s = self.s
+        if e + 1 >= self.tl.n_days:
+            return  # nothing after the last session to announce on
+        self.index.close_delisted(s.end_day, e)
+        idx = self._alive_at(e)
+        idx = idx[(s.kind[idx] == PRIMARY) & s.in_universe[idx]]
+        self.index.rank(idx, self.cap_last[idx], self.cal.index_share, day0=e + 1, n_days=self.tl.n_days)
 
     def _alive_at(self, e: int) -> np.ndarray:
         return np.flatnonzero((self.s.list_day <= e) & (self.s.end_day >= e))
@@ -142,6 +167,9 @@ class Simulation:
             + f.styles[t0:t1] @ self.x[act].T
         )
         eps = unit_t(self.rng, cal.t_dof_specific, (d, a)) * s.sig_d[act] * self.spec_scale[t0:t1, None]
+        # planted earnings-announcement returns and drift are specific returns (part of eps)
+        eps = eps + self.earn.block(act, t0, t1, announcement=cal.earnings_announcement, drift=cal.earnings_drift)
+        eps = eps + self.index.block(act, t0, t1, effect=cal.index_announcement)
         ret = np.where(traded, np.clip(systematic + eps, -0.9, 3.0), 0.0)
         eps = np.where(traded, ret - systematic, 0.0)
         divq = np.zeros((d, a))
@@ -245,12 +273,14 @@ class Simulation:
         if month % MPY + 1 in (3, 6, 9, 12):
             idx = self._alive_at(e)
             idx = idx[s.kind[idx] == PRIMARY]
-            report_quarter(self.firms, idx, month, self._quotes(idx), rng=self.rng_fund, out=self.reports)
+            self._book_quarter(idx, month, now=e + 1)
         has_next = b + 1 < tl.n_blocks
         last_out = int(tl.block_end[b + 1]) - 1 if has_next else e
         # record formations that apply to output sessions, plus the final complete month end
         record = last_out >= tl.out_start and (has_next or bool(tl.block_complete[b]))
         alive = self._form(e, month, record=record)
+        if month % MPY + 1 in REBALANCE_MONTHS:
+            self._reconstitute(e)
         if not has_next:
             return
         nxt = (int(tl.block_start[b + 1]), int(tl.block_end[b + 1]))
@@ -283,6 +313,8 @@ class Simulation:
         offset = s.n
         new.parent += offset
         s.extend(new)
+        self.earn.extend(k)
+        self.index.extend(k)
         z = z_cap(new.log_cap0, self.cal)
         self.firms.extend(create_firms(self.rng_fund, z, new.sector == FIN_SECTOR))
         self.cap_last = np.concatenate([self.cap_last, np.exp(new.log_cap0)])
@@ -325,6 +357,8 @@ class Simulation:
             ind_vw=np.vstack(bf["vw"]),
             ind_ew=np.vstack(bf["ew"]),
             r2=concat(bf["r2"]),
+            earnings=self.earn.events(),
+            index=self.index.events(),
         )
 
 
