@@ -35,3 +35,10 @@ STORAGES = {
 }
 # Tests reap explicitly; a background reaper thread would race with them (tests that need it turn it on).
 JOBS_EMBEDDED_REAPER_SECONDS = 0
+# Each test session keys the shared Redis cache apart: counts and flags cached by an earlier run (or a
+# dev server on the same database number) never leak in. Child processes (a real Celery worker)
+# inherit the prefix through the environment.
+if "QUANTDESK_TEST_CACHE_PREFIX" not in os.environ:
+    os.environ["QUANTDESK_TEST_CACHE_PREFIX"] = f"test-{os.getpid()}-{os.urandom(3).hex()}"
+for _cache in CACHES.values():  # noqa: F405
+    _cache["KEY_PREFIX"] = os.environ["QUANTDESK_TEST_CACHE_PREFIX"]
