@@ -22,6 +22,7 @@ from tests.backtests.conftest import risk_models  # noqa: F401 (fixture)
 from tests.backtests.factories import finished_run
 from tests.factories import StrategyFactory, UserFactory
 from tests.support.trading_history import fill
+from tests.warehouse.explorer.factories import data_export_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -65,6 +66,8 @@ def _samples(run, portfolio, day, trip=(0, 0)) -> dict[str, Callable[[], str]]:
         "risk:exposure_drill": lambda: reverse("risk:exposure_drill") + drill,
         "risk:tile": lambda: reverse("risk:tile", args=["var"]) + f"?portfolio={portfolio.pk}",
         "risk:runs": lambda: reverse("risk:runs"),
+        "warehouse:sql": lambda: reverse("warehouse:sql") + "?q=select+1",
+        "warehouse:export": lambda: reverse("warehouse:export", args=[data_export_for(run.job.requested_by).pk]),
     }
 
 

@@ -195,6 +195,10 @@ ROLE_MATRIX: dict[str, tuple[int, int, int, int, int]] = {
     "risk:tile": (403, 404, 404, 404, 404),
     "warehouse:status": (403, 200, 200, 200, 200),
     "warehouse:syncs": (403, 200, 200, 200, 200),
+    "warehouse:sql": (403, 200, 200, 200, 200),
+    "warehouse:export_create": (403, 405, 405, 405, 405),
+    "warehouse:export": (403, 404, 404, 404, 404),  # another user's (or no) export: 404
+    "warehouse:export_download": (403, 404, 404, 404, 404),
 }
 # fmt: on
 

@@ -14,13 +14,14 @@ ADMIN = "admin"
 
 # Page areas: deny by default, so a user with no role opens no page but their own account pages.
 _AREAS = ["quant.view_research", "quant.view_risk", "quant.view_warehouse"]
-_VIEWER = ["quant.view_strategy", "backtests.view_backtestrun", *_AREAS]
+_VIEWER = ["quant.view_strategy", "backtests.view_backtestrun", *_AREAS, "warehouse.query_sql"]  # SQL: open datasets
 _RESEARCHER = [
     *_VIEWER,
     "quant.view_operations",  # the Jobs page (their own jobs) and System health
     "quant.add_strategy",
     "backtests.add_backtestrun",
     "research.add_signalreport",
+    "warehouse.query_licensed",  # SQL explorer and exports over CRSP, Compustat, TAQ
 ]
 _OPERATOR = [
     *_RESEARCHER,
