@@ -28,6 +28,7 @@ class WarehouseConfig(AppConfig):
 
         register(NavItem(area="Data", label="Warehouse", url_name="warehouse:status", order=10))
         register(NavItem(area="Data", label="Syncs", url_name="warehouse:syncs", order=11))
+        register(NavItem(area="Data", label="Sync dashboard", url_name="warehouse:sync_dashboard", order=13))
         register(
             NavItem(
                 area="Data", label="SQL explorer", url_name="warehouse:sql", order=12, permission="warehouse.query_sql"

@@ -1,12 +1,17 @@
 from django.urls import path
 
-from warehouse import views, views_explorer
+from warehouse import views, views_datasets, views_explorer, views_syncs
 
 app_name = "warehouse"
 
 urlpatterns = [
     path("", views.status, name="status"),
     path("syncs/", views.syncs, name="syncs"),
+    path("syncs/dashboard/", views_syncs.dashboard, name="sync_dashboard"),
+    path("syncs/jobs/<int:pk>/", views_syncs.job_log, name="sync_log"),
+    path("syncs/trigger/", views_syncs.trigger, name="sync_trigger"),
+    path("schedules/<slug:name>/", views_syncs.schedule_edit, name="schedule_edit"),
+    path("datasets/<slug:name>/", views_datasets.dataset, name="dataset"),
     path("sql/", views_explorer.sql, name="sql"),
     path("exports/", views_explorer.export_create, name="export_create"),
     path("exports/<int:pk>/", views_explorer.export_status, name="export"),

@@ -1,0 +1,20 @@
+// Coverage chart of the dataset page (Chart.js from static/vendor), drawn from the json_script data.
+(function () {
+  function render() {
+    if (typeof Chart === "undefined") return;
+    var el = document.getElementById("warehouse-coverage-data");
+    var canvas = document.getElementById("warehouse-coverage-chart");
+    if (!el || !canvas || canvas.dataset.drawn) return;
+    canvas.dataset.drawn = "1";
+    var d = JSON.parse(el.textContent);
+    var sets = [{ type: "bar", label: "rows per month", data: d.rows, backgroundColor: "#93c5fd", yAxisID: "y" }];
+    if (d.symbols) sets.push({ type: "line", label: "distinct symbols", data: d.symbols, borderColor: "#c2410c", backgroundColor: "#c2410c", borderWidth: 1.5, pointRadius: 0, yAxisID: "y1" });
+    new Chart(canvas, { data: { labels: d.months, datasets: sets }, options: {
+      animation: false, responsive: true, maintainAspectRatio: true, aspectRatio: window.innerWidth < 600 ? 1.1 : 2.6,
+      interaction: { mode: "index", intersect: false },
+      scales: { x: { ticks: { maxTicksLimit: 8 } }, y: { title: { display: true, text: "rows" } },
+                y1: { display: !!d.symbols, position: "right", grid: { drawOnChartArea: false }, title: { display: true, text: "symbols" } } } } });
+  }
+  document.addEventListener("DOMContentLoaded", render);
+  document.addEventListener("htmx:afterSettle", render);
+})();
