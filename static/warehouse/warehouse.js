@@ -12,8 +12,8 @@
     new Chart(canvas, { data: { labels: d.months, datasets: sets }, options: {
       animation: false, responsive: true, maintainAspectRatio: true, aspectRatio: window.innerWidth < 600 ? 1.1 : 2.6,
       interaction: { mode: "index", intersect: false },
-      scales: { x: { ticks: { maxTicksLimit: 8 } }, y: { title: { display: true, text: "rows" } },
-                y1: { display: !!d.symbols, position: "right", grid: { drawOnChartArea: false }, title: { display: true, text: "symbols" } } } } });
+      scales: { x: { ticks: { maxTicksLimit: 8 } }, y: { beginAtZero: true, title: { display: true, text: "rows" } },
+                y1: { display: !!d.symbols, beginAtZero: true, position: "right", grid: { drawOnChartArea: false }, title: { display: true, text: "symbols" } } } } });
   }
   document.addEventListener("DOMContentLoaded", render);
   document.addEventListener("htmx:afterSettle", render);

@@ -18,7 +18,10 @@ pytestmark = pytest.mark.django_db
 def test_the_dataset_page_shows_schema_versions_coverage_and_a_preview(client, catalog):
     client.force_login(UserFactory(role="viewer"))
     html = client.get(reverse("warehouse:dataset", args=["crsp_daily"])).content.decode()
-    assert "<code>ret</code></td><td>Float64</td><td>simple return incl. dividends [decimal]</td>" in html
+    assert (
+        '<code>ret</code></td><td data-label="Type">Float64</td>'
+        '<td data-label="Description">simple return incl. dividends [decimal]</td>'
+    ) in html
     assert (
         '<code>permno</code> <span class="badge">key</span>' in html and 'v1 <span class="badge badge-ok">live' in html
     )
