@@ -72,3 +72,23 @@ class DataExport(models.Model):
     @property
     def filename(self) -> str:
         return f"export-{self.pk}.{self.format}"
+
+
+class AnomalyAck(models.Model):
+    """A data-quality anomaly someone looked at: ``kind`` (null_spike, row_drop, date_gap) and
+    ``key`` (e.g. ``v3:ret`` or ``2020-03..2020-04``) of ``dataset``, who, when and a note."""
+
+    dataset = models.CharField(max_length=64)
+    kind = models.CharField(max_length=16)
+    key = models.CharField(max_length=64)
+    note = models.CharField(max_length=500, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [models.UniqueConstraint(fields=["dataset", "kind", "key"], name="anomalyack_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.dataset} {self.kind} {self.key}"
+

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from warehouse import views, views_datasets, views_explorer, views_syncs
+from warehouse import views, views_datasets, views_explorer, views_quality, views_syncs
 
 app_name = "warehouse"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("syncs/trigger/", views_syncs.trigger, name="sync_trigger"),
     path("schedules/<slug:name>/", views_syncs.schedule_edit, name="schedule_edit"),
     path("datasets/<slug:name>/", views_datasets.dataset, name="dataset"),
+    path("datasets/<slug:name>/quality/", views_quality.quality, name="quality"),
+    path("datasets/<slug:name>/quality/ack/", views_quality.acknowledge, name="quality_ack"),
     path("sql/", views_explorer.sql, name="sql"),
     path("exports/", views_explorer.export_create, name="export_create"),
     path("exports/<int:pk>/", views_explorer.export_status, name="export"),

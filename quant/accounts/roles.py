@@ -33,6 +33,7 @@ _OPERATOR = [
     "research.promote_modelversion",  # model registry promotion (a control)
     "django_celery_beat.view_periodictask",
     "django_celery_beat.change_periodictask",
+    "warehouse.add_anomalyack",  # acknowledge a data-quality anomaly
 ]
 _ADMIN = [
     *_OPERATOR,

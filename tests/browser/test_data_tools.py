@@ -65,6 +65,8 @@ def test_trigger_a_demo_sync_then_query_page_export_and_download(live_server, br
     _shoot(page, base + reverse("warehouse:sync_dashboard"), "sync-dashboard")
     _shoot(page, base + reverse("warehouse:dataset", args=["crsp_daily"]), "dataset-crsp_daily")
     page.wait_for_function("!!Chart.getChart(document.getElementById('warehouse-coverage-chart'))")
+    _shoot(page, base + reverse("warehouse:quality", args=["crsp_daily"]), "quality-crsp_daily")
+    page.wait_for_function("!!Chart.getChart(document.getElementById('warehouse-quality-chart'))")
 
     # Run a query, page through it, export it, download the file.
     page.goto(base + reverse("warehouse:sql"))

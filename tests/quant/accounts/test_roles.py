@@ -24,8 +24,8 @@ def test_seed_roles_creates_groups_then_is_idempotent():
     text = out.getvalue()
     for role in ("viewer", "researcher", "operator", "admin"):
         assert f"created group {role}" in text
-    assert len(ROLE_PERMISSIONS["admin"]) == 29
-    assert "admin: added 29 permission(s)" in text
+    assert len(ROLE_PERMISSIONS["admin"]) == 30
+    assert "admin: added 30 permission(s)" in text
     assert "research.override_promotion_gate" in _perms("admin")
     assert "research.override_promotion_gate" not in _perms("operator")
     areas = {"quant.view_research", "quant.view_risk", "quant.view_warehouse"}
