@@ -202,6 +202,9 @@ ROLE_MATRIX: dict[str, tuple[int, int, int, int, int]] = {
     "warehouse:schedule_edit": (403, 403, 403, 405, 405),
     "warehouse:dataset": (403, 404, 404, 404, 404),  # the sample slug "a" is no dataset
     "warehouse:quality": (403, 404, 404, 404, 404),
+    "warehouse:notebooks": (403, 403, 200, 200, 200),
+    "warehouse:notebook_start": (403, 403, 405, 405, 405),
+    "warehouse:notebook_stop": (403, 403, 405, 405, 405),
     "warehouse:quality_ack": (403, 403, 403, 405, 405),
     "warehouse:export_create": (403, 405, 405, 405, 405),
     "warehouse:export": (403, 404, 404, 404, 404),  # another user's (or no) export: 404

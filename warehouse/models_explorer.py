@@ -92,3 +92,28 @@ class AnomalyAck(models.Model):
     def __str__(self) -> str:
         return f"{self.dataset} {self.kind} {self.key}"
 
+
+class NotebookSession(models.Model):
+    """A JupyterLab server started for ``user`` by the launcher (`warehouse.notebooks`): a process on
+    this host, bound to 127.0.0.1:``port`` and protected by ``token``; ``stopped`` once it ended."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notebook_sessions")
+    pid = models.PositiveIntegerField()
+    port = models.PositiveIntegerField()
+    token = models.CharField(max_length=64)
+    root = models.CharField(max_length=500)
+    started = models.DateTimeField(auto_now_add=True)
+    stopped = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=models.Q(stopped__isnull=True), name="one_live_notebook")
+        ]
+
+    def __str__(self) -> str:
+        return f"notebook {self.pk} of {self.user_id} on port {self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/lab?token={self.token}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,28 +102,36 @@ def export_requeue(job: Job) -> None:
     job_queue(job=job, task=export_task, args=(job.pk,))
 
 
-def _write(export: DataExport, handle: JobRun, tmp: Path) -> int:
-    limits = Limits.from_settings()
+def write_query(
+    sql: str, fmt: str, target: Path, *, seconds: float, on_batch: Callable[[int], None] | None = None
+) -> int:
+    """Stream the rows of checked ``sql`` into a CSV or Parquet file at ``target``; returns the rows.
+    Runs on the explorer's locked connection, interrupted after ``seconds``."""
     rows = 0
-    with locked_connection(limits) as con, time_limit(con, settings.EXPORT_TIME_LIMIT_SECONDS) as fired:
+    with locked_connection(Limits.from_settings()) as con, time_limit(con, seconds) as fired:
         try:
-            reader = con.sql(export.sql).to_arrow_reader(EXPORT_BATCH_ROWS)
+            reader = con.sql(sql).to_arrow_reader(EXPORT_BATCH_ROWS)
             writer: pacsv.CSVWriter | pq.ParquetWriter
-            if export.format == DataExport.Format.CSV:
-                writer = pacsv.CSVWriter(str(tmp), reader.schema)
+            if fmt == "csv":
+                writer = pacsv.CSVWriter(str(target), reader.schema)
             else:
-                writer = pq.ParquetWriter(str(tmp), reader.schema, compression="zstd")
+                writer = pq.ParquetWriter(str(target), reader.schema, compression="zstd")
             with writer:
                 for batch in reader:
                     writer.write_table(pa.Table.from_batches([batch]))
                     rows += batch.num_rows
-                    handle.progress(0.5, f"{rows:,} rows written")
+                    if on_batch is not None:
+                        on_batch(rows)
         except duckdb.Error as exc:
             if fired.is_set():
-                limit = settings.EXPORT_TIME_LIMIT_SECONDS
-                raise QueryFailed(f"Stopped at the export time limit of {limit:g} s.") from None
+                raise QueryFailed(f"Stopped at the export time limit of {seconds:g} s.") from None
             raise QueryFailed(str(exc).splitlines()[0]) from None
     return rows
+
+
+def _write(export: DataExport, handle: JobRun, tmp: Path) -> int:
+    return write_query(export.sql, export.format, tmp, seconds=settings.EXPORT_TIME_LIMIT_SECONDS,
+                       on_batch=lambda rows: handle.progress(0.5, f"{rows:,} rows written"))  # fmt: skip
 
 
 def data_export_execute(*, job_id: int, task_id: str = "") -> str:
