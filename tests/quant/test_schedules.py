@@ -20,6 +20,7 @@ APP_SCHEDULES = {
     "french-weekly": "warehouse.tasks.french_sync",
     "risk: nightly risk model build": "risk.tasks.build_model",
     "warehouse-verify": "warehouse.tasks.verify_live",
+    "warehouse-exports-prune": "warehouse.tasks.exports_prune",
     "backtests: run strategies": "backtests.run_strategies",
     "taq-nightly": "research.tasks.taq_sync_incremental",
 }
@@ -63,16 +64,16 @@ def test_the_command_syncs_idempotently_and_lists_name_task_when_state_and_last_
     first = _run()
     ids = dict(PeriodicTask.objects.values_list("name", "pk"))
     assert set(ids) == set(APP_SCHEDULES)
-    assert "enabled (new)" in first and "8 schedule(s)" in first
+    assert "enabled (new)" in first and "9 schedule(s)" in first
     ran = dt.datetime(2026, 1, 4, 4, tzinfo=dt.UTC)
     PeriodicTask.objects.filter(name="risk: nightly risk model build").update(last_run_at=ran)
     changed = PeriodicTasks.last_change()
     second = _run("--list")
     assert dict(PeriodicTask.objects.values_list("name", "pk")) == ids  # updated in place, nothing new
     assert PeriodicTasks.last_change() == changed  # nothing differed, so nothing was saved (beat not reloaded)
-    # intervals: the reaper (60 s), the health refresh (15 s) and warehouse verification (15 min);
-    # crontabs: WRDS, French, the risk build, the strategy runs and the TAQ nightly sync
-    assert (IntervalSchedule.objects.count(), CrontabSchedule.objects.count()) == (3, 5)
+    # intervals: the reaper (60 s), the health refresh (15 s), warehouse verification (15 min) and the
+    # export prune (1 h); crontabs: WRDS, French, the risk build, the strategy runs and the TAQ nightly sync
+    assert (IntervalSchedule.objects.count(), CrontabSchedule.objects.count()) == (4, 5)
     lines = {line.split("  ")[0]: line for line in second.splitlines()}
     assert "every 60 s" in lines["quant: reap lost jobs"] and "enabled" in lines["quant: reap lost jobs"]
     assert "cron 0 4 * * 0 (America/New_York)" in lines["french-weekly"]
@@ -96,7 +97,8 @@ def test_enable_and_disable_are_idempotent_and_survive_a_resync(settings) -> Non
     enabled = dict(PeriodicTask.objects.values_list("name", "enabled"))
     assert enabled == {"wrds-incremental-nightly": False, "french-weekly": True, "quant: reap lost jobs": False,
                        "quant: refresh health checks": True, "risk: nightly risk model build": True,
-                       "warehouse-verify": True, "backtests: run strategies": True, "taq-nightly": False}  # fmt: skip
+                       "warehouse-verify": True, "backtests: run strategies": True, "taq-nightly": False,
+                       "warehouse-exports-prune": True}  # fmt: skip
     _run("--enable", "--all")
     assert PeriodicTask.objects.filter(enabled=True).count() == len(APP_SCHEDULES)
     _run("--disable", "--all")

@@ -24,7 +24,9 @@ from warehouse.syncs.records import sync_job_create
 from warehouse.syncs.service import sync_job_requeue
 
 SOURCES = {DEMO_SOURCE: "Demo generator (whole warehouse)", WRDS: "WRDS (incremental)", "kenfrench": "Ken French"}
-SYNC_SCHEDULES = tuple(s.name for s in SCHEDULES if s.task != "warehouse.tasks.verify_live")
+SYNC_SCHEDULES = tuple(
+    s.name for s in SCHEDULES if s.task in ("warehouse.tasks.wrds_sync", "warehouse.tasks.french_sync")
+)
 
 
 class ControlRefused(ValueError):
