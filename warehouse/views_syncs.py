@@ -21,6 +21,7 @@ from warehouse.syncs.controls import (
     SYNC_SCHEDULES,
     ControlRefused,
     ScheduleEdit,
+    demo_defaults,
     schedule_update,
     sync_trigger,
 )
@@ -37,7 +38,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     states = schedule_states(SYNC_SCHEDULES)
     context = {
         "datasets": dataset_syncs(), "running": running_sync_jobs(), "sources": SOURCES,
-        "schedules": [(s, next_run(s.task)) for s in states],
+        "schedules": [(s, next_run(s.task)) for s in states], "demo": demo_defaults(),
     }  # fmt: skip
     return render_htmx(request, "warehouse/sync_dashboard.html", "running", context)
 
@@ -78,7 +79,7 @@ def trigger(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     try:
         jobs = sync_trigger(source=data["source"], dataset=data["dataset"], requested_by=request.user,
-                            stocks=data["stocks"] or 100, years=data["years"] or 3)  # fmt: skip
+                            stocks=data["stocks"], years=data["years"])  # fmt: skip
     except ControlRefused as exc:
         messages.error(request, f"Sync not started: {exc}")
         response = _go(request, reverse("warehouse:sync_dashboard"))

@@ -23,9 +23,9 @@
     canvas.dataset.drawn = "1";
     var d = JSON.parse(el.textContent);
     new Chart(canvas, { data: { labels: d.versions, datasets: [
-      { type: "bar", label: "rows", data: d.rows, backgroundColor: "#93c5fd", yAxisID: "y" },
-      { type: "line", label: "failed rules", data: d.failed_rules, borderColor: "#b91c1c", backgroundColor: "#b91c1c", yAxisID: "y1" },
-      { type: "line", label: "highest null rate (%)", data: d.max_null_pct, borderColor: "#c2410c", backgroundColor: "#c2410c", borderDash: [4, 3], yAxisID: "y1" }] },
+      { type: "bar", label: "rows", data: d.rows, backgroundColor: "#93c5fd", yAxisID: "y", order: 2 },
+      { type: "line", label: "failed rules", data: d.failed_rules, borderColor: "#b91c1c", backgroundColor: "#b91c1c", pointRadius: 4, yAxisID: "y1", order: 0 },
+      { type: "line", label: "highest null rate (%)", data: d.max_null_pct, borderColor: "#c2410c", backgroundColor: "#c2410c", borderDash: [4, 3], pointRadius: 4, yAxisID: "y1", order: 1 }] },
       options: { animation: false, responsive: true, aspectRatio: window.innerWidth < 600 ? 1.1 : 2.6, interaction: { mode: "index", intersect: false },
         scales: { y: { beginAtZero: true, title: { display: true, text: "rows" } },
                   y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false }, title: { display: true, text: "rules / %" } } } } });

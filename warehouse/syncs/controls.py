@@ -6,6 +6,7 @@ views' decorators record the AccessLog row); schedule rows are also tracked by d
 
 from __future__ import annotations
 
+import json
 import zoneinfo
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from quant.models import Job
+from warehouse import storage
 from warehouse.schedules import SCHEDULES
 from warehouse.services import DEMO_SOURCE
 from warehouse.sources.demo.config import DemoConfig
@@ -33,10 +35,22 @@ class ControlRefused(ValueError):
     """The request names an unknown source, dataset or an invalid schedule; the message says which."""
 
 
+def demo_defaults() -> dict[str, int]:
+    """The live demo's stocks, years and seed (so a rebuild keeps its size), else DemoConfig's defaults."""
+    try:
+        config = json.loads((storage.warehouse_dir() / "_sync" / f"{DEMO_SOURCE}.json").read_text())["config"]
+        return {k: int(config[k]) for k in ("stocks", "years", "seed")}
+    except (FileNotFoundError, KeyError, TypeError, ValueError):
+        base = DemoConfig()
+        return {"stocks": base.stocks, "years": base.years, "seed": base.seed}
+
+
 def sync_trigger(
-    *, source: str, dataset: str = "", requested_by: object = None, stocks: int = 100, years: int = 3, seed: int = 7
-) -> list[Job]:
-    """Queue a sync of ``dataset`` (or every dataset of ``source``) now; one job per WRDS dataset."""
+    *, source: str, dataset: str = "", requested_by: object = None, stocks: int | None = None,
+    years: int | None = None, seed: int | None = None,
+) -> list[Job]:  # fmt: skip
+    """Queue a sync of ``dataset`` (or every dataset of ``source``) now; one job per WRDS dataset. A
+    demo rebuild keeps the live demo's size unless ``stocks``/``years`` say otherwise."""
     if source not in SOURCES:
         raise ControlRefused(f"Unknown source {source!r}; choose {', '.join(SOURCES)}.")
     with transaction.atomic():
@@ -53,6 +67,8 @@ def sync_trigger(
             jobs = [sync_job_create(source="kenfrench", datasets=FRENCH, mode="full", params=params,
                                     requested_by=requested_by)]  # fmt: skip
         else:
+            live = demo_defaults()
+            stocks, years, seed = stocks or live["stocks"], years or live["years"], seed or live["seed"]
             try:
                 DemoConfig(stocks=stocks, years=years, seed=seed)
             except ValueError as exc:

@@ -116,3 +116,17 @@ def test_the_log_page_shows_the_job_log_and_the_validation_report_of_a_quarantin
     assert f'<td class="num">{bad.height:,}</td>' in html  # every row fails the return rule
     assert 'hx-trigger="every 2s"' not in html
     assert client.get(reverse("warehouse:sync_log", args=[999999])).status_code == 404
+
+
+def test_a_demo_rebuild_keeps_the_live_demo_size_unless_told_otherwise(wh, settings):
+    import json
+
+    from warehouse.syncs.controls import sync_trigger
+
+    settings.CELERY_BROKER_URL = None
+    (wh / "_sync").mkdir(parents=True)
+    (wh / "_sync" / "demo.json").write_text(json.dumps({"config": {"stocks": 120, "years": 4, "seed": 9}}))
+    kept = sync_trigger(source="demo")[0].params
+    resized = sync_trigger(source="demo", stocks=60, years=2)[0].params
+    assert (kept["stocks"], kept["years"], kept["seed"], kept["force"]) == (120, 4, 9, True)
+    assert (resized["stocks"], resized["years"], resized["seed"]) == (60, 2, 9)
