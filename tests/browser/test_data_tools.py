@@ -68,6 +68,8 @@ def test_trigger_a_demo_sync_then_query_page_export_and_download(live_server, br
     _shoot(page, base + reverse("warehouse:quality", args=["crsp_daily"]), "quality-crsp_daily")
     page.wait_for_function("!!Chart.getChart(document.getElementById('warehouse-quality-chart'))")
 
+    _shoot(page, base + reverse("warehouse:notebooks"), "notebooks")
+
     # Run a query, page through it, export it, download the file.
     page.goto(base + reverse("warehouse:sql"))
     page.fill("#id_q", "select permno, date, ret from crsp_daily order by permno, date limit 1500")

@@ -91,10 +91,8 @@ def demo_data_dir(django_db_setup, django_db_blocker):  # noqa: ANN001
     return root
 
 
-@pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("name", TEMPLATES)
-def test_each_template_notebook_runs_top_to_bottom_on_the_demo_warehouse(name, demo_data_dir, monkeypatch):
+def _execute(book: nbformat.NotebookNode, demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run ``book`` in a kernel started with the launcher's environment, on the demo data directory."""
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     if connection.vendor != "postgresql":
@@ -105,7 +103,6 @@ def test_each_template_notebook_runs_top_to_bottom_on_the_demo_warehouse(name, d
 
     monkeypatch.setattr(settings, "DATA_DIR", demo_data_dir)
     env = kernel_env()
-    book = nbformat.read(TEMPLATES_DIR / name, as_version=4)
     client = NotebookClient(
         book, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(demo_data_dir)}}
     )
@@ -115,7 +112,33 @@ def test_each_template_notebook_runs_top_to_bottom_on_the_demo_warehouse(name, d
     with client.setup_kernel(env=env):
         for index, cell in enumerate(book.cells):
             client.execute_cell(cell, index)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_each_template_notebook_runs_top_to_bottom_on_the_demo_warehouse(name, demo_data_dir, monkeypatch):
+    book = nbformat.read(TEMPLATES_DIR / name, as_version=4)
+    _execute(book, demo_data_dir, monkeypatch)
     outputs = [o for c in book.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     first = json.dumps(book.cells[1].outputs)  # the set-up cell's catalog listing
     assert "crsp_daily" in first and "demo" in first  # the read-only catalog helper saw the demo warehouse
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_template_opened_through_the_launcher_runs_on_the_demo_warehouse(demo_data_dir, monkeypatch, settings):
+    settings.DATA_DIR = demo_data_dir
+    session = notebook_start(user=UserFactory(username="omar", role="researcher"))
+    try:
+        assert notebook_ready(session, timeout=90)
+        url = f"http://127.0.0.1:{session.port}/api/contents/factor_study.ipynb?token={session.token}"
+        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - loopback only
+            served = json.loads(response.read())
+    finally:
+        notebook_stop(session=session)
+    book = nbformat.from_dict(served["content"])
+    _execute(book, demo_data_dir, monkeypatch)
+    summary = json.dumps(book.cells[-1].outputs)
+    assert "correlation with SMB" in summary and '"error"' not in json.dumps([c.outputs for c in book.cells[1:]])
