@@ -6,6 +6,7 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -44,6 +45,7 @@ def sql(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form, "outcome": outcome, "query": form.data.get("q", "") if form.is_bound else "",
         "example": EXAMPLE, "allowed": allowed_datasets(request.user),
+        "page_rows": settings.EXPLORER_PAGE_ROWS, "max_rows": settings.EXPLORER_MAX_ROWS,
         "exports": DataExport.objects.filter(owner=request.user).select_related("job")[:10],
     }  # fmt: skip
     if outcome is not None and outcome.page is not None:
