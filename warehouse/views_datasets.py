@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -14,12 +12,7 @@ from warehouse import storage
 from warehouse.datasets import ALL_DATASETS
 from warehouse.explorer.browse import BadFilter, coverage, preview, schema, versions
 from warehouse.explorer.engine import QueryFailed
-
-
-def _cell(value: object) -> str | None:
-    if value is None:
-        return None
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
+from warehouse.views_explorer import cell_text
 
 
 @require_GET
@@ -43,7 +36,7 @@ def dataset(request: HttpRequest, name: str) -> HttpResponse:
     try:
         rows = preview(name, filters)
         context["preview_columns"] = rows.columns
-        context["preview_rows"] = [[_cell(v) for v in r] for r in rows.iter_rows()]
+        context["preview_rows"] = [[cell_text(v) for v in r] for r in rows.iter_rows()]
     except (BadFilter, QueryFailed) as exc:
         context["preview_error"] = str(exc)
     if "preview" not in request.GET:  # the filter form only swaps the preview

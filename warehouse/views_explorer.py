@@ -53,7 +53,7 @@ def sql(request: HttpRequest) -> HttpResponse:
         context["prev_url"] = _sql_url(query, number - 1) if number > 1 else ""
         context["next_url"] = _sql_url(query, number + 1) if outcome.page.has_next else ""
         context["columns"] = outcome.page.frame.columns
-        context["rows"] = [[_cell(v) for v in row] for row in outcome.page.frame.iter_rows()]
+        context["rows"] = [[cell_text(v) for v in row] for row in outcome.page.frame.iter_rows()]
     return render_htmx(request, "warehouse/sql.html", "result", context)
 
 
@@ -96,7 +96,7 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
                         content_type=content_type)  # fmt: skip
 
 
-def _cell(value: object) -> str | None:
+def cell_text(value: object) -> str | None:
     """A value as the page shows it: ISO dates, full-precision numbers, None for SQL NULL."""
     if value is None:
         return None
