@@ -22,6 +22,8 @@ from tests.backtests.conftest import risk_models  # noqa: F401 (fixture)
 from tests.backtests.factories import finished_run
 from tests.factories import StrategyFactory, UserFactory
 from tests.support.trading_history import fill
+from tests.warehouse.explorer.factories import data_export_for
+from warehouse.syncs.records import sync_job_create
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -79,6 +81,13 @@ def _samples(run, portfolio, day, trip=(0, 0)) -> dict[str, Callable[[], str]]:
         "risk:exposure_drill": lambda: reverse("risk:exposure_drill") + drill,
         "risk:tile": lambda: reverse("risk:tile", args=["var"]) + f"?portfolio={portfolio.pk}",
         "risk:runs": lambda: reverse("risk:runs"),
+        "warehouse:sync_dashboard": lambda: reverse("warehouse:sync_dashboard"),
+        "warehouse:sync_log": lambda: reverse(
+            "warehouse:sync_log", args=[sync_job_create(source="demo", datasets=[], mode="full").pk]
+        ),
+        "warehouse:dataset": lambda: reverse("warehouse:dataset", args=["crsp_daily"]),
+        "warehouse:sql": lambda: reverse("warehouse:sql") + "?q=select+1",
+        "warehouse:export": lambda: reverse("warehouse:export", args=[data_export_for(run.job.requested_by).pk]),
     }
 
 

@@ -248,6 +248,20 @@ ROLE_MATRIX: dict[str, tuple[int, int, int, int, int]] = {
     "risk:tile": (403, 404, 404, 404, 404),
     "warehouse:status": (403, 200, 200, 200, 200),
     "warehouse:syncs": (403, 200, 200, 200, 200),
+    "warehouse:sql": (403, 200, 200, 200, 200),
+    "warehouse:sync_dashboard": (403, 200, 200, 200, 200),
+    "warehouse:sync_log": (403, 404, 404, 404, 404),
+    "warehouse:sync_trigger": (403, 403, 403, 405, 405),
+    "warehouse:schedule_edit": (403, 403, 403, 405, 405),
+    "warehouse:dataset": (403, 404, 404, 404, 404),  # the sample slug "a" is no dataset
+    "warehouse:quality": (403, 404, 404, 404, 404),
+    "warehouse:notebooks": (403, 403, 200, 200, 200),
+    "warehouse:notebook_start": (403, 403, 405, 405, 405),
+    "warehouse:notebook_stop": (403, 403, 405, 405, 405),
+    "warehouse:quality_ack": (403, 403, 403, 405, 405),
+    "warehouse:export_create": (403, 405, 405, 405, 405),
+    "warehouse:export": (403, 404, 404, 404, 404),  # another user's (or no) export: 404
+    "warehouse:export_download": (403, 404, 404, 404, 404),
 }
 # fmt: on
 

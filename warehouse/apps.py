@@ -28,6 +28,12 @@ class WarehouseConfig(AppConfig):
 
         register(NavItem(area="Data", label="Warehouse", url_name="warehouse:status", order=10))
         register(NavItem(area="Data", label="Syncs", url_name="warehouse:syncs", order=11))
+        register(NavItem(area="Data", label="Sync dashboard", url_name="warehouse:sync_dashboard", order=13))
+        register(
+            NavItem(
+                area="Data", label="SQL explorer", url_name="warehouse:sql", order=12, permission="warehouse.query_sql"
+            )
+        )
         register_check("Warehouse", warehouse_check, order=60, inline=True)
         register_check("Data providers", providers_check, order=61, inline=True)
         register_check("TAQ Tier 1", taq_check, order=62)
@@ -36,6 +42,9 @@ class WarehouseConfig(AppConfig):
 
         register_tiles()
         register_steps("warehouse", STEPS)
+        from warehouse.explorer.services import EXPORT_KIND, export_requeue
+
+        register_kind(JobKind(name=EXPORT_KIND, label="Data export", queue="default", requeue=export_requeue))
         register_kind(
             JobKind(name=KIND, label="Data sync", queue="sync", requeue=sync_job_requeue, result_url=_syncs_page)
         )

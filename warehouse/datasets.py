@@ -239,3 +239,108 @@ def get_spec(dataset: str) -> DatasetSpec:
         return ALL_DATASETS[dataset]
     except KeyError:
         raise UnknownDataset(f"Unknown dataset {dataset!r}; known: {', '.join(sorted(ALL_DATASETS))}.") from None
+
+
+# Column descriptions for the dataset pages and the SQL explorer (units in brackets). A column keeps
+# one meaning across datasets; DESCRIPTION_OVERRIDES gives a dataset's own reading where it differs.
+COLUMN_DESCRIPTIONS: dict[str, str] = {
+    "permno": "CRSP permanent security id",
+    "lpermno": "CRSP permno linked to the gvkey",
+    "gvkey": "Compustat company id",
+    "symbol": "ticker symbol (TAQ)",
+    "ticker": "ticker symbol",
+    "date": "trading date (month end for monthly rows)",
+    "datadate": "fiscal period end date",
+    "namedt": "first date the name row is valid",
+    "nameendt": "last date the name row is valid (null: still valid)",
+    "ret": "simple return incl. dividends [decimal]",
+    "retx": "simple return excl. dividends [decimal]",
+    "prc": "closing price or negative bid/ask midpoint [USD]",
+    "vol": "share volume [shares]",
+    "shrout": "shares outstanding [thousands]",
+    "cfacpr": "price adjustment factor",
+    "cfacshr": "shares adjustment factor",
+    "bidlo": "daily low or lowest bid [USD]",
+    "askhi": "daily high or highest ask [USD]",
+    "comnam": "company name",
+    "shrcd": "share code (10, 11: common shares)",
+    "exchcd": "exchange (1 NYSE, 2 AMEX, 3 Nasdaq)",
+    "siccd": "SIC industry code",
+    "dlstdt": "delisting date",
+    "dlstcd": "delisting code",
+    "dlret": "delisting return [decimal]",
+    "fyear": "fiscal year",
+    "fyearq": "fiscal year of the quarter",
+    "fqtr": "fiscal quarter (1-4)",
+    "rdq": "report date of the quarter (public from)",
+    "sich": "historical SIC code",
+    "gsector": "GICS sector",
+    "linktype": "CCM link type (LC, LU, LS...)",
+    "linkprim": "primary link flag (P, C)",
+    "linkdt": "link valid from",
+    "linkenddt": "link valid to (null: still valid)",
+    "frequency": "daily or monthly",
+    "scheme": "number of industries (5, 10, 12, 17, 30, 48, 49)",
+    "weighting": "value or equal weighted",
+    "industry": "industry short name",
+    "mktrf": "market excess return [decimal]",
+    "smb": "size factor [decimal]",
+    "hml": "value factor [decimal]",
+    "rmw": "profitability factor [decimal]",
+    "cma": "investment factor [decimal]",
+    "umd": "momentum factor [decimal]",
+    "rf": "risk-free rate [decimal]",
+    "ts": "bar start time (exchange time)",
+    "open": "first trade price [USD]",
+    "high": "highest trade price [USD]",
+    "low": "lowest trade price [USD]",
+    "close": "last trade price [USD]",
+    "volume": "traded volume [shares]",
+    "vwap": "volume-weighted average price [USD]",
+    "count": "number of trades",
+    "n": "intraday returns used",
+    "rv": "realized variance [return²]",
+    "rv_sub": "subsampled realized variance [return²]",
+    "bpv": "bipower variation [return²]",
+    "medrv": "median realized variance [return²]",
+    "rk": "realized kernel [return²]",
+    "rk_bandwidth": "realized kernel bandwidth [lags]",
+    "tq": "tripower quarticity",
+    "bns_z": "BNS jump z statistic",
+    "bns_p": "BNS jump p-value",
+    "jump": "jump detected at 1 %",
+    "jump_var": "jump variation [return²]",
+    "trades": "number of trades",
+    "quoted_spread": "time-weighted relative quoted spread [decimal]",
+    "quoted_spread_usd": "quoted spread [USD]",
+    "depth": "average quoted depth [shares]",
+    "n_quotes": "number of quotes",
+    "effective_spread": "effective spread [decimal]",
+    "realized_spread": "5-minute realized spread [decimal]",
+    "buy_fraction": "share of buyer-initiated volume",
+    "roll_spread": "Roll spread estimate [decimal]",
+    "cs_spread": "Corwin-Schultz spread estimate [decimal]",
+    "bucket": "intraday time bucket",
+    "volume_share": "share of the day's volume",
+    "abs_ret": "mean absolute return [decimal]",
+    "rel_spread": "relative quoted spread [decimal]",
+    "csho": "common shares outstanding [millions]",
+    "cshoq": "common shares outstanding [millions]",
+    "prcc_f": "fiscal year-end close price [USD]",
+    "prccq": "quarter-end close price [USD]",
+}
+_MONEY = "[USD millions]"
+DESCRIPTION_OVERRIDES: dict[str, dict[str, str]] = {
+    "ff_industries": {"ret": "industry portfolio return [decimal]"},
+    "taq_bars_1m": {"date": "trading date"},
+}
+
+
+def column_description(dataset: str, column: str) -> str:
+    """What ``column`` of ``dataset`` holds, with its unit; Compustat money items default to USD millions."""
+    own = DESCRIPTION_OVERRIDES.get(dataset, {}).get(column) or COLUMN_DESCRIPTIONS.get(column)
+    if own:
+        return own
+    if column in _ANNUAL_MONEY or column in _QUARTERLY_MONEY:
+        return f"Compustat item {column.upper()} {_MONEY}"
+    return ""

@@ -28,4 +28,5 @@ class DatasetReference(models.Model):
         return f"{self.holder} -> {self.dataset} v{self.version}"
 
 
+from warehouse.models_explorer import AnomalyAck, DataExport, NotebookSession, QueryAudit  # noqa: E402,F401
 from warehouse.models_sync import ProviderUsage, SyncRun  # noqa: E402,F401

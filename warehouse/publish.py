@@ -33,6 +33,7 @@ from typing import Final
 
 import polars as pl
 
+from quant.events import validation_failed
 from quant.io import atomic_write_bytes, atomic_write_text, fsync_dir, mark_verified, sha256_bytes
 from quant.locks import LockHandle, domain_lock
 from warehouse import storage
@@ -214,7 +215,11 @@ def _publish_locked(
     _pause("staged")
     report = validate_frame(spec, frame, previous=previous, expected=expected_rows, allow_shrink=allow_shrink)
     if not report.passed:
-        raise ValidationFailed(report, _quarantine(dataset, staging, report))
+        quarantined = _quarantine(dataset, staging, report)
+        # Alerts (a higher floor) listen; a failing receiver must not hide the refusal itself.
+        validation_failed.send_robust(sender="warehouse.publish", dataset=dataset, version=None,
+                                      report=report.to_dict(), quarantine=str(quarantined))  # fmt: skip
+        raise ValidationFailed(report, quarantined)
     _pause("validated")
     version = _next_version(dataset)
     os.rename(staging, storage.version_dir(dataset, version))

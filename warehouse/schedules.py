@@ -40,4 +40,7 @@ SCHEDULES = (
     # Tampered files: health and /warehouse/ show them, readers and the catalog refuse them.
     Schedule("warehouse-verify", "warehouse.tasks.verify_live", Every(900), QUEUE,
              "Re-hash every file of the live datasets against its manifest (sha256)."),
+    # Export download links refuse once expired; this deletes the files behind them.
+    Schedule("warehouse-exports-prune", "warehouse.tasks.exports_prune", Every(3600), QUEUE,
+             "Delete the files of expired SQL explorer exports."),
 )  # fmt: skip

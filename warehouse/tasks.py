@@ -76,3 +76,19 @@ def verify_live_task() -> dict[str, Any]:
 
     report = warehouse_verify_live()
     return {"files_checked": report.files_checked, "mismatches": report.mismatches}
+
+
+@shared_task(bind=True, name="warehouse.tasks.export", acks_late=True, time_limit=HOUR, soft_time_limit=HOUR - 60)
+def export_task(self: Task, job_id: int) -> str:
+    """Write one SQL explorer export (CSV or Parquet) for its owner."""
+    from warehouse.explorer.services import data_export_execute
+
+    return data_export_execute(job_id=job_id, task_id=self.request.id or "")
+
+
+@shared_task(name="warehouse.tasks.exports_prune", time_limit=600, soft_time_limit=540, ignore_result=True)
+def exports_prune_task() -> int:
+    """Beat: delete the files of expired exports."""
+    from warehouse.explorer.services import exports_prune
+
+    return exports_prune()

@@ -238,3 +238,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- data tools (warehouse/explorer, exports, notebooks; docs/data-tools.md) -------------------------
+EXPLORER_MEMORY_LIMIT = env_str("EXPLORER_MEMORY_LIMIT", "1GB")
+EXPLORER_THREADS = env_int("EXPLORER_THREADS", 2, minimum=1)
+EXPLORER_TIME_LIMIT_SECONDS = env_float("EXPLORER_TIME_LIMIT_SECONDS", 20.0)
+EXPLORER_PAGE_ROWS = env_int("EXPLORER_PAGE_ROWS", 100, minimum=1)
+EXPLORER_MAX_ROWS = env_int("EXPLORER_MAX_ROWS", 10_000, minimum=1)
+EXPORT_TTL_HOURS = env_int("EXPORT_TTL_HOURS", 24, minimum=1)
+EXPORT_TIME_LIMIT_SECONDS = env_float("EXPORT_TIME_LIMIT_SECONDS", 600.0)

@@ -14,13 +14,14 @@ ADMIN = "admin"
 
 # Page areas: deny by default, so a user with no role opens no page but their own account pages.
 _AREAS = ["quant.view_research", "quant.view_risk", "quant.view_warehouse"]
-_VIEWER = ["quant.view_strategy", "backtests.view_backtestrun", *_AREAS]
+_VIEWER = ["quant.view_strategy", "backtests.view_backtestrun", *_AREAS, "warehouse.query_sql"]  # SQL: open datasets
 _RESEARCHER = [
     *_VIEWER,
     "quant.view_operations",  # the Jobs page (their own jobs) and System health
     "quant.add_strategy",
     "backtests.add_backtestrun",
     "research.add_signalreport",
+    "warehouse.query_licensed",  # SQL explorer and exports over CRSP, Compustat, TAQ
 ]
 _OPERATOR = [
     *_RESEARCHER,
@@ -37,6 +38,7 @@ _OPERATOR = [
     "alerts.change_alertrule",  # rules, channels, "send test"
     "alerts.view_reportrun",  # the report archive
     "alerts.change_reportschedule",  # report schedules, run now
+    "warehouse.add_anomalyack",  # acknowledge a data-quality anomaly
 ]
 _ADMIN = [
     *_OPERATOR,

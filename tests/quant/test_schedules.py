@@ -21,6 +21,7 @@ APP_SCHEDULES = {
     "french-weekly": "warehouse.tasks.french_sync",
     "risk: nightly risk model build": "risk.tasks.build_model",
     "warehouse-verify": "warehouse.tasks.verify_live",
+    "warehouse-exports-prune": "warehouse.tasks.exports_prune",
     "backtests: run strategies": "backtests.run_strategies",
     "taq-nightly": "research.tasks.taq_sync_incremental",
     "alerts: evaluate rules": "alerts.evaluate_rules",
@@ -73,9 +74,9 @@ def test_the_command_syncs_idempotently_and_lists_name_task_when_state_and_last_
     second = _run("--list")
     assert dict(PeriodicTask.objects.values_list("name", "pk")) == ids  # updated in place, nothing new
     assert PeriodicTasks.last_change() == changed  # nothing differed, so nothing was saved (beat not reloaded)
-    # intervals: the reaper (60 s), the health refresh (15 s) and warehouse verification (15 min);
-    # crontabs: WRDS, French, the risk build, the strategy runs and the TAQ nightly sync
-    assert (IntervalSchedule.objects.count(), CrontabSchedule.objects.count()) == (3, 5)
+    # intervals: the reaper (60 s), the health refresh (15 s), warehouse verification (15 min) and the
+    # export prune (1 h); crontabs: WRDS, French, the risk build, the strategy runs and the TAQ nightly sync
+    assert (IntervalSchedule.objects.count(), CrontabSchedule.objects.count()) == (4, 5)
     lines = {line.split("  ")[0]: line for line in second.splitlines()}
     assert "every 60 s" in lines["quant: reap lost jobs"] and "enabled" in lines["quant: reap lost jobs"]
     assert "cron 0 4 * * 0 (America/New_York)" in lines["french-weekly"]
@@ -101,7 +102,8 @@ def test_enable_and_disable_are_idempotent_and_survive_a_resync(settings) -> Non
                        "quant: refresh health checks": True, "risk: nightly risk model build": True,
                        "quant: evaluate circuit breaker": True,
                        "warehouse-verify": True, "backtests: run strategies": True, "taq-nightly": False,
-                       "alerts: evaluate rules": True, "alerts: retry deliveries": True}  # fmt: skip
+                       "alerts: evaluate rules": True, "alerts: retry deliveries": True,
+                       "warehouse-exports-prune": True}  # fmt: skip
     _run("--enable", "--all")
     assert PeriodicTask.objects.filter(enabled=True).count() == len(APP_SCHEDULES)
     _run("--disable", "--all")

@@ -259,7 +259,12 @@ def _demo_job(
     done: list[SyncResult] = []
 
     def body(handle: JobRun) -> str:
+        steps: list[str] = []
+
         def tick(label: str, fraction: float) -> None:
+            if not steps or steps[-1] != label:  # one log line per step (the dashboard's log viewer)
+                steps.append(label)
+                handle.log(f"demo: {label}")
             handle.progress(fraction, label)
             if progress is not None:
                 progress(label, fraction)
@@ -276,6 +281,7 @@ def _demo_job(
             for p in result.published
         )  # fmt: skip
         done.append(result)
+        handle.log(result.message)
         return result.message
 
     result = job_run(job_id=job_id, task_id=task_id, body=body)

@@ -24,12 +24,12 @@ def test_seed_roles_creates_groups_then_is_idempotent():
     text = out.getvalue()
     for role in ("viewer", "researcher", "operator", "admin"):
         assert f"created group {role}" in text
-    assert len(ROLE_PERMISSIONS["admin"]) == 34
-    assert "admin: added 34 permission(s)" in text
+    assert len(ROLE_PERMISSIONS["admin"]) == 37
+    assert "admin: added 37 permission(s)" in text
     assert "research.override_promotion_gate" in _perms("admin")
     assert "research.override_promotion_gate" not in _perms("operator")
     areas = {"quant.view_research", "quant.view_risk", "quant.view_warehouse"}
-    assert _perms("viewer") == {"quant.view_strategy", "backtests.view_backtestrun", *areas}
+    assert _perms("viewer") == {"quant.view_strategy", "backtests.view_backtestrun", "warehouse.query_sql", *areas}
     assert "quant.view_operations" in _perms("researcher") and "quant.view_operations" not in _perms("viewer")
     assert {"quant.use_controls", "quant.change_strategy"} <= _perms("operator")
     assert "quant.view_audit" not in _perms("operator")

@@ -1,0 +1,50 @@
+"""Data-quality page: validation history (versions and a quarantined attempt), anomalies, acknowledgement,
+and the validation_failed event sent on a quarantined publish."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from django.urls import reverse
+
+from quant.events import validation_failed
+from tests.factories import UserFactory
+from tests.warehouse.conftest import demo_frames
+from warehouse.models_explorer import AnomalyAck
+from warehouse.publish import ValidationFailed, publish_dataset
+
+pytestmark = pytest.mark.django_db
+
+
+def test_versions_anomalies_acknowledgement_and_the_validation_event(client, wh):
+    frame = demo_frames()["crsp_daily"]
+    publish_dataset("crsp_daily", frame, source="test", query_hash="q", writer="test")
+    fewer = frame.filter(pl.col("permno") != 10004)  # 3 of 4 securities: 25 % fewer rows
+    hole = (pl.col("permno") == 10003) & (pl.col("date") < pl.date(2019, 11, 13))  # 8 sessions: +3.3 points
+    holes = fewer.with_columns(prc=pl.when(hole).then(None).otherwise(pl.col("prc")))
+    publish_dataset("crsp_daily", holes, source="test", query_hash="q", writer="test", allow_shrink=True)
+    sent = []
+    validation_failed.connect(lambda **kw: sent.append(kw), weak=False, dispatch_uid="test-quality")
+    try:
+        with pytest.raises(ValidationFailed):
+            publish_dataset("crsp_daily", frame.with_columns(ret=pl.lit(-3.0)), source="test", query_hash="q",
+                            writer="test")  # fmt: skip
+    finally:
+        validation_failed.disconnect(dispatch_uid="test-quality")
+    assert sent[0]["dataset"] == "crsp_daily" and sent[0]["report"]["rules"][0] is not None
+    operator = UserFactory(role="operator")
+    client.force_login(operator)
+    html = client.get(reverse("warehouse:quality", args=["crsp_daily"])).content.decode()
+    null_rate = holes["prc"].null_count() / holes.height
+    assert f"v2: prc null rate {null_rate:.1%} (was 0.0%)" in html
+    assert f"v2: {holes.height:,} rows, {holes.height / frame.height - 1:.1%} vs {frame.height:,}" in html
+    assert html.count('<span class="badge badge-bad">quarantined</span>') == 1 and "0 (all dropped)" in html
+    assert f'<span class="badge badge-bad">return_gt_minus_one:ret</span> {frame.height:,} rows<br>' in html
+    fragment = client.post(reverse("warehouse:quality_ack", args=["crsp_daily"]),
+                           {"kind": "row_drop", "key": "v2", "note": "10004 delisted upstream"},
+                           headers={"HX-Request": "true"}).content.decode().strip()  # fmt: skip
+    assert fragment.startswith('<section id="warehouse-anomalies"') and "10004 delisted upstream" in fragment
+    assert AnomalyAck.objects.get().by == operator
+    client.force_login(UserFactory(role="viewer"))
+    assert client.post(reverse("warehouse:quality_ack", args=["crsp_daily"]), {"kind": "row_drop", "key": "v2"}
+                       ).status_code == 403  # fmt: skip

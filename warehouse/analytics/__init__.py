@@ -1,0 +1,1 @@
+"""Pure analytics of the warehouse's own metadata (data quality): polars in, polars out, no I/O."""
