@@ -74,8 +74,10 @@ class Row:
         out = []
         if self.target_s is not None and self.ours.min >= self.target_s:
             out.append(f"{self.ours.min:.3f} s vs target {self.target_s} s (+{self.ours.min / self.target_s - 1:.0%})")
-        if self.target_speedup is not None and (self.speedup is None or self.speedup < self.target_speedup):
-            out.append(f"{self.speedup or 0:.1f}x the peer vs target {self.target_speedup}x")
+        if self.target_speedup is not None and self.speedup is None:
+            out.append(f"no peer timing: target {self.target_speedup}x the peer not verified")
+        elif self.target_speedup is not None and self.speedup is not None and self.speedup < self.target_speedup:
+            out.append(f"{self.speedup:.1f}x the peer vs target {self.target_speedup}x")
         if self.target_floor_ratio is not None and (
             self.floor_ratio is None or self.floor_ratio > self.target_floor_ratio
         ):

@@ -84,6 +84,15 @@ CASES = [
 ]
 
 
+def test_permnos_without_any_delisting_keep_their_returns(wh) -> None:
+    _random_warehouse(4)
+    permnos = [10000 + 37 * i for i in (31, 35)]  # only the first 30 permnos delist
+    got = readers.total_returns(D(2019, 11, 1), D(2020, 2, 28), permnos=permnos).collect().sort("permno", "date")
+    assert got.height > 100 and got["dlret"].null_count() == got.height and not got["dlret_imputed"].any()
+    assert_frame_equal(got.select(COLUMNS), _pandas_total_returns(D(2019, 11, 1), D(2020, 2, 28), permnos),
+                       check_dtypes=False)  # fmt: skip
+
+
 @pytest.mark.parametrize(("start", "end", "permnos"), CASES)
 @pytest.mark.parametrize("seed", [1, 2])
 def test_total_returns_match_an_independent_pandas_implementation(wh, seed, start, end, permnos) -> None:

@@ -128,7 +128,11 @@ def _delisting_events(start: dt.date, end: dt.date, permnos: list[int] | None, v
         params.append(list(permnos))
     delist = _query("crsp_delist", version, "permno, dlstdt, dlstcd, dlret", where=where, params=params)
     daily = _scan_daily(version, (start.year, 9999))
-    days = delistings.event_days(daily, delist) if delist.height else delist.select("permno", "dlstdt").head(0)
+    days = (
+        delistings.event_days(daily, delist)
+        if delist.height
+        else pl.DataFrame(schema={"permno": pl.Int64, "date": pl.Date})
+    )
     events = days.join(delist.select("permno", "dlstcd", "dlret"), on="permno").select(
         "permno", pl.col("date").cast(pl.Date), "dlstcd", "dlret"
     )
