@@ -1,7 +1,9 @@
 """Risk-model benchmark: cross-sectional factor regression and optimizer solve/re-solve times.
 
-Run from the repository root:  /work/main/.venv/bin/python bench/risk.py
-Prints a table and writes bench/results/risk.json. Synthetic, seeded data only.
+``python bench/run.py --only risk`` (alone: ``python bench/risk.py``). Synthetic, seeded data only.
+The warm re-solve targets are the issue's 0.1 s (N = 500) and 0.5 s (N = 3,000) with a 30 %
+margin (0.07 s, 0.35 s). No peer: the floor printed is the time inside Clarabel itself, so
+ours/floor is the cvxpy overhead (parameter update or re-canonicalisation).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.harness import Harness, Row, Timing  # noqa: E402
+from bench.harness import main as harness_main  # noqa: E402
 from risk.analytics.optimizer import FactorOptimizer, PortfolioProblem  # noqa: E402
 from risk.analytics.regression import factor_returns  # noqa: E402
 from tests.support.risk_panel import simulate_panel  # noqa: E402
@@ -126,6 +130,42 @@ def bench_optimizer(n: int, target: float, dpp: bool | None) -> list[dict[str, o
     ]
 
 
+MARGIN = 0.7  # targets must hold with a 30 % margin
+
+
+def measure(h: Harness) -> None:
+    reg = bench_regression()
+    h.record(Row(str(reg["name"]), ours=Timing((float(reg["seconds"]),)), target_s=20.0,  # type: ignore[arg-type]
+                 notes=str(reg["notes"])))  # fmt: skip
+    for n, target, dpp in ((500, 0.1, None), (500, 0.1, False), (3_000, 0.5, None)):
+        _optimizer_rows(h, n, target, dpp)
+    import cvxpy
+
+    h.versions["cvxpy"] = cvxpy.__version__
+
+
+def _optimizer_rows(h: Harness, n: int, target: float, dpp: bool | None) -> None:
+    opt = FactorOptimizer(dpp=dpp)
+    base = make_problem(n, seed=7)
+    mode = "DPP" if opt.uses_dpp(n, N_INDUSTRIES + N_STYLES, N_SECTORS) else "re-canonicalised"
+    first = h.time(lambda: opt.solve(base), repeat=1)
+    start = h.last.weights  # type: ignore[attr-defined]
+    h.record(Row(f"optimizer N={n:,} K=70 ({mode}): first solve", ours=first, notes="includes canonicalisation"))
+    rounds = iter(range(10_000))
+    inside: list[float] = []
+
+    def resolve() -> object:
+        rng = np.random.default_rng(100 + next(rounds))  # new alphas, same exposures: the daily re-solve
+        res = opt.solve(replace(base, expected_returns=rng.normal(0.0, 3e-4, n), w0=start))
+        inside.append(res.solver_time or float("nan"))
+        return res
+
+    warm = h.time(resolve, repeat=max(h.repeat, 3))
+    h.record(Row(f"optimizer N={n:,} K=70 ({mode}): warm re-solve", ours=warm,
+                 floor=Timing(tuple(inside), "inside Clarabel"), target_s=round(target * MARGIN, 3),
+                 notes=f"issue target {target} s with a 30 % margin; status {h.last.status}"))  # type: ignore[attr-defined]  # fmt: skip
+
+
 def main() -> None:
     load_start = os.getloadavg()[0]
     results = [bench_regression()]
@@ -160,4 +200,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    harness_main(measure)

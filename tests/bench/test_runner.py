@@ -67,7 +67,7 @@ def test_a_missed_target_says_by_how_much() -> None:
 
 def test_it_discovers_only_scripts_with_a_measure_function(bench_dir: Path) -> None:
     assert run.discover(bench_dir) == ["fake"]
-    assert {"warehouse", "backtest", "alpha"} <= set(run.discover(ROOT / "bench"))
+    assert {"warehouse", "backtest", "alpha", "risk"} <= set(run.discover(ROOT / "bench"))
 
 
 def test_it_refuses_a_busy_machine_without_force(bench_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
