@@ -52,8 +52,9 @@ def git_commit(root: Path) -> dict[str, Any]:
     def git(*args: str) -> str:
         return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True).stdout.strip()
 
-    return {"commit": git("rev-parse", "HEAD"), "branch": git("rev-parse", "--abbrev-ref", "HEAD"),
-            "dirty": bool(git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results"))}  # fmt: skip
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results")
+    branch = git("rev-parse", "--abbrev-ref", "HEAD")
+    return {"commit": git("rev-parse", "HEAD"), "branch": branch, "dirty": bool(changed)}
 
 
 def versions() -> dict[str, str]:
