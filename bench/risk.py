@@ -2,8 +2,8 @@
 
 ``python bench/run.py --only risk`` (alone: ``python bench/risk.py``). Synthetic, seeded data only.
 The warm re-solve targets are the issue's 0.1 s (N = 500) and 0.5 s (N = 3,000) with a 30 %
-margin (0.07 s, 0.35 s). No peer: the floor printed is the time inside Clarabel itself, so
-ours/floor is the cvxpy overhead (parameter update or re-canonicalisation).
+margin (0.07 s, 0.35 s). No peer and no floor: Clarabel's own ``solve_time`` is in the notes, but
+it is measured on the solver's clock and can exceed the wall time of the call, so it is no floor.
 """
 
 from __future__ import annotations
@@ -137,14 +137,15 @@ def measure(h: Harness) -> None:
     reg = bench_regression()
     h.record(Row(str(reg["name"]), ours=Timing((float(reg["seconds"]),)), target_s=20.0,  # type: ignore[arg-type]
                  notes=str(reg["notes"])))  # fmt: skip
-    for n, target, dpp in ((500, 0.1, None), (500, 0.1, False), (3_000, 0.5, None)):
+    # the forced re-canonicalised N = 500 row shows what DPP saves; the targets are for the auto mode
+    for n, target, dpp in ((500, 0.1, None), (500, None, False), (3_000, 0.5, None)):
         _optimizer_rows(h, n, target, dpp)
     import cvxpy
 
     h.versions["cvxpy"] = cvxpy.__version__
 
 
-def _optimizer_rows(h: Harness, n: int, target: float, dpp: bool | None) -> None:
+def _optimizer_rows(h: Harness, n: int, target: float | None, dpp: bool | None) -> None:
     opt = FactorOptimizer(dpp=dpp)
     base = make_problem(n, seed=7)
     mode = "DPP" if opt.uses_dpp(n, N_INDUSTRIES + N_STYLES, N_SECTORS) else "re-canonicalised"
@@ -161,9 +162,12 @@ def _optimizer_rows(h: Harness, n: int, target: float, dpp: bool | None) -> None
         return res
 
     warm = h.time(resolve, repeat=max(h.repeat, 3))
-    h.record(Row(f"optimizer N={n:,} K=70 ({mode}): warm re-solve", ours=warm,
-                 floor=Timing(tuple(inside), "inside Clarabel"), target_s=round(target * MARGIN, 3),
-                 notes=f"issue target {target} s with a 30 % margin; status {h.last.status}"))  # type: ignore[attr-defined]  # fmt: skip
+    status = h.last.status  # type: ignore[attr-defined]
+    notes = (f"issue target {target} s with a 30 % margin; " if target else "") + (
+        f"status {status}; Clarabel's own solve_time {statistics.median(inside):.3f} s "
+        "(median; its clock, not a share of the wall)")  # fmt: skip
+    target_s = None if target is None else round(target * MARGIN, 3)
+    h.record(Row(f"optimizer N={n:,} K=70 ({mode}): warm re-solve", ours=warm, target_s=target_s, notes=notes))
 
 
 def main() -> None:
