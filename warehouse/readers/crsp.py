@@ -176,15 +176,7 @@ def total_returns_with_report(
     daily = _scan_daily(version, (start.year, end.year)).filter(pl.col("date").is_between(start, end))
     if permnos is not None:
         daily = daily.filter(pl.col("permno").is_in(list(permnos)))
-    out = (
-        delistings.apply_events(daily, events.select("permno", "date", "dlret", "dlret_imputed"))
-        .with_columns(
-            total_ret=pl.when(pl.col("dlret").is_null())
-            .then(pl.col("ret"))
-            .otherwise((1 + pl.col("ret").fill_null(0.0)) * (1 + pl.col("dlret")) - 1),
-        )
-        .select("permno", "date", "ret", "dlret", "total_ret", "dlret_imputed")
-    )
+    out = delistings.apply_events(daily, events.select("permno", "date", "dlret", "dlret_imputed"))
     return out, report
 
 
