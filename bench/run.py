@@ -82,12 +82,12 @@ def run_area(area: str, bench_dir: Path, repeat: int) -> tuple[dict[str, Any], i
 
 
 def area_payload(area: str, data: dict[str, Any], *, code: int, repeat: int, load_before: tuple[float, ...],
-                 seconds: float, forced: bool, max_load: float) -> dict[str, Any]:  # fmt: skip
+                 seconds: float, forced: bool, max_load: float, git: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
     load_after = os.getloadavg()
     return {
         "area": area,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "git": git_commit(ROOT),
+        "git": git,
         "machine": machine(),
         "versions": {**versions(), **data.get("versions", {})},
         "load_average": {
@@ -185,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
               "use --force to run and write anyway (the JSON records it) or --no-write", file=sys.stderr)  # fmt: skip
         return 3
     failed = []
+    git = git_commit(ROOT)  # the code measured: recorded before any area runs
     for area in areas:
         load_before = os.getloadavg()
         print(f"== {area} (load {load_before[0]:.2f}, repeat {args.repeat})", flush=True)
@@ -196,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         seconds = time.perf_counter() - started
         payload = area_payload(area, data, code=code, repeat=args.repeat, load_before=load_before, seconds=seconds,
-                               forced=args.force, max_load=args.max_load)  # fmt: skip
+                               forced=args.force, max_load=args.max_load, git=git)  # fmt: skip
         if code and not data.get("rows"):
             print(f"{area}: exited {code} with no rows; keeping the previous results", file=sys.stderr)
             continue
