@@ -129,11 +129,14 @@ def summary(results_dir: Path) -> str:
     ]
     missed: list[str] = []
     headers: list[str] = []
+    busy: list[str] = []
     for path in sorted(results_dir.glob("*.json")):
         payload = json.loads(path.read_text())
         if "rows" not in payload or "area" not in payload:
             continue  # a result file from before the runner
         load = payload["load_average"]["before"][0]
+        if load > payload["load_average"]["max_allowed_1m"]:
+            busy.append(f"{payload['area']} (load {load:.1f})")
         git = payload["git"]
         headers.append(f"- **{payload['area']}**: {payload['created']}, commit `{git['commit'][:10]}`"
                        f"{' (dirty)' if git['dirty'] else ''}, load {payload['load_average']['before']} → "
@@ -158,6 +161,10 @@ def summary(results_dir: Path) -> str:
             if row.get("shortfalls"):
                 missed.append(f"- {payload['area']} / {row['name']}: {'; '.join(row['shortfalls'])}."
                               + (f" {row['notes']}" if row.get("notes") else ""))  # fmt: skip
+    if busy:
+        lines[2:2] = [f"**Not an idle run**: {', '.join(busy)} ran forced on a busy machine (1-minute load above "
+                      f"{MAX_LOAD}); the seconds are inflated and say nothing about the targets on an idle machine.",
+                      ""]  # fmt: skip
     lines += ["", "## Runs", "", *headers, "", "## Missed targets and where the time goes", ""]
     lines += missed or ["None in these runs."]
     return "\n".join(lines) + "\n"

@@ -101,7 +101,7 @@ def test_forced_run_writes_the_area_json_and_the_summary(bench_dir: Path) -> Non
     text = (bench_dir / "results" / "SUMMARY.md").read_text()
     assert "| fake | sum |" in text and "| slowpeer | 0.500 |" in text
     assert "- fake / late: 2.000 s vs target 1.0 s (+100%). all in the sleep" in text
-    assert ", forced," in text
+    assert ", forced," in text and "**Not an idle run**: fake (load" in text
 
 
 def test_no_write_runs_and_prints_but_writes_nothing(bench_dir: Path, capfd: pytest.CaptureFixture[str]) -> None:
