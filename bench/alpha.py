@@ -1,4 +1,7 @@
-"""Alpha tear-sheet benchmark: ``python bench/alpha.py [--assets 4400 --days 3500]``.
+"""Alpha tear-sheet benchmark: ``python bench/run.py --only alpha`` (alone: ``python bench/alpha.py``).
+
+The runner times ``measure`` (the tear sheet against alphalens, per-date IC against qlib);
+``python bench/alpha.py --only tear|cache`` runs the older detailed parts and prints their JSON:
 
 Synthetic, seeded panel (prices: random-walk log returns; signal: next-day return + noise, so IC
 is positive and known). Times the full tear sheet straight from long prices
@@ -12,8 +15,7 @@ FeatureCache cold and warm vs qlib's own expression engine (``D.features``) on t
 to qlib's bin format (bench/qlib_format.py), with per-expression max diffs.
 With ``--alphalens /tmp/al-venv/bin/python`` the same panel also goes through alphalens, the
 issue's named peer (data preparation and the tear-sheet metrics; bench/alpha_alphalens.py), and
-the per-date rank IC is compared with ours. Prints a table and writes bench/results/alpha.json;
-``--only tear|cache`` runs one part and prints its JSON instead of writing the file.
+the per-date rank IC is compared with ours.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ sys.path.insert(0, str(ROOT))
 # The cache part reads a demo warehouse built once into this bench-owned directory (never data/).
 os.environ.setdefault("QUANTDESK_DATA_DIR", "/tmp/qd-alpha-bench")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+from bench.harness import Harness, Row, Timing  # noqa: E402
+from bench.harness import main as harness_main  # noqa: E402
 
 
 def panel(assets: int, days: int, seed: int = 7) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -316,12 +321,58 @@ def print_tear(t: dict) -> None:
     print(f"  IC h=1 {t['ic_mean_h1']:.4f}  rank IC {t['rank_ic_mean_h1']:.4f}")
 
 
+ALPHALENS = Path(os.environ.get("BENCH_ALPHALENS_PYTHON", "/tmp/peer-venv/bin/python"))
+
+
+def measure(h: Harness) -> None:
+    """The runner's part (``python bench/run.py --only alpha``): the 4,400 x 3,500 tear sheet from
+    prices against alphalens (prep + metrics, own venv; per-date rank IC compared) and our per-date
+    IC against qlib's ``calc_ic``. The FeatureCache/qlib expression part stays in ``main --only cache``."""
+    from research.analytics.ic import forward_returns, ic_by_date
+    from research.analytics.tearsheet import tear_sheet_from_prices
+    from research.qlib_adapter import qlib_available, qlib_ic
+
+    assets, days, horizons = int(os.environ.get("BENCH_ASSETS", 4400)), int(os.environ.get("BENCH_DAYS", 3500)), (
+        1, 5, 10, 21, 63)  # fmt: skip
+    prices, signal = panel(assets, days)
+    h.config.update(assets=assets, days=days, rows=signal.height, horizons=list(horizons))
+    ours = h.time(lambda: tear_sheet_from_prices(signal, prices, h=1, horizons=horizons, quantiles=5,
+                                                 periods_per_year=252))  # fmt: skip
+    sheet = h.last
+    peer, agreement, detail, notes = None, None, f"alphalens not run: no {ALPHALENS}", ""
+    if ALPHALENS.exists():
+        al = alphalens_peer(ALPHALENS, prices, signal, sheet.ic, ours.min)  # type: ignore[attr-defined]
+        prep_metrics = al["clean_factor_and_forward_returns_s"] + al["tear_sheet_metrics_s"]
+        peer = Timing((prep_metrics,), f"alphalens {al.get('alphalens', '')} prep + metrics")
+        gap = al["max_abs_diff_rank_ic_h1_vs_ours"]
+        agreement = gap < 1e-12
+        detail = f"per-date rank IC h=1 max |diff| {gap:.1e} on {al['dates_compared']} dates"
+        notes = (f"alphalens prep {al['clean_factor_and_forward_returns_s']:.1f} s + metrics "
+                 f"{al['tear_sheet_metrics_s']:.1f} s")  # fmt: skip
+        h.versions["alphalens"] = str(al.get("alphalens", ""))
+    h.record(Row(f"tear sheet from prices, {assets:,} x {days:,}, 5 horizons", ours=ours, peer=peer, target_s=1.0,
+                 target_speedup=50.0, agreement=agreement, agreement_detail=detail, notes=notes))  # fmt: skip
+    main_h = forward_returns(prices, horizons).filter(pl.col("h") == 1)
+    ours_ic = h.time(lambda: ic_by_date(signal, main_h))
+    if qlib_available():
+        mine = h.last
+        peer_ic = h.time(lambda: qlib_ic(signal, main_h), repeat=1, label="qlib calc_ic")
+        joined = peer_ic_frame = h.last.join(mine, on="date", suffix="_ours").drop_nulls()  # type: ignore[union-attr]
+        diff = max(float((joined["ic"] - joined["ic_ours"]).abs().max()),  # type: ignore[arg-type]
+                   float((joined["rank_ic"] - joined["rank_ic_ours"]).abs().max()))  # type: ignore[arg-type]  # fmt: skip
+        del peer_ic_frame
+        h.record(Row("per-date IC and rank IC (h = 1)", ours=ours_ic, peer=peer_ic, agreement=diff < 1e-12,
+                     agreement_detail=f"max |diff| {diff:.1e}"))  # fmt: skip
+    else:
+        h.record(Row("per-date IC and rank IC (h = 1)", ours=ours_ic, notes="qlib not installed: no peer"))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--assets", type=int, default=4400)
     ap.add_argument("--days", type=int, default=3500)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--only", choices=("tear", "cache"), help="run one part; the JSON is then not written")
+    ap.add_argument("--only", choices=("tear", "cache"), required=True, help="run one part and print its JSON")
     ap.add_argument("--alphalens", type=Path, default=None,
                     help="python of a venv with alphalens-reloaded (see bench/alpha_alphalens.py)")  # fmt: skip
     ap.add_argument("--stocks", type=int, default=800, help="cache part: demo warehouse stocks")
@@ -336,14 +387,11 @@ def main() -> None:
     if args.only != "tear":
         result["cache"] = cache_bench(args.stocks, args.years, qlib_kernels=args.qlib_kernels)
         print_cache(result["cache"])
-    if args.only:
-        print(json.dumps(result, indent=2, default=str))
-        return
-    out = ROOT / "bench" / "results" / "alpha.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, default=str))
-    print(f"wrote {out}")
+    print(json.dumps(result, indent=2, default=str))
 
 
 if __name__ == "__main__":
-    main()
+    if "--only" in sys.argv:
+        main()
+    else:
+        harness_main(measure)

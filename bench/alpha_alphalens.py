@@ -3,8 +3,8 @@
 Runs in its own venv (alphalens-reloaded pulls seaborn/matplotlib and pins peewee < 4, which the
 project does not want)::
 
-    python3.11 -m venv /tmp/al-venv && /tmp/al-venv/bin/pip install alphalens-reloaded polars pyarrow
-    python bench/alpha.py --alphalens /tmp/al-venv/bin/python        # exports the panel, runs this
+    python3.11 -m venv /tmp/peer-venv && /tmp/peer-venv/bin/pip install vectorbt alphalens-reloaded polars pyarrow
+    python bench/run.py --only alpha             # exports the panel, runs this
 
 Input: a directory with ``prices.parquet`` (date, asset, price) and ``signal.parquet`` (date, asset,
 value) written by ``bench/alpha.py``. Timed: ``get_clean_factor_and_forward_returns`` (its data

@@ -1,10 +1,15 @@
 """Backtest benchmarks.
 
-    python bench/backtest.py engine [--stocks 3000 --years 20] [--vectorbt /tmp/vbt-venv/bin/python] [--write]
+    python bench/run.py --only backtest      # the engine bench (alone: python bench/backtest.py)
     python bench/backtest.py queue [--jobs 20]                    # jobs/minute with 1 and 2 workers
 
-``engine`` times a monthly-rebalanced long-short decile momentum backtest on the seeded synthetic
-panel (daily data), split into data generation, signal/universe preparation and the engine.
+The engine bench (``measure``) times a monthly-rebalanced long-short decile momentum backtest on
+the seeded synthetic panel (3,000 stocks x 20 years of daily data). Generating the synthetic
+panel is reported on its own row (no real run pays it: a real run reads the warehouse); the timed
+call is what a run pays: load (reading the same panels back from Parquet), signal/universe
+preparation and the engine. The peer is vectorbt's warm (second) call on the same prices and
+target weights, run in its own venv (``$BENCH_VECTORBT_PYTHON``, default /tmp/peer-venv/bin/python;
+``bench/backtest_vectorbt.py`` says how to make it); its daily returns must equal ours.
 ``queue`` needs REDIS_URL and DATABASE_URL (Postgres): it starts real Celery workers (solo pool)
 on the ``backtests`` queue, queues ``--jobs`` small distinct backtests through the service and
 measures the wall time until all have finished, first with one worker, then with two.
@@ -21,71 +26,93 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
+from bench.harness import Harness, Row, Timing  # noqa: E402
+from bench.harness import main as harness_main  # noqa: E402
 
-def engine(stocks: int, years: int, export: Path | None = None, vectorbt: Path | None = None) -> dict:
+STOCKS, YEARS = int(os.environ.get("BENCH_BT_STOCKS", 3000)), int(os.environ.get("BENCH_BT_YEARS", 20))
+VECTORBT = Path(os.environ.get("BENCH_VECTORBT_PYTHON", "/tmp/peer-venv/bin/python"))
+SPEEDUP_TARGET = 10.0  # load + prepare + engine vs vectorbt's warm call
+
+
+def measure(h: Harness) -> None:
+    import django
+
+    django.setup()
+    import polars as pl
+
     from backtests.analytics.engine import run_backtest
     from backtests.configs import BacktestConfig, SyntheticSpec
-    from backtests.data import load_inputs
+    from backtests.data import BacktestInputs, load_inputs
     from backtests.services.execute import build_backtest
     from backtests.synthetic import synthetic_dates
     from quant.periods import TRADING_DAYS_PER_YEAR
 
-    spec = SyntheticSpec(stocks=stocks, days=years * TRADING_DAYS_PER_YEAR, seed=1)
-    last = synthetic_dates(spec.days)[-1]
+    spec = SyntheticSpec(stocks=STOCKS, days=YEARS * TRADING_DAYS_PER_YEAR, seed=1)
     config = BacktestConfig(
-        signal="momentum", start=dt.date(2006, 1, 3), end=last, rebalance="monthly",
+        signal="momentum", start=dt.date(2006, 1, 3), end=synthetic_dates(spec.days)[-1], rebalance="monthly",
         construction="long_short_decile", commission_bps=1.0, half_spread_bps=5.0, source="synthetic", synthetic=spec,
     )  # fmt: skip
-    load_start = os.getloadavg()[0]
-    t0 = time.perf_counter()
-    inputs = load_inputs(config)
-    t1 = time.perf_counter()
-    panels, strategy, costs = build_backtest(config, inputs)
-    t2 = time.perf_counter()
-    result = run_backtest(panels, strategy, costs)
-    t3 = time.perf_counter()
-    days = result.daily.height
-    print(f"engine: {stocks} stocks x {days} days ({inputs.returns.height:,} rows), monthly L/S decile")
-    print(f"  synthetic data   {t1 - t0:6.2f} s")
-    print(f"  signal/universe  {t2 - t1:6.2f} s")
-    print(f"  engine           {t3 - t2:6.2f} s   trades={result.trades.height:,}")
-    print(f"  end to end       {t3 - t0:6.2f} s   (target < 10 s)")
-    record = {
-        "name": f"monthly L/S decile momentum, {stocks} stocks x {days} days ({inputs.returns.height:,} rows)",
-        "seconds_data": round(t1 - t0, 3), "seconds_prepare": round(t2 - t1, 3), "seconds_engine": round(t3 - t2, 3),
-        "seconds_end_to_end": round(t3 - t0, 3), "target_seconds": 10.0, "met": (t3 - t0) < 10.0,
-        "load_average_1m_start": round(load_start, 2), "load_average_1m_end": round(os.getloadavg()[0], 2),
-        "trades": result.trades.height,
-    }  # fmt: skip
-    if vectorbt is not None:
-        export = export or Path(tempfile.mkdtemp(prefix="bt-export-"))
-    if export is not None:
+    generate = h.time(lambda: load_inputs(config), repeat=1, label="synthetic")
+    inputs: BacktestInputs = h.last  # type: ignore[assignment]
+    rows = inputs.returns.height
+    h.record(Row(f"synthetic panel generation, {STOCKS:,} x {spec.days:,} days", ours=generate,
+                 notes="not paid by a real run (which reads the warehouse); excluded from the timed run"))  # fmt: skip
+    store = Path(tempfile.mkdtemp(prefix="bench-bt-"))
+    frames = {"returns": inputs.returns, "mktcap": inputs.mktcap, "adv": inputs.adv,
+              "daily": inputs.signal_data.daily if inputs.signal_data else None}  # fmt: skip
+    for name, frame in frames.items():
+        assert frame is not None
+        frame.write_parquet(store / f"{name}.parquet")
+
+    def load() -> BacktestInputs:
+        panels = {name: pl.read_parquet(store / f"{name}.parquet") for name in frames}
+        signal_data = replace(inputs.signal_data, daily=panels["daily"]) if inputs.signal_data else None
+        return replace(inputs, returns=panels["returns"], mktcap=panels["mktcap"], adv=panels["adv"],
+                       signal_data=signal_data)  # fmt: skip
+
+    parts: dict[str, list[float]] = {"load": [], "prepare": [], "engine": []}
+
+    def run() -> object:
+        t0 = time.perf_counter()
+        loaded = load()
+        t1 = time.perf_counter()
+        panels, strategy, costs = build_backtest(config, loaded)
+        t2 = time.perf_counter()
+        result = run_backtest(panels, strategy, costs)
+        t3 = time.perf_counter()
+        for key, seconds in zip(parts, (t1 - t0, t2 - t1, t3 - t2), strict=True):
+            parts[key].append(seconds)
+        return panels, result
+
+    ours = h.time(run)
+    panels, result = h.last  # type: ignore[misc]
+    split = ", ".join(f"{k} {min(v):.2f} s" for k, v in parts.items())
+    peer, agreement, detail = None, None, "vectorbt not run"
+    if VECTORBT.exists():
+        export = store / "export"
         _export(export, panels, result)
-    if vectorbt is not None:
-        assert export is not None
         script = REPO / "bench" / "backtest_vectorbt.py"
-        out = subprocess.run([str(vectorbt), str(script), str(export)], capture_output=True, text=True, check=True)
+        out = subprocess.run([str(VECTORBT), str(script), str(export)], capture_output=True, text=True, check=True)
         print(out.stdout.strip())
-        line = next(x for x in out.stdout.splitlines() if x.startswith("JSON "))
-        record["vectorbt"] = {"from_this_run": True, **json.loads(line[5:])}
-    return record
-
-
-def _write_results(record: dict) -> Path:
-    path = REPO / "bench" / "results" / "backtest.json"
-    payload = {
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {"python": sys.version.split()[0], "cpus": os.cpu_count()},
-        "results": [record],
-    }
-    path.write_text(json.dumps(payload, indent=2) + "\n")
-    return path
+        vbt = json.loads(next(x for x in out.stdout.splitlines() if x.startswith("JSON "))[5:])
+        peer = Timing((vbt["seconds_second_call"],), f"vectorbt {vbt['vectorbt_version']} (warm call)")
+        agreement = vbt["max_abs_diff"] < 1e-12
+        detail = f"daily gross returns max |diff| {vbt['max_abs_diff']:.1e}, corr {vbt['daily_return_correlation']:.6f}"
+        h.versions["vectorbt"] = vbt["vectorbt_version"]
+        h.config["vectorbt_first_call_s"] = vbt["seconds_first_call"]
+    else:
+        detail = f"vectorbt not run: no {VECTORBT} (see bench/backtest_vectorbt.py)"
+    h.record(Row(f"monthly L/S decile momentum {STOCKS:,} x {result.daily.height:,} days: load + prepare + engine",
+                 ours=ours, peer=peer, target_speedup=SPEEDUP_TARGET, agreement=agreement, agreement_detail=detail,
+                 notes=f"{rows:,} rows, {result.trades.height:,} trades; best split {split}"))  # fmt: skip
+    h.config.update(stocks=STOCKS, years=YEARS, rows=rows, trades=result.trades.height)
 
 
 def _export(directory: Path, panels: object, result: object) -> None:
@@ -172,26 +199,13 @@ def queue(jobs: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="what", required=True)
-    e = sub.add_parser("engine")
-    e.add_argument("--stocks", type=int, default=3000)
-    e.add_argument("--years", type=int, default=20)
-    e.add_argument("--export", type=Path, help="write prices/targets/returns for bench/backtest_vectorbt.py")
-    e.add_argument("--vectorbt", type=Path, help="python of a venv with vectorbt (e.g. /tmp/vbt-venv/bin/python)")
-    e.add_argument("--write", action="store_true", help="write bench/results/backtest.json")
-    q = sub.add_parser("queue")
-    q.add_argument("--jobs", type=int, default=20)
-    args = parser.parse_args()
-    if args.what == "engine":
-        import django
-
-        django.setup()
-        record = engine(args.stocks, args.years, args.export, args.vectorbt)
-        if args.write:
-            print(f"wrote {_write_results(record)}")
+    if sys.argv[1:2] == ["queue"]:
+        parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+        parser.add_argument("what", choices=["queue"])
+        parser.add_argument("--jobs", type=int, default=20)
+        queue(parser.parse_args().jobs)
     else:
-        queue(args.jobs)
+        harness_main(measure)
 
 
 if __name__ == "__main__":

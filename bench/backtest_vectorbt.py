@@ -2,9 +2,8 @@
 
 Runs in its own venv (vectorbt pins numba/pandas versions the project does not want)::
 
-    python bench/backtest.py engine --export /tmp/bt-export          # project venv
-    python3.11 -m venv /tmp/vbt-venv && /tmp/vbt-venv/bin/pip install vectorbt polars numpy pandas
-    /tmp/vbt-venv/bin/python bench/backtest_vectorbt.py /tmp/bt-export
+    python3.11 -m venv /tmp/peer-venv && /tmp/peer-venv/bin/pip install vectorbt alphalens-reloaded polars pyarrow
+    python bench/run.py --only backtest          # project venv: exports the panel and runs this script
 
 vectorbt gets the close prices implied by our returns and our post-trade target weights on each
 rebalance day (``size_type="targetpercent"``, one cash-sharing group, no costs) and we compare its

@@ -1,7 +1,11 @@
 """Risk-model benchmark: cross-sectional factor regression and optimizer solve/re-solve times.
 
-Run from the repository root:  /work/main/.venv/bin/python bench/risk.py
-Prints a table and writes bench/results/risk.json. Synthetic, seeded data only.
+``python bench/run.py --only risk`` (alone: ``python bench/risk.py``). Synthetic, seeded data only.
+The warm re-solve targets are the issue's 0.1 s (N = 500) and 0.5 s (N = 3,000) with a 30 %
+margin (0.07 s, 0.35 s). The peer is the same problem written plainly in cvxpy (weights,
+``cp.power`` for the impact cost, no parameters or scaling), solved once: our optimum must be at
+least as good and the weights equal to 1e-4. No floor: Clarabel's own ``solve_time`` is in the
+notes, but it runs on the solver's clock and can exceed the call's wall time.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from risk.analytics.optimizer import FactorOptimizer, PortfolioProblem  # noqa: E402
+from bench.harness import Harness, Row, Timing  # noqa: E402
+from bench.harness import main as harness_main  # noqa: E402
+from risk.analytics.optimizer import FactorOptimizer, PortfolioProblem, transaction_cost  # noqa: E402
 from risk.analytics.regression import factor_returns  # noqa: E402
 from tests.support.risk_panel import simulate_panel  # noqa: E402
 
@@ -126,6 +132,93 @@ def bench_optimizer(n: int, target: float, dpp: bool | None) -> list[dict[str, o
     ]
 
 
+MARGIN = 0.7  # targets must hold with a 30 % margin
+
+
+def plain_solve(p: PortfolioProblem) -> np.ndarray:
+    """The same problem written the obvious way in cvxpy (weights, cp.power for the impact, no
+    scaling tricks or parameters): the reference our optimizer's result must agree with."""
+    import cvxpy as cp
+
+    w = cp.Variable(len(p.specific_var))
+    x = p.exposures.T @ w
+    trade = cp.abs(w - p.w0)
+    risk = cp.quad_form(x, cp.psd_wrap(p.factor_cov)) + cp.sum(cp.multiply(p.specific_var, cp.square(w)))
+    cost = p.linear_cost @ trade + p.impact_cost @ cp.power(trade, 1.5)  # type: ignore[operator]
+    utility = p.expected_returns @ w - p.risk_aversion * risk - cost  # type: ignore[operator]
+    sectors = p.sector_matrix @ w  # type: ignore[operator]
+    cons = [cp.sum(w) == 1, w >= p.lower, w <= p.upper, sectors >= p.sector_lower, sectors <= p.sector_upper,
+            x >= p.factor_lower, x <= p.factor_upper, cp.sum(trade) <= p.max_turnover]  # fmt: skip
+    cp.Problem(cp.Maximize(utility * 1e4), cons).solve(solver=cp.CLARABEL)
+    return np.asarray(w.value)
+
+
+def measure(h: Harness) -> None:
+    reg = bench_regression()
+    h.record(Row(str(reg["name"]), ours=Timing((float(reg["seconds"]),)), target_s=20.0,  # type: ignore[arg-type]
+                 notes=str(reg["notes"])))  # fmt: skip
+    # the forced re-canonicalised N = 500 row shows what DPP saves; the targets are for the auto mode
+    for n, target, dpp in ((500, 0.1, None), (500, None, False), (3_000, 0.5, None)):
+        _optimizer_rows(h, n, target, dpp)
+    import cvxpy
+
+    h.versions["cvxpy"] = cvxpy.__version__
+
+
+def _optimizer_rows(h: Harness, n: int, target: float | None, dpp: bool | None) -> None:
+    opt = FactorOptimizer(dpp=dpp)
+    base = make_problem(n, seed=7)
+    mode = "DPP" if opt.uses_dpp(n, N_INDUSTRIES + N_STYLES, N_SECTORS) else "re-canonicalised"
+    first = h.time(lambda: opt.solve(base), repeat=1)
+    start = h.last.weights  # type: ignore[attr-defined]
+    h.record(Row(f"optimizer N={n:,} K=70 ({mode}): first solve", ours=first, notes="includes canonicalisation"))
+    rounds = iter(range(10_000))
+    inside: list[float] = []
+
+    def resolve() -> object:
+        rng = np.random.default_rng(100 + next(rounds))  # new alphas, same exposures: the daily re-solve
+        res = opt.solve(replace(base, expected_returns=rng.normal(0.0, 3e-4, n), w0=start))
+        inside.append(res.solver_time or float("nan"))
+        return res
+
+    warm = h.time(resolve, repeat=max(h.repeat, 3))
+    ours = h.last
+    peer, agreement, detail = None, None, ""
+    if n <= 3_000 and dpp is None:
+        rng = np.random.default_rng(100 + max(h.repeat, 3) - 1)  # the last re-solve's problem
+        last = replace(base, expected_returns=rng.normal(0.0, 3e-4, n), w0=start)
+        peer = h.time(lambda: plain_solve(last), repeat=1, label="plain cvxpy formulation")
+        theirs = h.last
+        u_ours, u_theirs = _utility(last, ours.weights), _utility(last, theirs)  # type: ignore[attr-defined, arg-type]
+        gap = abs(u_ours - u_theirs)
+        # ours no worse than the reference's optimum, to 1e-6 of the size of the utility's terms (the
+        # utility itself is a small difference of them), and the same weights to 1e-4 (weights ~ 1/N;
+        # the plain formulation is badly scaled and stops "inaccurate" near the optimum)
+        w_gap = float(np.abs(ours.weights - theirs).max())  # type: ignore[attr-defined, operator]
+        agreement = u_ours >= u_theirs - 1e-6 * _scale(last, theirs) and w_gap <= 1e-4
+        detail = f"utility ours {u_ours:.9e} plain {u_theirs:.9e} (|diff| {gap:.1e}); max |w diff| {w_gap:.1e}"
+    status = ours.status  # type: ignore[attr-defined]
+    notes = (f"issue target {target} s with a 30 % margin; " if target else "") + (
+        f"status {status}; Clarabel's own solve_time {statistics.median(inside):.3f} s "
+        "(median; its clock, not a share of the wall)")  # fmt: skip
+    target_s = None if target is None else round(target * MARGIN, 3)
+    h.record(Row(f"optimizer N={n:,} K=70 ({mode}): warm re-solve", ours=warm, peer=peer, target_s=target_s,
+                 agreement=agreement, agreement_detail=detail, notes=notes))  # fmt: skip
+
+
+def _scale(p: PortfolioProblem, w: np.ndarray) -> float:
+    """|μᵀw| + λ·wᵀΣw + costs: the size of the terms the utility is the difference of."""
+    x = p.exposures.T @ w
+    risk = x @ p.factor_cov @ x + np.sum(p.specific_var * w**2)
+    return float(abs(p.expected_returns @ w) + p.risk_aversion * risk + transaction_cost(p, w))  # type: ignore[operator]
+
+
+def _utility(p: PortfolioProblem, w: np.ndarray) -> float:
+    x = p.exposures.T @ w
+    risk = x @ p.factor_cov @ x + np.sum(p.specific_var * w**2)
+    return float(p.expected_returns @ w - p.risk_aversion * risk - transaction_cost(p, w))  # type: ignore[operator]
+
+
 def main() -> None:
     load_start = os.getloadavg()[0]
     results = [bench_regression()]
@@ -160,4 +253,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    harness_main(measure)

