@@ -1,4 +1,4 @@
-"""Quickstart step 35: compute the canonical signal reports on the demo warehouse (idempotent)."""
+"""Quickstart steps 35–37: signal reports, demo TAQ aggregates and PEAD on the demo warehouse (idempotent)."""
 
 from __future__ import annotations
 
@@ -33,3 +33,16 @@ def _build_taq_demo(opts: Options) -> None:
 
 
 STEPS.append(Step(name="Build the demo intraday (TAQ Tier 1) aggregates", order=36, run=_build_taq_demo))
+
+
+def _build_pead(opts: Options) -> None:
+    from research.services.pead import pead_job_run, pead_request
+
+    started = time.perf_counter()
+    job, created = pead_request()
+    if created or job.is_active:
+        pead_job_run(job_id=job.pk)
+    opts.stdout.write(f"PEAD by SUE decile (job #{job.pk}) in {time.perf_counter() - started:.1f} s\n")
+
+
+STEPS.append(Step(name="Compute post-earnings-announcement drift (PEAD page)", order=37, run=_build_pead))
