@@ -33,8 +33,9 @@ def on_sync_failed(sender: Any, dataset: str = "", error: str = "", **kwargs: An
     _safely("sync_failed", dataset or "unknown dataset", f"sync of {dataset} failed: {error}"[:500])
 
 
-def on_validation_failed(sender: Any, dataset: str = "", version: Any = "", **kwargs: Any) -> None:
-    _safely("sync_failed", dataset or "unknown dataset", f"{dataset} version {version} failed validation")
+def on_validation_failed(sender: Any, dataset: str = "", version: Any = None, **kwargs: Any) -> None:
+    what = f"{dataset} version {version}" if version is not None else f"a new version of {dataset}"
+    _safely("sync_failed", dataset or "unknown dataset", f"{what} failed validation (quarantined, not published)")
 
 
 def on_breaker_tripped(sender: Any, reason: str = "", by: str = "", **kwargs: Any) -> None:

@@ -48,3 +48,16 @@ def test_versions_anomalies_acknowledgement_and_the_validation_event(client, wh)
     client.force_login(UserFactory(role="viewer"))
     assert client.post(reverse("warehouse:quality_ack", args=["crsp_daily"]), {"kind": "row_drop", "key": "v2"}
                        ).status_code == 403  # fmt: skip
+
+
+def test_a_quarantined_publish_raises_a_sync_alert_at_once(wh) -> None:
+    from alerts.models import Alert, AlertRule
+
+    AlertRule.objects.create(name="data", kind="sync_failed")
+    frame = demo_frames()["crsp_daily"]
+    with pytest.raises(ValidationFailed):
+        bad = frame.with_columns(ret=pl.lit(-3.0))
+        publish_dataset("crsp_daily", bad, source="test", query_hash="q", writer="test")
+    alert = Alert.objects.get()
+    assert (alert.subject, alert.status) == ("crsp_daily", "open")
+    assert alert.message == "a new version of crsp_daily failed validation (quarantined, not published)"
