@@ -10,11 +10,13 @@ class AlertsConfig(AppConfig):
         from alerts.delivery import KIND, delivery_requeue
         from alerts.reports.services import REPORT_KIND, report_requeue, report_result_url
         from alerts.schedules import SCHEDULES
+        from alerts.tiles import register_tiles
         from quant import schedules
         from quant.jobs.kinds import JobKind, register_kind
         from quant.web.nav import NavItem, register
 
         receivers.connect()
+        register_tiles()
         schedules.register(*SCHEDULES)
         register_kind(JobKind(name=KIND, label="Alert delivery", queue="alerts", requeue=delivery_requeue,
                               view_permission="alerts.view_alert"))  # fmt: skip

@@ -55,3 +55,11 @@ def report_runs() -> QuerySet[ReportRun]:
 
 def report_schedules() -> QuerySet[ReportSchedule]:
     return ReportSchedule.objects.select_related("channel", "periodic_task")
+
+
+def open_alerts_summary(limit: int = 5) -> dict[str, Any]:
+    """The home page's tile: how many alerts are open, by severity, and the newest few."""
+    open_ = Alert.objects.filter(status=Alert.Status.OPEN)
+    by_severity = dict(open_.values_list("severity").annotate(n=Count("id")).order_by())
+    newest = list(open_.select_related("rule").order_by("-last_seen", "-id")[:limit])
+    return {"count": sum(by_severity.values()), "by_severity": by_severity, "newest": newest}
