@@ -9,7 +9,6 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML
 
 from alerts.models_reports import ReportTemplate
 from alerts.reports.data import BUILDERS
@@ -34,6 +33,8 @@ def render_html(template: str, start: dt.date, end: dt.date, *, extra: dict[str,
 
 
 def render_pdf(html: str) -> tuple[bytes, int]:
+    from weasyprint import HTML  # imported when a PDF is made: it parses its stylesheets on import
+
     document = HTML(string=html).render()
     return document.write_pdf(), len(document.pages)
 
