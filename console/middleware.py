@@ -13,6 +13,7 @@ from django.urls import reverse
 from console import latency
 from console.selectors import password_change_pending
 from console.services import password_change_done
+from quant.web.latency import maybe_publish
 
 # The health page polls every few seconds and waits on its own checks (a Celery control ping
 # always takes its full timeout); counting the monitoring endpoints would skew the percentiles
@@ -33,6 +34,7 @@ class RequestLatencyMiddleware:
             return response
         if not request.path.startswith("/static/"):
             latency.record(elapsed_ms)
+            maybe_publish(latency.percentiles)  # every 15 s: other processes (alerts) read it
         return response
 
 
