@@ -61,3 +61,19 @@ def test_a_quarantined_publish_raises_a_sync_alert_at_once(wh) -> None:
     alert = Alert.objects.get()
     assert (alert.subject, alert.status) == ("crsp_daily", "open")
     assert alert.message == "a new version of crsp_daily failed validation (quarantined, not published)"
+
+
+def test_the_data_stale_rule_counts_hours_since_the_live_version_was_published(wh) -> None:
+    import datetime as dt
+
+    from alerts.conditions import data_stale
+    from alerts.models import AlertRule
+    from warehouse import storage
+
+    publish_dataset("crsp_daily", demo_frames()["crsp_daily"], source="test", query_hash="q", writer="test")
+    created = dt.datetime.fromisoformat(storage.load_manifest("crsp_daily", 1).created)
+    rule = AlertRule.objects.create(name="stale", kind="data_stale", threshold=24)
+    assert data_stale(rule, created + dt.timedelta(hours=10)) == []
+    (finding,) = data_stale(rule, created + dt.timedelta(hours=30))
+    assert (finding.subject, finding.value) == ("crsp_daily", pytest.approx(30.0))
+    assert finding.message == "crsp_daily last published 30.0 h ago (limit 24 h)"
