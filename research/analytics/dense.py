@@ -105,6 +105,15 @@ def pivot(frame: pl.DataFrame, column: str) -> Matrix:
     return Matrix(d.values, a.values, fill(d.codes, a.codes, vals, (d.values.len(), a.values.len())))
 
 
+def pivots(*frames: tuple[pl.DataFrame, str]) -> list[Matrix]:
+    """:func:`pivot` of several ``(frame, column)`` at once, on up to :data:`WORKERS` threads
+    (polars and numpy release the GIL in the conversions and checks)."""
+    if WORKERS < 2 or len(frames) < 2:
+        return [pivot(frame, column) for frame, column in frames]
+    with ThreadPoolExecutor(min(WORKERS, len(frames))) as pool:
+        return list(pool.map(lambda fc: pivot(*fc), frames))
+
+
 def grid_values(frame: pl.DataFrame, column: str, grid: tuple[pl.Series, pl.Series]) -> np.ndarray:
     """``column`` of a frame whose rows are the complete panel ``grid`` (:func:`sorted_grid`), as
     the (dates × assets) matrix; non-finite values become NaN."""
@@ -150,6 +159,10 @@ def align(frame: pl.DataFrame, column: str, dates: pl.Series, assets: pl.Series)
 
 def _simple_return(p0: np.ndarray, p1: np.ndarray) -> np.ndarray:
     """``p1 / p0 - 1`` where both prices are positive, NaN elsewhere."""
+    if p0.size and p0.min() > 0 and p1.min() > 0:  # NaN fails the test: every price positive and known
+        out = np.divide(p1, p0)
+        out -= 1.0
+        return out
     with np.errstate(invalid="ignore", divide="ignore"):
         ok = (p0 > 0) & (p1 > 0)
         return np.where(ok, p1 / np.where(ok, p0, 1.0) - 1.0, np.nan)

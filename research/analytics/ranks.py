@@ -7,21 +7,23 @@ Ranks are within each row, 1 = lowest, average ties, over the finite cells only 
 How (the exact answer, faster than ``np.argsort``)
 --------------------------------------------------
 ``np.argsort`` of float64 rows costs about three times ``np.sort`` (which is vectorised on AVX2 /
-AVX-512). So each value is mapped to an order-preserving unsigned 64-bit key (the IEEE-754 sign
-trick), its lowest :func:`index_bits` bits are replaced by the cell's column, and the rows are
-sorted with ``np.sort``: the low bits of the sorted keys are the sort order. Truncating the key
-merges values that differ only in the last ``index_bits`` mantissa bits (relative gap < ~2e-12
-for 4,400 columns), so every pair of neighbours whose truncated keys are equal is checked on the
-true values: equal values are ties (averaged), and a pair out of order sends its row to an exact
-``np.argsort``. The result is exactly that of an argsort-based ranking (tested on ties, ±0,
-denormals, ±inf and near-equal values).
+AVX-512). So the lowest :func:`index_bits` mantissa bits of each value are replaced by the cell's
+column and the rows are sorted as floats with ``np.sort``: the low bits of the sorted keys are the
+sort order. Keys keep the order of the values except among values that differ only in those bits
+(relative gap < ~2e-12 for 4,400 columns, or of opposite order among negatives), which share a
+truncated key and are therefore neighbours after the sort; every such pair is checked on the true
+values: equal values are ties (averaged), and a pair out of order sends its row to an exact
+``np.argsort``. ``-0.0`` becomes ``+0.0`` first and non-finite cells become the largest float (sorted last). The
+result is exactly that of an argsort-based ranking (tested on ties, ±0, denormals, ±inf and
+near-equal values).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-_SIGN = np.uint64(1 << 63)
+_LAST = np.finfo(np.float64).max
+_LAST_KEY = np.float64(_LAST).view(np.uint64)  # its bits: all mantissa bits set
 _MAX_INDEX_BITS = 20  # wider rows: truncated keys would merge too many values; use argsort
 
 
@@ -30,29 +32,54 @@ def index_bits(cols: int) -> int:
     return max(1, (max(cols, 1) - 1).bit_length())
 
 
-def _sort_order(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row: the cells' order by value (non-finite last), the candidate-neighbour mask
-    (truncated keys equal, both finite) and the count of finite cells."""
+def _sort_order(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """Per row: the cells' order by value (non-finite last), the rows holding a candidate tie
+    (sorted neighbours whose truncated keys are equal), the count of finite cells, and whether
+    every cell of the block is finite."""
     rows, cols = x.shape
     bits = index_bits(cols)
     low = np.uint64((1 << bits) - 1)
-    x = np.add(x, 0.0, dtype=np.float64)  # a fresh contiguous copy with -0.0 → +0.0 (equal values, equal keys)
-    raw = x.view(np.uint64)
-    key = (x.view(np.int64) >> 63).view(np.uint64)  # all ones for negatives, 0 otherwise
-    key |= _SIGN
-    key ^= raw  # negatives: ~raw; non-negatives: raw | sign — unsigned order = float order
-    finite = np.isfinite(x)
-    n_finite = finite.sum(axis=1)
-    if n_finite.min(initial=cols) < cols:
-        key[~finite] = np.uint64(np.iinfo(np.uint64).max)  # NaN (either sign) and ±inf → last
-    key &= ~low
+    buf = np.add(x, 0.0, dtype=np.float64)  # a fresh contiguous copy with -0.0 → +0.0 (equal values, equal keys)
+    finite = np.isfinite(buf)
+    complete = bool(finite.all())
+    n_finite = np.full(rows, cols) if complete else finite.sum(axis=1)
+    if not complete:  # non-finite cells sort last as the largest float (NaN would lose its column bits)
+        buf[~finite] = _LAST
+    key = buf.view(np.uint64)
+    key &= ~low  # the float with its lowest mantissa bits replaced by the column: same order, merged near-ties
     key |= np.arange(cols, dtype=np.uint64)
-    key.sort(axis=1)
-    order = (key & low).astype(np.intp)
-    same = np.diff(key, axis=1) <= low  # a superset of "equal truncated keys" (sorted keys)
-    if n_finite.min(initial=cols) < cols:
+    buf.sort(axis=1)  # a float sort (vectorised); NaN last
+    gap = np.bitwise_xor(key[:, 1:], key[:, :-1])  # <= low: the same sign, exponent and leading mantissa
+    if complete:
+        check = np.flatnonzero(gap.min(axis=1, initial=np.iinfo(np.uint64).max) <= low)
+    else:
+        same = gap <= low
         same &= np.arange(1, cols) < n_finite[:, None]  # both neighbours finite
-    return order, same, n_finite
+        # a finite value within 2^bits ulps of the largest float shares the sentinel's key and may
+        # sort among the non-finite cells: such rows take the exact argsort
+        edge = ((key[np.arange(rows), np.maximum(n_finite - 1, 0)] | low) == _LAST_KEY) & (n_finite > 0)
+        check = np.flatnonzero(same.any(axis=1) | edge)
+    key &= low
+    order = key.view(np.intp)
+    if not complete and edge.any():
+        e = np.flatnonzero(edge)
+        order[e] = np.argsort(np.where(np.isfinite(x[e]), x[e], np.nan), axis=1)
+    return order, check, n_finite, complete
+
+
+_TEMPLATES: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _template(rows: int, cols: int) -> np.ndarray:
+    """Ranks ``1..cols`` on every row (read-only, cached per shape): the ranks of a complete block
+    before ties are averaged."""
+    out = _TEMPLATES.get((rows, cols))
+    if out is None:
+        out = np.tile(np.arange(1.0, cols + 1.0), (rows, 1))
+        out.flags.writeable = False
+        if len(_TEMPLATES) < 16:
+            _TEMPLATES[(rows, cols)] = out
+    return out
 
 
 def row_ranks(x: np.ndarray) -> np.ndarray:
@@ -65,12 +92,12 @@ def row_ranks(x: np.ndarray) -> np.ndarray:
         return np.full(x.shape, np.nan)
     if index_bits(cols) > _MAX_INDEX_BITS:
         return _ranks_argsort(x)
-    order, same, n_finite = _sort_order(x)
+    order, check, n_finite, complete = _sort_order(x)
     out = np.empty(x.shape)  # every cell is written below: ranks, or NaN past the finite ones
     pos = np.arange(cols)
-    avg = np.where(pos < n_finite[:, None], pos + 1.0, np.nan)
-    check = np.flatnonzero(same.any(axis=1))  # rows with ties or merged keys: exact values decide
-    if check.size:
+    complete_no_ties = complete and not check.size
+    avg = _template(rows, cols) if complete_no_ties else np.where(pos < n_finite[:, None], pos + 1.0, np.nan)
+    if check.size:  # rows with ties or merged keys: exact values decide
         s = np.take_along_axis(x[check], order[check], axis=1)
         with np.errstate(invalid="ignore"):
             bad = (s[:, 1:] < s[:, :-1]).any(axis=1)

@@ -133,10 +133,11 @@ def alpha_report(
         raise ValueError("horizons must be positive integers")
     if quantiles < 2:
         raise ValueError("q must be at least 2")
-    sig = dense.pivot(signal, "value")
-    fwd = dense.PriceForward.on(dense.pivot(prices, "price"), sig.dates, sig.assets)
+    sig, px = dense.pivots((signal, "value"), (prices, "price"))
+    fwd = dense.PriceForward.on(px, sig.dates, sig.assets)
     hs = [int(h) for h in horizons]
-    ranks, arrays = rowstats.sheet_arrays(sig.values, fwd, hs, buckets_for=hs, q=quantiles, signs=True)
+    lags, arrays = rowstats.sheet_arrays(sig.values, fwd, hs, buckets_for=hs, q=quantiles, signs=True,
+                                         turnover_buckets=(quantiles, 1))  # fmt: skip
     reports = [_horizon(signal, sig, fwd, arrays[h], h, quantiles, periods_per_year, backend, groups) for h in hs]
     return AlphaReport(
         convention=CONVENTION,
@@ -145,8 +146,8 @@ def alpha_report(
         n_signal_rows=signal.height,
         n_dates=signal["date"].n_unique(),
         n_assets=signal["asset"].n_unique(),
-        turnover_top=rowstats.nanmean(rowstats.bucket_turnover(ranks, quantiles, quantiles)),
-        turnover_bottom=rowstats.nanmean(rowstats.bucket_turnover(ranks, quantiles, 1)),
-        rank_autocorrelation_lag1=rowstats.nanmean(rowstats.lagged_pearson(ranks, 1)[0]),
+        turnover_top=rowstats.nanmean(lags.turnover[quantiles]),
+        turnover_bottom=rowstats.nanmean(lags.turnover[1]),
+        rank_autocorrelation_lag1=rowstats.nanmean(lags.autocorrelation),
         horizons=reports,
     )

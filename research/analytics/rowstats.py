@@ -43,36 +43,35 @@ def row_ranks(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def row_pearson(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row Pearson over cells where both are finite: ``(corr, n)``; NaN when n < 3 or constant."""
-    corr, n = np.empty(x.shape[0]), np.empty(x.shape[0], dtype=np.int64)
-
-    def work(rows: slice) -> None:
-        corr[rows], n[rows] = _pearson(x[rows], y[rows])
-
-    row_blocks(x.shape[0], work)
-    return corr, n
-
-
 @dataclass(frozen=True)
 class _Centred:
-    """One side of :func:`_pearson` on a block whose cells are all finite, reused across horizons."""
+    """One side of :func:`_pearson` on a block whose cells are all finite, reused across horizons;
+    with the side's ranks, also ``Σ r² - n (n+1)² / 4`` of :func:`_rank_pearson` (``rank_ss``)."""
 
     d: np.ndarray  # x minus its row mean
     ss: np.ndarray  # Σ d² per row
     varies: np.ndarray
+    rank_ss: np.ndarray | None = None
+    buckets: np.ndarray | None = None  # :func:`_buckets` of the ranks (every cell ranked)
 
 
-def _centred(x: np.ndarray) -> _Centred | None:
+def _rank_offset(n: int) -> float:
+    return n * (n + 1) ** 2 / 4.0  # n · mean², mean = (n + 1) / 2
+
+
+def _centred(x: np.ndarray, ranks: np.ndarray | None = None, q: int | None = None) -> _Centred | None:
     if not np.isfinite(x).all():
         return None
     d = x - x.sum(axis=1, keepdims=True) / max(x.shape[1], 1)
-    return _Centred(d, np.einsum("ij,ij->i", d, d), _varies(x, np.ones(x.shape, dtype=bool), True))
+    rank_ss = None if ranks is None else np.einsum("ij,ij->i", ranks, ranks) - _rank_offset(x.shape[1])
+    buckets = None if ranks is None or q is None else _buckets(ranks, q, complete=True)
+    varies = _varies(x, np.ones(x.shape, dtype=bool), True)
+    return _Centred(d, np.einsum("ij,ij->i", d, d), varies, rank_ss, buckets)
 
 
 def _pearson(x: np.ndarray, y: np.ndarray, cx: _Centred | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Block kernel of :func:`row_pearson`: centred on the row means of the paired cells, then
-    ``sum(dx dy) / sqrt(sum dx² sum dy²)``; "constant" = all paired values of a side equal.
+    """Per-row Pearson over cells where both are finite, ``(corr, n)``: centred on the row means
+    of the paired cells, then ``sum(dx dy) / sqrt(sum dx² sum dy²)``; "constant" = all paired values of a side equal.
     ``cx`` (:func:`_centred` of ``x``) is used when every cell of both sides is finite."""
     m = np.isfinite(x) & np.isfinite(y) if cx is None else np.isfinite(y)  # cx: x is all finite
     n = m.sum(axis=1)
@@ -115,7 +114,7 @@ def _rank_pearson(rx: np.ndarray, ry: np.ndarray) -> np.ndarray:
     if complete.any():
         a, b = (rx, ry) if complete.all() else (rx[complete], ry[complete])
         n = a.shape[1]
-        c = n * (n + 1) ** 2 / 4.0  # n · mean², mean = (n + 1) / 2
+        c = _rank_offset(n)
         sxy = np.einsum("ij,ij->i", a, b) - c
         sxx = np.einsum("ij,ij->i", a, a) - c
         syy = np.einsum("ij,ij->i", b, b) - c
@@ -151,18 +150,32 @@ def _paired_ranks(x: np.ndarray, y: np.ndarray, x_ranks: np.ndarray | None = Non
     return rx, _ranks(y)
 
 
-def _buckets(r: np.ndarray, q: int) -> np.ndarray:
+def _buckets(r: np.ndarray, q: int, *, complete: bool = False) -> np.ndarray:
+    """Bucket 1..q of each rank (0: unranked, or a row with fewer than q ranks); ``complete``:
+    every cell of ``r`` is ranked (the same numbers, computed in place without masks)."""
+    if complete:
+        if r.shape[1] < q:
+            return np.zeros(r.shape, dtype=np.int64)
+        b = r * q
+        b /= r.shape[1]
+        np.ceil(b, out=b)
+        np.clip(b, 1, q, out=b)
+        return b.astype(np.int64)
     n = np.isfinite(r).sum(axis=1)[:, None]
     with np.errstate(invalid="ignore", divide="ignore"):
         b = np.clip(np.ceil(r * q / n), 1, q)
     return np.where(np.isfinite(b) & (n >= q), b, 0).astype(np.int64)
 
 
-def bucket_means(b: np.ndarray, y: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per row and bucket: mean of ``y`` over members with finite ``y`` and their count (``(rows, q)``)."""
+def bucket_means(b: np.ndarray, y: np.ndarray, q: int, *, complete: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Per row and bucket: mean of ``y`` over members with finite ``y`` and their count (``(rows, q)``);
+    ``complete``: every cell is in a bucket (``b > 0``) and every ``y`` is finite (no masks)."""
     rows = b.shape[0]
     spill = rows * q  # non-members and missing returns go to one extra bin, dropped below
-    idx = np.where((b > 0) & np.isfinite(y), np.arange(rows)[:, None] * q + b - 1, spill).ravel()
+    if complete:
+        idx = (b + (np.arange(rows)[:, None] * q - 1)).ravel()
+    else:
+        idx = np.where((b > 0) & np.isfinite(y), np.arange(rows)[:, None] * q + b - 1, spill).ravel()
     counts = np.bincount(idx, minlength=spill + 1)[:-1].reshape(rows, q)
     sums = np.bincount(idx, weights=y.ravel(), minlength=spill + 1)[:-1].reshape(rows, q)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -180,30 +193,6 @@ def membership_turnover(b: np.ndarray, bucket: int, lag: int = 1) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
             out[lag:] = np.where((size > 0) & (prev > 0), 1.0 - kept / size, np.nan)
     return out
-
-
-def bucket_turnover(ranks: np.ndarray, q: int, bucket: int, lag: int = 1) -> np.ndarray:
-    """:func:`membership_turnover` of :func:`buckets` of ``ranks``, block by block (each block
-    re-buckets the ``lag`` rows before it), without a full bucket matrix."""
-    if q < 2:
-        raise ValueError("q must be at least 2")
-    out = np.full(ranks.shape[0], np.nan)
-
-    def work(rows: slice) -> None:
-        lo = max(rows.start - lag, 0)
-        out[rows] = membership_turnover(_buckets(ranks[lo : rows.stop], q), bucket, lag)[rows.start - lo :]
-
-    row_blocks(ranks.shape[0], work)
-    return out
-
-
-def lagged_pearson(r: np.ndarray, lag: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Per row t: Pearson of row t and row t - lag over cells finite on both, and that cell count
-    (NaN / 0 for the first ``lag`` rows)."""
-    out, n = np.full(r.shape[0], np.nan), np.zeros(r.shape[0], dtype=np.int64)
-    if r.shape[0] > lag:
-        out[lag:], n[lag:] = row_pearson(r[lag:], r[:-lag])
-    return out, n
 
 
 @dataclass(frozen=True)
@@ -238,6 +227,9 @@ def _fill(
     cx: _Centred | None = None,
 ) -> None:
     """Every per-row metric of one block of one horizon into ``out`` (rows ``sl``)."""
+    if cx is not None and rx is not None and cx.rank_ss is not None and np.isfinite(y).all():
+        _fill_complete(out, sl, x, y, rx, q, cx)
+        return
     out.ic[sl], out.n[sl] = _pearson(x, y, cx)
     px, py = _paired_ranks(x, y, rx)
     out.rank_ic[sl] = _rank_pearson(px, py)
@@ -247,6 +239,34 @@ def _fill(
         out.bucket_mean[sl], out.bucket_count[sl] = bucket_means(  # type: ignore[index]
             _buckets(px, q), np.where(np.isfinite(px), y, np.nan), q
         )
+
+
+def _fill_complete(
+    out: HorizonArrays, sl: slice, x: np.ndarray, y: np.ndarray, rx: np.ndarray, q: int | None, cx: _Centred
+) -> None:
+    """:func:`_fill` of a block where every cell of both sides is finite: the same arithmetic as
+    the general path (so the same numbers), without its masks; the signal side's centred values,
+    ranks and rank sum of squares (``cx``) are shared by every horizon."""
+    cols = y.shape[1]
+    dy = y - y.sum(axis=1, keepdims=True) / max(cols, 1)
+    varies = cx.varies & (y.max(axis=1, initial=-np.inf) > y.min(axis=1, initial=np.inf))
+    ry = _ranks(y)
+    c = _rank_offset(cols)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = np.einsum("ij,ij->i", cx.d, dy) / np.sqrt(cx.ss * np.einsum("ij,ij->i", dy, dy))
+        sxy = np.einsum("ij,ij->i", rx, ry) - c
+        syy = np.einsum("ij,ij->i", ry, ry) - c
+        rank_ic = sxy / np.sqrt(cx.rank_ss * syy)
+    enough = cols >= MIN_PAIRS
+    out.n[sl] = cols
+    out.ic[sl] = np.where(enough & varies, corr, np.nan)
+    out.rank_ic[sl] = np.where(enough & (cx.rank_ss > 0) & (syy > 0), rank_ic, np.nan)  # type: ignore[operator]
+    if out.sign_hits is not None and out.sign_pairs is not None:
+        out.sign_hits[sl], out.sign_pairs[sl] = sign_counts(x, y)
+    if q is not None:
+        b = cx.buckets if cx.buckets is not None else _buckets(rx, q, complete=True)
+        every = cols >= q  # else no cell is in a bucket
+        out.bucket_mean[sl], out.bucket_count[sl] = bucket_means(b, y, q, complete=every)  # type: ignore[index]
 
 
 def sign_counts(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -283,6 +303,37 @@ def horizon_arrays(
     return out
 
 
+@dataclass(frozen=True)
+class LagArrays:
+    """Per signal date, against the previous one (NaN on the first): ``turnover[b]`` the membership
+    turnover of bucket ``b`` (:func:`membership_turnover`), ``autocorrelation`` the Pearson
+    correlation of the two dates' signal ranks over the assets ranked on both."""
+
+    turnover: dict[int, np.ndarray]
+    autocorrelation: np.ndarray
+
+
+def _lag_block(
+    prev: np.ndarray | None, rx: np.ndarray, q: int, buckets: Collection[int], bx: np.ndarray | None
+) -> tuple[dict[int, np.ndarray], np.ndarray]:
+    """:class:`LagArrays` rows of one block from its ranks ``rx`` (and their buckets ``bx`` when
+    known) and the ranks of the row before it (``prev``; None for the first block): the same
+    row-wise kernels as on the whole matrix."""
+    ext = rx if prev is None else np.vstack([prev, rx])
+    skip = 0 if prev is None else 1
+    if bx is None:
+        b = _buckets(ext, q)
+    elif prev is None:
+        b = bx
+    else:
+        b = np.vstack([_buckets(prev, q), bx])
+    turnover = {k: membership_turnover(b, k, 1)[skip:] for k in buckets}
+    autocorrelation = np.full(ext.shape[0], np.nan)
+    if ext.shape[0] > 1:
+        autocorrelation[1:] = _pearson(ext[1:], ext[:-1])[0]
+    return turnover, autocorrelation[skip:]
+
+
 def sheet_arrays(
     signal: np.ndarray,
     fwd: Forward,
@@ -291,23 +342,33 @@ def sheet_arrays(
     buckets_for: Collection[int],
     q: int,
     signs: bool = False,
-) -> tuple[np.ndarray, dict[int, HorizonArrays]]:
-    """The signal's ranks and :func:`horizon_arrays` of every horizon (bucket returns for the
-    horizons in ``buckets_for``) in one pass over row blocks: each block is ranked and centred
-    once, and its forward returns are computed per horizon by ``fwd.block`` while it is in cache."""
+    turnover_buckets: Collection[int] = (),
+) -> tuple[LagArrays, dict[int, HorizonArrays]]:
+    """The signal's date-to-date statistics (:class:`LagArrays`, turnover of ``turnover_buckets``)
+    and :func:`horizon_arrays` of every horizon (bucket returns for the horizons in
+    ``buckets_for``) in one pass over row blocks: each block is ranked and centred once (plus the
+    row before it, for the lag-1 statistics), and its forward returns are computed per horizon by
+    ``fwd.block`` while it is in cache. No full matrix of ranks or forward returns is held."""
+    if q < 2:
+        raise ValueError("q must be at least 2")
     rows = signal.shape[0]
-    ranks = np.empty(signal.shape)
+    lags = LagArrays({k: np.empty(rows) for k in turnover_buckets}, np.empty(rows))
     out = {int(h): _empty(rows, q if h in buckets_for else None, signs) for h in horizons}
 
     def work(sl: slice) -> None:
         x = signal[sl]
-        rx = ranks[sl] = _ranks(x)
-        cx = _centred(x)
+        rx = _ranks(x)
+        cx = _centred(x, rx, q)
+        prev = _ranks(signal[sl.start - 1 : sl.start]) if sl.start > 0 else None
+        bx = None if cx is None else cx.buckets
+        turnover, lags.autocorrelation[sl] = _lag_block(prev, rx, q, turnover_buckets, bx)
+        for k, values in turnover.items():
+            lags.turnover[k][sl] = values
         for h, arrays in out.items():
             _fill(arrays, sl, x, fwd.block(h, sl), rx, q if h in buckets_for else None, cx)
 
     row_blocks(rows, work)
-    return ranks, out
+    return lags, out
 
 
 def nanmean(x: np.ndarray) -> float | None:

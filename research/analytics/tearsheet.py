@@ -70,7 +70,8 @@ def _sheet(
     (:func:`research.analytics.rowstats.sheet_arrays`) for every horizon."""
     if h not in horizons:
         raise ValueError(f"no forward returns for the main horizon h={h}")
-    ranks, arrays = rowstats.sheet_arrays(sig.values, fwd, sorted(set(horizons)), buckets_for=(h,), q=quantiles)
+    lags, arrays = rowstats.sheet_arrays(sig.values, fwd, sorted(set(horizons)), buckets_for=(h,), q=quantiles,
+                                         turnover_buckets=(quantiles,))  # fmt: skip
     rows = []
     for hh, a in sorted(arrays.items()):
         s = ic_summary(_null(a.ic), periods_per_year=periods_per_year / hh)
@@ -92,8 +93,8 @@ def _sheet(
         long_short=qr.long_short,
         long_short_mean=qr.long_short_mean,
         group_ic=_group_ic(signal, sig, fwd, h, groups),
-        turnover=_mean(rowstats.bucket_turnover(ranks, quantiles, quantiles)),
-        autocorrelation=_mean(rowstats.lagged_pearson(ranks, 1)[0]),
+        turnover=_mean(lags.turnover[quantiles]),
+        autocorrelation=_mean(lags.autocorrelation),
     )
 
 
@@ -144,10 +145,9 @@ def tear_sheet_from_prices(
     Same numbers as ``tear_sheet(signal, forward_returns(prices, horizons), ...)``."""
     if h not in horizons:
         raise ValueError(f"the main horizon h={h} is not among the horizons {tuple(horizons)}")
-    sig = dense.pivot(signal, "value")
-    px = dense.pivot(prices, "price")
     if any(hh < 1 for hh in horizons):
         raise ValueError("horizons must be positive integers")
+    sig, px = dense.pivots((signal, "value"), (prices, "price"))
     fwd = dense.PriceForward.on(px, sig.dates, sig.assets)
     return _sheet(signal, sig, fwd, [int(hh) for hh in horizons], h=h, quantiles=quantiles,
                   periods_per_year=periods_per_year, groups=groups)  # fmt: skip

@@ -57,3 +57,20 @@ def test_index_bits_and_wide_rows_use_argsort(monkeypatch: pytest.MonkeyPatch) -
 def test_empty_and_all_missing_rows() -> None:
     assert ranks.row_ranks(np.empty((0, 3))).shape == (0, 3)
     np.testing.assert_array_equal(ranks.row_ranks(np.full((2, 4), np.nan)), np.full((2, 4), np.nan))
+
+
+@pytest.mark.parametrize("kind", ["normal", "rounded", "signed_zeros", "ulps"])
+def test_complete_blocks_equal_scipy_average_ranks(kind: str) -> None:
+    # no missing cell: the fast path (shared rank template, exact check only on rows with near-ties)
+    rng = np.random.default_rng(10 + len(kind))
+    for cols in (3, 64, 4400):
+        x = _case(kind, rng, (6, cols))
+        x[np.isnan(x)] = rng.normal(size=int(np.isnan(x).sum())) if kind == "normal" else 0.0
+        x[-1] = -np.abs(x[-1])  # a row of negatives: their near-equal keys sort in reverse column order
+        np.testing.assert_array_equal(ranks.row_ranks(x), _expected(x), err_msg=f"{kind}, {cols} columns")
+
+
+def test_values_next_to_the_largest_float_are_not_taken_for_missing_cells() -> None:
+    big = np.finfo(float).max
+    x = np.array([[big, np.nan, np.nextafter(big, 0), 1.0, np.inf], [np.nan, -big, big, np.nan, 0.0]])
+    np.testing.assert_array_equal(ranks.row_ranks(x), _expected(x))

@@ -81,12 +81,20 @@ def test_cached_centring_gives_the_same_pearson() -> None:
         np.testing.assert_array_equal(a, b)
 
 
-def test_bucket_turnover_equals_membership_turnover_of_the_bucket_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dense, "BLOCK_ROWS", 4)  # several blocks, each re-bucketing its lag rows
-    r = rowstats.row_ranks(np.round(np.random.default_rng(6).normal(size=(23, 40)), 1))
-    for bucket, lag in ((5, 1), (1, 3)):
-        expected = rowstats.membership_turnover(rowstats._buckets(r, 5), bucket, lag)
-        np.testing.assert_array_equal(rowstats.bucket_turnover(r, 5, bucket, lag), expected)
+def test_lag_statistics_of_the_fused_pass_equal_the_whole_matrix_kernels(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dense, "BLOCK_ROWS", 4)  # several blocks, each re-ranking the row before it
+    rng = np.random.default_rng(6)
+    x = np.round(rng.normal(size=(23, 40)), 1)
+    x[3, :5] = np.nan  # incomplete rows take the paired path
+    fwd = dense.MatrixForward({1: rng.normal(size=(23, 40))})
+    lags, _ = rowstats.sheet_arrays(x, fwd, [1], buckets_for=(), q=5, turnover_buckets=(5, 1))
+    r = rowstats.row_ranks(x)
+    for bucket in (5, 1):
+        expected = rowstats.membership_turnover(rowstats._buckets(r, 5), bucket, 1)
+        np.testing.assert_array_equal(lags.turnover[bucket], expected)
+    autocorrelation = np.concatenate([[np.nan], rowstats._pearson(r[1:], r[:-1])[0]])
+    np.testing.assert_array_equal(lags.autocorrelation, autocorrelation)
+    assert np.isfinite(lags.autocorrelation[1:]).all() and 0 < np.nanmean(lags.turnover[5]) < 1
 
 
 def test_tear_sheet_on_a_complete_grid_matches_the_long_format_reference() -> None:
@@ -114,3 +122,16 @@ def test_forward_returns_of_a_complete_grid_equal_the_general_path_and_the_refer
     one = fast.filter(pl.col("h") == 1)
     m = dense.align(one, "fwd_ret", dense.pivot(prices, "price").dates, dense.pivot(prices, "price").assets)
     np.testing.assert_array_equal(m, dense.forward_return_matrix(dense.pivot(prices, "price").values, 1))
+
+
+def test_complete_block_shortcuts_equal_the_masked_kernels() -> None:
+    rng = np.random.default_rng(12)
+    r = rowstats.row_ranks(np.round(rng.normal(size=(9, 37)), 1))  # ties: half ranks
+    y = rng.normal(size=(9, 37))
+    for q in (2, 5, 10):
+        b = rowstats._buckets(r, q, complete=True)
+        np.testing.assert_array_equal(b, rowstats._buckets(r, q))
+        fast, masked = rowstats.bucket_means(b, y, q, complete=True), rowstats.bucket_means(b, y, q)
+        for got, want in zip(fast, masked, strict=True):
+            np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(rowstats._buckets(r[:, :3], 5, complete=True), np.zeros((9, 3), dtype=np.int64))
