@@ -198,3 +198,22 @@ def test_relaxation_never_drops_the_budget() -> None:
     with pytest.raises(InfeasibleError) as err:
         optimize(p, relax=True)
     assert err.value.conflicting == ("budget", "leverage")
+
+
+def test_a_fast_try_that_is_not_optimal_is_solved_again_with_refinement(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cvxpy as cp
+
+    calls: list[object] = []
+    solve = cp.Problem.solve
+
+    def spy(self: cp.Problem, *args: object, **kwargs: object) -> object:
+        calls.append(kwargs.get("iterative_refinement_enable"))
+        return solve(self, *args, **kwargs)
+
+    monkeypatch.setattr(cp.Problem, "solve", spy)
+    optimize(_problem(lower=0.0, upper=0.5))  # optimal at once: one fast try
+    assert calls == [False]
+    calls.clear()
+    with pytest.raises(InfeasibleError):
+        optimize(_problem(lower=0.0, upper=0.02))  # infeasible: confirmed with refined KKT solves
+    assert calls[:2] == [False, True] and len(calls) % 2 == 0
