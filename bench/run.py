@@ -6,9 +6,11 @@ one after the other, each in its own process with its peers, and writes
 the library versions and the git commit) and ``bench/results/SUMMARY.md`` (one table over every
 area's latest JSON).
 
-A shared machine gives numbers that mean nothing from run to run, so the runner refuses to start
-when the 1-minute load average is above ``--max-load`` (0.5), unless ``--force``: the JSON then
-says it was forced and at what load. ``--no-write`` runs and prints without writing anything.
+A shared machine gives numbers that mean nothing from run to run, so before the run and before
+each area the runner waits up to ``--settle`` seconds (300) for the 1-minute load average to fall to
+``--max-load`` (0.5) — an area's own peers leave the load high for the next one — and refuses to
+run an area that cannot start idle, unless ``--force``: the JSON then says it was forced and at
+what load. ``--no-write`` runs and prints without writing anything.
 """
 
 from __future__ import annotations
@@ -69,6 +71,19 @@ def versions() -> dict[str, str]:
 
 def machine() -> dict[str, Any]:
     return {"cpu_model": cpu_model(), "cpus": os.cpu_count(), "platform": platform.platform()}
+
+
+def wait_for_idle(max_load: float, settle: float, poll: float = 5.0) -> tuple[float, ...]:
+    """The load average once the 1-minute load is at most ``max_load``, or after ``settle`` seconds."""
+    deadline = time.monotonic() + settle
+    load = os.getloadavg()
+    while load[0] > max_load and time.monotonic() < deadline:
+        left = deadline - time.monotonic()
+        print(f"   waiting for an idle machine: 1-minute load {load[0]:.2f} > {max_load} ({left:.0f} s left)",
+              flush=True)  # fmt: skip
+        time.sleep(min(poll, max(left, 0.0)))
+        load = os.getloadavg()
+    return load
 
 
 def run_area(area: str, bench_dir: Path, repeat: int) -> tuple[dict[str, Any], int]:
@@ -177,6 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="run and write even when the machine is busy")
     parser.add_argument("--no-write", action="store_true", help="run and print; write no JSON")
     parser.add_argument("--max-load", type=float, default=MAX_LOAD)
+    parser.add_argument("--settle", type=float, default=300.0,
+                        help="seconds to wait for the load to fall to --max-load before each area")  # fmt: skip
     parser.add_argument("--bench-dir", type=Path, default=BENCH_DIR)
     parser.add_argument("--results", type=Path, default=RESULTS_DIR)
     args = parser.parse_args(argv)
@@ -186,15 +203,22 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"unknown area(s) {', '.join(unknown)}; known: {', '.join(known)}", file=sys.stderr)
         return 2
-    load = os.getloadavg()
-    if load[0] > args.max_load and not (args.force or args.no_write):
+    strict = not (args.force or args.no_write)
+    load = wait_for_idle(args.max_load, args.settle) if strict else os.getloadavg()
+    if load[0] > args.max_load and strict:
         print(f"refusing to run: 1-minute load average {load[0]:.2f} > {args.max_load} (the machine is busy); "
               "use --force to run and write anyway (the JSON records it) or --no-write", file=sys.stderr)  # fmt: skip
         return 3
     failed = []
     git = git_commit(ROOT)  # the code measured: recorded before any area runs
     for area in areas:
-        load_before = os.getloadavg()
+        load_before = wait_for_idle(args.max_load, args.settle) if strict else os.getloadavg()
+        if load_before[0] > args.max_load and strict:
+            print(f"== {area}: not run, the 1-minute load stayed at {load_before[0]:.2f} > {args.max_load} "
+                  f"for {args.settle:.0f} s; its previous results are kept (--force runs it anyway)",
+                  file=sys.stderr)  # fmt: skip
+            failed.append(area)
+            continue
         print(f"== {area} (load {load_before[0]:.2f}, repeat {args.repeat})", flush=True)
         started = time.perf_counter()
         data, code = run_area(area, args.bench_dir, args.repeat)

@@ -71,9 +71,31 @@ def test_it_discovers_only_scripts_with_a_measure_function(bench_dir: Path) -> N
 
 
 def test_it_refuses_a_busy_machine_without_force(bench_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert _run(bench_dir, "--max-load", "-1") == 3
+    assert _run(bench_dir, "--max-load", "-1", "--settle", "0") == 3
     assert "refusing to run: 1-minute load average" in capsys.readouterr().err
     assert not (bench_dir / "results").exists()
+
+
+def test_it_waits_for_the_load_left_by_the_previous_area(
+    bench_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    loads = iter([(0.2, 0.2, 0.2), (1.9, 1.0, 0.5), (0.9, 0.9, 0.5), (0.4, 0.8, 0.5)] + [(0.4, 0.8, 0.5)] * 9)
+    slept: list[float] = []
+    monkeypatch.setattr(run.os, "getloadavg", lambda: next(loads))
+    monkeypatch.setattr(run.time, "sleep", slept.append)
+    (bench_dir / "other.py").write_text(FAKE)
+    assert _run(bench_dir) == 0  # idle at the start; "fake" waits twice (1.9, 0.9), both areas start at 0.4
+    assert len(slept) == 2 and capsys.readouterr().out.count("waiting for an idle machine") == 2
+    for area in ("fake", "other"):
+        assert json.loads((bench_dir / "results" / f"{area}.json").read_text())["load_average"]["before"][0] == 0.4
+
+
+def test_an_area_that_cannot_start_idle_is_not_run(bench_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    loads = iter([(0.1, 0.1, 0.1), (0.1, 0.1, 0.1)] + [(3.0, 3.0, 3.0)] * 99)
+    monkeypatch.setattr(run.os, "getloadavg", lambda: next(loads))
+    (bench_dir / "other.py").write_text(FAKE)
+    assert _run(bench_dir, "--settle", "0") == 1  # fake ran; other was refused and reported as failed
+    assert (bench_dir / "results" / "fake.json").exists() and not (bench_dir / "results" / "other.json").exists()
 
 
 def test_it_rejects_an_unknown_area(bench_dir: Path) -> None:
