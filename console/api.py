@@ -42,8 +42,7 @@ from backtests.services.results import ResultSummary, summarize
 from quant.periods import TRADING_DAYS_PER_YEAR
 from research import io
 from research.analytics.signals import SIGNALS
-from research.analytics.tearsheet import TearSheet
-from research.analytics.tearsheet import tear_sheet as _tear_sheet
+from research.analytics.tearsheet import TearSheet, tear_sheet_from_prices
 from research.models import ModelVersion
 from research.services import reports
 from research.services.attribution import AttributionFit, attribution_fit, attribution_models_compare, best_model
@@ -157,9 +156,8 @@ def tear_sheet(sig: SignalFrame, *, h: int = reports.MAIN_HORIZON, quantiles: in
     """The IC tear sheet of a :func:`signal` — the numbers of its signal report: IC and rank IC per
     formation date at horizon ``h`` sessions, ``ic_summary`` (mean, std, ICIR per formation period,
     t-stat, hit rate), quantile returns, IC decay over ``reports.HORIZONS``, sector IC, turnover."""
-    fwd = reports.signal_forward_returns(sig.data)
-    return _tear_sheet(sig.values, fwd, h=h, quantiles=quantiles, periods_per_year=TRADING_DAYS_PER_YEAR,
-                       groups=sig.data.sectors)  # fmt: skip
+    return tear_sheet_from_prices(sig.values, sig.data.prices, h=h, horizons=reports.HORIZONS, quantiles=quantiles,
+                                  periods_per_year=TRADING_DAYS_PER_YEAR, groups=sig.data.sectors)  # fmt: skip
 
 
 # --- backtests ----------------------------------------------------------------------------------

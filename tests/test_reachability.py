@@ -35,12 +35,7 @@ CHECKED_PARTS = {"analytics", "services"}
 WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # name -> why it may stay although nothing in the product reaches it. Keep this short.
-ALLOWED: dict[str, str] = {
-    "tear_sheet_from_prices": "the tear sheet's from-prices entry point that bench/alpha.py times; to be adopted "
-    "by the alpha_report service (issue 11, part 7) or deleted with its benchmark row",
-    "order_gate_register": "the hook in front of every broker call that the circuit breaker (issue 13, manual "
-    "controls) registers its gate with; tests/quant/trading/test_services.py exercises it",
-}
+ALLOWED: dict[str, str] = {}
 
 
 @dataclass
