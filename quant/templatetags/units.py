@@ -1,9 +1,12 @@
-"""Units on every number: ``{% load units %}`` then ``{{ x|pct }}`` (decimal → "12.3%") and
-``{{ x|bps }}`` (decimal → "12.5 bps"). Missing or non-finite values show an em dash."""
+"""Units on every number: ``{% load units %}`` then ``{{ x|pct }}`` (decimal → "12.3%"),
+``{{ x|bps }}`` (decimal → "12.5 bps") and ``{{ q|shares }}`` (a share quantity: "1,250",
+"0.5"). Missing or non-finite values show an em dash."""
 
 from __future__ import annotations
 
+import contextlib
 import math
+from decimal import Decimal, InvalidOperation
 
 from django import template
 
@@ -33,3 +36,23 @@ def bps(value: object, digits: int = 1) -> str:
     """0.00125 -> "12.5 bps"; missing -> an em dash."""
     number = finite_number(value)
     return "—" if number is None else f"{number * 1e4:.{int(digits)}f} bps"
+
+
+@register.filter
+def shares(value: object, places: int = 6) -> str:
+    """A share quantity, thousands separated, to ``places`` decimals without trailing zeros:
+    Decimal("100.000000") -> "100", 0.5 -> "0.5", -1234.25 -> "-1,234.25"; missing -> an em dash.
+    (Fractional shares stay visible: a 0.004-share order is not "0.00".)"""
+    if isinstance(value, Decimal):
+        amount = value
+    else:
+        number = finite_number(value)
+        if number is None:
+            return "—"
+        amount = Decimal(repr(number))
+    if not amount.is_finite():
+        return "—"
+    with contextlib.suppress(InvalidOperation):  # more digits than the context holds: shown as it is
+        amount = amount.quantize(Decimal(1).scaleb(-int(places)))
+    text = f"{amount.normalize():,f}"
+    return "0" if text == "-0" else text

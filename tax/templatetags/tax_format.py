@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from django import template
 
+from quant.templatetags.units import shares
+
 register = template.Library()
 
 
@@ -18,9 +20,4 @@ def usd(value: Decimal | None) -> str:
     return f"{sign}${abs(value):,.2f}"
 
 
-@register.filter
-def shares(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    text = f"{value.normalize():,f}"
-    return text
+register.filter("shares", shares)  # the one share format (quant's units library)
