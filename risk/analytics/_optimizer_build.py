@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import cvxpy as cp
 
 if TYPE_CHECKING:
-    from risk.analytics.optimizer import PortfolioProblem
+    from risk.analytics.problem import PortfolioProblem
 
 
 def build(
