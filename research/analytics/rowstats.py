@@ -249,14 +249,14 @@ def _fill_complete(
     ranks and rank sum of squares (``cx``) are shared by every horizon."""
     cols = y.shape[1]
     dy = y - y.sum(axis=1, keepdims=True) / max(cols, 1)
-    varies = cx.varies & (y.max(axis=1, initial=-np.inf) > y.min(axis=1, initial=np.inf))
     ry = _ranks(y)
     c = _rank_offset(cols)
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = np.einsum("ij,ij->i", cx.d, dy) / np.sqrt(cx.ss * np.einsum("ij,ij->i", dy, dy))
         sxy = np.einsum("ij,ij->i", rx, ry) - c
-        syy = np.einsum("ij,ij->i", ry, ry) - c
+        syy = np.einsum("ij,ij->i", ry, ry) - c  # exact: 0 exactly when every y of the row is equal
         rank_ic = sxy / np.sqrt(cx.rank_ss * syy)
+    varies = cx.varies & (syy > 0)  # the y side of "not constant", without a max/min pass
     enough = cols >= MIN_PAIRS
     out.n[sl] = cols
     out.ic[sl] = np.where(enough & varies, corr, np.nan)

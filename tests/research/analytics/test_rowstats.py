@@ -135,3 +135,15 @@ def test_complete_block_shortcuts_equal_the_masked_kernels() -> None:
         for got, want in zip(fast, masked, strict=True):
             np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(rowstats._buckets(r[:, :3], 5, complete=True), np.zeros((9, 3), dtype=np.int64))
+
+
+def test_a_constant_forward_return_row_gives_null_ic_and_rank_ic_in_the_fused_pass() -> None:
+    rng = np.random.default_rng(13)
+    x, y = rng.normal(size=(5, 30)), rng.normal(size=(5, 30))
+    y[2] = 0.01  # every asset returned the same: no correlation is defined
+    _, arrays = rowstats.sheet_arrays(x, dense.MatrixForward({1: y}), [1], buckets_for=(1,), q=5)
+    general = rowstats.horizon_arrays(x, y, q=5)  # the masked path, row by row
+    for name in ("n", "ic", "rank_ic", "bucket_mean", "bucket_count"):
+        np.testing.assert_array_equal(getattr(arrays[1], name), getattr(general, name), err_msg=name)
+    assert np.isnan(arrays[1].ic[2]) and np.isnan(arrays[1].rank_ic[2])
+    assert np.isfinite(arrays[1].ic[[0, 1, 3, 4]]).all()
