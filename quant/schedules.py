@@ -6,6 +6,9 @@ call :func:`schedules_sync`: one ``PeriodicTask`` per registered schedule, creat
 place, so re-running changes nothing. The code owns *what* runs and *when* (task, crontab or
 interval, queue, kwargs, description); the operator owns *whether*: a new row starts at the
 schedule's default, an existing row keeps its enabled flag unless ``--enable``/``--disable`` name it.
+A schedule registered with ``operator_timing=True`` (the warehouse syncs, whose crontab and time
+zone the sync dashboard edits) also leaves *when* to the operator once its row exists: a re-sync
+keeps the row's timing, and ``--reset-timing NAME`` puts the code's back.
 Beat (``DatabaseScheduler``) reads the table.
 """
 
@@ -57,6 +60,7 @@ class Schedule:
     description: str
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     enabled: bool | Callable[[], bool] = True
+    operator_timing: bool = False  # True: an existing row keeps its crontab/interval on a re-sync
 
     def enabled_by_default(self) -> bool:
         return self.enabled() if callable(self.enabled) else self.enabled
@@ -102,14 +106,26 @@ class ScheduleState:
     def last_run(self) -> Any:
         return None if self.task is None else self.task.last_run_at
 
+    @property
+    def when(self) -> str:
+        """The timing beat uses: the row's (the operator may have changed it), else the code's."""
+        row = self.task
+        if row is not None and row.crontab is not None:
+            c = row.crontab
+            return str(Crontab(c.minute, c.hour, c.day_of_week, c.day_of_month, c.month_of_year, str(c.timezone)))
+        if row is not None and row.interval is not None and row.interval.period == IntervalSchedule.SECONDS:
+            return str(Every(row.interval.every))
+        return str(self.schedule.when)
+
 
 def schedules_sync(
-    *, enable: Iterable[str] = (), disable: Iterable[str] = (), names: Iterable[str] | None = None
-) -> list[ScheduleState]:
+    *, enable: Iterable[str] = (), disable: Iterable[str] = (), names: Iterable[str] | None = None,
+    reset_timing: Iterable[str] = (),
+) -> list[ScheduleState]:  # fmt: skip
     """Create or update the row of every registered schedule (or of ``names``); see the module docstring."""
-    on, off = set(enable), set(disable)
+    on, off, reset = set(enable), set(disable), set(reset_timing)
     chosen = registered() if names is None else [get_schedule(n) for n in names]
-    for name in on | off:
+    for name in on | off | reset:
         get_schedule(name)
     if on & off:
         raise ValueError(f"cannot both enable and disable {', '.join(sorted(on & off))}")
@@ -119,8 +135,10 @@ def schedules_sync(
             task = PeriodicTask.objects.select_for_update().filter(name=s.name).first()
             state = task.enabled if task is not None else s.enabled_by_default()
             state = True if s.name in on else False if s.name in off else state
-            values = {**_when(s.when), "task": s.task, "kwargs": json.dumps(dict(s.kwargs), sort_keys=True),
-                      "queue": s.queue, "description": s.description, "enabled": state}  # fmt: skip
+            keep_timing = task is not None and s.operator_timing and s.name not in reset
+            values = {**({} if keep_timing else _when(s.when)), "task": s.task, "queue": s.queue,
+                      "kwargs": json.dumps(dict(s.kwargs), sort_keys=True), "description": s.description,
+                      "enabled": state}  # fmt: skip
             if task is None:
                 out.append(ScheduleState(s, PeriodicTask.objects.create(name=s.name, **values), created=True))
                 continue

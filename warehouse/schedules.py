@@ -33,10 +33,11 @@ SCHEDULES = (
     # WRDS refreshes overnight; Tuesday–Saturday 02:30 New York picks up each weekday's update.
     Schedule("wrds-incremental-nightly", "warehouse.tasks.wrds_sync", Crontab("30", "2", "2-6", timezone=TIMEZONE),
              QUEUE, "Incremental sync of every WRDS dataset from its watermark.", {"mode": "incremental"},
-             enabled=default_enabled),
+             enabled=default_enabled, operator_timing=True),
     # The French library updates monthly; a weekly pull is cheap and catches revisions.
     Schedule("french-weekly", "warehouse.tasks.french_sync", Crontab("0", "4", "0", timezone=TIMEZONE), QUEUE,
-             "Ken French factors and industry portfolios.", {"retry_count": 3}, enabled=default_enabled),
+             "Ken French factors and industry portfolios.", {"retry_count": 3}, enabled=default_enabled,
+             operator_timing=True),
     # Tampered files: health and /warehouse/ show them, readers and the catalog refuse them.
     Schedule("warehouse-verify", "warehouse.tasks.verify_live", Every(900), QUEUE,
              "Re-hash every file of the live datasets against its manifest (sha256)."),

@@ -126,3 +126,32 @@ def test_the_command_rejects_unknown_names_and_ambiguous_flags() -> None:
 def test_schedules_sync_rejects_unknown_names_before_writing() -> None:
     with pytest.raises(ValueError, match="unknown schedule"):
         schedules_sync(enable=["nope"])
+
+
+@pytest.mark.django_db
+def test_a_sync_keeps_the_timing_set_on_the_sync_dashboard_until_reset(settings) -> None:
+    from warehouse.syncs.controls import SYNC_SCHEDULES, ScheduleEdit, schedule_update
+
+    settings.REDIS_URL, settings.WRDS_USERNAME = "", ""
+    assert set(SYNC_SCHEDULES) == {s.name for s in registered() if s.operator_timing}
+    _run()
+    schedule_update(name="french-weekly", edit=ScheduleEdit("15", "6", "1", "*", "*", "Europe/London", True))
+    listed = {line.split("  ")[0]: line for line in _run().splitlines()}  # e.g. the quickstart's re-sync
+    row = PeriodicTask.objects.get(name="french-weekly")
+    assert (row.crontab.minute, row.crontab.hour, row.crontab.day_of_week, str(row.crontab.timezone)) == (
+        "15", "6", "1", "Europe/London",
+    )  # fmt: skip
+    assert row.enabled and "cron 15 6 * * 1 (Europe/London)" in listed["french-weekly"]
+    nightly = PeriodicTask.objects.get(name="wrds-incremental-nightly")
+    assert (nightly.crontab.minute, nightly.crontab.hour) == ("30", "2")  # untouched rows keep the code's
+    reaper = PeriodicTask.objects.get(name="quant: reap lost jobs")
+    reaper.interval = IntervalSchedule.objects.create(every=5, period=IntervalSchedule.SECONDS)
+    reaper.save()
+    _run()  # a schedule the dashboard cannot edit is put back to the code's timing
+    assert PeriodicTask.objects.get(name="quant: reap lost jobs").interval.every == 60
+    listed = {line.split("  ")[0]: line for line in _run("--reset-timing", "french-weekly").splitlines()}
+    row.refresh_from_db()
+    assert (row.crontab.minute, row.crontab.hour, str(row.crontab.timezone)) == ("0", "4", "America/New_York")
+    assert row.enabled and "cron 0 4 * * 0 (America/New_York)" in listed["french-weekly"]
+    with pytest.raises(CommandError, match="unknown schedule 'weekly'"):
+        _run("--reset-timing", "weekly")

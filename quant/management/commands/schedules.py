@@ -12,7 +12,8 @@ from quant.schedules import ScheduleState, registered, schedules_sync
 class Command(BaseCommand):
     help = (
         "Sync the registered beat schedules (<app>/schedules.py) into django-celery-beat (idempotent; existing "
-        "rows keep their enabled flag) and list them. --enable/--disable NAME... (or --all) change the flag."
+        "rows keep their enabled flag, and the syncs the timing set on the sync dashboard) and list them. "
+        "--enable/--disable NAME... (or --all) change the flag; --reset-timing NAME... restores the code's timing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -20,6 +21,9 @@ class Command(BaseCommand):
         parser.add_argument("--enable", nargs="*", metavar="NAME", help="enable these schedules (or --all)")
         parser.add_argument("--disable", nargs="*", metavar="NAME", help="disable these schedules (or --all)")
         parser.add_argument("--all", action="store_true", help="with --enable or --disable: every schedule")
+        parser.add_argument("--reset-timing", nargs="+", metavar="NAME", default=(),
+                            help="put the code's crontab back on schedules whose timing the operator edited "
+                                 "(the sync dashboard); a plain sync keeps the edit")  # fmt: skip
 
     def handle(self, *args: Any, **opts: Any) -> None:
         enable, disable = opts["enable"], opts["disable"]
@@ -31,7 +35,7 @@ class Command(BaseCommand):
         if enable == [] or disable == []:
             raise CommandError("name the schedules to change, or add --all")
         try:
-            states = schedules_sync(enable=enable or (), disable=disable or ())
+            states = schedules_sync(enable=enable or (), disable=disable or (), reset_timing=opts["reset_timing"])
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self._table(states)
@@ -41,7 +45,7 @@ class Command(BaseCommand):
         for st in states:
             last = st.last_run.isoformat(timespec="seconds") if st.last_run else "never"
             state = ("enabled" if st.enabled else "disabled") + (" (new)" if st.created else "")
-            rows.append((st.schedule.name, st.schedule.task, str(st.schedule.when), state, last))
+            rows.append((st.schedule.name, st.schedule.task, st.when, state, last))
         widths = [max(len(r[i]) for r in rows) for i in range(4)]
         for row in rows:
             self.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[4])
