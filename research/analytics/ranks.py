@@ -13,9 +13,9 @@ sort order. Keys keep the order of the values except among values that differ on
 (relative gap < ~2e-12 for 4,400 columns, or of opposite order among negatives), which share a
 truncated key and are therefore neighbours after the sort; every such pair is checked on the true
 values: equal values are ties (averaged), and a pair out of order sends its row to an exact
-``np.argsort``. ``-0.0`` becomes ``+0.0`` first and non-finite cells become the largest float (sorted last). The
-result is exactly that of an argsort-based ranking (tested on ties, ±0, denormals, ±inf and
-near-equal values).
+``np.argsort``. ``-0.0`` becomes ``+0.0`` first and non-finite cells become the largest float
+(sorted last). The result is exactly that of an argsort-based ranking (tested on ties, ±0,
+denormals, ±inf and near-equal values).
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ def _sort_order(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool
     key |= np.arange(cols, dtype=np.uint64)
     buf.sort(axis=1)  # a float sort (vectorised); NaN last
     gap = np.bitwise_xor(key[:, 1:], key[:, :-1])  # <= low: the same sign, exponent and leading mantissa
+    exact = np.empty(0, dtype=np.intp)  # rows whose order an argsort must give
     if complete:
         check = np.flatnonzero(gap.min(axis=1, initial=np.iinfo(np.uint64).max) <= low)
     else:
@@ -58,12 +59,11 @@ def _sort_order(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool
         # a finite value within 2^bits ulps of the largest float shares the sentinel's key and may
         # sort among the non-finite cells: such rows take the exact argsort
         edge = ((key[np.arange(rows), np.maximum(n_finite - 1, 0)] | low) == _LAST_KEY) & (n_finite > 0)
-        check = np.flatnonzero(same.any(axis=1) | edge)
+        check, exact = np.flatnonzero(same.any(axis=1) | edge), np.flatnonzero(edge)
     key &= low
     order = key.view(np.intp)
-    if not complete and edge.any():
-        e = np.flatnonzero(edge)
-        order[e] = np.argsort(np.where(np.isfinite(x[e]), x[e], np.nan), axis=1)
+    if exact.size:
+        order[exact] = np.argsort(np.where(np.isfinite(x[exact]), x[exact], np.nan), axis=1)
     return order, check, n_finite, complete
 
 

@@ -71,8 +71,9 @@ def _centred(x: np.ndarray, ranks: np.ndarray | None = None, q: int | None = Non
 
 def _pearson(x: np.ndarray, y: np.ndarray, cx: _Centred | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per-row Pearson over cells where both are finite, ``(corr, n)``: centred on the row means
-    of the paired cells, then ``sum(dx dy) / sqrt(sum dx² sum dy²)``; "constant" = all paired values of a side equal.
-    ``cx`` (:func:`_centred` of ``x``) is used when every cell of both sides is finite."""
+    of the paired cells, then ``sum(dx dy) / sqrt(sum dx² sum dy²)``; "constant" = all paired
+    values of a side equal. ``cx`` (:func:`_centred` of ``x``) is used when every cell of both
+    sides is finite."""
     m = np.isfinite(x) & np.isfinite(y) if cx is None else np.isfinite(y)  # cx: x is all finite
     n = m.sum(axis=1)
     full = bool(m.all())
@@ -264,9 +265,9 @@ def _fill_complete(
     if out.sign_hits is not None and out.sign_pairs is not None:
         out.sign_hits[sl], out.sign_pairs[sl] = sign_counts(x, y)
     if q is not None:
-        b = cx.buckets if cx.buckets is not None else _buckets(rx, q, complete=True)
+        assert cx.buckets is not None  # sheet_arrays centres the signal with its q
         every = cols >= q  # else no cell is in a bucket
-        out.bucket_mean[sl], out.bucket_count[sl] = bucket_means(b, y, q, complete=every)  # type: ignore[index]
+        out.bucket_mean[sl], out.bucket_count[sl] = bucket_means(cx.buckets, y, q, complete=every)  # type: ignore[index]
 
 
 def sign_counts(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -321,13 +322,15 @@ def _lag_block(
     row-wise kernels as on the whole matrix."""
     ext = rx if prev is None else np.vstack([prev, rx])
     skip = 0 if prev is None else 1
-    if bx is None:
-        b = _buckets(ext, q)
-    elif prev is None:
-        b = bx
-    else:
-        b = np.vstack([_buckets(prev, q), bx])
-    turnover = {k: membership_turnover(b, k, 1)[skip:] for k in buckets}
+    turnover = {}
+    if buckets:  # membership of every bucket asked for, from one bucketing of the block
+        if bx is None:  # an incomplete block: bucket its ranks with the row before
+            b = _buckets(ext, q)
+        elif prev is None:
+            b = bx
+        else:
+            b = np.vstack([_buckets(prev, q), bx])
+        turnover = {k: membership_turnover(b, k, 1)[skip:] for k in buckets}
     autocorrelation = np.full(ext.shape[0], np.nan)
     if ext.shape[0] > 1:
         autocorrelation[1:] = _pearson(ext[1:], ext[:-1])[0]

@@ -26,9 +26,7 @@ from warehouse.syncs.records import sync_job_create
 from warehouse.syncs.service import sync_job_requeue
 
 SOURCES = {DEMO_SOURCE: "Demo generator (whole warehouse)", WRDS: "WRDS (incremental)", "kenfrench": "Ken French"}
-SYNC_SCHEDULES = tuple(
-    s.name for s in SCHEDULES if s.task in ("warehouse.tasks.wrds_sync", "warehouse.tasks.french_sync")
-)
+SYNC_SCHEDULES = tuple(s.name for s in SCHEDULES if s.operator_timing)  # the ones this dashboard times
 
 
 class ControlRefused(ValueError):
